@@ -1,0 +1,91 @@
+/**
+ * Builds the HTTP application: fastify with Cairn's logger, body limit, tenancy hook,
+ * error mapping, request logs and metrics, and the routes of every family built so far.
+ * Only `api/` imports fastify.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Authorizer } from '../auth/authorize.js';
+import type { TokenStore } from '../auth/token-store.js';
+import type { Config } from '../config/config.js';
+import type { Overrides } from '../config/overrides.js';
+import type { Clock } from '../util/clock.js';
+import { CairnError } from '../util/errors.js';
+import type { ServiceManager } from '../util/service.js';
+import { asCairnError, sendError, statusFor } from './errors.js';
+import type { ServerMetrics } from './metrics.js';
+import { registerAdminTokenRoutes } from './routes/admin-tokens.js';
+import { registerOpsRoutes, type Features } from './routes/ops.js';
+import { installTenancy } from './tenancy.js';
+
+/** Everything the HTTP layer needs, built by the composition root. */
+export interface ApiDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly authorizer: Authorizer;
+  readonly tokenStore: TokenStore;
+  readonly overrides: Overrides;
+  readonly services: ServiceManager;
+  readonly metrics: ServerMetrics;
+  readonly version: string;
+  readonly revision: string;
+  readonly features: Features;
+  readonly stopping: () => boolean;
+}
+
+/** Route label for metrics and logs: the route pattern, never the raw URL (cardinality). */
+function routeLabel(pattern: string | undefined): string {
+  return pattern ?? 'unmatched';
+}
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const maxBody = deps.config.distributor.maxRecvMsgSize;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // One request line is written by our onResponse hook, with tenant and route.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: maxBody,
+    // Prometheus sends up to 30 s of samples after an outage; a slow query may take the
+    // full query timeout. 0 leaves request timeouts to the engines' own deadlines.
+    requestTimeout: 0,
+  });
+
+  installTenancy(app, deps.authorizer);
+
+  app.setErrorHandler((err, request, reply) => {
+    const known = asCairnError(err, maxBody);
+    if (known !== undefined) {
+      if (known.kind === 'unauthenticated' || known.kind === 'forbidden' || known.reason === 'missing_tenant' || known.reason === 'invalid_tenant' || known.reason === 'tenant_mismatch') {
+        deps.metrics.authFailures.inc({ reason: known.reason });
+        // Loud on purpose: clients drop data refused with 401/403 without retrying.
+        request.log.warn({ reason: known.reason, route: routeLabel(request.routeOptions.url), status: statusFor(known.kind, request.url) }, known.message);
+      }
+      return sendError(request, reply, known);
+    }
+    request.log.error({ err, route: routeLabel(request.routeOptions.url) }, 'request failed');
+    return sendError(request, reply, new CairnError('internal', 'internal', 'internal server error; see the server log'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    return sendError(request, reply, new CairnError('not_found', 'route_not_found', `no route ${request.method} ${path.slice(0, 200)}`));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = routeLabel(request.routeOptions.url);
+    const status = String(reply.statusCode);
+    const seconds = reply.elapsedTime / 1000;
+    deps.metrics.requestDuration.observe({ method: request.method, route, status_code: status }, seconds);
+    const tenant = request.principal?.tenant ?? undefined;
+    if (tenant !== undefined) deps.metrics.tenantRequests.inc({ tenant, route, status_code: status });
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, tenant },
+      'request',
+    );
+  });
+
+  registerOpsRoutes(app, deps);
+  registerAdminTokenRoutes(app, deps.tokenStore, deps.clock);
+  return app;
+}

@@ -1,0 +1,185 @@
+/**
+ * The server's configuration: one YAML file (`--config`), overridden by `CAIRN_*`
+ * environment variables, overridden by flags. Every key has a default, so no file is
+ * needed. Unknown keys are errors, as in Mimir, so a typo never silently does nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { badData } from '../util/errors.js';
+import { LIMIT_SPECS, type Limits } from './limits.js';
+import { envName, fieldName, formatValue, parseValue, type KeySpec } from './values.js';
+
+/** pino's levels. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The effective configuration. Durations in ms, sizes in bytes. */
+export interface Config {
+  readonly dataDir: string;
+  readonly server: {
+    readonly httpListenAddress: string;
+    readonly httpListenPort: number;
+    readonly logLevel: LogLevel;
+    readonly gracefulShutdownTimeoutMs: number;
+  };
+  readonly auth: {
+    readonly adminToken: string;
+    readonly usageFlushPeriodMs: number;
+  };
+  readonly distributor: {
+    readonly maxRecvMsgSize: number;
+  };
+  readonly runtimeConfig: {
+    readonly file: string;
+    readonly periodMs: number;
+  };
+  readonly limits: Limits;
+}
+
+/** Every key outside `limits:`. */
+export const CONFIG_SPECS: readonly KeySpec[] = [
+  { key: 'data_dir', type: 'string', default: './data', help: 'directory for all state: system.db and per-tenant stores.' },
+  {
+    key: 'server.http_listen_address',
+    type: 'string',
+    default: '0.0.0.0',
+    envAliases: ['CAIRN_HOST'],
+    help: 'address to listen on. All interfaces by default, as Mimir and Loki, so containers on the same host can reach it; every API route needs a token.',
+  },
+  { key: 'server.http_listen_port', type: 'int', default: 9009, min: 0, envAliases: ['CAIRN_PORT'], help: 'HTTP port (0 picks a free one). 9009 is Mimir’s port in its single-binary examples.' },
+  { key: 'server.log_level', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], envAliases: ['CAIRN_LOG_LEVEL'], help: 'log level of the JSON logs on stdout.' },
+  { key: 'server.graceful_shutdown_timeout', type: 'duration', default: '5s', help: 'on SIGTERM, how long in-flight requests and flushes may take before the process exits anyway.' },
+  {
+    key: 'auth.admin_token',
+    type: 'string',
+    default: '',
+    secret: true,
+    envAliases: ['CAIRN_ADMIN_TOKEN'],
+    help: 'an admin token accepted besides the stored ones (for scripts and CI). When set, none is generated on first start.',
+  },
+  { key: 'auth.usage_flush_period', type: 'duration', default: '5s', help: 'how often per-token request counts and last-used times are written to system.db (batched, not a write per request).' },
+  {
+    key: 'distributor.max_recv_msg_size',
+    type: 'bytes',
+    default: 104_857_600,
+    help: 'largest request body accepted, compressed and uncompressed (Mimir’s default, 100 MiB); larger bodies get 413.',
+  },
+  { key: 'runtime_config.file', type: 'string', default: '', envAliases: ['CAIRN_RUNTIME_CONFIG'], help: 'per-tenant overrides file in Mimir’s runtime-config format; empty = none.' },
+  { key: 'runtime_config.period', type: 'duration', default: '10s', help: 'how often the runtime-config file is re-read (Mimir’s default).' },
+];
+
+/** All specs, limits prefixed with `limits.` as they appear in YAML. */
+export const ALL_SPECS: readonly KeySpec[] = [...CONFIG_SPECS, ...LIMIT_SPECS.map((s) => ({ ...s, key: `limits.${s.key}` }))];
+
+/** The sources a configuration is assembled from, lowest precedence first. */
+export interface ConfigSources {
+  /** Path of a YAML file, or undefined for none. */
+  readonly file?: string | undefined;
+  /** Usually `process.env`; only `CAIRN_*` names are read. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Values from flags or code, by dotted key (`server.http_listen_port`); raw forms as in YAML. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+}
+
+type Mutable = Record<string, unknown>;
+
+function setPath(target: Mutable, spec: KeySpec, value: unknown): void {
+  const parts = spec.key.split('.');
+  let node = target;
+  for (const p of parts.slice(0, -1)) {
+    const field = p.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    node = (node[field] ??= {}) as Mutable;
+  }
+  node[fieldName(spec)] = value;
+}
+
+function getPath(source: unknown, spec: KeySpec): unknown {
+  const parts = spec.key.split('.');
+  let node = source as Mutable | undefined;
+  for (const p of parts.slice(0, -1)) node = node?.[p.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] as Mutable | undefined;
+  return node?.[fieldName(spec)];
+}
+
+/** Flattens parsed YAML into dotted keys, so unknown keys can be named exactly. */
+function flatten(obj: unknown, prefix: string, out: Map<string, unknown>): void {
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flatten(v, prefix === '' ? k : `${prefix}.${k}`, out);
+  } else if (prefix !== '') {
+    out.set(prefix, obj);
+  }
+}
+
+/** The configuration with nothing but defaults. */
+export function defaultConfig(): Config {
+  return loadConfig({});
+}
+
+/**
+ * Builds the effective configuration: defaults < YAML file < env < overrides. Throws a
+ * `bad_data` CairnError naming the key, the source and the problem.
+ */
+export function loadConfig(sources: ConfigSources): Config {
+  const bySpec = new Map<KeySpec, { raw: unknown; where: string }>();
+  const specByKey = new Map(ALL_SPECS.map((s) => [s.key, s]));
+  for (const spec of ALL_SPECS) bySpec.set(spec, { raw: spec.default, where: 'defaults' });
+
+  if (sources.file !== undefined && sources.file !== '') {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (e) {
+      throw badData('invalid_config', `cannot read config file ${sources.file}: ${(e as Error).message}`);
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(text) ?? {};
+    } catch (e) {
+      throw badData('invalid_config', `config file ${sources.file} is not valid YAML: ${(e as Error).message}`);
+    }
+    const flat = new Map<string, unknown>();
+    flatten(doc, '', flat);
+    for (const [key, raw] of flat) {
+      const spec = specByKey.get(key);
+      if (spec === undefined) throw badData('invalid_config', `unknown key ${key} in config file ${sources.file}`);
+      bySpec.set(spec, { raw, where: `config file ${sources.file}` });
+    }
+  }
+
+  if (sources.env !== undefined) {
+    for (const spec of ALL_SPECS) {
+      for (const name of [...(spec.envAliases ?? []), envName(spec)]) {
+        const raw = sources.env[name];
+        if (raw !== undefined && raw !== '') bySpec.set(spec, { raw, where: `environment variable ${name}` });
+      }
+    }
+  }
+
+  for (const [key, raw] of Object.entries(sources.overrides ?? {})) {
+    if (raw === undefined) continue;
+    const spec = specByKey.get(key);
+    if (spec === undefined) throw badData('invalid_config', `unknown config key ${key}`);
+    bySpec.set(spec, { raw, where: 'flags' });
+  }
+
+  const out: Mutable = {};
+  for (const [spec, { raw, where }] of bySpec) setPath(out, spec, parseValue(spec, raw, where));
+  return out as unknown as Config;
+}
+
+/** How `/config` renders: everything, only what differs from defaults, or the defaults. */
+export type ConfigViewMode = 'all' | 'diff' | 'defaults';
+
+/** The configuration as YAML with snake_case keys, secrets shown as `********`. */
+export function renderConfig(config: Config, mode: ConfigViewMode = 'all'): string {
+  const defaults = defaultConfig();
+  const out: Mutable = {};
+  for (const spec of ALL_SPECS) {
+    const source = mode === 'defaults' ? defaults : config;
+    const v = getPath(source, spec) as string | number | boolean;
+    if (mode === 'diff' && v === getPath(defaults, spec)) continue;
+    let node = out;
+    const parts = spec.key.split('.');
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Mutable;
+    node[parts[parts.length - 1]!] = spec.secret && v !== '' ? '********' : formatValue(spec, v);
+  }
+  return stringifyYaml(out);
+}

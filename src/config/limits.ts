@@ -1,0 +1,69 @@
+/**
+ * Per-tenant limits: their keys (Mimir's and Loki's names), defaults and types. The
+ * defaults sit under `limits:` in the config file; a tenant's overrides come from the
+ * runtime-config file (see `overrides.ts`).
+ */
+import type { KeySpec } from './values.js';
+
+/**
+ * The effective limits of one tenant. Field names mirror the config keys; durations are
+ * milliseconds (`Ms`), sizes are bytes. A 0 disables a limit where Mimir says so.
+ */
+export interface Limits {
+  // Metrics ingestion (Mimir distributor and ingester).
+  readonly ingestionRate: number;
+  readonly ingestionBurstSize: number;
+  readonly maxGlobalSeriesPerUser: number;
+  readonly maxGlobalSeriesPerMetric: number;
+  readonly maxLabelNamesPerSeries: number;
+  readonly maxLabelNameLength: number;
+  readonly maxLabelValueLength: number;
+  readonly maxMetadataLength: number;
+  readonly creationGracePeriodMs: number;
+  readonly pastGracePeriodMs: number;
+  readonly maxGlobalExemplarsPerUser: number;
+  readonly compactorBlocksRetentionPeriodMs: number;
+  // Logs ingestion (Loki distributor and ingester).
+  readonly ingestionRateMb: number;
+  readonly ingestionBurstSizeMb: number;
+  readonly maxGlobalStreamsPerUser: number;
+  readonly maxLineSize: number;
+  readonly retentionPeriodMs: number;
+}
+
+/**
+ * Every limit key. Where Cairn's default differs from upstream the help says why.
+ * `enforcedBy` in the help names the issue that makes a limit bite; until then the key
+ * is accepted and shown, so configs can be written once.
+ */
+export const LIMIT_SPECS: readonly KeySpec[] = [
+  {
+    key: 'ingestion_rate',
+    type: 'float',
+    default: 100_000,
+    min: 0,
+    help: 'metrics ingestion rate limit per tenant, in samples+exemplars+metadata per second (0 = unlimited). Mimir defaults to 10000; cairn sizes it so that 250000 series scraped every 15 s (16667/s) fit six times over.',
+  },
+  {
+    key: 'ingestion_burst_size',
+    type: 'int',
+    default: 1_000_000,
+    min: 0,
+    help: 'metrics ingestion burst size per tenant, in items; a single request larger than this is always refused. Sized to take four full scrapes of 250000 series at once, as Prometheus sends after a network outage.',
+  },
+  { key: 'max_global_series_per_user', type: 'int', default: 250_000, min: 0, help: 'maximum active series per tenant (0 = unlimited); new series beyond it are refused while existing series keep ingesting.' },
+  { key: 'max_global_series_per_metric', type: 'int', default: 0, min: 0, help: 'maximum active series per metric name per tenant (0 = unlimited).' },
+  { key: 'max_label_names_per_series', type: 'int', default: 30, min: 1, help: 'maximum number of labels on a series, __name__ included.' },
+  { key: 'max_label_name_length', type: 'int', default: 1024, min: 1, help: 'maximum length of a label name, in bytes.' },
+  { key: 'max_label_value_length', type: 'int', default: 2048, min: 1, help: 'maximum length of a label value (and of the metric name), in bytes.' },
+  { key: 'max_metadata_length', type: 'int', default: 1024, min: 1, help: 'maximum length of a metric name or unit in metric metadata; longer HELP texts are truncated.' },
+  { key: 'creation_grace_period', type: 'duration', default: '10m', help: 'samples further in the future than this are refused.' },
+  { key: 'past_grace_period', type: 'duration', default: 0, help: 'samples further in the past than this are refused (0 = off; retention still applies).' },
+  { key: 'max_global_exemplars_per_user', type: 'int', default: 100_000, min: 0, help: 'exemplars kept in memory per tenant (0 = exemplars dropped). Mimir defaults to 0; cairn keeps them so query_exemplars works out of the box.' },
+  { key: 'compactor_blocks_retention_period', type: 'duration', default: '31d', help: 'metrics retention per tenant; older blocks are deleted.' },
+  { key: 'ingestion_rate_mb', type: 'float', default: 4, min: 0, help: 'logs ingestion rate limit per tenant, in MB of log lines per second (Loki default).' },
+  { key: 'ingestion_burst_size_mb', type: 'float', default: 6, min: 0, help: 'logs ingestion burst size per tenant, in MB (Loki default).' },
+  { key: 'max_global_streams_per_user', type: 'int', default: 5000, min: 0, help: 'maximum active log streams per tenant (0 = unlimited).' },
+  { key: 'max_line_size', type: 'bytes', default: '256KB', help: 'maximum size of one log line (Loki default 256KB; 0 = unlimited).' },
+  { key: 'retention_period', type: 'duration', default: '31d', help: 'logs retention per tenant (Loki key).' },
+];

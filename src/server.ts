@@ -1,0 +1,182 @@
+/**
+ * The composition root: opens the data directory, builds every module, wires them
+ * together and runs the HTTP server. `cli/serve.ts` and `index.ts` (embedding) both start
+ * Cairn through `runServer`.
+ *
+ * Start order: system.db → HTTP listening (so `/ready` answers 503 while stores open) →
+ * services (runtime config, stores, WAL replay) → ready. Stop order is the reverse.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { buildApi } from './api/server.js';
+import { createServerMetrics, type ServerMetrics } from './api/metrics.js';
+import { Authorizer } from './auth/authorize.js';
+import { TokenStore } from './auth/token-store.js';
+import { UsageRecorder } from './auth/usage.js';
+import type { Config } from './config/config.js';
+import { Overrides, RuntimeConfigLoader } from './config/overrides.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { packageInfo } from './util/package-info.js';
+import { ServiceManager } from './util/service.js';
+import { openSqlite, type SqlDatabase } from './util/sqlite.js';
+
+/** The tenant created on the first start of a data dir. */
+export const DEFAULT_TENANT = 'dev';
+
+/** Secrets minted on the first start of a data dir; shown once, never stored. */
+export interface BootstrapSecrets {
+  readonly tenant: string;
+  readonly readWriteToken: string;
+  /** Undefined when an admin token is configured (`CAIRN_ADMIN_TOKEN`). */
+  readonly adminToken: string | undefined;
+}
+
+export interface RunServerOptions {
+  readonly config: Config;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/** A built server: every module wired, not yet listening. */
+export interface CairnServer {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly tokens: TokenStore;
+  readonly metrics: ServerMetrics;
+  readonly services: ServiceManager;
+  /** Routes may still be added until `start()` (tests use `app.inject()` without it). */
+  readonly app: FastifyInstance;
+  /** Set on the first start of a data dir. */
+  readonly bootstrap: BootstrapSecrets | undefined;
+  /** Listens, then starts the services in the background; resolves once listening. */
+  start(): Promise<RunningServer>;
+  /** Graceful stop: refuse new work, drain requests, flush, close. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A listening server. */
+export interface RunningServer extends CairnServer {
+  /** `http://host:port` as listening (port resolved when 0 was asked). */
+  readonly url: string;
+  readonly port: number;
+  /** Resolves when every service runs (`/ready` is 200); rejects if one fails to start. */
+  readonly ready: Promise<void>;
+}
+
+/** The logger every component writes to: JSON on stdout, tokens redacted defensively. */
+export function createLogger(level: Config['server']['logLevel']): Logger {
+  return pino({
+    level,
+    base: { service: 'cairn' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['authorization', '*.authorization', 'req.headers.authorization', 'token', '*.token'], censor: '[redacted]' },
+  });
+}
+
+function bootstrapIfEmpty(tokens: TokenStore, config: Config): BootstrapSecrets | undefined {
+  if (!tokens.isEmpty()) return undefined;
+  const rw = tokens.create({ tenant: DEFAULT_TENANT, scopes: 'read+write', name: `${DEFAULT_TENANT}-read-write` });
+  const admin = config.auth.adminToken === '' ? tokens.create({ admin: true, name: 'admin' }) : undefined;
+  return { tenant: DEFAULT_TENANT, readWriteToken: rw.token, adminToken: admin?.token };
+}
+
+/** Opens the data dir and wires every module; nothing listens yet. */
+export function createServer(options: RunServerOptions): CairnServer {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.server.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const db: SqlDatabase = openSqlite(join(config.dataDir, 'system.db'));
+  const tokens = new TokenStore(db, clock);
+  const bootstrap = bootstrapIfEmpty(tokens, config);
+  const metrics = createServerMetrics();
+  const overrides = new Overrides(config.limits);
+  const services = new ServiceManager();
+
+  const usage = new UsageRecorder(tokens, config.auth.usageFlushPeriodMs, (err) => logger.error({ err }, 'writing token usage failed'));
+  services.add(usage);
+  if (config.runtimeConfig.file !== '') {
+    services.add(
+      new RuntimeConfigLoader(config.runtimeConfig.file, config.runtimeConfig.periodMs, overrides, (e) => {
+        metrics.runtimeConfigReloads.inc({ result: e.kind });
+        if (e.kind === 'loaded') logger.info({ file: config.runtimeConfig.file, tenants: e.tenants }, 'runtime config loaded');
+        if (e.kind === 'failed') logger.error({ file: config.runtimeConfig.file, err: e.error.message }, 'runtime config reload failed; keeping the previous overrides');
+      }),
+    );
+  }
+
+  let stopping = false;
+  let ready: Promise<void> = Promise.resolve();
+  const app = buildApi({
+    config,
+    logger,
+    clock,
+    authorizer: new Authorizer(tokens, clock, usage, config.auth.adminToken),
+    tokenStore: tokens,
+    overrides,
+    services,
+    metrics,
+    version: packageInfo().version,
+    revision: '',
+    features: { rulerConfigApi: false, alertmanagerConfigApi: false },
+    stopping: () => stopping,
+  });
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      logger.info('shutting down');
+      await ready.catch(() => {});
+      await app.close();
+      const errors = await services.stopAll();
+      for (const err of errors) logger.error({ err }, 'a service failed to stop cleanly');
+      db.close();
+      logger.info('stopped');
+      logger.flush();
+    })());
+
+  const server: CairnServer = {
+    config,
+    logger,
+    tokens,
+    metrics,
+    services,
+    app,
+    bootstrap,
+    stop,
+    start: async () => {
+      await app.listen({ host: config.server.httpListenAddress, port: config.server.httpListenPort });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.server.httpListenPort;
+      const listenHost = config.server.httpListenAddress;
+      const host = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      logger.info({ address: listenHost, port, dataDir: config.dataDir }, 'listening');
+      ready = services.startAll().then(
+        () => logger.info('ready'),
+        (err: unknown) => {
+          logger.error({ err }, 'a service failed to start');
+          throw err;
+        },
+      );
+      ready.catch(() => {});
+      return { ...server, url, port, ready };
+    },
+  };
+  return server;
+}
+
+/** Builds the server and starts listening. If listening fails, everything opened is closed. */
+export async function runServer(options: RunServerOptions): Promise<RunningServer> {
+  const server = createServer(options);
+  try {
+    return await server.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
