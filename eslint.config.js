@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules plus the one-way dependency rule of
-// ../shared/DESIGN.md (util, model <- storage (shared WAL/block machinery) <- tsdb, logstore <-
-// alertmanager <- api <- main). Each layer lists the folders it must not import.
+// ../shared/DESIGN.md: util, model <- config, auth <- storage (shared WAL and block machinery)
+// <- tsdb, logstore <- ingest, promql, logql <- ruler,
+// alertmanager <- api <- cli. Each layer lists the folders it must not import.
 import tseslint from 'typescript-eslint';
 
 const layers = {
