@@ -17,6 +17,10 @@ import { TokenStore } from './auth/token-store.js';
 import { UsageRecorder } from './auth/usage.js';
 import type { Config } from './config/config.js';
 import { Overrides, RuntimeConfigLoader } from './config/overrides.js';
+import { createIngestMetrics } from './ingest/metrics.js';
+import { IngestionRateLimiter } from './ingest/rate-limit.js';
+import { createTsdbMetrics } from './tsdb/metrics.js';
+import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
 import { ServiceManager } from './util/service.js';
@@ -46,6 +50,8 @@ export interface CairnServer {
   readonly tokens: TokenStore;
   readonly metrics: ServerMetrics;
   readonly services: ServiceManager;
+  readonly tsdb: Tsdb;
+  readonly overrides: Overrides;
   /** Routes may still be added until `start()` (tests use `app.inject()` without it). */
   readonly app: FastifyInstance;
   /** Set on the first start of a data dir. */
@@ -96,6 +102,26 @@ export function createServer(options: RunServerOptions): CairnServer {
   const overrides = new Overrides(config.limits);
   const services = new ServiceManager();
 
+  const tsdbMetrics = createTsdbMetrics(metrics.registry, () => tsdb);
+  const tsdb = new Tsdb(
+    { ...defaultTsdbOptions(config.dataDir), fsync: config.tsdb.walFsync, fsyncBatchDelayMs: config.tsdb.walFsyncBatchDelayMs },
+    overrides,
+    (e) => {
+      tsdbMetrics.onEvent(e);
+      if (e.kind === 'replayed') {
+        logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'metrics WAL replayed');
+      } else if (e.event.kind === 'damage') {
+        const d = e.event.damage;
+        const fields = { tenant: e.tenant, segment: d.segment, offset: d.offset, droppedBytes: d.droppedBytes, removedSegments: d.removedSegments, reason: d.reason };
+        if (d.kind === 'torn_tail') logger.warn(fields, 'metrics WAL: dropped a torn last record (a crash during a write)');
+        else logger.error(fields, 'metrics WAL: corruption found; truncated there');
+      } else if (e.event.kind === 'write_failed' || e.event.kind === 'sync_failed') {
+        logger.error({ tenant: e.tenant, err: e.event.error.message }, 'metrics WAL write failed');
+      }
+    },
+  );
+  services.add(tsdb);
+
   const usage = new UsageRecorder(tokens, config.auth.usageFlushPeriodMs, (err) => logger.error({ err }, 'writing token usage failed'));
   services.add(usage);
   if (config.runtimeConfig.file !== '') {
@@ -123,6 +149,14 @@ export function createServer(options: RunServerOptions): CairnServer {
     revision: '',
     features: { rulerConfigApi: false, alertmanagerConfigApi: false },
     stopping: () => stopping,
+    push: {
+      appender: (tenant) => tsdb.appender(tenant),
+      limits: overrides,
+      rateLimiter: new IngestionRateLimiter(overrides, clock),
+      clock,
+      metrics: createIngestMetrics(metrics.registry),
+      maxRecvMsgSize: config.distributor.maxRecvMsgSize,
+    },
   });
 
   let stopped: Promise<void> | undefined;
@@ -145,6 +179,8 @@ export function createServer(options: RunServerOptions): CairnServer {
     tokens,
     metrics,
     services,
+    tsdb,
+    overrides,
     app,
     bootstrap,
     stop,

@@ -16,6 +16,7 @@ import { asCairnError, sendError, statusFor } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { registerAdminTokenRoutes } from './routes/admin-tokens.js';
 import { registerOpsRoutes, type Features } from './routes/ops.js';
+import { registerPushRoutes, type PushDeps } from './routes/push.js';
 import { installTenancy } from './tenancy.js';
 
 /** Everything the HTTP layer needs, built by the composition root. */
@@ -32,6 +33,7 @@ export interface ApiDeps {
   readonly revision: string;
   readonly features: Features;
   readonly stopping: () => boolean;
+  readonly push: PushDeps;
 }
 
 /** Route label for metrics and logs: the route pattern, never the raw URL (cardinality). */
@@ -87,5 +89,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   registerOpsRoutes(app, deps);
   registerAdminTokenRoutes(app, deps.tokenStore, deps.clock);
+  registerPushRoutes(app, deps.push);
   return app;
 }

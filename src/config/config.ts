@@ -32,6 +32,10 @@ export interface Config {
     readonly file: string;
     readonly periodMs: number;
   };
+  readonly tsdb: {
+    readonly walFsync: 'always' | 'batch' | 'never';
+    readonly walFsyncBatchDelayMs: number;
+  };
   readonly limits: Limits;
 }
 
@@ -65,6 +69,14 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
   },
   { key: 'runtime_config.file', type: 'string', default: '', envAliases: ['CAIRN_RUNTIME_CONFIG'], help: 'per-tenant overrides file in Mimir’s runtime-config format; empty = none.' },
   { key: 'runtime_config.period', type: 'duration', default: '10s', help: 'how often the runtime-config file is re-read (Mimir’s default).' },
+  {
+    key: 'tsdb.wal_fsync',
+    type: 'enum',
+    default: 'batch',
+    values: ['always', 'batch', 'never'],
+    help: 'when the metrics WAL is fsynced. Every acknowledged write is in the WAL file before the 2xx, so it survives a process crash under any policy; `always` also survives power loss (an fsync per request, shared by concurrent requests), `batch` fsyncs within wal_fsync_batch_delay, `never` leaves it to the OS.',
+  },
+  { key: 'tsdb.wal_fsync_batch_delay', type: 'duration', default: '1s', help: 'with wal_fsync: batch, the longest time from an acknowledged write to its fsync.' },
 ];
 
 /** All specs, limits prefixed with `limits.` as they appear in YAML. */

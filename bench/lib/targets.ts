@@ -1,0 +1,115 @@
+/**
+ * Servers under test, each started as a child process on a loopback port with a fresh
+ * data dir: Cairn (the built CLI), Prometheus 2.42 with its remote-write receiver, and
+ * VictoriaMetrics 1.79 (Debian packages). Also reads a process's CPU time and memory
+ * from /proc, so the server's cost is measured, not the load generator's.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Target {
+  readonly name: string;
+  readonly pushUrl: string;
+  readonly headers: Record<string, string>;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function which(cmd: string): string | undefined {
+  const p = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
+  return p === '' ? undefined : p;
+}
+
+async function waitReady(url: string, child: ChildProcess, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await fetch(url).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} not ready at ${url} after 30 s`);
+}
+
+function stopper(child: ChildProcess, dir: string): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export async function startCairn(env: Record<string, string> = {}): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cairn-'));
+  const port = await freePort();
+  const admin = 'bench-admin-token-0123456789abcdef';
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], {
+    env: { ...process.env, CAIRN_ADMIN_TOKEN: admin, CAIRN_LIMITS_INGESTION_RATE: '0', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(`${base}/ready`, child, 'cairn');
+  const res = await fetch(`${base}/admin/api/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: 'bench', scopes: 'write' }),
+  });
+  const { data } = (await res.json()) as { data: { token: string } };
+  return { name: 'cairn', pushUrl: `${base}/api/v1/push`, headers: { 'x-scope-orgid': 'bench', authorization: `Bearer ${data.token}` }, pid: child.pid!, stop: stopper(child, dir) };
+}
+
+export async function startPrometheus(): Promise<Target | undefined> {
+  const bin = which('prometheus');
+  if (bin === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prom-'));
+  const port = await freePort();
+  const cfg = join(dir, 'prometheus.yml');
+  (await import('node:fs')).writeFileSync(cfg, 'global: {}\n');
+  const child = spawn(bin, [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=warn'], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await waitReady(`http://127.0.0.1:${port}/-/ready`, child, 'prometheus');
+  return { name: 'prometheus-2.42', pushUrl: `http://127.0.0.1:${port}/api/v1/write`, headers: {}, pid: child.pid!, stop: stopper(child, dir) };
+}
+
+export async function startVictoriaMetrics(): Promise<Target | undefined> {
+  const bin = which('victoria-metrics');
+  if (bin === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-vm-'));
+  const port = await freePort();
+  const child = spawn(bin, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-loggerLevel=ERROR'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  await waitReady(`http://127.0.0.1:${port}/health`, child, 'victoria-metrics');
+  return { name: 'victoria-metrics-1.79', pushUrl: `http://127.0.0.1:${port}/api/v1/write`, headers: {}, pid: child.pid!, stop: stopper(child, dir) };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (Linux's USER_HZ, 100 on x86-64). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100');
+
+/** CPU seconds (user + system) a process has used, including its threads. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Current and peak resident memory of a process, in MiB. */
+export function memoryMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}

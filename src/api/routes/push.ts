@@ -1,0 +1,31 @@
+/**
+ * `POST /api/v1/push`: Prometheus remote write 1.0 (snappy block format, protobuf), as
+ * Mimir serves it. The body is taken as raw bytes whatever its content type (Mimir does
+ * not check it), decompressed under `distributor.max_recv_msg_size`, decoded, and handed
+ * to the distributor. 200 with an empty body when everything was stored; otherwise the
+ * first error's status, after the valid part was stored.
+ */
+import type { FastifyInstance } from 'fastify';
+import { pushWriteRequest, type DistributorDeps } from '../../ingest/distributor.js';
+import { decodeWriteRequestFast, snappyDecompress } from '../../ingest/remote-write/index.js';
+import { tenantOf } from '../tenancy.js';
+
+export interface PushDeps extends DistributorDeps {
+  readonly maxRecvMsgSize: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function registerPushRoutes(app: FastifyInstance, deps: PushDeps): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post('/api/v1/push', { config: { auth: { kind: 'tenant', scope: 'write_metrics' } } }, async (req, reply) => {
+      const body = (req.body as Buffer | undefined) ?? EMPTY;
+      const raw = snappyDecompress(body, deps.maxRecvMsgSize);
+      const request = decodeWriteRequestFast(raw);
+      await pushWriteRequest(tenantOf(req), request, deps);
+      return reply.code(200).send();
+    });
+  });
+}

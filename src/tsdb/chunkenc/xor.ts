@@ -1,0 +1,743 @@
+/**
+ * Prometheus's XOR chunk encoding for float samples (Gorilla, with millisecond-sized
+ * timestamp buckets), bit-compatible with `tsdb/chunkenc/xor.go`: a chunk written here is
+ * byte-for-byte the chunk Prometheus writes for the same samples, and either side reads
+ * the other's. The layout is drawn in FORMAT.md next to this file.
+ *
+ * Timestamps are int64 milliseconds held in JS numbers and must be safe integers
+ * (|t| <= 2^53 - 1, about ±285 000 years). Values are stored by their bit pattern, so
+ * every NaN payload (StaleNaN among them) and -0 come back exactly.
+ *
+ * Also here: the rule by which Prometheus's head cuts a series' samples into chunks
+ * (`ChunkCutPolicy`), so that Cairn's chunks cover the same spans as Prometheus's.
+ */
+import { assert, CairnError } from '../../util/errors.js';
+import { BitReader, BitWriter, joinInt64, splitInt64 } from './bstream.js';
+
+/** Bytes of the header: the sample count as a big-endian uint16. */
+export const XOR_HEADER_BYTES = 2;
+
+/** The header is a uint16, so a chunk holds at most 2^16 - 1 samples. */
+export const MAX_SAMPLES_PER_XOR_CHUNK = 0xffff;
+
+/** Bit at which the samples start, right after the header. */
+const HEADER_BITS = XOR_HEADER_BYTES * 8;
+
+/** Largest integer a double holds exactly; timestamps and their deltas stay within it. */
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Go's `leading = 0xff`: "no leading/trailing window chosen yet", so the next non-zero
+ * XOR must write its own window. Any value above 31 (the 5-bit field's maximum) works;
+ * 0xff is upstream's.
+ */
+const NO_WINDOW = 0xff;
+
+/**
+ * The 5-bit leading-zero field holds at most 31, so longer runs of leading zeros are
+ * clamped to it (the extra zeros are then sent as significant bits).
+ */
+const MAX_LEADING = 31;
+
+// Delta-of-delta buckets. Upstream's `bitRange(x, n)` accepts -(2^(n-1) - 1) ..
+// 2^(n-1): the range is shifted up by one from the usual two's complement range, so that
+// the all-ones-after-the-sign pattern is free and the reader can tell the sign by
+// "greater than 2^(n-1)". Widths 14/17/20 are Prometheus's: millisecond jitter of a few
+// seconds (±8.2 s), about a minute (±65 s) and about nine minutes (±524 s).
+const DOD14_MIN = -(2 ** 13 - 1);
+const DOD14_MAX = 2 ** 13;
+const DOD17_MIN = -(2 ** 16 - 1);
+const DOD17_MAX = 2 ** 16;
+const DOD20_MIN = -(2 ** 19 - 1);
+const DOD20_MAX = 2 ** 19;
+/** Prefix '10' followed by 14 bits, written as one 16-bit value. */
+const DOD14_PREFIX = 0b10 << 14;
+/** Prefix '110' followed by 17 bits, one 20-bit value. */
+const DOD17_PREFIX = 0b110 << 17;
+/** Prefix '1110' followed by 20 bits, one 24-bit value. */
+const DOD20_PREFIX = 0b1110 << 20;
+/** Prefix '1111' before a full 64-bit delta of delta. */
+const DOD64_PREFIX = 0b1111;
+
+/** Shared views to move a float64 in and out of its two 32-bit halves. */
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+/** Index of the high and low halves in `u32`: the platform's byte order decides. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+
+function corrupt(message: string): CairnError {
+  return new CairnError('internal', 'corrupt_chunk', message);
+}
+
+/** Trailing zero count of a non-zero 32-bit integer. */
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/**
+ * Appends samples to an XOR chunk. Obtained from `XorChunk.appender()`, or resumed from a
+ * chunk's bytes with `XorAppender.resume()`, which replays the chunk to recover exactly
+ * the state an uninterrupted appender would have, so the bytes continue identically.
+ *
+ * The appender does not check order: samples are encoded as given (Prometheus's head
+ * refuses out-of-order and duplicate samples before they reach the chunk). Not safe to
+ * share between two writers of one chunk.
+ */
+export class XorAppender {
+  private readonly w: BitWriter;
+  private num: number;
+  /** Timestamp of the last sample. */
+  private t: number;
+  /** Last timestamp delta (t[n] - t[n-1]); 0 before the second sample. */
+  private tDelta: number;
+  /** Bits of the last value. */
+  private vHi: number;
+  private vLo: number;
+  /** Current XOR window: leading and trailing zeros, or NO_WINDOW. */
+  private leading: number;
+  private trailing: number;
+
+  private constructor(w: BitWriter, state: XorAppenderState) {
+    this.w = w;
+    this.num = state.numSamples;
+    this.t = state.t;
+    this.tDelta = state.tDelta;
+    this.vHi = state.vHi;
+    this.vLo = state.vLo;
+    this.leading = state.leading;
+    this.trailing = state.trailing;
+  }
+
+  /** An appender on a new, empty chunk. */
+  static empty(): XorAppender {
+    // The writer starts after the two header bytes, which hold 0 samples.
+    const w = BitWriter.resume(new Uint8Array(XOR_HEADER_BYTES), HEADER_BITS)!;
+    return new XorAppender(w, { numSamples: 0, t: 0, tDelta: 0, vHi: 0, vLo: 0, leading: NO_WINDOW, trailing: 0 });
+  }
+
+  /**
+   * Resumes appending to the chunk `bytes` (copied, not retained). Decodes every sample
+   * to rebuild the appender's state and the bit position. Throws a CairnError (kind
+   * `internal`, reason `corrupt_chunk`) when the bytes are not a well-formed XOR chunk:
+   * truncated, a bad varint, a timestamp outside the safe-integer range, or trailing
+   * bytes or bits a Prometheus writer would not leave.
+   */
+  static resume(bytes: Uint8Array): XorAppender {
+    const it = new XorIterator(bytes);
+    while (it.next());
+    const err = it.err();
+    if (err !== undefined) throw err;
+    const state = it.appenderState();
+    const w = BitWriter.resume(bytes, state.bitLength);
+    if (w === undefined) {
+      throw corrupt(
+        `corrupt xor chunk: ${bytes.length} bytes hold ${state.numSamples} samples in ${state.bitLength} bits; ` +
+          'expected at most one byte of padding, all zero',
+      );
+    }
+    return new XorAppender(w, state);
+  }
+
+  /** Samples in the chunk. */
+  get numSamples(): number {
+    return this.num;
+  }
+
+  /** The chunk bytes; a view valid until the next `append` (see `XorChunk.bytes`). */
+  bytes(): Uint8Array {
+    return this.w.bytes();
+  }
+
+  /**
+   * Appends the sample (t, v). `t` must be a safe integer within 2^53 - 1 ms of the
+   * previous sample's, and the chunk must hold fewer than MAX_SAMPLES_PER_XOR_CHUNK
+   * samples; breaking either is a bug in the caller (assert).
+   */
+  append(t: number, v: number): void {
+    const num = this.num;
+    // Checks first, messages only on failure: building them eagerly costs more than the
+    // encoding itself.
+    if (num >= MAX_SAMPLES_PER_XOR_CHUNK || !Number.isSafeInteger(t)) this.refuse(t);
+    f64[0] = v;
+    const hi = u32[HI]!;
+    const lo = u32[LO]!;
+    const w = this.w;
+
+    if (num === 0) {
+      w.writeVarint(t);
+      w.writeBits64(hi, lo, 64);
+    } else {
+      // Both timestamps are safe, so the difference is exact whenever it is safe itself.
+      const delta = t - this.t;
+      if (delta > MAX_SAFE || delta < -MAX_SAFE) this.refuse(t);
+      if (num === 1) {
+        // Go writes uint64(delta): a negative delta becomes a 10-byte two's complement varint.
+        if (delta >= 0) w.writeUvarint(delta);
+        else w.writeUvarintBig(BigInt.asUintN(64, BigInt(delta)));
+      } else {
+        this.writeDod(delta);
+      }
+      this.tDelta = delta;
+      this.writeValue(hi, lo);
+    }
+
+    this.t = t;
+    this.vHi = hi;
+    this.vLo = lo;
+    this.num = num + 1;
+    w.patchUint16(0, num + 1);
+  }
+
+  /** Fails the assert that `append`'s arguments break. */
+  private refuse(t: number): never {
+    assert(this.num < MAX_SAMPLES_PER_XOR_CHUNK, `xor chunk already holds ${this.num} samples, the most its uint16 header counts`);
+    assert(Number.isSafeInteger(t), `xor chunk timestamp ${t} is not a safe integer`);
+    assert(false, `xor chunk timestamps ${this.t} and ${t} are more than 2^53 - 1 ms apart`);
+  }
+
+  private writeDod(delta: number): void {
+    const w = this.w;
+    const dod = delta - this.tDelta;
+    if (dod === 0) {
+      w.writeBit(0);
+    } else if (dod >= DOD14_MIN && dod <= DOD14_MAX) {
+      // `&` takes the low bits of the two's complement, which is what Go writes.
+      w.writeBits(DOD14_PREFIX | (dod & 0x3fff), 16);
+    } else if (dod >= DOD17_MIN && dod <= DOD17_MAX) {
+      w.writeBits(DOD17_PREFIX | (dod & 0x1ffff), 20);
+    } else if (dod >= DOD20_MIN && dod <= DOD20_MAX) {
+      w.writeBits(DOD20_PREFIX | (dod & 0xfffff), 24);
+    } else {
+      w.writeBits(DOD64_PREFIX, 4);
+      if (dod <= MAX_SAFE && dod >= -MAX_SAFE) {
+        splitInt64(dod, scratchHiLo);
+      } else {
+        // Two deltas near ±2^53 of opposite sign: the double result is rounded, so
+        // recompute exactly. Rare enough that BigInt's cost does not matter.
+        const exact = BigInt.asUintN(64, BigInt(delta) - BigInt(this.tDelta));
+        scratchHiLo[0] = Number(exact >> 32n);
+        scratchHiLo[1] = Number(exact & 0xffffffffn);
+      }
+      w.writeBits64(scratchHiLo[0]!, scratchHiLo[1]!, 64);
+    }
+  }
+
+  private writeValue(hi: number, lo: number): void {
+    const w = this.w;
+    const xh = (hi ^ this.vHi) >>> 0;
+    const xl = (lo ^ this.vLo) >>> 0;
+    if ((xh | xl) === 0) {
+      w.writeBit(0);
+      return;
+    }
+    let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+    const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+    if (leading > MAX_LEADING) leading = MAX_LEADING;
+
+    if (this.leading !== NO_WINDOW && leading >= this.leading && trailing >= this.trailing) {
+      // The XOR fits in the current window: '10' and the window's bits.
+      w.writeBits(0b10, 2);
+      writeSignificant(w, xh, xl, this.leading, this.trailing);
+      return;
+    }
+    this.leading = leading;
+    this.trailing = trailing;
+    const sig = 64 - leading - trailing;
+    // '11', 5 bits of leading zeros, 6 bits of significant-bit count (64 is sent as 0:
+    // it cannot be 0 because the XOR is non-zero), then the bits.
+    w.writeBits((0b11 << 11) | (leading << 6) | (sig & 0x3f), 13);
+    writeSignificant(w, xh, xl, leading, trailing);
+  }
+}
+
+/** Scratch for splitting a 64-bit integer; appends are synchronous, so one suffices. */
+const scratchHiLo = new Uint32Array(2);
+
+/** Writes bits [trailing, 64 - leading) of the 64-bit value xh:xl. */
+function writeSignificant(w: BitWriter, xh: number, xl: number, leading: number, trailing: number): void {
+  const n = 64 - leading - trailing;
+  let hi: number;
+  let lo: number;
+  if (trailing >= 32) {
+    hi = 0;
+    lo = xh >>> (trailing - 32);
+  } else if (trailing === 0) {
+    hi = xh;
+    lo = xl;
+  } else {
+    hi = xh >>> trailing;
+    lo = ((xl >>> trailing) | (xh << (32 - trailing))) >>> 0;
+  }
+  w.writeBits64(hi, lo, n);
+}
+
+/** What an appender needs to continue a chunk; produced by a fully drained iterator. */
+interface XorAppenderState {
+  readonly numSamples: number;
+  readonly t: number;
+  readonly tDelta: number;
+  readonly vHi: number;
+  readonly vLo: number;
+  readonly leading: number;
+  readonly trailing: number;
+}
+
+/**
+ * A pull cursor over the samples of one XOR chunk, oldest first (the order they were
+ * appended). `t` and `v` are valid after `next()` or `seek()` returned true.
+ *
+ * The iterator reads the bytes it was given and sees the samples counted in their header
+ * at creation; it never writes them, so it may be held while the chunk keeps growing (it
+ * will not see the new samples). On malformed bytes `next()` returns false and `err()`
+ * returns a CairnError (kind `internal`, reason `corrupt_chunk`); it never throws.
+ * Reusable for another chunk via `reset()`.
+ */
+export class XorIterator {
+  private readonly r: BitReader;
+  private numTotal = 0;
+  private numRead = 0;
+  private _t = 0;
+  private _v = 0;
+  private tDelta = 0;
+  private vHi = 0;
+  private vLo = 0;
+  private leading = 0;
+  private trailing = 0;
+  /** Whether the writer had a window: it wrote one, or reused one (Go's 0/0 default). */
+  private windowSet = false;
+  private done = false;
+  private error: CairnError | undefined = undefined;
+  private byteLength = 0;
+
+  /** An iterator over the chunk `bytes` (header included). */
+  constructor(bytes: Uint8Array) {
+    this.r = new BitReader(bytes, HEADER_BITS);
+    this.reset(bytes);
+  }
+
+  /** Restarts the iterator on another chunk's bytes. */
+  reset(bytes: Uint8Array): void {
+    this.r.reset(bytes, HEADER_BITS);
+    this.byteLength = bytes.length;
+    this.numRead = 0;
+    this._t = 0;
+    this._v = 0;
+    this.tDelta = 0;
+    this.vHi = 0;
+    this.vLo = 0;
+    this.leading = 0;
+    this.trailing = 0;
+    this.windowSet = false;
+    this.done = false;
+    this.error = undefined;
+    if (bytes.length < XOR_HEADER_BYTES) {
+      this.numTotal = 0;
+      this.fail(`corrupt xor chunk: ${bytes.length} bytes, shorter than the ${XOR_HEADER_BYTES}-byte header`);
+      return;
+    }
+    this.numTotal = (bytes[0]! << 8) | bytes[1]!;
+  }
+
+  /** Timestamp of the current sample, ms. */
+  get t(): number {
+    return this._t;
+  }
+
+  /** Value of the current sample. */
+  get v(): number {
+    return this._v;
+  }
+
+  /** The error that stopped the iterator, if any. */
+  err(): CairnError | undefined {
+    return this.error;
+  }
+
+  /** Moves to the next sample; false when there is none or the chunk is malformed. */
+  next(): boolean {
+    if (this.done) return false;
+    const num = this.numRead;
+    if (num >= this.numTotal) {
+      this.done = true;
+      return false;
+    }
+    const r = this.r;
+    if (num === 0) {
+      const t = this.readTimestamp();
+      if (t === undefined) return false;
+      this._t = t;
+      this.vHi = r.readBits(32);
+      this.vLo = r.readBits(32);
+      u32[HI] = this.vHi;
+      u32[LO] = this.vLo;
+      this._v = f64[0]!;
+    } else {
+      let delta: number;
+      if (num === 1) {
+        const d = this.readFirstDelta();
+        if (d === undefined) return false;
+        delta = d;
+      } else {
+        // The prefix is 0, 10, 110, 1110 or 1111; the bucket's bits follow. Values above
+        // 2^(n-1) are negative (see the bucket constants).
+        let dod = 0;
+        let wide = false;
+        if (r.readBit() === 0) {
+          // dod == 0: the regular interval continues.
+        } else if (r.readBit() === 0) {
+          dod = r.readBits(14);
+          if (dod > DOD14_MAX) dod -= 2 ** 14;
+        } else if (r.readBit() === 0) {
+          dod = r.readBits(17);
+          if (dod > DOD17_MAX) dod -= 2 ** 17;
+        } else if (r.readBit() === 0) {
+          dod = r.readBits(20);
+          if (dod > DOD20_MAX) dod -= 2 ** 20;
+        } else {
+          wide = true;
+        }
+        if (!wide) {
+          delta = this.tDelta + dod;
+        } else {
+          const d = this.addWideDod(r.readBits(32), r.readBits(32));
+          if (d === undefined) return false;
+          delta = d;
+        }
+      }
+      const t = this._t + delta;
+      // Operands are safe integers, so a result within the safe range is exact.
+      if (delta > MAX_SAFE || delta < -MAX_SAFE || t > MAX_SAFE || t < -MAX_SAFE) {
+        if (r.overrun) return this.truncated();
+        return this.fail(`corrupt xor chunk: sample ${num} has timestamp ${this._t} + ${delta} ms, outside ±(2^53 - 1)`);
+      }
+      this.tDelta = delta;
+      this._t = t;
+      if (!this.readValue(r)) return false;
+    }
+    if (r.overrun) return this.truncated();
+    this.numRead = num + 1;
+    return true;
+  }
+
+  /**
+   * Advances to the first sample with timestamp >= t; stays put if the current sample
+   * already qualifies. Returns false, leaving the iterator exhausted, when there is none.
+   */
+  seek(t: number): boolean {
+    if (this.done) return false;
+    if (this.numRead > 0 && this._t >= t) return true;
+    while (this.next()) if (this._t >= t) return true;
+    return false;
+  }
+
+  /**
+   * The appender state after the last sample read, with the bit position; for
+   * `XorAppender.resume` once the iterator is drained. Not part of the reading contract.
+   */
+  appenderState(): XorAppenderState & { readonly bitLength: number } {
+    return {
+      numSamples: this.numRead,
+      t: this._t,
+      tDelta: this.tDelta,
+      vHi: this.vHi,
+      vLo: this.vLo,
+      leading: this.windowSet ? this.leading : NO_WINDOW,
+      trailing: this.trailing,
+      bitLength: this.r.pos,
+    };
+  }
+
+  /** The first sample's timestamp: a zigzag varint. */
+  private readTimestamp(): number | undefined {
+    const r = this.r;
+    const start = r.pos;
+    const zz = r.readUvarint();
+    if (zz >= 0) return zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+    r.pos = start;
+    const big = r.readUvarintBig();
+    if (r.overrun) return this.truncatedValue();
+    if (big < 0n) return this.failValue('corrupt xor chunk: first timestamp varint overflows 64 bits');
+    const t = (big >> 1n) ^ -(big & 1n);
+    if (t > BigInt(MAX_SAFE) || t < -BigInt(MAX_SAFE)) {
+      return this.failValue(`corrupt xor chunk: first timestamp ${t} is outside ±(2^53 - 1)`);
+    }
+    return Number(t);
+  }
+
+  /** The second sample's delta: an unsigned varint holding the int64 delta. */
+  private readFirstDelta(): number | undefined {
+    const r = this.r;
+    const start = r.pos;
+    const d = r.readUvarint();
+    if (d >= 0) return d;
+    r.pos = start;
+    const big = r.readUvarintBig();
+    if (r.overrun) return this.truncatedValue();
+    if (big < 0n) return this.failValue('corrupt xor chunk: timestamp delta varint overflows 64 bits');
+    const signed = BigInt.asIntN(64, big);
+    if (signed > BigInt(MAX_SAFE) || signed < -BigInt(MAX_SAFE)) {
+      return this.failValue(`corrupt xor chunk: timestamp delta ${signed} is outside ±(2^53 - 1)`);
+    }
+    return Number(signed);
+  }
+
+  /**
+   * tDelta + dod for a 64-bit delta of delta, wrapping at 64 bits as Go does. Undefined
+   * (and the iterator failed) when the data ran out or the result is not a safe integer;
+   * a number result may still be out of range, which the caller checks.
+   */
+  private addWideDod(hi: number, lo: number): number | undefined {
+    if (this.r.overrun) return this.truncatedValue();
+    const dod = joinInt64(hi, lo);
+    if (typeof dod === 'number') return this.tDelta + dod;
+    const sum = BigInt.asIntN(64, BigInt(this.tDelta) + dod);
+    if (sum > BigInt(MAX_SAFE) || sum < -BigInt(MAX_SAFE)) {
+      return this.failValue(`corrupt xor chunk: sample ${this.numRead} has timestamp delta ${sum}, outside ±(2^53 - 1)`);
+    }
+    return Number(sum);
+  }
+
+  private readValue(r: BitReader): boolean {
+    if (r.readBit() === 0) return true; // same bits as the previous value
+    let leading = this.leading;
+    let trailing = this.trailing;
+    if (r.readBit() === 1) {
+      leading = r.readBits(5);
+      let sig = r.readBits(6);
+      if (sig === 0) sig = 64;
+      if (leading + sig > 64) {
+        if (r.overrun) return this.truncated();
+        return this.fail(`corrupt xor chunk: sample ${this.numRead} has ${leading} leading zeros and ${sig} significant bits, over 64`);
+      }
+      trailing = 64 - leading - sig;
+      this.leading = leading;
+      this.trailing = trailing;
+    }
+    this.windowSet = true;
+    const n = 64 - leading - trailing;
+    let hi: number;
+    let lo: number;
+    if (n > 32) {
+      hi = r.readBits(n - 32);
+      lo = r.readBits(32);
+    } else {
+      hi = 0;
+      lo = r.readBits(n);
+    }
+    // Shift the significant bits back into place: (hi:lo) << trailing.
+    let xh: number;
+    let xl: number;
+    if (trailing >= 32) {
+      xh = lo << (trailing - 32);
+      xl = 0;
+    } else if (trailing === 0) {
+      xh = hi;
+      xl = lo;
+    } else {
+      xh = (hi << trailing) | (lo >>> (32 - trailing));
+      xl = lo << trailing;
+    }
+    this.vHi = (this.vHi ^ xh) >>> 0;
+    this.vLo = (this.vLo ^ xl) >>> 0;
+    u32[HI] = this.vHi;
+    u32[LO] = this.vLo;
+    this._v = f64[0]!;
+    return true;
+  }
+
+  private truncated(): false {
+    return this.fail(
+      `corrupt xor chunk: ${this.byteLength} bytes end inside sample ${this.numRead} of the ${this.numTotal} its header counts`,
+    );
+  }
+
+  private truncatedValue(): undefined {
+    this.truncated();
+    return undefined;
+  }
+
+  private fail(message: string): false {
+    this.error = corrupt(message);
+    this.done = true;
+    return false;
+  }
+
+  private failValue(message: string): undefined {
+    this.fail(message);
+    return undefined;
+  }
+}
+
+/**
+ * One XOR chunk: its bytes, and an appender to grow them. For reading stored bytes
+ * without copying, use `new XorIterator(bytes)` instead.
+ */
+export class XorChunk {
+  private readonly app: XorAppender;
+
+  /**
+   * An empty chunk, or, given `bytes`, a chunk resumed from them (copied and fully
+   * decoded; throws a CairnError with reason `corrupt_chunk` when they are malformed).
+   */
+  constructor(bytes?: Uint8Array) {
+    this.app = bytes === undefined ? XorAppender.empty() : XorAppender.resume(bytes);
+  }
+
+  /** Samples in the chunk (the header's count). */
+  get numSamples(): number {
+    return this.app.numSamples;
+  }
+
+  /**
+   * The Prometheus chunk bytes: the uint16 sample count, then the bit stream. A view of
+   * the live buffer: copy it to keep it past the next `append`, which may reallocate the
+   * buffer or OR bits into its last byte.
+   */
+  bytes(): Uint8Array {
+    return this.app.bytes();
+  }
+
+  /** Appends a sample; see `XorAppender.append` for the contract. */
+  append(t: number, v: number): void {
+    this.app.append(t, v);
+  }
+
+  /** The chunk's appender (one per chunk; appends through it and `append` are the same). */
+  appender(): XorAppender {
+    return this.app;
+  }
+
+  /** An iterator over the samples appended so far; `reuse` is reset and returned if given. */
+  iterator(reuse?: XorIterator): XorIterator {
+    if (reuse === undefined) return new XorIterator(this.app.bytes());
+    reuse.reset(this.app.bytes());
+    return reuse;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Chunk cutting: when the head starts a new chunk for a series.
+
+/**
+ * Samples a head chunk aims for. Prometheus's `DefaultSamplesPerChunk`: the Gorilla paper
+ * found XOR compression gains flatten out around 120 points per block, and at a 15 s
+ * scrape 120 samples are 30 minutes, so a query reads little outside its range.
+ */
+export const SAMPLES_PER_CHUNK = 120;
+
+/** Prometheus's `MaxBytesPerXORChunk`: a chunk is cut before it grows past 1 KiB. */
+export const MAX_BYTES_PER_XOR_CHUNK = 1024;
+
+/**
+ * The most bytes one sample can add: 4 + 64 bits of delta of delta and 2 + 5 + 6 + 64
+ * bits of value are 145 bits, 19 bytes rounded up. The size check assumes the worst.
+ */
+const MAX_SAMPLE_BYTES = 19;
+
+/**
+ * The head estimates a chunk's end once it holds a quarter of its target samples; "4" is
+ * that quarter's inverse, Prometheus's `ratioToFull`.
+ */
+const ESTIMATE_RATIO_TO_FULL = 4;
+
+/** How the head cuts chunks; mirrors Prometheus's `chunkOpts`. */
+export interface ChunkCutOptions {
+  /** Target samples per chunk (Prometheus `--storage.tsdb.samples-per-chunk`). */
+  readonly samplesPerChunk: number;
+  /** Chunks never span a multiple of this (the head's chunk range, the 2 h block span). */
+  readonly chunkRangeMs: number;
+  /** Hard cap on a chunk's size in bytes. */
+  readonly chunkBytesMax: number;
+}
+
+/** Prometheus's defaults: 120 samples, 2 h chunk range (the minimum block span), 1 KiB. */
+export function defaultChunkCutOptions(): ChunkCutOptions {
+  return { samplesPerChunk: SAMPLES_PER_CHUNK, chunkRangeMs: 2 * 3_600_000, chunkBytesMax: MAX_BYTES_PER_XOR_CHUNK };
+}
+
+/**
+ * The end of the chunk range holding `t`: the next multiple of `rangeMs` after it,
+ * rounding as Go's integer division does (towards zero, so negative times round up).
+ * Exact for safe integers; Prometheus's `rangeForTimestamp`.
+ */
+export function chunkRangeEnd(t: number, rangeMs: number): number {
+  return t - (t % rangeMs) + rangeMs;
+}
+
+/**
+ * Prometheus's `computeChunkEndTime`: given a chunk that started at `start` and whose
+ * latest sample is at `cur`, assumed to be 1/`ratioToFull` full, the time at which to end
+ * it so that the rest of the range up to `maxT` splits into chunks of equal length at the
+ * current sample rate. Returns `maxT` when at most one chunk fits. Uses the same float64
+ * arithmetic as upstream, so the result is the same to the millisecond.
+ */
+export function nextChunkEndTime(start: number, cur: number, maxT: number, ratioToFull: number): number {
+  const n = (maxT - start) / ((cur - start + 1) * ratioToFull);
+  if (n <= 1) return maxT;
+  return Math.trunc(start + (maxT - start) / Math.floor(n));
+}
+
+/** Per-series cut state the head keeps beside its open chunk. */
+export interface ChunkCutState {
+  /** The open chunk is cut when a sample at or after this time arrives. */
+  nextAt: number;
+}
+
+/** What the cut rule needs to know about the open chunk. */
+export interface OpenChunkInfo {
+  /** Time of its first sample. */
+  readonly mint: number;
+  /** Time of its latest sample. */
+  readonly maxt: number;
+  readonly numSamples: number;
+  /** Current length of its bytes. */
+  readonly numBytes: number;
+}
+
+/**
+ * The head's chunk-cutting rule, Prometheus's `memSeries.appendPreprocessor` for float
+ * chunks. A chunk is cut when the next sample
+ * - would push it past `chunkBytesMax` (checked before appending, assuming the worst
+ *   sample size);
+ * - is at or after `nextAt`: the chunk range end at first, re-estimated once the chunk
+ *   holds a quarter of `samplesPerChunk` so the range splits into equal chunks of about
+ *   `samplesPerChunk` samples;
+ * - or finds the chunk at twice `samplesPerChunk` (the estimate was wrong: the rate rose).
+ *
+ * Stateless; the per-series state is a `ChunkCutState`. Order checks are the caller's:
+ * call only for a sample newer than the chunk's `maxt`.
+ */
+export class ChunkCutPolicy {
+  readonly options: ChunkCutOptions;
+
+  constructor(options: ChunkCutOptions = defaultChunkCutOptions()) {
+    assert(options.samplesPerChunk > 0 && options.chunkRangeMs > 0, 'chunk cut options must be positive');
+    this.options = options;
+  }
+
+  /** Records that a new chunk starts with the sample at `t`. */
+  startChunk(state: ChunkCutState, t: number): void {
+    state.nextAt = chunkRangeEnd(t, this.options.chunkRangeMs);
+  }
+
+  /**
+   * Whether the sample at `t` must go into a new chunk rather than `open`. May update
+   * `state.nextAt` (the quarter-full estimate). When it returns true the caller cuts a
+   * chunk and calls `startChunk(state, t)`.
+   */
+  shouldCut(state: ChunkCutState, open: OpenChunkInfo, t: number): boolean {
+    const o = this.options;
+    if (open.numBytes > o.chunkBytesMax - MAX_SAMPLE_BYTES) return true;
+    if (open.numSamples === 0) {
+      // An empty open chunk (for example one restored from a snapshot) starts here.
+      this.startChunk(state, t);
+      return false;
+    }
+    if (open.numSamples === Math.trunc(o.samplesPerChunk / ESTIMATE_RATIO_TO_FULL)) {
+      state.nextAt = nextChunkEndTime(open.mint, open.maxt, state.nextAt, ESTIMATE_RATIO_TO_FULL);
+    }
+    return t >= state.nextAt || open.numSamples >= o.samplesPerChunk * 2;
+  }
+}

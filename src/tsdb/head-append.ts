@@ -1,0 +1,225 @@
+/**
+ * Appending to the head. Samples are checked against the series' newest sample (and the
+ * appender's own pending ones) when appended, buffered, and on `commit()` written to the
+ * WAL first and applied to memory second, so memory never holds what the WAL lacks.
+ */
+import type { Labels } from '../model/labels.js';
+import { formatLabels } from '../model/labels.js';
+import { ByteWriter } from '../util/bytes.js';
+import { CairnError } from '../util/errors.js';
+import type { Head } from './head.js';
+import { floatBits, type MemSeries } from './head-series.js';
+import type { Appender, Exemplar, MetricMetadata, SeriesRef } from './interface.js';
+import { encodeExemplars, encodeMetadata, encodeSamples, encodeSeries, type ExemplarRecord, type SeriesRecord } from './wal-records.js';
+
+/** Where committed records go. */
+export interface WalSink {
+  /** Writes the records; the write syscall is done on return. Throws a CairnError on failure. */
+  append(records: readonly Uint8Array[]): void;
+  /** Resolves once the fsync policy allows acknowledging what was appended. */
+  waitDurable(): Promise<void>;
+}
+
+/** Outcome of a sample check, cheap to return on the hot path. */
+export const enum AppendStatus {
+  Ok = 0,
+  /** Same timestamp and same value as the newest sample: accepted, nothing to store. */
+  Duplicate = 1,
+  OutOfOrder = 2,
+  DuplicateTimestamp = 3,
+  TooOld = 4,
+}
+
+/** Initial sample capacity of an appender: one Prometheus batch (2000 samples) fits twice. */
+const INITIAL_SAMPLES = 4096;
+
+let appenderIds = 0;
+
+function iso(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? String(t) : d.toISOString();
+}
+
+/** The CairnError for a refused sample, in Mimir's words. */
+export function sampleError(status: AppendStatus, t: number, labels: Labels): CairnError {
+  const tail = `The affected sample has timestamp ${iso(t)} and is from series ${formatLabels(labels).slice(0, 200)}`;
+  switch (status) {
+    case AppendStatus.OutOfOrder:
+      return new CairnError(
+        'bad_data',
+        'sample_out_of_order',
+        `the sample has been rejected because another sample with a more recent timestamp has already been ingested and out-of-order samples are not allowed (err-mimir-sample-out-of-order). ${tail}`,
+      );
+    case AppendStatus.DuplicateTimestamp:
+      return new CairnError(
+        'bad_data',
+        'sample_duplicate_timestamp',
+        `the sample has been rejected because another sample with the same timestamp, but a different value, has already been ingested (err-mimir-sample-duplicate-timestamp). ${tail}`,
+      );
+    case AppendStatus.TooOld:
+      return new CairnError('bad_data', 'sample_timestamp_too_old', `the sample has been rejected because its timestamp is too old (err-mimir-sample-timestamp-too-old). ${tail}`);
+    default:
+      throw new Error(`BUG: no error for append status ${status}`);
+  }
+}
+
+export class HeadAppender implements Appender {
+  private readonly id = ++appenderIds;
+  private n = 0;
+  private refs = new Float64Array(INITIAL_SAMPLES);
+  private ts = new Float64Array(INITIAL_SAMPLES);
+  private vs = new Float64Array(INITIAL_SAMPLES);
+  private readonly touched: MemSeries[] = [];
+  private readonly exemplars: ExemplarRecord[] = [];
+  private readonly metadata: MetricMetadata[] = [];
+  private done = false;
+
+  constructor(
+    private readonly head: Head,
+    private readonly wal: WalSink,
+  ) {}
+
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    let s = ref === 0 ? undefined : this.head.series.get(ref);
+    if (s === undefined) s = this.head.getOrCreate(labels).series;
+    const status = this.appendTo(s, t, v);
+    if (status > AppendStatus.Duplicate) throw sampleError(status, t, s.labels);
+    return s.ref;
+  }
+
+  /**
+   * The hot path: checks and buffers a sample for a resolved series without throwing.
+   * Returns `Ok` or `Duplicate` when accepted, else the reason it was refused.
+   */
+  appendTo(s: MemSeries, t: number, v: number): AppendStatus {
+    if (this.done) throw new Error('BUG: append after commit or rollback');
+    let lastT = s.lastT;
+    let lastLo = s.lastLo;
+    let lastHi = s.lastHi;
+    if (s.pendingOwner === this.id) {
+      lastT = s.pendingT;
+      lastLo = s.pendingLo;
+      lastHi = s.pendingHi;
+    }
+    if (t <= lastT) {
+      if (t < lastT) return AppendStatus.OutOfOrder;
+      const [lo, hi] = floatBits(v);
+      return lo === lastLo && hi === lastHi ? AppendStatus.Duplicate : AppendStatus.DuplicateTimestamp;
+    }
+    if (t < this.head.minValidTime()) return AppendStatus.TooOld;
+    if (s.pendingOwner !== this.id) {
+      s.pendingOwner = this.id;
+      this.touched.push(s);
+    }
+    s.pendingT = t;
+    const [lo, hi] = floatBits(v);
+    s.pendingLo = lo;
+    s.pendingHi = hi;
+    if (this.n === this.refs.length) this.grow();
+    this.refs[this.n] = s.ref;
+    this.ts[this.n] = t;
+    this.vs[this.n] = v;
+    this.n++;
+    return AppendStatus.Ok;
+  }
+
+  private grow(): void {
+    const size = this.refs.length * 2;
+    const g = (a: Float64Array) => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.refs = g(this.refs);
+    this.ts = g(this.ts);
+    this.vs = g(this.vs);
+  }
+
+  appendExemplar(ref: SeriesRef, e: Exemplar): void {
+    if (this.head.limits().maxGlobalExemplarsPerUser <= 0) return;
+    if (!this.head.series.has(ref)) return;
+    this.exemplars.push({ ref, t: e.t, v: e.v, labels: e.labels });
+  }
+
+  updateMetadata(m: MetricMetadata): void {
+    this.metadata.push(m);
+  }
+
+  /** Samples buffered so far. */
+  get pending(): number {
+    return this.n;
+  }
+
+  async commit(): Promise<void> {
+    if (this.done) throw new Error('BUG: commit twice');
+    this.done = true;
+    const newSeries: SeriesRecord[] = [];
+    for (let i = 0; i < this.touched.length; i++) {
+      const s = this.touched[i]!;
+      if (!s.walLogged) newSeries.push({ ref: s.ref, labels: s.labels });
+    }
+    for (const e of this.exemplars) {
+      const s = this.head.series.get(e.ref)!;
+      if (!s.walLogged && s.pendingOwner !== this.id) newSeries.push({ ref: s.ref, labels: s.labels });
+    }
+    const records: Uint8Array[] = [];
+    const w = new ByteWriter();
+    if (newSeries.length > 0) {
+      encodeSeries(w, newSeries);
+      records.push(w.finish());
+    }
+    if (this.n > 0) {
+      w.reset();
+      encodeSamples(w, this.n, this.refs, this.ts, this.vs);
+      records.push(w.finish());
+    }
+    if (this.exemplars.length > 0) {
+      w.reset();
+      encodeExemplars(w, this.exemplars);
+      records.push(w.finish());
+    }
+    if (this.metadata.length > 0) {
+      w.reset();
+      encodeMetadata(w, this.metadata);
+      records.push(w.finish());
+    }
+    if (records.length === 0) return;
+    try {
+      this.wal.append(records);
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+    for (const s of newSeries) this.head.series.get(s.ref)!.walLogged = true;
+    this.apply();
+    await this.wal.waitDurable();
+  }
+
+  /** Applies buffered samples, exemplars and metadata to memory; synchronous. */
+  private apply(): void {
+    const { head } = this;
+    for (let i = 0; i < this.n; i++) {
+      const s = head.series.get(this.refs[i]!)!;
+      const t = this.ts[i]!;
+      s.append(t, this.vs[i]!);
+      head.observeTime(t);
+    }
+    for (const e of this.exemplars) head.addExemplar({ seriesRef: e.ref, labels: e.labels, t: e.t, v: e.v });
+    for (const m of this.metadata) head.metadata.set(m.metricFamilyName, m);
+    this.release();
+  }
+
+  private release(): void {
+    for (const s of this.touched) if (s.pendingOwner === this.id) s.pendingOwner = 0;
+    this.touched.length = 0;
+    this.n = 0;
+  }
+
+  rollback(): void {
+    if (this.done) return;
+    this.done = true;
+    // Series created by this appender stay in memory (as in Prometheus); they are logged
+    // by the next commit that names them, since `walLogged` is still false.
+    this.release();
+  }
+}

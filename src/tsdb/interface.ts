@@ -1,0 +1,103 @@
+/**
+ * The seams of the time-series store (DESIGN.md): every writer codes against
+ * `Appendable`/`Appender`, every reader against `Queryable`/`Querier`. Times are int64
+ * milliseconds since the epoch held in JS numbers; bounds are inclusive.
+ */
+import type { Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+
+/** A handle to a series for one store; 0 means "unknown, look it up by labels". */
+export type SeriesRef = number;
+
+/** A sampled trace pointer attached to a series. */
+export interface Exemplar {
+  readonly labels: Labels;
+  readonly t: number;
+  readonly v: number;
+}
+
+/** Metric family metadata, as remote write sends it. */
+export interface MetricMetadata {
+  readonly metricFamilyName: string;
+  readonly type: string;
+  readonly help: string;
+  readonly unit: string;
+}
+
+/**
+ * Collects the samples of one request, then makes them durable and visible at once.
+ * Not shared between requests; not for use after `commit()` or `rollback()`.
+ */
+export interface Appender {
+  /**
+   * Adds a float sample. `labels` must be sorted and valid (the caller validated them);
+   * it is read only when `ref` is 0 or unknown. Returns the series ref to pass next time.
+   * Throws a CairnError (kind `bad_data`) for a sample the store refuses: out of order, a
+   * duplicate timestamp with another value, too old, or a new series over the tenant's
+   * series limits. A refused sample does not affect the others.
+   */
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /** Adds an exemplar to an existing series. Dropped silently when exemplars are disabled. */
+  appendExemplar(ref: SeriesRef, exemplar: Exemplar): void;
+  /** Records metric metadata (last write wins). */
+  updateMetadata(metadata: MetricMetadata): void;
+  /**
+   * Writes everything to the WAL, then applies it to memory. Resolves once the WAL write
+   * is done under the configured fsync policy; only then may the request be acknowledged.
+   * Rejects with a CairnError (kind `unavailable`) when the WAL cannot be written, in
+   * which case nothing was applied.
+   */
+  commit(): Promise<void>;
+  /** Discards everything appended. */
+  rollback(): void;
+}
+
+export interface Appendable {
+  /** An appender for `tenant`'s store, created on first use. */
+  appender(tenant: string): Appender;
+}
+
+/** What a select may use to do less work; results may still include samples outside. */
+export interface SelectHints {
+  readonly mint: number;
+  readonly maxt: number;
+}
+
+/**
+ * A pull cursor over one series' samples in time order. `t`/`v` are valid after `next()`
+ * or `seek()` returned true. Not to be held across `await` while the store may change.
+ */
+export interface SampleIterator {
+  next(): boolean;
+  /** Advances to the first sample with timestamp >= t (staying put if already there). */
+  seek(t: number): boolean;
+  readonly t: number;
+  readonly v: number;
+  err(): Error | undefined;
+}
+
+export interface Series {
+  readonly labels: Labels;
+  iterator(): SampleIterator;
+}
+
+/** A pull cursor over series, ordered by labels. */
+export interface SeriesSet {
+  next(): boolean;
+  at(): Series;
+  err(): Error | undefined;
+}
+
+/** Reads one tenant's data between mint and maxt (inclusive). The caller calls `close()`. */
+export interface Querier {
+  select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet;
+  /** Sorted label names of series matching all matchers (all series when none). */
+  labelNames(matchers?: readonly Matcher[]): string[];
+  /** Sorted values of `name` over series matching all matchers. */
+  labelValues(name: string, matchers?: readonly Matcher[]): string[];
+  close(): void;
+}
+
+export interface Queryable {
+  querier(tenant: string, mint: number, maxt: number): Querier;
+}
