@@ -58,7 +58,9 @@ export async function startCairn(env: Record<string, string> = {}): Promise<Targ
   const dir = mkdtempSync(join(tmpdir(), 'bench-cairn-'));
   const port = await freePort();
   const admin = 'bench-admin-token-0123456789abcdef';
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], {
+  // CAIRN_BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=bench/.out`).
+  const nodeArgs = (process.env.CAIRN_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], {
     env: { ...process.env, CAIRN_ADMIN_TOKEN: admin, CAIRN_LIMITS_INGESTION_RATE: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -13,11 +13,11 @@ import type { Labels } from '../model/labels.js';
 import { metricName } from '../model/labels.js';
 import type { Clock } from '../util/clock.js';
 import { CairnError, isCairnError } from '../util/errors.js';
-import type { Appender } from '../tsdb/interface.js';
+import type { Appender, Exemplar, SeriesRef } from '../tsdb/interface.js';
 import type { IngestMetrics } from './metrics.js';
 import type { IngestionRateLimiter } from './rate-limit.js';
 import { normalizeLabels, sampleTimeError, validateLabels, validateMetadata, type ValidationLimits } from './validate.js';
-import { metricTypeName, type WriteRequest } from './remote-write/types.js';
+import { metricTypeName, type MetricMetadata, type WriteRequest } from './remote-write/types.js';
 
 /** Mimir's limit on the combined length of an exemplar's label names and values. */
 const EXEMPLAR_MAX_LABEL_CHARS = 128;
@@ -31,12 +31,15 @@ export interface DistributorDeps {
 }
 
 /** Counts refused items by reason and keeps the first error of each class. */
-class Outcome {
+export class Outcome {
   firstValidation: CairnError | undefined;
   firstIngester: CairnError | undefined;
   readonly discarded = new Map<string, number>();
-  discardedExemplars = 0;
-  discardedMetadata = 0;
+  readonly discardedExemplars = new Map<string, number>();
+  readonly discardedMetadata = new Map<string, number>();
+  accepted = 0;
+  acceptedExemplars = 0;
+  acceptedMetadata = 0;
 
   refuse(err: CairnError, samples: number, ingester: boolean): void {
     if (samples > 0) this.discarded.set(err.reason, (this.discarded.get(err.reason) ?? 0) + samples);
@@ -44,16 +47,85 @@ class Outcome {
     else this.firstValidation ??= err;
   }
 
+  refuseExemplars(reason: string, n: number): void {
+    if (n > 0) this.discardedExemplars.set(reason, (this.discardedExemplars.get(reason) ?? 0) + n);
+  }
+
   first(): CairnError | undefined {
     return this.firstIngester ?? this.firstValidation;
   }
+
+  /** Adds the request's counts to the self-metrics. */
+  report(metrics: IngestMetrics, tenant: string): void {
+    if (this.accepted > 0) metrics.receivedSamples.inc({ tenant }, this.accepted);
+    if (this.acceptedExemplars > 0) metrics.receivedExemplars.inc({ tenant }, this.acceptedExemplars);
+    if (this.acceptedMetadata > 0) metrics.receivedMetadata.inc({ tenant }, this.acceptedMetadata);
+    for (const [reason, n] of this.discarded) metrics.discardedSamples.inc({ tenant, reason }, n);
+    for (const [reason, n] of this.discardedExemplars) metrics.discardedExemplars.inc({ tenant, reason }, n);
+    for (const [reason, n] of this.discardedMetadata) metrics.discardedMetadata.inc({ tenant, reason }, n);
+  }
 }
 
-const INGESTER_REASONS = new Set(['sample_out_of_order', 'sample_duplicate_timestamp', 'sample_timestamp_too_old', 'per_user_series_limit', 'per_metric_series_limit']);
+/** Errors that come from the store (Mimir's ingester) rather than from validation. */
+export const INGESTER_REASONS: ReadonlySet<string> = new Set([
+  'sample_out_of_order',
+  'sample_duplicate_timestamp',
+  'sample_timestamp_too_old',
+  'per_user_series_limit',
+  'per_metric_series_limit',
+]);
+
+/** The 400 for native histogram samples, which Cairn does not store yet. */
+export function histogramsUnsupported(n: number): CairnError {
+  return new CairnError(
+    'bad_data',
+    'native_histograms_unsupported',
+    `native histogram samples are not supported by cairn yet: ${n} histogram sample(s) of a series were refused; float samples in the same request were kept`,
+  );
+}
 
 /**
- * Stores a decoded remote-write request for `tenant`. Resolves when everything valid is
- * durable; throws the first error (a CairnError) after storing the rest.
+ * Stores the exemplars of series `ref` (0: the series was refused, so are they), dropping
+ * those Mimir drops: without labels, without a timestamp, or with labels over 128 chars.
+ */
+export function storeExemplars(app: Appender, ref: SeriesRef, exemplars: readonly Exemplar[], out: Outcome): void {
+  if (ref === 0) {
+    out.refuseExemplars('series_refused', exemplars.length);
+    return;
+  }
+  for (const e of exemplars) {
+    let chars = 0;
+    for (const l of e.labels) chars += l.name.length + l.value.length;
+    const reason = e.labels.length === 0 ? 'exemplar_labels_missing' : e.t === 0 ? 'exemplar_timestamp_invalid' : chars > EXEMPLAR_MAX_LABEL_CHARS ? 'exemplar_labels_too_long' : undefined;
+    if (reason !== undefined) {
+      out.refuseExemplars(reason, 1);
+      continue;
+    }
+    app.appendExemplar(ref, { labels: normalizeLabels(e.labels), t: e.t, v: e.v });
+    out.acceptedExemplars++;
+  }
+}
+
+/** Validates and stores metric metadata; HELP over the length limit is truncated. */
+export function storeMetadata(app: Appender, metadata: readonly MetricMetadata[], limits: ValidationLimits, out: Outcome): void {
+  for (const m of metadata) {
+    const err = validateMetadata(m, limits);
+    if (err !== undefined) {
+      out.discardedMetadata.set(err.reason, (out.discardedMetadata.get(err.reason) ?? 0) + 1);
+      out.refuse(err, 0, false);
+      continue;
+    }
+    const help = Buffer.byteLength(m.help) > limits.maxMetadataLength ? m.help.slice(0, limits.maxMetadataLength) : m.help;
+    app.updateMetadata({ metricFamilyName: m.metricFamilyName, type: metricTypeName(m.type), help, unit: m.unit });
+    out.acceptedMetadata++;
+  }
+}
+
+/**
+ * Stores a decoded remote-write request for `tenant`: the reference path, over plain
+ * objects (the server's route uses `RemoteWriteIngester`, which must agree with it).
+ * Resolves when everything valid is durable; throws the first error (a CairnError) after
+ * storing the rest.
  */
 export async function pushWriteRequest(tenant: string, req: WriteRequest, deps: DistributorDeps): Promise<void> {
   let items = req.metadata.length;
@@ -65,29 +137,16 @@ export async function pushWriteRequest(tenant: string, req: WriteRequest, deps: 
   const now = deps.clock.now();
   const app = deps.appender(tenant);
   const out = new Outcome();
-  let accepted = 0;
-  let acceptedExemplars = 0;
-  let acceptedMetadata = 0;
 
   for (const ts of req.timeseries) {
-    if (ts.histogramCount > 0) {
-      out.refuse(
-        new CairnError(
-          'bad_data',
-          'native_histograms_unsupported',
-          `native histogram samples are not supported by cairn yet: ${ts.histogramCount} histogram sample(s) of a series were refused; float samples in the same request were kept`,
-        ),
-        ts.histogramCount,
-        false,
-      );
-    }
+    if (ts.histogramCount > 0) out.refuse(histogramsUnsupported(ts.histogramCount), ts.histogramCount, false);
     if (ts.samples.length === 0 && ts.exemplars.length === 0) continue;
     const labels: Labels = normalizeLabels(ts.labels);
     if (labels.length === 0) continue; // as Mimir: a series without labels is dropped silently
     const invalid = validateLabels(labels, limits);
     if (invalid !== undefined) {
       out.refuse(invalid, ts.samples.length, false);
-      out.discardedExemplars += ts.exemplars.length;
+      out.refuseExemplars('series_invalid', ts.exemplars.length);
       continue;
     }
     const metric = metricName(labels);
@@ -101,7 +160,7 @@ export async function pushWriteRequest(tenant: string, req: WriteRequest, deps: 
       }
       try {
         ref = app.append(ref, labels, s.t, s.v);
-        accepted++;
+        out.accepted++;
       } catch (err) {
         if (!isCairnError(err)) throw err;
         if (err.reason === 'per_user_series_limit' || err.reason === 'per_metric_series_limit') {
@@ -112,40 +171,12 @@ export async function pushWriteRequest(tenant: string, req: WriteRequest, deps: 
         out.refuse(err, 1, INGESTER_REASONS.has(err.reason));
       }
     }
-    for (const e of ts.exemplars) {
-      let chars = 0;
-      for (const l of e.labels) chars += l.name.length + l.value.length;
-      if (ref === 0 || e.labels.length === 0 || e.t === 0 || chars > EXEMPLAR_MAX_LABEL_CHARS) {
-        out.discardedExemplars++;
-        continue;
-      }
-      app.appendExemplar(ref, { labels: normalizeLabels(e.labels), t: e.t, v: e.v });
-      acceptedExemplars++;
-    }
+    storeExemplars(app, ref, ts.exemplars, out);
   }
-
-  for (const m of req.metadata) {
-    const err = validateMetadata(m, limits);
-    if (err !== undefined) {
-      out.discardedMetadata++;
-      out.refuse(err, 0, false);
-      continue;
-    }
-    const help = Buffer.byteLength(m.help) > limits.maxMetadataLength ? m.help.slice(0, limits.maxMetadataLength) : m.help;
-    app.updateMetadata({ metricFamilyName: m.metricFamilyName, type: metricTypeName(m.type), help, unit: m.unit });
-    acceptedMetadata++;
-  }
+  storeMetadata(app, req.metadata, limits, out);
 
   await app.commit();
-
-  const { metrics } = deps;
-  if (accepted > 0) metrics.receivedSamples.inc({ tenant }, accepted);
-  if (acceptedExemplars > 0) metrics.receivedExemplars.inc({ tenant }, acceptedExemplars);
-  if (acceptedMetadata > 0) metrics.receivedMetadata.inc({ tenant }, acceptedMetadata);
-  for (const [reason, n] of out.discarded) metrics.discardedSamples.inc({ tenant, reason }, n);
-  if (out.discardedExemplars > 0) metrics.discardedExemplars.inc({ tenant, reason: 'invalid' }, out.discardedExemplars);
-  if (out.discardedMetadata > 0) metrics.discardedMetadata.inc({ tenant, reason: 'invalid' }, out.discardedMetadata);
-
+  out.report(deps.metrics, tenant);
   const first = out.first();
   if (first !== undefined) throw first;
 }

@@ -27,6 +27,35 @@ export function labelsKey(ls: Labels): string {
   return s;
 }
 
+/**
+ * A 32-bit hash of a label set (FNV-1a over the UTF-16 code units of names and values,
+ * with a separator no label text can contain), as a signed int32 so Map keys stay small
+ * integers. Collisions happen: confirm with `labelsEqual`.
+ */
+export function labelsHash(ls: Labels): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i]!;
+    const { name, value } = l;
+    for (let j = 0; j < name.length; j++) h = Math.imul(h ^ name.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+    for (let j = 0; j < value.length; j++) h = Math.imul(h ^ value.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xfffe, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** Whether two label sets are the same. */
+export function labelsEqual(a: Labels, b: Labels): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.name !== y.name || x.value !== y.value)) return false;
+  }
+  return true;
+}
+
 /** Orders by name (byte order, as Go compares strings for ASCII names). */
 export function compareByName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;

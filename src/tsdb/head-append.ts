@@ -8,8 +8,8 @@ import { formatLabels } from '../model/labels.js';
 import { ByteWriter } from '../util/bytes.js';
 import { CairnError } from '../util/errors.js';
 import type { Head } from './head.js';
-import { floatBits, type MemSeries } from './head-series.js';
-import type { Appender, Exemplar, MetricMetadata, SeriesRef } from './interface.js';
+import type { MemSeries } from './head-series.js';
+import { AppendStatus, type Appender, type Exemplar, type MetricMetadata, type SeriesHandle, type SeriesRef } from './interface.js';
 import { encodeExemplars, encodeMetadata, encodeSamples, encodeSeries, type ExemplarRecord, type SeriesRecord } from './wal-records.js';
 
 /** Where committed records go. */
@@ -20,20 +20,17 @@ export interface WalSink {
   waitDurable(): Promise<void>;
 }
 
-/** Outcome of a sample check, cheap to return on the hot path. */
-export const enum AppendStatus {
-  Ok = 0,
-  /** Same timestamp and same value as the newest sample: accepted, nothing to store. */
-  Duplicate = 1,
-  OutOfOrder = 2,
-  DuplicateTimestamp = 3,
-  TooOld = 4,
-}
+export { AppendStatus } from './interface.js';
 
 /** Initial sample capacity of an appender: one Prometheus batch (2000 samples) fits twice. */
 const INITIAL_SAMPLES = 4096;
 
 let appenderIds = 0;
+
+/** Scratch for reading a float64's bits without allocating. */
+const scratchF = new Float64Array(1);
+// Signed halves: small integers for V8, no heap-number boxes in series fields.
+const scratchU = new Int32Array(scratchF.buffer);
 
 function iso(t: number): string {
   const d = new Date(t);
@@ -69,6 +66,8 @@ export class HeadAppender implements Appender {
   private refs = new Float64Array(INITIAL_SAMPLES);
   private ts = new Float64Array(INITIAL_SAMPLES);
   private vs = new Float64Array(INITIAL_SAMPLES);
+  /** The series of each buffered sample, so applying needs no lookups. */
+  private readonly sers: MemSeries[] = [];
   private readonly touched: MemSeries[] = [];
   private readonly exemplars: ExemplarRecord[] = [];
   private readonly metadata: MetricMetadata[] = [];
@@ -87,11 +86,17 @@ export class HeadAppender implements Appender {
     return s.ref;
   }
 
-  /**
-   * The hot path: checks and buffers a sample for a resolved series without throwing.
-   * Returns `Ok` or `Duplicate` when accepted, else the reason it was refused.
-   */
-  appendTo(s: MemSeries, t: number, v: number): AppendStatus {
+  seriesFor(labels: Labels): MemSeries {
+    return this.head.getOrCreate(labels).series;
+  }
+
+  get seriesEpoch(): number {
+    return this.head.seriesEpoch;
+  }
+
+  appendTo(handle: SeriesHandle, t: number, v: number): AppendStatus {
+    // Handles only ever come from `seriesFor` of this store.
+    const s = handle as MemSeries;
     if (this.done) throw new Error('BUG: append after commit or rollback');
     let lastT = s.lastT;
     let lastLo = s.lastLo;
@@ -101,9 +106,11 @@ export class HeadAppender implements Appender {
       lastLo = s.pendingLo;
       lastHi = s.pendingHi;
     }
+    scratchF[0] = v;
+    const lo = scratchU[0]!;
+    const hi = scratchU[1]!;
     if (t <= lastT) {
       if (t < lastT) return AppendStatus.OutOfOrder;
-      const [lo, hi] = floatBits(v);
       return lo === lastLo && hi === lastHi ? AppendStatus.Duplicate : AppendStatus.DuplicateTimestamp;
     }
     if (t < this.head.minValidTime()) return AppendStatus.TooOld;
@@ -112,10 +119,10 @@ export class HeadAppender implements Appender {
       this.touched.push(s);
     }
     s.pendingT = t;
-    const [lo, hi] = floatBits(v);
     s.pendingLo = lo;
     s.pendingHi = hi;
     if (this.n === this.refs.length) this.grow();
+    this.sers[this.n] = s;
     this.refs[this.n] = s.ref;
     this.ts[this.n] = t;
     this.vs[this.n] = v;
@@ -198,11 +205,18 @@ export class HeadAppender implements Appender {
   /** Applies buffered samples, exemplars and metadata to memory; synchronous. */
   private apply(): void {
     const { head } = this;
+    const { sers, ts, vs } = this;
+    let maxT = -Infinity;
+    let minT = Infinity;
     for (let i = 0; i < this.n; i++) {
-      const s = head.series.get(this.refs[i]!)!;
-      const t = this.ts[i]!;
-      s.append(t, this.vs[i]!);
-      head.observeTime(t);
+      const t = ts[i]!;
+      sers[i]!.append(t, vs[i]!);
+      if (t > maxT) maxT = t;
+      if (t < minT) minT = t;
+    }
+    if (this.n > 0) {
+      head.observeTime(minT);
+      head.observeTime(maxT);
     }
     for (const e of this.exemplars) head.addExemplar({ seriesRef: e.ref, labels: e.labels, t: e.t, v: e.v });
     for (const m of this.metadata) head.metadata.set(m.metricFamilyName, m);
@@ -212,6 +226,7 @@ export class HeadAppender implements Appender {
   private release(): void {
     for (const s of this.touched) if (s.pendingOwner === this.id) s.pendingOwner = 0;
     this.touched.length = 0;
+    this.sers.length = 0;
     this.n = 0;
   }
 

@@ -140,7 +140,7 @@ export class HeadQuerier implements Querier {
     const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
     const list: Series[] = [];
     for (const s of this.candidates(matchers)) {
-      const chunks = s.writer.snapshot(s.closed);
+      const chunks = s.chunks();
       if (chunks.length === 0) continue;
       if (chunks[chunks.length - 1]!.maxt < mint || chunks[0]!.mint > maxt) continue;
       list.push(new HeadSeries(s.labels, chunks, mint, maxt));

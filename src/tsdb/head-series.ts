@@ -1,25 +1,18 @@
 /**
- * One series in the head: its labels, its closed chunks and the open head chunk, and the
- * last sample, which decides out-of-order and duplicate checks. Closed chunks stay in
- * memory until the blocks issue moves them to disk.
+ * One series in the head: its labels, its chunks (the open XOR chunk's state is inherited,
+ * so appending touches this one object and its bytes), and the last sample, which decides
+ * out-of-order and duplicate checks. Closed chunks stay in memory until the blocks issue
+ * moves them to disk.
  */
 import type { Labels } from '../model/labels.js';
-import { ChunkWriter, type ClosedChunk } from './head-chunks.js';
+import { OpenXorChunk } from './chunkenc/xor-open.js';
 
 /** Shared scratch for comparing float64 values by their bits (NaN payloads included). */
 const scratchF = new Float64Array(1);
-const scratchU = new Uint32Array(scratchF.buffer);
+// Signed halves: small integers for V8, no heap-number boxes in series fields.
+const scratchU = new Int32Array(scratchF.buffer);
 
-/** The two 32-bit halves of a float64, low word first. */
-export function floatBits(v: number): [number, number] {
-  scratchF[0] = v;
-  return [scratchU[0]!, scratchU[1]!];
-}
-
-export class MemSeries {
-  /** Closed chunks, oldest first. */
-  readonly closed: ClosedChunk[] = [];
-  readonly writer: ChunkWriter;
+export class MemSeries extends OpenXorChunk {
   /** Newest sample in memory; -Infinity before the first. */
   lastT = -Infinity;
   lastLo = 0;
@@ -35,17 +28,15 @@ export class MemSeries {
   constructor(
     readonly ref: number,
     readonly labels: Labels,
-    readonly key: string,
     readonly metric: string,
     chunkRangeMs: number,
   ) {
-    this.writer = new ChunkWriter(chunkRangeMs);
+    super(chunkRangeMs);
   }
 
   /** Appends a sample already checked to be in order. */
   append(t: number, v: number): void {
-    const closed = this.writer.append(t, v);
-    if (closed !== undefined) this.closed.push(closed);
+    this.appendSample(t, v);
     this.lastT = t;
     scratchF[0] = v;
     this.lastLo = scratchU[0]!;

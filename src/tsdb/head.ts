@@ -8,7 +8,7 @@
  * the head. A series enters on its first sample and leaves when head compaction finds no
  * sample of it newer than the head's window (the blocks issue); until then it counts.
  */
-import { formatLabels, labelsKey, metricName, type Labels } from '../model/labels.js';
+import { formatLabels, labelsEqual, labelsHash, metricName, type Label, type Labels } from '../model/labels.js';
 import type { Limits } from '../config/limits.js';
 import { CairnError } from '../util/errors.js';
 import { MemSeries } from './head-series.js';
@@ -36,7 +36,16 @@ export interface StoredExemplar extends Exemplar {
 
 export class Head {
   readonly series = new Map<number, MemSeries>();
-  private readonly byKey = new Map<string, MemSeries>();
+  /**
+   * labels hash → the series with that hash (an array in the rare case of a collision).
+   * A hash key instead of a string key: a string per series cost ~400 bytes (measured).
+   */
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  /**
+   * name → value → one shared Label object. Series label sets are built from these, so a
+   * label pair repeated over many series (`job="node"`) is held once, not per series.
+   */
+  private readonly interned = new Map<string, Map<string, Label>>();
   /** label name → value → series refs, ascending (refs only grow, so pushes keep order). */
   readonly postings = new Map<string, Map<string, number[]>>();
   private readonly perMetric = new Map<string, number>();
@@ -45,6 +54,8 @@ export class Head {
   readonly exemplars: StoredExemplar[] = [];
   private exemplarNext = 0;
   private nextRef = 1;
+  /** Bumped whenever series are removed, invalidating `SeriesHandle`s held elsewhere. */
+  seriesEpoch = 0;
   minT = Infinity;
   maxT = -Infinity;
 
@@ -60,7 +71,15 @@ export class Head {
   }
 
   byLabels(labels: Labels): MemSeries | undefined {
-    return this.byKey.get(labelsKey(labels));
+    return this.find(labelsHash(labels), labels);
+  }
+
+  private find(hash: number, labels: Labels): MemSeries | undefined {
+    const found = this.byHash.get(hash);
+    if (found === undefined) return undefined;
+    if (!Array.isArray(found)) return labelsEqual(found.labels, labels) ? found : undefined;
+    for (const s of found) if (labelsEqual(s.labels, labels)) return s;
+    return undefined;
   }
 
   /**
@@ -68,8 +87,8 @@ export class Head {
    * is refused with Mimir's message (400, as Mimir answers tenant limits).
    */
   getOrCreate(labels: Labels): { series: MemSeries; created: boolean } {
-    const key = labelsKey(labels);
-    const found = this.byKey.get(key);
+    const hash = labelsHash(labels);
+    const found = this.find(hash, labels);
     if (found !== undefined) return { series: found, created: false };
     const limits = this.limits();
     if (limits.maxGlobalSeriesPerUser > 0 && this.series.size >= limits.maxGlobalSeriesPerUser) {
@@ -87,25 +106,30 @@ export class Head {
         `per-metric series limit of ${limits.maxGlobalSeriesPerMetric} exceeded (err-mimir-max-series-per-metric). To adjust the related per-tenant limit, configure limits.max_global_series_per_metric. This is for series ${formatLabels(labels).slice(0, 200)}`,
       );
     }
-    const series = this.insert(this.nextRef++, labels, key, metric);
+    const series = this.insert(this.nextRef++, labels, hash);
     return { series, created: true };
   }
 
   /** Re-creates a series with a known ref (WAL replay). Limits do not apply. */
   restore(ref: number, labels: Labels): MemSeries {
-    const key = labelsKey(labels);
-    const found = this.byKey.get(key);
+    const hash = labelsHash(labels);
+    const found = this.find(hash, labels);
     if (found !== undefined) return found;
     if (ref >= this.nextRef) this.nextRef = ref + 1;
-    const s = this.insert(ref, labels, key, metricName(labels));
+    const s = this.insert(ref, labels, hash);
     s.walLogged = true;
     return s;
   }
 
-  private insert(ref: number, labels: Labels, key: string, metric: string): MemSeries {
-    const s = new MemSeries(ref, labels, key, metric, this.options.chunkRangeMs);
+  private insert(ref: number, given: Labels, hash: number): MemSeries {
+    const labels = given.map((l) => this.intern(l));
+    const metric = metricName(labels);
+    const s = new MemSeries(ref, labels, metric, this.options.chunkRangeMs);
     this.series.set(ref, s);
-    this.byKey.set(key, s);
+    const other = this.byHash.get(hash);
+    if (other === undefined) this.byHash.set(hash, s);
+    else if (Array.isArray(other)) other.push(s);
+    else this.byHash.set(hash, [other, s]);
     this.perMetric.set(metric, (this.perMetric.get(metric) ?? 0) + 1);
     for (const l of labels) {
       let values = this.postings.get(l.name);
@@ -120,6 +144,15 @@ export class Head {
       }
     }
     return s;
+  }
+
+  /** The shared Label object for `l`'s pair. */
+  private intern(l: Label): Label {
+    let values = this.interned.get(l.name);
+    if (values === undefined) this.interned.set(l.name, (values = new Map()));
+    let found = values.get(l.value);
+    if (found === undefined) values.set(l.value, (found = Object.freeze({ name: l.name, value: l.value })));
+    return found;
   }
 
   /** Notes a sample's time in the head's bounds. */

@@ -25,6 +25,26 @@ export interface MetricMetadata {
 }
 
 /**
+ * A series of one tenant's store as the hot write path holds it: resolved once, then
+ * appended to without looking labels up again. Valid while the appender's `seriesEpoch`
+ * is unchanged (the store bumps it when it drops series).
+ */
+export interface SeriesHandle {
+  readonly ref: SeriesRef;
+  readonly labels: Labels;
+}
+
+/** Outcome of a sample check, cheap to return on the hot path. */
+export enum AppendStatus {
+  Ok = 0,
+  /** Same timestamp and same value as the newest sample: accepted, nothing to store. */
+  Duplicate = 1,
+  OutOfOrder = 2,
+  DuplicateTimestamp = 3,
+  TooOld = 4,
+}
+
+/**
  * Collects the samples of one request, then makes them durable and visible at once.
  * Not shared between requests; not for use after `commit()` or `rollback()`.
  */
@@ -37,6 +57,19 @@ export interface Appender {
    * series limits. A refused sample does not affect the others.
    */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /**
+   * The series for `labels` (sorted and valid), created if new. Throws a CairnError
+   * (`bad_data`) when a new series would exceed the tenant's series limits.
+   */
+  seriesFor(labels: Labels): SeriesHandle;
+  /**
+   * The hot path: checks and buffers a sample of a series from `seriesFor` without
+   * throwing. Returns `Ok` or `Duplicate` when accepted, else why it was refused
+   * (`sampleError` in head-append.ts words it).
+   */
+  appendTo(series: SeriesHandle, t: number, v: number): AppendStatus;
+  /** Changes whenever series handles may have become invalid (series removed). */
+  readonly seriesEpoch: number;
   /** Adds an exemplar to an existing series. Dropped silently when exemplars are disabled. */
   appendExemplar(ref: SeriesRef, exemplar: Exemplar): void;
   /** Records metric metadata (last write wins). */

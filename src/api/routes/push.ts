@@ -6,8 +6,9 @@
  * first error's status, after the valid part was stored.
  */
 import type { FastifyInstance } from 'fastify';
-import { pushWriteRequest, type DistributorDeps } from '../../ingest/distributor.js';
-import { decodeWriteRequestFast, snappyDecompress } from '../../ingest/remote-write/index.js';
+import type { DistributorDeps } from '../../ingest/distributor.js';
+import { RemoteWriteIngester } from '../../ingest/remote-write-ingest.js';
+import { snappyDecompress } from '../../ingest/remote-write/snappy.js';
 import { tenantOf } from '../tenancy.js';
 
 export interface PushDeps extends DistributorDeps {
@@ -17,14 +18,14 @@ export interface PushDeps extends DistributorDeps {
 const EMPTY = new Uint8Array(0);
 
 export function registerPushRoutes(app: FastifyInstance, deps: PushDeps): void {
+  const ingester = new RemoteWriteIngester(deps);
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.post('/api/v1/push', { config: { auth: { kind: 'tenant', scope: 'write_metrics' } } }, async (req, reply) => {
       const body = (req.body as Buffer | undefined) ?? EMPTY;
       const raw = snappyDecompress(body, deps.maxRecvMsgSize);
-      const request = decodeWriteRequestFast(raw);
-      await pushWriteRequest(tenantOf(req), request, deps);
+      await ingester.push(tenantOf(req), raw);
       return reply.code(200).send();
     });
   });

@@ -150,6 +150,11 @@ export class XorAppender {
     return this.w.bytes();
   }
 
+  /** Length of `bytes()`. */
+  get byteLength(): number {
+    return this.w.byteLength;
+  }
+
   /**
    * Appends the sample (t, v). `t` must be a safe integer within 2^53 - 1 ms of the
    * previous sample's, and the chunk must hold fewer than MAX_SAMPLES_PER_XOR_CHUNK
@@ -588,6 +593,11 @@ export class XorChunk {
   /** Samples in the chunk (the header's count). */
   get numSamples(): number {
     return this.app.numSamples;
+  }
+
+  /** Length of `bytes()`, without making the view. */
+  get byteLength(): number {
+    return this.app.byteLength;
   }
 
   /**
