@@ -27,6 +27,26 @@ const INITIAL_SAMPLES = 4096;
 
 let appenderIds = 0;
 
+/** Sample buffers of finished appenders, reused: zeroing 96 KiB per request showed in profiles. */
+interface SampleBuffers {
+  refs: Float64Array;
+  ts: Float64Array;
+  vs: Float64Array;
+}
+const freeBuffers: SampleBuffers[] = [];
+const NO_SAMPLES = new Float64Array(0);
+const MAX_FREE_BUFFERS = 16;
+
+function takeBuffers(): SampleBuffers {
+  return freeBuffers.pop() ?? { refs: new Float64Array(INITIAL_SAMPLES), ts: new Float64Array(INITIAL_SAMPLES), vs: new Float64Array(INITIAL_SAMPLES) };
+}
+
+/**
+ * One writer for every commit's WAL records: the WAL copies them into its frame buffer
+ * before `append` returns, and commits encode synchronously, so they never overlap.
+ */
+const recordWriter = new ByteWriter();
+
 /** Scratch for reading a float64's bits without allocating. */
 const scratchF = new Float64Array(1);
 // Signed halves: small integers for V8, no heap-number boxes in series fields.
@@ -63,9 +83,9 @@ export function sampleError(status: AppendStatus, t: number, labels: Labels): Ca
 export class HeadAppender implements Appender {
   private readonly id = ++appenderIds;
   private n = 0;
-  private refs = new Float64Array(INITIAL_SAMPLES);
-  private ts = new Float64Array(INITIAL_SAMPLES);
-  private vs = new Float64Array(INITIAL_SAMPLES);
+  private refs: Float64Array;
+  private ts: Float64Array;
+  private vs: Float64Array;
   /** The series of each buffered sample, so applying needs no lookups. */
   private readonly sers: MemSeries[] = [];
   private readonly touched: MemSeries[] = [];
@@ -76,7 +96,12 @@ export class HeadAppender implements Appender {
   constructor(
     private readonly head: Head,
     private readonly wal: WalSink,
-  ) {}
+  ) {
+    const b = takeBuffers();
+    this.refs = b.refs;
+    this.ts = b.ts;
+    this.vs = b.vs;
+  }
 
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     let s = ref === 0 ? undefined : this.head.series.get(ref);
@@ -131,7 +156,7 @@ export class HeadAppender implements Appender {
   }
 
   private grow(): void {
-    const size = this.refs.length * 2;
+    const size = Math.max(INITIAL_SAMPLES, this.refs.length * 2);
     const g = (a: Float64Array) => {
       const b = new Float64Array(size);
       b.set(a);
@@ -170,27 +195,33 @@ export class HeadAppender implements Appender {
       if (!s.walLogged && s.pendingOwner !== this.id) newSeries.push({ ref: s.ref, labels: s.labels });
     }
     const records: Uint8Array[] = [];
-    const w = new ByteWriter();
+    const w = recordWriter;
+    w.reset();
+    let start = 0;
+    const cut = () => {
+      records.push(w.range(start, w.length));
+      start = w.length;
+    };
     if (newSeries.length > 0) {
       encodeSeries(w, newSeries);
-      records.push(w.finish());
+      cut();
     }
     if (this.n > 0) {
-      w.reset();
       encodeSamples(w, this.n, this.refs, this.ts, this.vs);
-      records.push(w.finish());
+      cut();
     }
     if (this.exemplars.length > 0) {
-      w.reset();
       encodeExemplars(w, this.exemplars);
-      records.push(w.finish());
+      cut();
     }
     if (this.metadata.length > 0) {
-      w.reset();
       encodeMetadata(w, this.metadata);
-      records.push(w.finish());
+      cut();
     }
-    if (records.length === 0) return;
+    if (records.length === 0) {
+      this.release();
+      return;
+    }
     try {
       this.wal.append(records);
     } catch (err) {
@@ -228,6 +259,8 @@ export class HeadAppender implements Appender {
     this.touched.length = 0;
     this.sers.length = 0;
     this.n = 0;
+    if (this.refs !== NO_SAMPLES && freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push({ refs: this.refs, ts: this.ts, vs: this.vs });
+    this.refs = this.ts = this.vs = NO_SAMPLES;
   }
 
   rollback(): void {

@@ -84,7 +84,7 @@ export function encodeSamples(w: ByteWriter, n: number, refs: Float64Array, ts: 
   for (let i = 0; i < n; i++) {
     w.varint(refs[i]! - baseRef);
     w.varint(ts[i]! - baseT);
-    w.float64Bits(bytes.subarray(i * 8, i * 8 + 8));
+    w.float64BitsAt(bytes, i * 8);
   }
 }
 

@@ -62,6 +62,20 @@ export class ByteWriter {
     this.length += 8;
   }
 
+  /** Copies 8 raw bytes from `src` at `offset` (a float64's bits, NaN payloads intact). */
+  float64BitsAt(src: Uint8Array, offset: number): void {
+    this.ensure(8);
+    const buf = this.buf;
+    const at = this.length;
+    for (let i = 0; i < 8; i++) buf[at + i] = src[offset + i]!;
+    this.length = at + 8;
+  }
+
+  /** A view of bytes `[start, end)` written so far; valid until the writer is reset. */
+  range(start: number, end: number): Uint8Array {
+    return this.buf.subarray(start, end);
+  }
+
   bytes(b: Uint8Array): void {
     this.uvarint(b.length);
     this.ensure(b.length);
