@@ -131,7 +131,23 @@ export async function pushWriteRequest(tenant: string, req: WriteRequest, deps: 
   let items = req.metadata.length;
   for (const ts of req.timeseries) items += ts.samples.length + ts.exemplars.length + ts.histogramCount;
   if (items === 0) return;
-  deps.rateLimiter.takeSamples(tenant, items);
+  try {
+    deps.rateLimiter.takeSamples(tenant, items);
+  } catch (err) {
+    if (isCairnError(err) && err.reason === 'rate_limited') {
+      // As Mimir: what a rate-limited request carried is counted as discarded.
+      let samples = 0;
+      let exemplars = 0;
+      for (const ts of req.timeseries) {
+        samples += ts.samples.length + ts.histogramCount;
+        exemplars += ts.exemplars.length;
+      }
+      deps.metrics.discardedSamples.inc({ tenant, reason: err.reason }, samples);
+      if (exemplars > 0) deps.metrics.discardedExemplars.inc({ tenant, reason: err.reason }, exemplars);
+      if (req.metadata.length > 0) deps.metrics.discardedMetadata.inc({ tenant, reason: err.reason }, req.metadata.length);
+    }
+    throw err;
+  }
 
   const limits = deps.limits.forTenant(tenant);
   const now = deps.clock.now();

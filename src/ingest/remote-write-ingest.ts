@@ -26,6 +26,12 @@ interface TenantIndex {
   epoch: number;
 }
 
+/** Items a request carried (native histogram samples count as samples, as in Mimir). */
+interface Seen {
+  samples: number;
+  exemplars: number;
+}
+
 export class RemoteWriteIngester {
   private readonly scanner = new WriteRequestScanner();
   private readonly tenants = new Map<string, TenantIndex>();
@@ -49,15 +55,22 @@ export class RemoteWriteIngester {
     const app = deps.appender(tenant);
     const ti = this.indexFor(tenant, limits, app);
     const out = new Outcome();
-    let items: number;
-    let metadata: readonly MetricMetadata[];
+    const seen: Seen = { samples: 0, exemplars: 0 };
+    let metadata: readonly MetricMetadata[] = [];
+    let items = 0;
     try {
-      items = this.scan(body, app, ti.index, limits, out);
+      this.scan(body, app, ti.index, limits, out, seen);
       metadata = this.scanner.metadata;
-      items += metadata.length;
+      items = seen.samples + seen.exemplars + metadata.length;
       if (items > 0) deps.rateLimiter.takeSamples(tenant, items);
     } catch (err) {
       app.rollback();
+      if (isCairnError(err) && err.reason === 'rate_limited') {
+        // As Mimir: what a rate-limited request carried is counted as discarded.
+        deps.metrics.discardedSamples.inc({ tenant, reason: err.reason }, seen.samples);
+        if (seen.exemplars > 0) deps.metrics.discardedExemplars.inc({ tenant, reason: err.reason }, seen.exemplars);
+        if (metadata.length > 0) deps.metrics.discardedMetadata.inc({ tenant, reason: err.reason }, metadata.length);
+      }
       throw err;
     } finally {
       // Do not keep the request buffer alive until the next request.
@@ -88,20 +101,20 @@ export class RemoteWriteIngester {
     return ti;
   }
 
-  /** Scans and appends every series; returns the item count (samples, exemplars, histograms). */
-  private scan(body: Uint8Array, app: Appender, index: WireSeriesIndex, limits: ValidationLimits, out: Outcome): number {
+  /** Scans and appends every series, counting what the request carried into `seen`. */
+  private scan(body: Uint8Array, app: Appender, index: WireSeriesIndex, limits: ValidationLimits, out: Outcome, seen: Seen): void {
     const sc = this.scanner.reset(body);
     index.startRequest();
     const now = this.deps.clock.now();
     // Outside [oldest, newest] a sample fails the time checks; inside it passes them.
     const newest = limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity;
     const oldest = limits.pastGracePeriodMs > 0 ? now - limits.pastGracePeriodMs : -Infinity;
-    let items = 0;
     while (sc.next()) {
       const n = sc.sampleCount;
       const nEx = sc.exemplarCount;
       const nHist = sc.histogramCount;
-      items += n + nEx + nHist;
+      seen.samples += n + nHist;
+      seen.exemplars += nEx;
       if (nHist > 0) out.refuse(histogramsUnsupported(nHist), nHist, false);
       if (n === 0 && nEx === 0) continue;
 
@@ -149,7 +162,6 @@ export class RemoteWriteIngester {
       // As the reference: exemplars land only on a series that took a sample of this request.
       if (nEx > 0) storeExemplars(app, accepted > 0 ? series!.ref : 0, sc.exemplars(), out);
     }
-    return items;
   }
 }
 

@@ -195,7 +195,7 @@ describe('normalisation', () => {
 
 describe('rate limits', () => {
   it('answers 429 with Retry-After once the burst is spent, and refills', async () => {
-    const { push, clock } = await setup({ 'limits.ingestion_rate': 10, 'limits.ingestion_burst_size': 20 });
+    const { push, clock, stored, server } = await setup({ 'limits.ingestion_rate': 10, 'limits.ingestion_burst_size': 20 });
     const batch = (t: number) => Array.from({ length: 10 }, (_, i) => ({ labels: { __name__: 'm', i: String(i) }, samples: [[t, 1]] as [number, number][] }));
     expect((await push(batch(NOW))).statusCode).toBe(200);
     expect((await push(batch(NOW + 1))).statusCode).toBe(200);
@@ -203,6 +203,9 @@ describe('rate limits', () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body).toMatch(/ingestion rate limit, set to 10 items\/s with a maximum allowed burst of 20.*limits\.ingestion_rate/);
+    // Nothing of the refused request is stored; its samples are counted as discarded.
+    expect(Object.values(stored()).every((samples) => samples.every(([t]) => t !== NOW + 2))).toBe(true);
+    expect(await server.metrics.registry.getSingleMetricAsString('cairn_discarded_samples_total')).toMatch(/reason="rate_limited"[^\n]*\} 10/);
     clock.advance(1000);
     expect((await push(batch(NOW + 3))).statusCode).toBe(200);
   });
