@@ -21,6 +21,7 @@ import { createIngestMetrics } from './ingest/metrics.js';
 import { IngestionRateLimiter } from './ingest/rate-limit.js';
 import { createTsdbMetrics } from './tsdb/metrics.js';
 import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
+import { defaultEngineOptions } from './promql/engine/index.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
 import { ServiceManager } from './util/service.js';
@@ -157,6 +158,18 @@ export function createServer(options: RunServerOptions): CairnServer {
       metrics: createIngestMetrics(metrics.registry),
       maxRecvMsgSize: config.distributor.maxRecvMsgSize,
     },
+    promQuery: {
+      tsdb,
+      clock,
+      engine: {
+        ...defaultEngineOptions(),
+        timeoutMs: config.querier.timeoutMs,
+        maxSamples: config.querier.maxSamples,
+        lookbackDeltaMs: config.querier.lookbackDeltaMs,
+        defaultEvalIntervalMs: config.querier.defaultEvaluationIntervalMs,
+      },
+    },
+    promRead: { tsdb, maxRecvMsgSize: config.distributor.maxRecvMsgSize },
   });
 
   let stopped: Promise<void> | undefined;

@@ -16,6 +16,8 @@ import { asCairnError, sendError, statusFor } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { registerAdminTokenRoutes } from './routes/admin-tokens.js';
 import { registerOpsRoutes, type Features } from './routes/ops.js';
+import { registerPromQueryRoutes, type PromQueryDeps } from './routes/prom-query.js';
+import { registerPromReadRoutes, type PromReadDeps } from './routes/prom-read.js';
 import { registerPushRoutes, type PushDeps } from './routes/push.js';
 import { installTenancy } from './tenancy.js';
 
@@ -34,6 +36,8 @@ export interface ApiDeps {
   readonly features: Features;
   readonly stopping: () => boolean;
   readonly push: PushDeps;
+  readonly promQuery: PromQueryDeps;
+  readonly promRead: PromReadDeps;
 }
 
 /** Route label for metrics and logs: the route pattern, never the raw URL (cardinality). */
@@ -90,5 +94,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerOpsRoutes(app, deps);
   registerAdminTokenRoutes(app, deps.tokenStore, deps.clock);
   registerPushRoutes(app, deps.push);
+  registerPromQueryRoutes(app, deps.promQuery);
+  registerPromReadRoutes(app, deps.promRead);
   return app;
 }

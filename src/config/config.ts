@@ -36,6 +36,12 @@ export interface Config {
     readonly walFsync: 'always' | 'batch' | 'never';
     readonly walFsyncBatchDelayMs: number;
   };
+  readonly querier: {
+    readonly timeoutMs: number;
+    readonly maxSamples: number;
+    readonly lookbackDeltaMs: number;
+    readonly defaultEvaluationIntervalMs: number;
+  };
   readonly limits: Limits;
 }
 
@@ -77,6 +83,10 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     help: 'when the metrics WAL is fsynced. Every acknowledged write is in the WAL file before the 2xx, so it survives a process crash under any policy; `always` also survives power loss (an fsync per request, shared by concurrent requests), `batch` fsyncs within wal_fsync_batch_delay, `never` leaves it to the OS.',
   },
   { key: 'tsdb.wal_fsync_batch_delay', type: 'duration', default: '1s', help: 'with wal_fsync: batch, the longest time from an acknowledged write to its fsync.' },
+  { key: 'querier.timeout', type: 'duration', default: '2m', help: 'longest a PromQL query may run; slower ones fail with 503 `query timed out` (Mimir’s and Prometheus’s default). A request’s `timeout` parameter can only shorten it.' },
+  { key: 'querier.max_samples', type: 'int', default: '50000000', help: 'most samples one PromQL query may hold in memory at once; more fails with 422 (Prometheus’s --query.max-samples default).' },
+  { key: 'querier.lookback_delta', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a series’ latest sample (Prometheus’s default).' },
+  { key: 'querier.default_evaluation_interval', type: 'duration', default: '1m', help: 'step of subqueries that give none (`x[1h:]`), as Prometheus’s global evaluation interval.' },
 ];
 
 /** All specs, limits prefixed with `limits.` as they appear in YAML. */

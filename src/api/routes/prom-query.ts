@@ -1,0 +1,281 @@
+/**
+ * The Prometheus query API as Mimir serves it under `/prometheus` (scope `query_metrics`):
+ * `query`, `query_range`, `series`, `labels`, `label/<name>/values`, `metadata`,
+ * `query_exemplars`, `format_query`. GET and form-encoded POST; Prometheus's envelope,
+ * error types and statuses (the mapping lives in `api/errors.ts`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { compareLabels, labelsKey, labelsToObject, type Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import type { Expr, VectorSelector } from '../../promql/ast.js';
+import { Engine, type EngineOptions } from '../../promql/engine/index.js';
+import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
+import type { Tsdb } from '../../tsdb/tsdb.js';
+import type { Clock } from '../../util/clock.js';
+import { badData } from '../../util/errors.js';
+import { formatSampleValue, formatTime, queryData } from '../prom-json.js';
+import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
+import { tenantOf } from '../tenancy.js';
+
+export interface PromQueryDeps {
+  readonly tsdb: Tsdb;
+  readonly clock: Clock;
+  readonly engine: EngineOptions;
+}
+
+/** Prometheus refuses range queries of more points than this per series (api.go). */
+const MAX_POINTS_PER_SERIES = 11_000;
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+const ok = (reply: FastifyReply, data: unknown) => reply.type('application/json').send({ status: 'success', data });
+
+export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDeps): void {
+  const engine = new Engine(deps.engine);
+  const auth = { config: { auth: { kind: 'tenant', scope: 'query_metrics' } } } as const;
+  const queryable = (tenant: string) => ({ querier: (mint: number, maxt: number) => deps.tsdb.querier(tenant, mint, maxt) });
+
+  /** The engine for a request: the server's, or one with the request's shorter `timeout`. */
+  const engineFor = (params: PromParams): Engine => {
+    const timeoutMs = parseDurationParam(params, 'timeout');
+    if (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs >= deps.engine.timeoutMs) return engine;
+    return new Engine({ ...deps.engine, timeoutMs });
+  };
+
+  /** Aborts the query when the client goes away before the answer is written. */
+  const abortOnClose = (reply: FastifyReply): AbortSignal => {
+    const controller = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    return controller.signal;
+  };
+
+  // A missing query parses as '' and fails as in Prometheus ("no expression found in input").
+  const parseQuery = (params: PromParams): Expr => parseExpr(params.get('query') ?? '');
+
+  const matchSets = (params: PromParams, required: boolean): Matcher[][] => {
+    const raw = params.getAll('match[]');
+    if (raw.length === 0 && required) throw badData('invalid_parameter', 'no match[] parameter provided');
+    return raw.map((m) => parseSeriesSelector(m));
+  };
+
+  const bounds = (params: PromParams) => {
+    const start = parseTimeParam(params, 'start') ?? MIN_TIME_MS;
+    const end = parseTimeParam(params, 'end') ?? MAX_TIME_MS;
+    if (end < start) throw badData('invalid_parameter', 'invalid parameter "end": end timestamp must not be before start time');
+    return { start, end };
+  };
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
+    const params = (req: FastifyRequest) => promParams(req.url, req.body);
+
+    const instant = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const expr = parseQuery(p);
+      const t = parseTimeParam(p, 'time') ?? deps.clock.now();
+      const value = await engineFor(p).instantQuery(queryable(tenantOf(req)), expr, t, abortOnClose(reply));
+      return ok(reply, queryData(value));
+    };
+
+    const range = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const expr = parseQuery(p);
+      const start = parseTimeParam(p, 'start');
+      if (start === undefined) throw badData('invalid_parameter', 'invalid parameter "start": cannot parse "" to a valid timestamp');
+      const end = parseTimeParam(p, 'end');
+      if (end === undefined) throw badData('invalid_parameter', 'invalid parameter "end": cannot parse "" to a valid timestamp');
+      if (end < start) throw badData('invalid_parameter', 'invalid parameter "end": end timestamp must not be before start time');
+      const step = parseDurationParam(p, 'step');
+      if (step === undefined) throw badData('invalid_parameter', 'invalid parameter "step": cannot parse "" to a valid duration');
+      if (step <= 0) throw badData('invalid_parameter', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+      if ((end - start) / step > MAX_POINTS_PER_SERIES) {
+        throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+      }
+      const value = await engineFor(p).rangeQuery(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
+      return ok(reply, queryData(value));
+    };
+
+    const series = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const sets = matchSets(p, true);
+      const { start, end } = bounds(p);
+      const limit = parseLimitParam(p, 'limit');
+      const q = deps.tsdb.querier(tenantOf(req), start, end);
+      try {
+        const seen = new Map<string, Labels>();
+        for (const matchers of sets) {
+          const set = q.select(matchers, { mint: start, maxt: end });
+          while (set.next()) {
+            const ls = set.at().labels;
+            seen.set(labelsKey(ls), ls);
+          }
+        }
+        let out = [...seen.values()].sort(compareLabels);
+        if (limit > 0) out = out.slice(0, limit);
+        return ok(reply, out.map(labelsToObject));
+      } finally {
+        q.close();
+      }
+    };
+
+    const labelNames = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const sets = matchSets(p, false);
+      const { start, end } = bounds(p);
+      const limit = parseLimitParam(p, 'limit');
+      const q = deps.tsdb.querier(tenantOf(req), start, end);
+      try {
+        const names = new Set<string>();
+        if (sets.length === 0) for (const n of q.labelNames()) names.add(n);
+        for (const matchers of sets) for (const n of q.labelNames(matchers)) names.add(n);
+        let out = [...names].sort();
+        if (limit > 0) out = out.slice(0, limit);
+        return ok(reply, out);
+      } finally {
+        q.close();
+      }
+    };
+
+    const labelValues = async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+      const name = decodeLabelName(req.params.name);
+      if (name === undefined) throw badData('invalid_parameter', `invalid label name: ${JSON.stringify(req.params.name)}`);
+      const p = params(req);
+      const sets = matchSets(p, false);
+      const { start, end } = bounds(p);
+      const limit = parseLimitParam(p, 'limit');
+      const q = deps.tsdb.querier(tenantOf(req), start, end);
+      try {
+        const values = new Set<string>();
+        if (sets.length === 0) for (const v of q.labelValues(name)) values.add(v);
+        for (const matchers of sets) for (const v of q.labelValues(name, matchers)) values.add(v);
+        let out = [...values].sort();
+        if (limit > 0) out = out.slice(0, limit);
+        return ok(reply, out);
+      } finally {
+        q.close();
+      }
+    };
+
+    const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const limit = parseLimitParam(p, 'limit');
+      const perMetric = parseLimitParam(p, 'limit_per_metric');
+      const metric = p.get('metric') ?? '';
+      const out: Record<string, { type: string; help: string; unit: string }[]> = {};
+      const head = deps.tsdb.head(tenantOf(req));
+      let n = 0;
+      for (const [name, m] of [...(head?.metadata ?? new Map())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (metric !== '' && name !== metric) continue;
+        if (limit > 0 && n >= limit) break;
+        const entries = [{ type: m.type, help: m.help, unit: m.unit }];
+        out[name] = perMetric > 0 ? entries.slice(0, perMetric) : entries;
+        n++;
+      }
+      return ok(reply, out);
+    };
+
+    const exemplars = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const expr = parseQuery(p);
+      const { start, end } = bounds(p);
+      const selectors = vectorSelectors(expr).map((s) => s.matchers);
+      const head = deps.tsdb.head(tenantOf(req));
+      const bySeries = new Map<number, { labels: Labels; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }>();
+      for (const e of head?.exemplars ?? []) {
+        if (e.t < start || e.t > end) continue;
+        const series = head!.series.get(e.seriesRef);
+        if (series === undefined) continue;
+        const ls = series.labels;
+        const value = (name: string) => ls.find((l) => l.name === name)?.value ?? '';
+        if (!selectors.some((ms) => ms.every((m) => m.matches(value(m.name))))) continue;
+        let entry = bySeries.get(e.seriesRef);
+        if (entry === undefined) bySeries.set(e.seriesRef, (entry = { labels: ls, exemplars: [] }));
+        entry.exemplars.push({ labels: labelsToObject(e.labels), value: formatSampleValue(e.v), timestamp: formatTime(e.t) });
+      }
+      const out = [...bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+      for (const s of out) s.exemplars.sort((a, b) => a.timestamp - b.timestamp);
+      return ok(
+        reply,
+        out.map((s) => ({ seriesLabels: labelsToObject(s.labels), exemplars: s.exemplars })),
+      );
+    };
+
+    const formatQuery = async (req: FastifyRequest, reply: FastifyReply) => ok(reply, prettyExpr(parseQuery(params(req))));
+
+    for (const prefix of ['/prometheus/api/v1']) {
+      scope.route({ method: ['GET', 'POST'], url: `${prefix}/query`, ...auth, handler: instant });
+      scope.route({ method: ['GET', 'POST'], url: `${prefix}/query_range`, ...auth, handler: range });
+      scope.route({ method: ['GET', 'POST'], url: `${prefix}/series`, ...auth, handler: series });
+      scope.route({ method: ['GET', 'POST'], url: `${prefix}/labels`, ...auth, handler: labelNames });
+      scope.route({ method: 'GET', url: `${prefix}/label/:name/values`, ...auth, handler: labelValues });
+      scope.route({ method: 'GET', url: `${prefix}/metadata`, ...auth, handler: metadata });
+      scope.route({ method: ['GET', 'POST'], url: `${prefix}/query_exemplars`, ...auth, handler: exemplars });
+      scope.route({ method: ['GET', 'POST'], url: `${prefix}/format_query`, ...auth, handler: formatQuery });
+    }
+  });
+}
+
+/** Every vector selector of an expression (those inside range selectors included). */
+function vectorSelectors(e: Expr): VectorSelector[] {
+  const out: VectorSelector[] = [];
+  const walk = (x: Expr): void => {
+    switch (x.kind) {
+      case 'vectorSelector':
+        out.push(x);
+        return;
+      case 'matrixSelector':
+        out.push(x.vector);
+        return;
+      case 'subquery':
+      case 'paren':
+      case 'unary':
+        walk(x.expr);
+        return;
+      case 'aggregate':
+        walk(x.expr);
+        if (x.param !== undefined) walk(x.param);
+        return;
+      case 'binary':
+        walk(x.lhs);
+        walk(x.rhs);
+        return;
+      case 'call':
+        x.args.forEach(walk);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(e);
+  return out;
+}
+
+/**
+ * A label name from the URL: a legacy name as is, or Prometheus 3's `U__` escaping of other
+ * names (`U__http_2e_status` → `http.status`); undefined when invalid.
+ */
+export function decodeLabelName(raw: string): string | undefined {
+  if (!raw.startsWith('U__')) return LABEL_NAME_RE.test(raw) ? raw : undefined;
+  let out = '';
+  const s = raw.slice(3);
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '_') {
+      out += c;
+      continue;
+    }
+    if (s[i + 1] === '_') {
+      out += '_';
+      i++;
+      continue;
+    }
+    const close = s.indexOf('_', i + 1);
+    if (close < 0) return undefined;
+    const code = Number.parseInt(s.slice(i + 1, close), 16);
+    if (!Number.isInteger(code) || code < 0 || code > 0x10ffff) return undefined;
+    out += String.fromCodePoint(code);
+    i = close;
+  }
+  return out === '' ? undefined : out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The PromQL engine: evaluates a parsed expression against one tenant's data, answering as
+ * Prometheus 2.42's `promql/engine.go` does (lookback and staleness, offset and `@`,
+ * vector matching, aggregations, functions, subqueries, the sample limit).
+ *
+ * Each query opens one querier over the time range every selector needs (computed from the
+ * tree as Prometheus's `FindMinMaxTime`), evaluates node by node over all steps, and closes
+ * the querier at the end. The evaluation is async: it yields to the event loop every
+ * `yieldEveryMs` of work, so a heavy query never stalls ingestion (DESIGN.md, Concurrency).
+ */
+import type { Expr } from '../ast.js';
+import type { Matrix, Series as ResultSeries, Value, Vector } from '../value.js';
+import { compareLabels } from '../../model/labels.js';
+import type { Querier } from '../../tsdb/interface.js';
+import { CairnError } from '../../util/errors.js';
+import { Evaluator } from './evaluator.js';
+import { exprType, selectorRanges, stepInvariantNodes } from './preprocess.js';
+import { QueryState } from './query-state.js';
+
+export { isStaleNaN } from './util.js';
+
+export interface EngineOptions {
+  /** How far back an instant selector looks for a sample (Prometheus's --query.lookback-delta, 5m). */
+  readonly lookbackDeltaMs: number;
+  /** Most samples a query may hold in memory at once (Prometheus's --query.max-samples). */
+  readonly maxSamples: number;
+  /** Longest a query may run (Prometheus's --query.timeout). */
+  readonly timeoutMs: number;
+  /** The step of a subquery written without one (Prometheus's global evaluation interval). */
+  readonly defaultEvalIntervalMs: number;
+  /** Longest stretch a query holds the event loop before yielding. */
+  readonly yieldEveryMs: number;
+}
+
+export function defaultEngineOptions(): EngineOptions {
+  return {
+    lookbackDeltaMs: 5 * 60_000, // Prometheus's default lookback delta
+    maxSamples: 50_000_000, // Prometheus's default --query.max-samples
+    timeoutMs: 2 * 60_000, // Prometheus's default --query.timeout
+    defaultEvalIntervalMs: 60_000, // Prometheus's default global evaluation_interval
+    yieldEveryMs: 20, // a fifth of the 100 ms stall budget of DESIGN.md
+  };
+}
+
+/** What a query reads: one tenant's data. */
+export interface QueryableTenant {
+  /** A querier over [mint, maxt] (inclusive ms); the engine closes it when the query ends. */
+  querier(mint: number, maxt: number): Querier;
+}
+
+/** Prometheus's names of value types in error messages (`parser.DocumentedType`). */
+function documentedType(t: string): string {
+  switch (t) {
+    case 'vector':
+      return 'instant vector';
+    case 'matrix':
+      return 'range vector';
+    default:
+      return t;
+  }
+}
+
+/**
+ * Evaluates PromQL. Stateless between queries; safe to share. Errors are CairnErrors:
+ * `bad_data` for a query that cannot be run as asked, `execution` for runtime errors
+ * (Prometheus's messages, the sample limit included), `timeout` and `canceled`.
+ */
+export class Engine {
+  private readonly o: EngineOptions;
+
+  constructor(options: EngineOptions = defaultEngineOptions()) {
+    this.o = options;
+  }
+
+  /** Evaluates `expr` at `timeMs`: a scalar, a string, a vector, or a matrix for a range-vector expression. */
+  async instantQuery(q: QueryableTenant, expr: Expr, timeMs: number, signal?: AbortSignal): Promise<Value> {
+    const m = await this.exec(q, expr, timeMs, timeMs, 1, signal);
+    if (typeof m === 'string') return { type: 'string', t: timeMs, v: m };
+    switch (exprType(expr)) {
+      case 'scalar': {
+        const s = m[0];
+        return { type: 'scalar', t: timeMs, v: s === undefined || s.v.length === 0 ? NaN : s.v[0]! };
+      }
+      case 'vector': {
+        // A point may carry another timestamp; it is reported at the evaluation time.
+        const vector: Vector = m.map((s) => ({ metric: s.metric, t: timeMs, v: s.v[0]! }));
+        return { type: 'vector', vector };
+      }
+      default: {
+        const matrix: Matrix = m.map((s) => toSeries(s.metric, s.t, s.v));
+        return { type: 'matrix', matrix };
+      }
+    }
+  }
+
+  /**
+   * Evaluates `expr` at every step from `startMs` to `endMs`; always a matrix sorted by
+   * labels (a scalar becomes one series without labels). `expr` must be a scalar or an
+   * instant vector, else `bad_data`.
+   */
+  async rangeQuery(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<Value> {
+    const t = exprType(expr);
+    if (t !== 'scalar' && t !== 'vector') {
+      throw new CairnError('bad_data', 'bad_data', `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
+    }
+    if (!(stepMs > 0)) throw new CairnError('bad_data', 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (endMs < startMs) throw new CairnError('bad_data', 'bad_data', 'end timestamp must not be before start time');
+    const m = await this.exec(q, expr, startMs, endMs, stepMs, signal);
+    if (typeof m === 'string') throw new Error('BUG: string result of a range query');
+    const matrix: Matrix = m.map((s) => toSeries(s.metric, s.t, s.v));
+    matrix.sort((a, b) => compareLabels(a.metric, b.metric));
+    return { type: 'matrix', matrix };
+  }
+
+  private async exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined) {
+    if (signal?.aborted === true) throw new CairnError('canceled', 'query_canceled', 'query was canceled in query execution');
+    const ranges = selectorRanges(expr, start, end, this.o.lookbackDeltaMs);
+    let mint = Infinity;
+    let maxt = -Infinity;
+    for (const r of ranges.values()) {
+      mint = Math.min(mint, r.mint);
+      maxt = Math.max(maxt, r.maxt);
+    }
+    if (mint === Infinity) mint = 0;
+    if (maxt === -Infinity) maxt = 0;
+    const querier = tenant.querier(mint, maxt);
+    try {
+      const state = new QueryState({
+        querier,
+        lookbackDeltaMs: this.o.lookbackDeltaMs,
+        maxSamples: this.o.maxSamples,
+        defaultEvalIntervalMs: this.o.defaultEvalIntervalMs,
+        yieldEveryMs: this.o.yieldEveryMs,
+        deadline: performance.now() + this.o.timeoutMs,
+        signal,
+        queryStart: start,
+        queryEnd: end,
+        invariant: stepInvariantNodes(expr),
+        ranges,
+      });
+      return await new Evaluator(state, start, end, interval).eval(expr);
+    } finally {
+      querier.close();
+    }
+  }
+}
+
+function toSeries(metric: ResultSeries['metric'], t: readonly number[], v: readonly number[]): ResultSeries {
+  const points = new Array<{ t: number; v: number }>(t.length);
+  for (let i = 0; i < t.length; i++) points[i] = { t: t[i]!, v: v[i]! };
+  return { metric, points };
+}

@@ -1,0 +1,168 @@
+/**
+ * Kernels of the PromQL functions that look at how a series moves inside a range window:
+ * `rate`, `increase`, `delta` (extrapolated), `irate`, `idelta` (last two samples),
+ * `resets` and `changes`. Each follows Prometheus 2.42's `promql/functions.go` operation by
+ * operation, so results agree bit for bit.
+ *
+ * Every kernel takes the float samples of one series inside the window, in time order,
+ * with stale markers already removed by the engine.
+ */
+import type { Point } from '../value.js';
+
+/** Milliseconds in a second: timestamps are int64 ms, PromQL rates are per second. */
+const MS_PER_S = 1000;
+
+/**
+ * Fraction of the average sample spacing beyond which a gap to the window boundary is taken
+ * as "the series starts or ends here" rather than "a scrape is just not in the window yet".
+ * Prometheus's value: 10% slack over the average interval.
+ */
+const EXTRAPOLATION_THRESHOLD_FACTOR = 1.1;
+
+/**
+ * `time.Duration.Seconds()` of a range given in whole ms: Go splits into whole seconds
+ * plus a nanosecond remainder divided by 1e9, which can differ from `ms / 1000` in the
+ * last bit, so the same split is done here.
+ */
+export function goDurationSeconds(rangeMs: number): number {
+  const sec = Math.trunc(rangeMs / MS_PER_S);
+  const remNs = (rangeMs - sec * MS_PER_S) * 1e6; // exact: |rem| < 1000, so < 2^53
+  return sec + remNs / 1e9;
+}
+
+/**
+ * The common kernel of `rate` (isCounter, isRate), `increase` (isCounter, !isRate) and
+ * `delta` (!isCounter, !isRate), as Prometheus 2.42's `extrapolatedRate`.
+ *
+ * The raw difference last − first (plus, for counters, the value before every decrease:
+ * a counter reset is assumed to restart from 0) is extrapolated towards the window
+ * boundaries `rangeStartMs` and `rangeEndMs`: all the way to a boundary when the first or
+ * last sample lies within 1.1 average sample intervals of it, otherwise by half an
+ * average interval. For counters, the start-side extrapolation never goes further back
+ * than the point where a straight line through the samples would reach zero (the
+ * "zero-point clamp"; 2.42 applies it before the threshold test). `rate` divides by the
+ * range (`rangeEndMs - rangeStartMs`) in seconds, computed as Go's `Duration.Seconds()`.
+ *
+ * Edge cases: fewer than 2 points → `undefined` (no output sample). Two points at the same
+ * timestamp → the sampled interval is 0 and the result is ±Inf or NaN, as in Prometheus.
+ * NaN values propagate (a NaN compares false, so it never counts as a reset). ±Inf values
+ * give ±Inf or NaN by IEEE arithmetic, again as Prometheus.
+ */
+export function extrapolatedRate(
+  points: readonly Point[],
+  rangeStartMs: number,
+  rangeEndMs: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined {
+  const n = points.length;
+  if (n < 2) return undefined;
+  const first = points[0]!;
+  const last = points[n - 1]!;
+
+  let result = last.v - first.v;
+  if (isCounter) {
+    let prev = first.v;
+    for (let i = 1; i < n; i++) {
+      const cur = points[i]!.v;
+      if (cur < prev) result += prev;
+      prev = cur;
+    }
+  }
+
+  let durationToStart = (first.t - rangeStartMs) / MS_PER_S;
+  const durationToEnd = (rangeEndMs - last.t) / MS_PER_S;
+  const sampledInterval = (last.t - first.t) / MS_PER_S;
+  const averageDurationBetweenSamples = sampledInterval / (n - 1);
+
+  if (isCounter && result > 0 && first.v >= 0) {
+    // A counter cannot go below zero: do not extrapolate past where it would reach it.
+    const durationToZero = sampledInterval * (first.v / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+
+  const extrapolationThreshold = averageDurationBetweenSamples * EXTRAPOLATION_THRESHOLD_FACTOR;
+  let extrapolateToInterval = sampledInterval;
+  if (durationToStart < extrapolationThreshold) {
+    extrapolateToInterval += durationToStart;
+  } else {
+    extrapolateToInterval += averageDurationBetweenSamples / 2;
+  }
+  if (durationToEnd < extrapolationThreshold) {
+    extrapolateToInterval += durationToEnd;
+  } else {
+    extrapolateToInterval += averageDurationBetweenSamples / 2;
+  }
+
+  let factor = extrapolateToInterval / sampledInterval;
+  if (isRate) factor /= goDurationSeconds(rangeEndMs - rangeStartMs);
+  return result * factor;
+}
+
+/**
+ * The kernel of `irate` (isRate) and `idelta` (!isRate): the change between the last two
+ * samples, as Prometheus 2.42's `instantValue`.
+ *
+ * For `irate` a decrease is a counter reset and the result is the last value itself
+ * (the counter restarted from 0), divided by the gap between the two samples in seconds.
+ * `idelta` is the plain difference.
+ *
+ * Edge cases: fewer than 2 points → `undefined`; the last two samples at the same
+ * timestamp → `undefined` (Prometheus avoids the division by zero by dropping the sample;
+ * it does so for `idelta` too). NaN and ±Inf flow through IEEE arithmetic.
+ */
+export function instantValue(points: readonly Point[], isRate: boolean): number | undefined {
+  const n = points.length;
+  if (n < 2) return undefined;
+  const last = points[n - 1]!;
+  const previous = points[n - 2]!;
+
+  let result: number;
+  if (isRate && last.v < previous.v) {
+    result = last.v;
+  } else {
+    result = last.v - previous.v;
+  }
+
+  const sampledIntervalMs = last.t - previous.t;
+  if (sampledIntervalMs === 0) return undefined;
+
+  if (isRate) result /= sampledIntervalMs / MS_PER_S;
+  return result;
+}
+
+/**
+ * The kernel of `resets`: how many times a value is lower than the one before it.
+ *
+ * Edge cases: empty or one point → 0. A NaN never counts (every comparison with NaN is
+ * false), neither the step into it nor the step out of it. -0 after +0 is not a decrease.
+ */
+export function resets(points: readonly Point[]): number {
+  if (points.length === 0) return 0;
+  let count = 0;
+  let prev = points[0]!.v;
+  for (let i = 1; i < points.length; i++) {
+    const cur = points[i]!.v;
+    if (cur < prev) count++;
+    prev = cur;
+  }
+  return count;
+}
+
+/**
+ * The kernel of `changes`: how many times a value differs from the one before it.
+ *
+ * Edge cases: empty or one point → 0. NaN followed by NaN is no change; a step between NaN
+ * and a number is one. +0 and -0 are equal (no change).
+ */
+export function changes(points: readonly Point[]): number {
+  if (points.length === 0) return 0;
+  let count = 0;
+  let prev = points[0]!.v;
+  for (let i = 1; i < points.length; i++) {
+    const cur = points[i]!.v;
+    if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) count++;
+    prev = cur;
+  }
+  return count;
+}
