@@ -14,6 +14,10 @@ export interface Target {
   readonly name: string;
   readonly pushUrl: string;
   readonly headers: Record<string, string>;
+  /** Base of the Prometheus query API (`<queryBase>/query`, `/query_range`, `/labels`, ...); send `headers` too. */
+  readonly queryBase: string;
+  /** Makes everything written so far searchable, for stores that buffer (VictoriaMetrics); false if the store has no such endpoint. */
+  flush?(): Promise<boolean>;
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -69,10 +73,17 @@ export async function startCairn(env: Record<string, string> = {}): Promise<Targ
   const res = await fetch(`${base}/admin/api/v1/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: 'bench', scopes: 'write' }),
+    body: JSON.stringify({ tenant: 'bench', scopes: 'read+write' }),
   });
   const { data } = (await res.json()) as { data: { token: string } };
-  return { name: 'cairn', pushUrl: `${base}/api/v1/push`, headers: { 'x-scope-orgid': 'bench', authorization: `Bearer ${data.token}` }, pid: child.pid!, stop: stopper(child, dir) };
+  return {
+    name: 'cairn',
+    pushUrl: `${base}/api/v1/push`,
+    headers: { 'x-scope-orgid': 'bench', authorization: `Bearer ${data.token}` },
+    queryBase: `${base}/prometheus/api/v1`,
+    pid: child.pid!,
+    stop: stopper(child, dir),
+  };
 }
 
 export async function startPrometheus(): Promise<Target | undefined> {
@@ -86,17 +97,39 @@ export async function startPrometheus(): Promise<Target | undefined> {
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   await waitReady(`http://127.0.0.1:${port}/-/ready`, child, 'prometheus');
-  return { name: 'prometheus-2.42', pushUrl: `http://127.0.0.1:${port}/api/v1/write`, headers: {}, pid: child.pid!, stop: stopper(child, dir) };
+  return {
+    name: 'prometheus-2.42',
+    pushUrl: `http://127.0.0.1:${port}/api/v1/write`,
+    headers: {},
+    queryBase: `http://127.0.0.1:${port}/api/v1`,
+    pid: child.pid!,
+    stop: stopper(child, dir),
+  };
 }
 
-export async function startVictoriaMetrics(): Promise<Target | undefined> {
+/** `extraArgs`: more command-line flags, e.g. `-search.latencyOffset=0s` for queries of fresh data. */
+export async function startVictoriaMetrics(extraArgs: readonly string[] = []): Promise<Target | undefined> {
   const bin = which('victoria-metrics');
   if (bin === undefined) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'bench-vm-'));
   const port = await freePort();
-  const child = spawn(bin, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-loggerLevel=ERROR'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = spawn(bin, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-loggerLevel=ERROR', ...extraArgs], { stdio: ['ignore', 'ignore', 'ignore'] });
   await waitReady(`http://127.0.0.1:${port}/health`, child, 'victoria-metrics');
-  return { name: 'victoria-metrics-1.79', pushUrl: `http://127.0.0.1:${port}/api/v1/write`, headers: {}, pid: child.pid!, stop: stopper(child, dir) };
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    name: 'victoria-metrics-1.79',
+    pushUrl: `${base}/api/v1/write`,
+    headers: {},
+    queryBase: `${base}/api/v1`,
+    // Moves buffered rows into searchable parts (otherwise they become visible within about a second).
+    flush: async () => {
+      const res = await fetch(`${base}/internal/force_flush`);
+      await res.arrayBuffer();
+      return res.ok;
+    },
+    pid: child.pid!,
+    stop: stopper(child, dir),
+  };
 }
 
 /** Clock ticks per second of /proc/<pid>/stat times (Linux's USER_HZ, 100 on x86-64). */

@@ -10,9 +10,11 @@ import type { Sample, Value } from '../../../src/promql/value.js';
 import { openScriptTsdb } from './load.js';
 import { evalCommands, parseScript, STALE_NAN } from './parse.js';
 import { runScript, runScriptFile, type InstantEvaluator, type RangeEvaluator, type ScriptStore } from './run.js';
+import { PROMQL_TESTDATA, promqlTestdataMissing } from '../../helpers/conformance.js';
 
 /** Upstream test files, read in place (never copied into the repo). */
-const TESTDATA_DIR = join(import.meta.dirname, '../../../../shared/conformance/promql/testdata');
+const TESTDATA_DIR = PROMQL_TESTDATA;
+const missing = promqlTestdataMissing('upstream files in test/promql/script/run.test.ts');
 
 const staleBits = new Float64Array([STALE_NAN]);
 const staleWords = new Uint32Array(staleBits.buffer);
@@ -146,11 +148,11 @@ describe('runScript', () => {
   });
 });
 
-describe('upstream files', () => {
+describe.skipIf(missing !== '')('upstream files', () => {
   // Loads every section of every file (the evaluator answers nothing, so cases fail on
   // purpose); what matters is that the head refuses no section's data and holds every
   // series afterwards.
-  const files = readdirSync(TESTDATA_DIR).filter((f) => f.endsWith('.test')).sort();
+  const files = missing === '' ? readdirSync(TESTDATA_DIR).filter((f) => f.endsWith('.test')).sort() : [];
   it('has the eleven v2.42 files', () => expect(files).toHaveLength(11));
   for (const file of files) {
     it(`${file}: every section loads`, async () => {

@@ -1,0 +1,426 @@
+/**
+ * bench/query: PromQL and metadata latency of Cairn beside Prometheus 2.42 and
+ * VictoriaMetrics 1.79, through each one's Prometheus HTTP API, on the same data.
+ *
+ * For each dataset (the node-exporter-like series of `lib/payloads.ts`, 15 s apart, ending
+ * now), each target in turn is started fresh, loaded through remote_write, polled until
+ * `count({__name__=~".+"})` sees every series, then asked the same queries: instant ones
+ * 1 s after the last scrape round, range ones over the dataset's whole span (~150 points),
+ * and the `labels`, `label/instance/values` and `series` endpoints over the same span. Each
+ * query runs once untimed (that answer is the one compared) and then REPEAT times; the
+ * median is reported. A query stops repeating once its timed runs took QUERY_BUDGET_S
+ * (at least 3 runs; fewer runs are marked `n=`).
+ *
+ * Answers are compared with Prometheus's: same label sets, same timestamps, values within
+ * relative 1e-6 (NaN equals NaN). Cairn differing from Prometheus is an error: it is printed
+ * loudly and the process exits 1. VictoriaMetrics' MetricsQL differs from PromQL on purpose
+ * (rate extrapolation, lookback, ...), so its differences are reported, not failed on.
+ * VictoriaMetrics runs with `-search.latencyOffset=0s` (else it hides the last 30 s, which
+ * is where an instant query "now" looks) and `-search.disableCache` (so repeats measure
+ * evaluation, as for the other two, which have no result cache).
+ *
+ * Run: `npm run bench -- query` (env: DATASETS=10kx200,100kx20, TARGETS=cairn,prometheus,vm,
+ * REPEAT=7, QUERY_BUDGET_S=15, SHARDS=4).
+ */
+import { prepareWorkload, type PreparedWorkload, type Workload } from './lib/payloads.js';
+import { startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
+
+const SHARDS = Number(process.env.SHARDS ?? 4);
+const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 7));
+const QUERY_BUDGET_MS = Number(process.env.QUERY_BUDGET_S ?? 15) * 1000;
+const MIN_RUNS = Math.min(3, REPEAT);
+const SCRAPE_S = 15;
+const REL_TOLERANCE = 1e-6;
+
+const ALL_DATASETS: Record<string, Workload> = {
+  '10kx200': { name: '10k series × 200 samples', series: 10_000, samplesPerSeries: 200 },
+  '100kx20': { name: '100k series × 20 samples', series: 100_000, samplesPerSeries: 20 },
+};
+const datasets = (process.env.DATASETS ?? '10kx200,100kx20').split(',').map((k) => {
+  const w = ALL_DATASETS[k];
+  if (w === undefined) throw new Error(`unknown dataset ${k}; have ${Object.keys(ALL_DATASETS).join(', ')}`);
+  return w;
+});
+
+const REFERENCE = 'prometheus';
+const TARGETS: Record<string, { label: string; start: () => Promise<Target | undefined> }> = {
+  cairn: { label: 'Cairn', start: () => startCairn() },
+  prometheus: { label: 'Prometheus', start: startPrometheus },
+  vm: { label: 'VictoriaMetrics', start: () => startVictoriaMetrics(['-search.latencyOffset=0s', '-search.disableCache']) },
+};
+const targetKeys = (process.env.TARGETS ?? 'cairn,prometheus,vm').split(',');
+
+// ---------------------------------------------------------------------------------------
+// Queries
+
+interface QueryCase {
+  /** What the table shows. */
+  readonly name: string;
+  /** Path under the target's query base, and its parameters. */
+  readonly path: string;
+  readonly params: Record<string, string>;
+}
+
+const PROMQL = [
+  'rate(node_network_receive_bytes_total[5m])',
+  'sum by (mode) (rate(node_cpu_seconds_total[5m]))',
+  'topk(5, node_memory_MemFree_bytes)',
+  'histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))',
+  'count({__name__=~".+"})',
+  'node_cpu_seconds_total{instance=~"host-1.*"}',
+  'node_memory_MemAvailable_bytes',
+  'node_memory_MemAvailable_bytes / on(instance) group_left node_memory_MemTotal_bytes',
+  'avg_over_time(node_memory_MemFree_bytes[5m])',
+];
+const SERIES_MATCH = 'node_network_receive_bytes_total';
+
+/** The dataset's time frame, in whole seconds. */
+interface Frame {
+  readonly startS: number;
+  readonly evalS: number;
+  readonly stepS: number;
+  readonly points: number;
+}
+
+function frameOf(w: Workload, endMs: number): Frame {
+  const endS = endMs / 1000;
+  // The last round is stamped endMs plus up to 50 ms of jitter: evaluate just after it.
+  const evalS = endS + 1;
+  const firstS = endS - (w.samplesPerSeries - 1) * SCRAPE_S;
+  const stepS = Math.max(1, Math.round((evalS - firstS) / 150));
+  const points = Math.floor((evalS - firstS) / stepS) + 1;
+  return { startS: evalS - (points - 1) * stepS, evalS, stepS, points };
+}
+
+function queryCases(f: Frame): QueryCase[] {
+  const out: QueryCase[] = [];
+  for (const q of PROMQL) out.push({ name: `\`${q}\``, path: '/query', params: { query: q, time: String(f.evalS) } });
+  for (const q of PROMQL) {
+    out.push({ name: `\`${q}\` range`, path: '/query_range', params: { query: q, start: String(f.startS), end: String(f.evalS), step: String(f.stepS) } });
+  }
+  const span = { start: String(f.startS), end: String(f.evalS) };
+  out.push({ name: '`labels`', path: '/labels', params: span });
+  out.push({ name: '`label/instance/values`', path: '/label/instance/values', params: span });
+  out.push({ name: `\`series?match[]=${SERIES_MATCH}\``, path: '/series', params: { 'match[]': SERIES_MATCH, ...span } });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Talking to a target
+
+async function load(target: Target, prepared: PreparedWorkload): Promise<void> {
+  let errors = 0;
+  let firstError = '';
+  await Promise.all(
+    prepared.shards.map(async (requests) => {
+      for (const body of requests) {
+        const res = await fetch(target.pushUrl, {
+          method: 'POST',
+          body,
+          headers: { ...target.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+        });
+        const text = await res.text();
+        if (res.status >= 300) {
+          errors++;
+          firstError ||= `${res.status} ${text.slice(0, 200)}`;
+        }
+      }
+    }),
+  );
+  if (errors > 0) throw new Error(`${target.name}: ${errors} remote-write requests failed (first: ${firstError})`);
+}
+
+function urlOf(target: Target, q: QueryCase): string {
+  return `${target.queryBase}${q.path}?${new URLSearchParams(q.params).toString()}`;
+}
+
+/** One request, timed to the last byte of the body. */
+async function timed(target: Target, q: QueryCase): Promise<{ ms: number; status: number; body: string }> {
+  const t0 = performance.now();
+  const res = await fetch(urlOf(target, q), { headers: target.headers });
+  const body = await res.text();
+  return { ms: performance.now() - t0, status: res.status, body };
+}
+
+/** Polls `count({__name__=~".+"})` until it sees every series; returns the seconds waited. */
+async function waitQueryable(target: Target, f: Frame, series: number): Promise<number> {
+  const q: QueryCase = { name: 'count', path: '/query', params: { query: 'count({__name__=~".+"})', time: String(f.evalS) } };
+  const t0 = performance.now();
+  let seen = 'nothing';
+  let flushable = true;
+  while (performance.now() - t0 < 120_000) {
+    if (target.flush !== undefined && flushable) {
+      flushable = await target.flush();
+      if (!flushable) console.log(`  ${target.name}: no /internal/force_flush; polling until the data shows up`);
+    }
+    const r = await timed(target, q);
+    if (r.status === 200) {
+      const v = (JSON.parse(r.body) as PromResponse).data as { result: { value: [number, string] }[] };
+      seen = v.result[0]?.value[1] ?? '0';
+      if (Number(seen) === series) return (performance.now() - t0) / 1000;
+    } else {
+      seen = `HTTP ${r.status}: ${r.body.slice(0, 200)}`;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${target.name}: count({__name__=~".+"}) still ${seen} (want ${series}) after 120 s`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Comparing answers
+
+interface PromResponse {
+  status: string;
+  data?: unknown;
+  errorType?: string;
+  error?: string;
+}
+
+type Sample = readonly [number, string];
+/** An answer reduced to comparable entries: a key (label set or string) → its samples. */
+interface Normal {
+  readonly kind: string;
+  readonly entries: Map<string, Sample[]>;
+}
+
+const labelKey = (m: Record<string, string>): string =>
+  `{${Object.keys(m)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m[k])}`)
+    .join(', ')}}`;
+
+function normalize(data: unknown): Normal {
+  const entries = new Map<string, Sample[]>();
+  if (Array.isArray(data)) {
+    // labels / label values: strings; series: label sets.
+    for (const x of data as unknown[]) entries.set(typeof x === 'string' ? JSON.stringify(x) : labelKey(x as Record<string, string>), []);
+    return { kind: 'list', entries };
+  }
+  const d = data as { resultType: string; result: unknown };
+  switch (d.resultType) {
+    case 'vector':
+      for (const s of d.result as { metric: Record<string, string>; value: Sample }[]) entries.set(labelKey(s.metric), [s.value]);
+      break;
+    case 'matrix':
+      for (const s of d.result as { metric: Record<string, string>; values: Sample[] }[]) entries.set(labelKey(s.metric), s.values);
+      break;
+    case 'scalar':
+    case 'string':
+      entries.set('', [d.result as Sample]);
+      break;
+    default:
+      throw new Error(`unknown resultType ${d.resultType}`);
+  }
+  return { kind: d.resultType, entries };
+}
+
+const num = (s: string): number => (s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s));
+
+function sameValue(a: string, b: string): boolean {
+  const x = num(a);
+  const y = num(b);
+  if (Number.isNaN(x) && Number.isNaN(y)) return true;
+  if (x === y) return true;
+  return Math.abs(x - y) <= REL_TOLERANCE * Math.max(Math.abs(x), Math.abs(y));
+}
+
+const showSample = (s: Sample | undefined) => (s === undefined ? 'none' : `${s[1]} @${s[0]}`);
+
+interface Diff {
+  /** Entries (series, names) that differ: missing, extra, or with different samples. */
+  readonly count: number;
+  readonly of: number;
+  readonly example: string;
+}
+
+function compare(expected: Normal, actual: Normal): Diff | undefined {
+  if (expected.kind !== actual.kind) return { count: 1, of: 1, example: `result type ${actual.kind}, expected ${expected.kind}` };
+  let count = 0;
+  let example = '';
+  const note = (s: string) => {
+    count++;
+    example ||= s;
+  };
+  for (const [key, want] of expected.entries) {
+    const got = actual.entries.get(key);
+    if (got === undefined) {
+      note(`${key}: missing (expected ${want.length === 0 ? 'present' : `${want.length} sample(s), first ${showSample(want[0])}`})`);
+      continue;
+    }
+    const gotByT = new Map(got.map((s) => [Math.round(Number(s[0]) * 1000), s]));
+    const wantTs = new Set<number>();
+    let bad = '';
+    for (const w of want) {
+      const t = Math.round(Number(w[0]) * 1000);
+      wantTs.add(t);
+      const g = gotByT.get(t);
+      if (g === undefined || !sameValue(w[1], g[1])) {
+        bad = `expected ${showSample(w)}, got ${showSample(g)}`;
+        break;
+      }
+    }
+    if (bad === '') {
+      const extra = got.find((g) => !wantTs.has(Math.round(Number(g[0]) * 1000)));
+      if (extra !== undefined) bad = `unexpected sample ${showSample(extra)}`;
+    }
+    if (bad === '' && got.length !== want.length) bad = `${got.length} samples, expected ${want.length}`;
+    if (bad !== '') note(`${key}: ${bad}`);
+  }
+  for (const [key, got] of actual.entries) {
+    if (!expected.entries.has(key)) note(`${key}: unexpected (${got.length === 0 ? 'present' : `${got.length} sample(s), first ${showSample(got[0])}`})`);
+  }
+  const union = new Set([...expected.entries.keys(), ...actual.entries.keys()]).size;
+  return count === 0 ? undefined : { count, of: union, example };
+}
+
+// ---------------------------------------------------------------------------------------
+// Running
+
+interface Outcome {
+  /** Median latency of the timed runs, ms; undefined when the query failed. */
+  readonly medianMs: number | undefined;
+  readonly runs: number;
+  readonly answer: Normal | undefined;
+  readonly error: string | undefined;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function runQuery(target: Target, q: QueryCase): Promise<Outcome> {
+  const first = await timed(target, q);
+  let answer: Normal | undefined;
+  let error: string | undefined;
+  try {
+    const r = JSON.parse(first.body) as PromResponse;
+    if (first.status !== 200 || r.status !== 'success') error = `HTTP ${first.status} ${r.errorType ?? ''}: ${r.error ?? first.body.slice(0, 200)}`;
+    else answer = normalize(r.data);
+  } catch (e) {
+    error = `HTTP ${first.status}, unreadable answer (${(e as Error).message}): ${first.body.slice(0, 200)}`;
+  }
+  if (error !== undefined) return { medianMs: undefined, runs: 0, answer, error };
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < REPEAT && (times.length < MIN_RUNS || spent < QUERY_BUDGET_MS)) {
+    const r = await timed(target, q);
+    if (r.status !== 200) return { medianMs: undefined, runs: times.length, answer, error: `HTTP ${r.status} on a repeat: ${r.body.slice(0, 200)}` };
+    times.push(r.ms);
+    spent += r.ms;
+  }
+  return { medianMs: median(times), runs: times.length, answer, error };
+}
+
+const fmtMs = (o: Outcome | undefined): string => {
+  if (o === undefined) return '–';
+  if (o.medianMs === undefined) return 'error';
+  const v = o.medianMs < 10 ? o.medianMs.toFixed(2) : o.medianMs < 100 ? o.medianMs.toFixed(1) : o.medianMs.toFixed(0);
+  return o.runs < REPEAT ? `${v} (n=${o.runs})` : v;
+};
+
+const ratio = (a: Outcome | undefined, b: Outcome | undefined): string =>
+  a?.medianMs === undefined || b?.medianMs === undefined ? '–' : `${(a.medianMs / b.medianMs).toFixed(2)}×`;
+
+console.log(`bench/query: each query once untimed (compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), one at a time, node ${process.version}`);
+let cairnProblems = 0;
+
+for (const w of datasets) {
+  const t = performance.now();
+  const endMs = Math.floor(Date.now() / 1000) * 1000;
+  const prepared = prepareWorkload(w, SHARDS, endMs);
+  const frame = frameOf(w, endMs);
+  const cases = queryCases(frame);
+  console.log(
+    `\n## ${w.name}\n\n${(prepared.totalBytes / 1e6).toFixed(1)} MB of remote-write payloads (prepared in ${((performance.now() - t) / 1000).toFixed(1)} s); ` +
+      `instant queries at ${new Date(frame.evalS * 1000).toISOString()}, range queries ${frame.points} points, step ${frame.stepS}s, from ${new Date(frame.startS * 1000).toISOString()}`,
+  );
+
+  const outcomes = new Map<string, Map<string, Outcome>>();
+  for (const key of targetKeys) {
+    const spec = TARGETS[key];
+    if (spec === undefined) throw new Error(`unknown target ${key}; have ${Object.keys(TARGETS).join(', ')}`);
+    const target = await spec.start();
+    if (target === undefined) {
+      console.log(`  ${spec.label}: not installed, skipped`);
+      continue;
+    }
+    try {
+      const t0 = performance.now();
+      await load(target, prepared);
+      const loadS = (performance.now() - t0) / 1000;
+      const waitS = await waitQueryable(target, frame, w.series);
+      const t1 = performance.now();
+      const byQuery = new Map<string, Outcome>();
+      for (const q of cases) {
+        const o = await runQuery(target, q);
+        byQuery.set(q.name, o);
+        if (o.error !== undefined) {
+          console.log(`  ${key === 'cairn' ? '!! CAIRN ERROR' : spec.label}: ${q.name}: ${o.error}`);
+          if (key === 'cairn') cairnProblems++;
+        }
+      }
+      outcomes.set(key, byQuery);
+      console.log(`  ${target.name}: loaded in ${loadS.toFixed(1)} s, queryable ${waitS.toFixed(1)} s later, queries took ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      console.log(`  ${key === 'cairn' ? '!! CAIRN ERROR' : spec.label}: ${(e as Error).message}`);
+      if (key === 'cairn') cairnProblems++;
+    } finally {
+      await target.stop();
+    }
+  }
+
+  const get = (key: string, q: QueryCase) => outcomes.get(key)?.get(q.name);
+  console.log('\n| query | Prometheus ms | VictoriaMetrics ms | Cairn ms | Cairn/Prometheus | Cairn/VM |');
+  console.log('|---|---|---|---|---|---|');
+  for (const q of cases) {
+    const [p, v, c] = [get('prometheus', q), get('vm', q), get('cairn', q)];
+    console.log(`| ${q.name} | ${fmtMs(p)} | ${fmtMs(v)} | ${fmtMs(c)} | ${ratio(c, p)} | ${ratio(c, v)} |`);
+  }
+
+  console.log(`\nAnswers vs Prometheus (${w.name}):`);
+  if (!outcomes.has(REFERENCE)) {
+    console.log('  Prometheus did not run: nothing to compare with.');
+    continue;
+  }
+  const empty = cases.filter((q) => get(REFERENCE, q)?.answer?.entries.size === 0);
+  if (empty.length > 0) console.log(`  note: Prometheus's answer is empty for ${empty.map((q) => q.name).join(', ')}, so agreeing there proves little`);
+  for (const key of targetKeys.filter((k) => k !== REFERENCE && outcomes.has(k))) {
+    const label = TARGETS[key]!.label;
+    let same = 0;
+    const lines: string[] = [];
+    const skipped: string[] = [];
+    for (const q of cases) {
+      const want = get(REFERENCE, q)?.answer;
+      const got = get(key, q)?.answer;
+      if (want === undefined || got === undefined) {
+        // A failed query was already reported (and counted) where it failed.
+        skipped.push(`${q.name} (${want === undefined ? 'Prometheus' : label} had no answer)`);
+        continue;
+      }
+      const d = compare(want, got);
+      if (d === undefined) {
+        same++;
+        continue;
+      }
+      lines.push(`${q.name}: ${d.count} of ${d.of} series/entries differ; e.g. ${d.example}`);
+      if (key === 'cairn') cairnProblems++;
+    }
+    if (skipped.length > 0) console.log(`  ${label}: not compared: ${skipped.join(', ')}`);
+    if (key === 'cairn') {
+      console.log(`  Cairn: ${same}/${cases.length} queries match${lines.length > 0 ? `; ${lines.length} MISMATCH (errors):` : ''}`);
+      for (const l of lines) console.log(`  !! CAIRN MISMATCH ${l}`);
+    } else {
+      console.log(`  ${label}: ${same}/${cases.length} queries match${lines.length > 0 ? `; ${lines.length} differ (MetricsQL semantics; reported, not failed on):` : ''}`);
+      for (const l of lines) console.log(`    ${label} differs: ${l}`);
+    }
+  }
+}
+
+if (cairnProblems > 0) {
+  console.log(`\n!! ${cairnProblems} Cairn error(s)/mismatch(es) vs Prometheus: see the lines marked !! above.`);
+  process.exitCode = 1;
+} else {
+  console.log('\nCairn matched Prometheus on every query.');
+}
