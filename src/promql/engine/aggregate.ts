@@ -112,6 +112,11 @@ export class AggregateNode {
     return signatureOn(metric, this.grouping);
   }
 
+  /** The output labels of group `id` (by `groupingKey` order), given one of its series. */
+  labelsFor(id: number, metric: Labels): Labels {
+    return this.groupLabels(id, metric, this.grouping, this.groupingSet);
+  }
+
   private groupLabels(id: number, metric: Labels, grouping: readonly string[], groupingSet: ReadonlySet<string>): Labels {
     let m = this.labelsById[id];
     if (m === undefined) {

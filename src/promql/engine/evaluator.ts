@@ -196,19 +196,35 @@ export class Evaluator {
     const at = this.at(vs);
     const out: StepMatrix = [];
     const lookback = this.q.o.lookbackDeltaMs;
+    const steps = this.steps;
+    // Points go to scratch arrays first, then into arrays of their exact size.
+    const tBuf = new Float64Array(steps);
+    const vBuf = new Float64Array(steps);
+    let allSteps: number[] | undefined;
     for (const s of series) {
       const cur = new SelectorCursor(s.iterator(), lookback);
-      const t: number[] = [];
-      const v: number[] = [];
-      for (let i = 0; i < this.steps; i++) {
+      let n = 0;
+      for (let i = 0; i < steps; i++) {
         const ts = this.start + i * this.interval;
         if (cur.at((at ?? ts) - vs.offsetMs)) {
-          t.push(ts);
-          v.push(cur.v);
+          tBuf[n] = ts;
+          vBuf[n] = cur.v;
+          n++;
         }
       }
-      if (t.length > 0) {
-        this.q.add(t.length);
+      if (n > 0) {
+        // A series with a point at every step shares one timestamp array (nothing appends
+        // to the arrays of a multi-step result; step-invariant copies are single-step).
+        const full = n === steps && steps > 1;
+        if (full && allSteps === undefined) {
+          allSteps = new Array<number>(steps);
+          for (let j = 0; j < steps; j++) allSteps[j] = tBuf[j]!;
+        }
+        const t: number[] = full ? allSteps! : new Array<number>(n);
+        const v: number[] = new Array<number>(n);
+        for (let j = 0; j < n; j++) v[j] = vBuf[j]!;
+        if (!full) for (let j = 0; j < n; j++) t[j] = tBuf[j]!;
+        this.q.add(n);
         out.push({ metric: s.labels, t, v });
       }
       if (this.q.tick(this.steps)) await this.q.pause();
@@ -263,11 +279,20 @@ export class Evaluator {
    * into series. `prep` computes a per-series helper key (grouping key or match
    * signature) once per input series.
    */
-  private async rangeEval(exprs: readonly (Expr | undefined)[], prep: ((m: Labels) => string) | undefined, fn: StepFn): Promise<StepMatrix> {
+  private async rangeEval(
+    exprs: readonly (Expr | undefined)[],
+    prep: ((m: Labels) => string) | undefined,
+    fn: StepFn,
+    pre?: readonly (StepMatrix | undefined)[],
+  ): Promise<StepMatrix> {
     const q = this.q;
     const original = q.samples;
     const mats: (StepMatrix | undefined)[] = [];
-    for (const e of exprs) mats.push(e === undefined || exprType(e) === 'string' ? undefined : await this.evalMatrix(e));
+    for (let a = 0; a < exprs.length; a++) {
+      const e = exprs[a];
+      const p = pre?.[a];
+      mats.push(p !== undefined ? p : e === undefined || exprType(e) === 'string' ? undefined : await this.evalMatrix(e));
+    }
     const vecs = mats.map(() => new StepVector());
     const cursors = mats.map((m) => new Int32Array(m?.length ?? 0));
     // Helper keys interned to integers so per-step matching and grouping index arrays.
@@ -344,6 +369,117 @@ export class Evaluator {
     return result;
   }
 
+  /**
+   * `sum`/`count`/`max`/`min`/`group` without a parameter, series by series instead of step
+   * by step: the same additions in the same order (series order within a step), the same
+   * output order (first appearance: earliest step, then first series at that step) and the
+   * same sample accounting as `rangeEval` with `AggregateNode.apply`. Undefined when a point
+   * is not at a step timestamp (the caller then takes the general path).
+   */
+  private async columnarAggregate(op: 'sum' | 'count' | 'max' | 'min' | 'group', node: AggregateNode, m: StepMatrix, original: number): Promise<StepMatrix | undefined> {
+    const q = this.q;
+    const steps = this.steps;
+    const start = this.start;
+    const interval = this.interval;
+    const ids = new Map<string, number>();
+    const gid = new Int32Array(m.length);
+    const firstLabels: Labels[] = [];
+    for (let si = 0; si < m.length; si++) {
+      const s = m[si]!;
+      const k = node.groupingKey(s.metric);
+      let id = ids.get(k);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(k, id);
+        firstLabels.push(s.metric);
+      }
+      gid[si] = id;
+    }
+    const nG = ids.size;
+    const vals = new Float64Array(nG * steps);
+    const cnt = new Float64Array(nG * steps);
+    const inputs = new Int32Array(steps);
+    const firstStep = new Int32Array(nG).fill(steps);
+    const firstSeries = new Int32Array(nG);
+    for (let si = 0; si < m.length; si++) {
+      const s = m[si]!;
+      const g = gid[si]!;
+      const base = g * steps;
+      const ts = s.t;
+      const vs = s.v;
+      const n = ts.length;
+      let prev = -1;
+      for (let j = 0; j < n; j++) {
+        const step = steps === 1 ? (ts[j] === start ? 0 : -1) : (ts[j]! - start) / interval;
+        // Only points at step timestamps, in order, as rangeEval consumes them.
+        if (!(step > prev && step < steps && (step | 0) === step)) return undefined;
+        prev = step;
+        const v = vs[j]!;
+        inputs[step] = inputs[step]! + 1;
+        const at = base + step;
+        if (step < firstStep[g]!) {
+          firstStep[g] = step;
+          firstSeries[g] = si;
+        }
+        const c = cnt[at]!;
+        cnt[at] = c + 1;
+        if (c === 0) {
+          vals[at] = v;
+          continue;
+        }
+        switch (op) {
+          case 'sum':
+            vals[at] = vals[at]! + v;
+            break;
+          case 'max': {
+            const cur = vals[at]!;
+            if (cur < v || Number.isNaN(cur)) vals[at] = v;
+            break;
+          }
+          case 'min': {
+            const cur = vals[at]!;
+            if (cur > v || Number.isNaN(cur)) vals[at] = v;
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      if (q.tick(n + 1)) await q.pause();
+    }
+    // Output groups in rangeEval's order; then replay its sample accounting step by step.
+    const order: number[] = [];
+    for (let g = 0; g < nG; g++) if (firstStep[g]! < steps) order.push(g);
+    order.sort((a, b) => firstStep[a]! - firstStep[b]! || firstSeries[a]! - firstSeries[b]!);
+    const outputs = new Int32Array(steps);
+    const result: StepMatrix = [];
+    for (const g of order) {
+      const labels = node.labelsFor(g, firstLabels[g]!);
+      const t: number[] = [];
+      const v: number[] = [];
+      const base = g * steps;
+      for (let step = 0; step < steps; step++) {
+        const c = cnt[base + step]!;
+        if (c === 0) continue;
+        outputs[step] = outputs[step]! + 1;
+        t.push(start + step * interval);
+        v.push(op === 'count' ? c : op === 'group' ? 1 : vals[base + step]!);
+      }
+      result.push({ metric: labels, t, v });
+    }
+    let temp = original;
+    for (let step = 0; step < steps; step++) {
+      q.samples = temp;
+      q.add(inputs[step]!);
+      q.add(outputs[step]!);
+      temp += outputs[step]!;
+    }
+    let total = 0;
+    for (const s of result) total += s.t.length;
+    q.samples = original + total;
+    return result;
+  }
+
   private async evalAggregate(e: AggregateExpr): Promise<StepMatrix> {
     const grouping = [...e.grouping].sort();
     const node = new AggregateNode(e.op, grouping, e.without);
@@ -352,6 +488,14 @@ export class Evaluator {
     if (param !== undefined && param.kind === 'string') {
       const label = param.value;
       return this.rangeEval([e.expr], prep, (v, _ts, out) => node.apply(v[0]!, label, out));
+    }
+    if (e.param === undefined && (e.op === 'sum' || e.op === 'count' || e.op === 'max' || e.op === 'min' || e.op === 'group')) {
+      const original = this.q.samples;
+      const m = await this.evalMatrix(e.expr);
+      const r = await this.columnarAggregate(e.op, node, m, original);
+      if (r !== undefined) return r;
+      this.q.samples = original;
+      return this.rangeEval([undefined, e.expr], prep, (v, _ts, out) => node.apply(v[1]!, undefined, out), [undefined, m]);
     }
     return this.rangeEval([e.param, e.expr], prep, (v, _ts, out) => {
       const p = e.param === undefined ? undefined : v[0]!.n > 0 ? v[0]!.v[0]! : NaN;
@@ -476,6 +620,10 @@ export class Evaluator {
     // objects that leave the window are recycled instead of allocating one per sample.
     const points: MutablePoint[] = [];
     const pool: MutablePoint[] = [];
+    const steps = this.steps;
+    const tBuf = new Float64Array(steps);
+    const vBuf = new Float64Array(steps);
+    let allSteps: number[] | undefined;
     for (const src of sources) {
       q.samples -= points.length;
       for (const p of points) pool.push(p);
@@ -483,8 +631,7 @@ export class Evaluator {
       const it = src.iterator();
       let has = false;
       let started = false;
-      const t: number[] = [];
-      const v: number[] = [];
+      let n = 0;
       for (let step = 0; step < this.steps; step++) {
         const ts = this.start + step * this.interval;
         for (let j = 0; j < scalarMats.length; j++) {
@@ -531,13 +678,24 @@ export class Evaluator {
         if (points.length === 0) continue;
         const r = kernel(points, mint, maxt, ts, scalars);
         if (r !== undefined) {
-          t.push(ts);
-          v.push(r);
+          tBuf[n] = ts;
+          vBuf[n] = r;
+          n++;
         }
       }
-      if (t.length > 0) {
-        if (q.samples + t.length > q.o.maxSamples) throw tooManySamples();
-        q.samples += t.length;
+      if (n > 0) {
+        if (q.samples + n > q.o.maxSamples) throw tooManySamples();
+        q.samples += n;
+        // As in evalVectorSelector: exact-size arrays, one shared array of all steps.
+        const full = n === steps && steps > 1;
+        if (full && allSteps === undefined) {
+          allSteps = new Array<number>(steps);
+          for (let j = 0; j < steps; j++) allSteps[j] = tBuf[j]!;
+        }
+        const t: number[] = full ? allSteps! : new Array<number>(n);
+        const v: number[] = new Array<number>(n);
+        for (let j = 0; j < n; j++) v[j] = vBuf[j]!;
+        if (!full) for (let j = 0; j < n; j++) t[j] = tBuf[j]!;
         out.push({ metric: keepName ? src.labels : dropMetricName(src.labels), t, v });
       }
       if (q.tick(this.steps + points.length)) await q.pause();
