@@ -15,7 +15,7 @@ export type Labels = readonly Label[];
 export const METRIC_NAME = '__name__';
 
 /**
- * Separator in `labelsKey`. 0xff never occurs in valid UTF-8, so no label text can fake a
+ * Separator in `labelsKey`. 0xff never occurs in valid UTF-8, so no label text can forge a
  * boundary (Prometheus uses the same byte in its label hashing).
  */
 const SEP = '\xff';

@@ -10,6 +10,7 @@ import type { Matcher } from '../../model/matcher.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { Engine, type EngineOptions } from '../../promql/engine/index.js';
 import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
+import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
@@ -96,65 +97,63 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       return ok(reply, queryData(value));
     };
 
-    const series = async (req: FastifyRequest, reply: FastifyReply) => {
+    /**
+     * Runs `read` over a querier of the request's tenant and `[start, end]` (`match[]`
+     * required or not), and answers the sorted result cut at `limit`.
+     */
+    const listing = async <T>(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      matchRequired: boolean,
+      read: (q: Querier, sets: Matcher[][], start: number, end: number) => T[],
+      compare?: (a: T, b: T) => number,
+      toJson: (x: T) => unknown = (x) => x,
+    ) => {
       const p = params(req);
-      const sets = matchSets(p, true);
+      const sets = matchSets(p, matchRequired);
       const { start, end } = bounds(p);
       const limit = parseLimitParam(p, 'limit');
       const q = deps.tsdb.querier(tenantOf(req), start, end);
       try {
-        const seen = new Map<string, Labels>();
-        for (const matchers of sets) {
-          const set = q.select(matchers, { mint: start, maxt: end });
-          while (set.next()) {
-            const ls = set.at().labels;
-            seen.set(labelsKey(ls), ls);
-          }
-        }
-        let out = [...seen.values()].sort(compareLabels);
-        if (limit > 0) out = out.slice(0, limit);
-        return ok(reply, out.map(labelsToObject));
+        const out = read(q, sets, start, end).sort(compare);
+        return ok(reply, (limit > 0 ? out.slice(0, limit) : out).map(toJson));
       } finally {
         q.close();
       }
     };
 
-    const labelNames = async (req: FastifyRequest, reply: FastifyReply) => {
-      const p = params(req);
-      const sets = matchSets(p, false);
-      const { start, end } = bounds(p);
-      const limit = parseLimitParam(p, 'limit');
-      const q = deps.tsdb.querier(tenantOf(req), start, end);
-      try {
-        const names = new Set<string>();
-        if (sets.length === 0) for (const n of q.labelNames()) names.add(n);
-        for (const matchers of sets) for (const n of q.labelNames(matchers)) names.add(n);
-        let out = [...names].sort();
-        if (limit > 0) out = out.slice(0, limit);
-        return ok(reply, out);
-      } finally {
-        q.close();
-      }
+    const series = (req: FastifyRequest, reply: FastifyReply) =>
+      listing(
+        req,
+        reply,
+        true,
+        (q, sets, start, end) => {
+          const seen = new Map<string, Labels>();
+          for (const matchers of sets) {
+            const set = q.select(matchers, { mint: start, maxt: end });
+            while (set.next()) seen.set(labelsKey(set.at().labels), set.at().labels);
+          }
+          return [...seen.values()];
+        },
+        compareLabels,
+        labelsToObject,
+      );
+
+    /** Union over the `match[]` sets (or over everything without one). */
+    const union = (sets: Matcher[][], all: () => string[], some: (ms: Matcher[]) => string[]): string[] => {
+      if (sets.length === 0) return all();
+      const out = new Set<string>();
+      for (const matchers of sets) for (const x of some(matchers)) out.add(x);
+      return [...out];
     };
+
+    const labelNames = (req: FastifyRequest, reply: FastifyReply) =>
+      listing(req, reply, false, (q, sets) => union(sets, () => q.labelNames(), (ms) => q.labelNames(ms)));
 
     const labelValues = async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
       const name = decodeLabelName(req.params.name);
       if (name === undefined) throw badData('invalid_parameter', `invalid label name: ${JSON.stringify(req.params.name)}`);
-      const p = params(req);
-      const sets = matchSets(p, false);
-      const { start, end } = bounds(p);
-      const limit = parseLimitParam(p, 'limit');
-      const q = deps.tsdb.querier(tenantOf(req), start, end);
-      try {
-        const values = new Set<string>();
-        if (sets.length === 0) for (const v of q.labelValues(name)) values.add(v);
-        for (const matchers of sets) for (const v of q.labelValues(name, matchers)) values.add(v);
-        let out = [...values].sort();
-        if (limit > 0) out = out.slice(0, limit);
-        return ok(reply, out);
-      } finally {
-        q.close();
-      }
+      return listing(req, reply, false, (q, sets) => union(sets, () => q.labelValues(name), (ms) => q.labelValues(name, ms)));
     };
 
     const metadata = async (req: FastifyRequest, reply: FastifyReply) => {

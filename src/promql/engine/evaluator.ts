@@ -11,7 +11,8 @@ import type { SampleIterator } from '../../tsdb/interface.js';
 import { AggregateNode } from './aggregate.js';
 import { SetOpNode, VectorBinopNode, scalarBinop, vectorScalarBinop } from './binop.js';
 import { absentLabels, instantFunction, rangeFunction, type StepFn } from './functions.js';
-import { atTime, exprType, unwrapParens } from './preprocess.js';
+import { typeOf } from '../parser/index.js';
+import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { StepVector, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout } from './util.js';
@@ -291,7 +292,7 @@ export class Evaluator {
     for (let a = 0; a < exprs.length; a++) {
       const e = exprs[a];
       const p = pre?.[a];
-      mats.push(p !== undefined ? p : e === undefined || exprType(e) === 'string' ? undefined : await this.evalMatrix(e));
+      mats.push(p !== undefined ? p : e === undefined || typeOf(e) === 'string' ? undefined : await this.evalMatrix(e));
     }
     const vecs = mats.map(() => new StepVector());
     const cursors = mats.map((m) => new Int32Array(m?.length ?? 0));
@@ -504,8 +505,8 @@ export class Evaluator {
   }
 
   private async evalBinary(e: BinaryExpr): Promise<StepMatrix> {
-    const lt = exprType(e.lhs);
-    const rt = exprType(e.rhs);
+    const lt = typeOf(e.lhs);
+    const rt = typeOf(e.rhs);
     const op = e.op;
     if (lt === 'scalar' && rt === 'scalar') {
       return this.rangeEval([e.lhs, e.rhs], undefined, (v, _ts, out) => out.push([], scalarBinop(op, v[0]!.v[0]!, v[1]!.v[0]!)));

@@ -14,7 +14,8 @@ import { compareLabels } from '../../model/labels.js';
 import type { Querier } from '../../tsdb/interface.js';
 import { CairnError } from '../../util/errors.js';
 import { Evaluator } from './evaluator.js';
-import { exprType, selectorRanges, stepInvariantNodes } from './preprocess.js';
+import { typeOf } from '../parser/index.js';
+import { selectorRanges, stepInvariantNodes } from './preprocess.js';
 import { QueryState } from './query-state.js';
 
 export { isStaleNaN } from './util.js';
@@ -76,7 +77,7 @@ export class Engine {
   async instantQuery(q: QueryableTenant, expr: Expr, timeMs: number, signal?: AbortSignal): Promise<Value> {
     const m = await this.exec(q, expr, timeMs, timeMs, 1, signal);
     if (typeof m === 'string') return { type: 'string', t: timeMs, v: m };
-    switch (exprType(expr)) {
+    switch (typeOf(expr)) {
       case 'scalar': {
         const s = m[0];
         return { type: 'scalar', t: timeMs, v: s === undefined || s.v.length === 0 ? NaN : s.v[0]! };
@@ -99,7 +100,7 @@ export class Engine {
    * instant vector, else `bad_data`.
    */
   async rangeQuery(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<Value> {
-    const t = exprType(expr);
+    const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') {
       throw new CairnError('bad_data', 'bad_data', `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
     }

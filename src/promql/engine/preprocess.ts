@@ -4,7 +4,7 @@
  * (evaluated once and replicated over the steps of a range query), the time range each
  * selector reads, and the type of every expression.
  */
-import type { AtModifier, Expr, SubqueryExpr, ValueType, VectorSelector } from '../ast.js';
+import type { AtModifier, Expr, SubqueryExpr, VectorSelector } from '../ast.js';
 
 /** Functions whose value depends on the evaluation time even when their input does not. */
 const AT_MODIFIER_UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -20,32 +20,6 @@ const AT_MODIFIER_UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set([
   'time',
   'timestamp',
 ]);
-
-/** Functions returning a scalar; every other function returns an instant vector. */
-const SCALAR_FUNCTIONS: ReadonlySet<string> = new Set(['time', 'scalar', 'pi']);
-
-/** The type of an expression, as the parser's `typeOf` (kept here so the engine stands alone). */
-export function exprType(e: Expr): ValueType {
-  switch (e.kind) {
-    case 'number':
-      return 'scalar';
-    case 'string':
-      return 'string';
-    case 'vectorSelector':
-    case 'aggregate':
-      return 'vector';
-    case 'matrixSelector':
-    case 'subquery':
-      return 'matrix';
-    case 'binary':
-      return exprType(e.lhs) === 'scalar' && exprType(e.rhs) === 'scalar' ? 'scalar' : 'vector';
-    case 'unary':
-    case 'paren':
-      return exprType(e.expr);
-    case 'call':
-      return SCALAR_FUNCTIONS.has(e.func) ? 'scalar' : 'vector';
-  }
-}
 
 /** Strips parentheses. */
 export function unwrapParens(e: Expr): Expr {
