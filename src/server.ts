@@ -105,12 +105,23 @@ export function createServer(options: RunServerOptions): CairnServer {
 
   const tsdbMetrics = createTsdbMetrics(metrics.registry, () => tsdb);
   const tsdb = new Tsdb(
-    { ...defaultTsdbOptions(config.dataDir), fsync: config.tsdb.walFsync, fsyncBatchDelayMs: config.tsdb.walFsyncBatchDelayMs },
+    {
+      ...defaultTsdbOptions(config.dataDir),
+      fsync: config.tsdb.walFsync,
+      fsyncBatchDelayMs: config.tsdb.walFsyncBatchDelayMs,
+      compactionIntervalMs: config.tsdb.headCompactionIntervalMs,
+      compactionThreads: config.compactor.compactionConcurrency,
+      clock,
+    },
     overrides,
     (e) => {
       tsdbMetrics.onEvent(e);
       if (e.kind === 'replayed') {
         logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'metrics WAL replayed');
+      } else if (e.kind === 'compactor') {
+        const c = e.event;
+        if (c.kind === 'step') logger.info({ tenant: c.tenant, step: c.step, durationMs: Math.round(c.durationMs), ...c.report }, 'metrics store compaction step done');
+        else logger.error({ tenant: c.tenant, step: c.step, err: c.error.message, failures: c.failures, retryInMs: c.retryInMs }, 'metrics store compaction step failed; will retry');
       } else if (e.event.kind === 'damage') {
         const d = e.event.damage;
         const fields = { tenant: e.tenant, segment: d.segment, offset: d.offset, droppedBytes: d.droppedBytes, removedSegments: d.removedSegments, reason: d.reason };

@@ -18,6 +18,10 @@ export interface Target {
   readonly queryBase: string;
   /** Makes everything written so far searchable, for stores that buffer (VictoriaMetrics); false if the store has no such endpoint. */
   flush?(): Promise<boolean>;
+  /** The server's data directory (removed by `stop()`). */
+  readonly dataDir: string;
+  /** Cairn only: its admin token, for `/admin/api/v1/*`. */
+  readonly adminToken?: string;
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -81,6 +85,8 @@ export async function startCairn(env: Record<string, string> = {}): Promise<Targ
     pushUrl: `${base}/api/v1/push`,
     headers: { 'x-scope-orgid': 'bench', authorization: `Bearer ${data.token}` },
     queryBase: `${base}/prometheus/api/v1`,
+    dataDir: dir,
+    adminToken: admin,
     pid: child.pid!,
     stop: stopper(child, dir),
   };
@@ -93,7 +99,8 @@ export async function startPrometheus(): Promise<Target | undefined> {
   const port = await freePort();
   const cfg = join(dir, 'prometheus.yml');
   (await import('node:fs')).writeFileSync(cfg, 'global: {}\n');
-  const child = spawn(bin, [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=warn'], {
+  // The admin API is on for `snapshot`, which writes the head as a compacted block (bench/disk).
+  const child = spawn(bin, [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--web.enable-admin-api', '--log.level=warn'], {
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   await waitReady(`http://127.0.0.1:${port}/-/ready`, child, 'prometheus');
@@ -102,6 +109,7 @@ export async function startPrometheus(): Promise<Target | undefined> {
     pushUrl: `http://127.0.0.1:${port}/api/v1/write`,
     headers: {},
     queryBase: `http://127.0.0.1:${port}/api/v1`,
+    dataDir: join(dir, 'data'),
     pid: child.pid!,
     stop: stopper(child, dir),
   };
@@ -127,6 +135,7 @@ export async function startVictoriaMetrics(extraArgs: readonly string[] = []): P
       await res.arrayBuffer();
       return res.ok;
     },
+    dataDir: join(dir, 'data'),
     pid: child.pid!,
     stop: stopper(child, dir),
   };

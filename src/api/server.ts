@@ -14,6 +14,7 @@ import { CairnError } from '../util/errors.js';
 import type { ServiceManager } from '../util/service.js';
 import { asCairnError, sendError, statusFor } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
+import { registerAdminFlushRoutes } from './routes/admin-flush.js';
 import { registerAdminTokenRoutes } from './routes/admin-tokens.js';
 import { registerOpsRoutes, type Features } from './routes/ops.js';
 import { registerPromQueryRoutes, type PromQueryDeps } from './routes/prom-query.js';
@@ -93,6 +94,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   registerOpsRoutes(app, deps);
   registerAdminTokenRoutes(app, deps.tokenStore, deps.clock);
+  registerAdminFlushRoutes(app, deps.promQuery.tsdb);
   registerPushRoutes(app, deps.push);
   registerPromQueryRoutes(app, deps.promQuery);
   registerPromReadRoutes(app, deps.promRead);

@@ -35,6 +35,10 @@ export interface Config {
   readonly tsdb: {
     readonly walFsync: 'always' | 'batch' | 'never';
     readonly walFsyncBatchDelayMs: number;
+    readonly headCompactionIntervalMs: number;
+  };
+  readonly compactor: {
+    readonly compactionConcurrency: number;
   };
   readonly querier: {
     readonly timeoutMs: number;
@@ -83,6 +87,13 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     help: 'when the metrics WAL is fsynced. Every acknowledged write is in the WAL file before the 2xx, so it survives a process crash under any policy; `always` also survives power loss (an fsync per request, shared by concurrent requests), `batch` fsyncs within wal_fsync_batch_delay, `never` leaves it to the OS.',
   },
   { key: 'tsdb.wal_fsync_batch_delay', type: 'duration', default: '1s', help: 'with wal_fsync: batch, the longest time from an acknowledged write to its fsync.' },
+  {
+    key: 'tsdb.head_compaction_interval',
+    type: 'duration',
+    default: '1m',
+    help: 'how often each tenant is checked for work: a head holding more than 3 h is cut into a 2 h block, due blocks are compacted, retention applied (Mimir’s head_compaction_interval).',
+  },
+  { key: 'compactor.compaction_concurrency', type: 'int', default: 1, min: 1, help: 'worker threads writing and compacting blocks (Mimir’s key). One leaves the other cores to ingestion and queries.' },
   { key: 'querier.timeout', type: 'duration', default: '2m', help: 'longest a PromQL query may run; slower ones fail with 503 `query timed out` (Mimir’s and Prometheus’s default). A request’s `timeout` parameter can only shorten it.' },
   { key: 'querier.max_samples', type: 'int', default: '50000000', help: 'most samples one PromQL query may hold in memory at once; more fails with 422 (Prometheus’s --query.max-samples default).' },
   { key: 'querier.lookback_delta', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a series’ latest sample (Prometheus’s default).' },

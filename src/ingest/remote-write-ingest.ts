@@ -16,7 +16,7 @@ import type { Label, Labels } from '../model/labels.js';
 import { Outcome, histogramsUnsupported, storeExemplars, storeMetadata, type DistributorDeps } from './distributor.js';
 import { WriteRequestScanner } from './remote-write/decode-fast.js';
 import type { MetricMetadata } from './remote-write/types.js';
-import { normalizeLabels, sampleTimeError, validateLabels, type ValidationLimits } from './validate.js';
+import { normalizeLabels, oldestAcceptedTime, sampleTimeError, validateLabels, type ValidationLimits } from './validate.js';
 import { WireSeriesIndex } from './wire-series-index.js';
 
 /** A tenant's wire index and what it is valid for. */
@@ -108,7 +108,7 @@ export class RemoteWriteIngester {
     const now = this.deps.clock.now();
     // Outside [oldest, newest] a sample fails the time checks; inside it passes them.
     const newest = limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity;
-    const oldest = limits.pastGracePeriodMs > 0 ? now - limits.pastGracePeriodMs : -Infinity;
+    const oldest = oldestAcceptedTime(now, limits);
     while (sc.next()) {
       const n = sc.sampleCount;
       const nEx = sc.exemplarCount;

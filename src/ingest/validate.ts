@@ -7,12 +7,13 @@
  */
 import type { Limits } from '../config/limits.js';
 import { compareByName, formatLabels, METRIC_NAME, type Label, type Labels } from '../model/labels.js';
+import { formatDuration } from '../util/duration.js';
 import { CairnError } from '../util/errors.js';
 
 /** The limits validation reads. */
 export type ValidationLimits = Pick<
   Limits,
-  'maxLabelNamesPerSeries' | 'maxLabelNameLength' | 'maxLabelValueLength' | 'creationGracePeriodMs' | 'pastGracePeriodMs' | 'maxMetadataLength'
+  'maxLabelNamesPerSeries' | 'maxLabelNameLength' | 'maxLabelValueLength' | 'creationGracePeriodMs' | 'pastGracePeriodMs' | 'maxMetadataLength' | 'compactorBlocksRetentionPeriodMs'
 >;
 
 const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -106,7 +107,20 @@ export function sampleTimeError(t: number, nowMs: number, limits: ValidationLimi
       `received a sample whose timestamp is too far in the past, timestamp: ${t} series: '${trunc(metric)}' (err-mimir-too-far-in-past). To adjust the related per-tenant limit, configure limits.past_grace_period`,
     );
   }
+  if (limits.compactorBlocksRetentionPeriodMs > 0 && t < nowMs - limits.compactorBlocksRetentionPeriodMs) {
+    return invalid(
+      'too_old_for_retention',
+      `received a sample older than the tenant's retention period of ${formatDuration(limits.compactorBlocksRetentionPeriodMs)}, timestamp: ${t} series: '${trunc(metric)}'; it would be deleted at once. To adjust the related per-tenant limit, configure limits.compactor_blocks_retention_period`,
+    );
+  }
   return undefined;
+}
+
+/** The oldest timestamp `sampleTimeError` accepts (-Infinity when unbounded). */
+export function oldestAcceptedTime(nowMs: number, limits: ValidationLimits): number {
+  const grace = limits.pastGracePeriodMs > 0 ? nowMs - limits.pastGracePeriodMs : -Infinity;
+  const retention = limits.compactorBlocksRetentionPeriodMs > 0 ? nowMs - limits.compactorBlocksRetentionPeriodMs : -Infinity;
+  return Math.max(grace, retention);
 }
 
 /** Validates one metadata entry; HELP longer than the limit is truncated, not refused. */

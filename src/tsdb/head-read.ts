@@ -3,109 +3,20 @@
  * list among the equality matchers (or all series), then checks every matcher on each
  * candidate's labels; results are sorted by labels, as Prometheus's SeriesSet is.
  * Iterators snapshot a series' chunks when created, so appends that arrive while a query
- * yields are not seen half-way.
+ * yields are not seen half-way. `selectChunks` hands out the same as chunk lists, for the
+ * querier that merges the head with blocks (querier.ts).
  */
 import { compareLabels, labelValue, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './head-series.js';
-import { chunkIterator, type ClosedChunk } from './head-chunks.js';
-import type { Querier, SampleIterator, SelectHints, Series, SeriesSet } from './interface.js';
+import { ChunkSeries, ListSeriesSet, type ChunkedSeries } from './chunk-series.js';
+import type { Querier, SelectHints, Series, SeriesSet } from './interface.js';
 
 /** True when every matcher accepts the series' labels (absent labels read as ''). */
 export function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
   for (const m of matchers) if (!m.matches(labelValue(labels, m.name))) return false;
   return true;
-}
-
-/** Iterates a list of chunks in order, clipped to [mint, maxt]. */
-class ChunksIterator implements SampleIterator {
-  private i = 0;
-  private cur: SampleIterator | undefined;
-  t = 0;
-  v = 0;
-  private finished = false;
-  private started = false;
-
-  constructor(
-    private readonly chunks: readonly ClosedChunk[],
-    private readonly mint: number,
-    private readonly maxt: number,
-  ) {}
-
-  private nextChunk(): boolean {
-    while (this.i < this.chunks.length) {
-      const c = this.chunks[this.i++]!;
-      if (c.maxt < this.mint) continue;
-      if (c.mint > this.maxt) break;
-      this.cur = chunkIterator(c);
-      return true;
-    }
-    this.finished = true;
-    this.cur = undefined;
-    return false;
-  }
-
-  next(): boolean {
-    if (this.finished) return false;
-    for (;;) {
-      if (this.cur === undefined && !this.nextChunk()) return false;
-      const it = this.cur!;
-      while (it.next()) {
-        if (it.t < this.mint) continue;
-        if (it.t > this.maxt) {
-          this.finished = true;
-          return false;
-        }
-        this.t = it.t;
-        this.v = it.v;
-        this.started = true;
-        return true;
-      }
-      this.cur = undefined;
-    }
-  }
-
-  seek(t: number): boolean {
-    if (this.finished) return false;
-    if (this.started && this.t >= t) return true;
-    // Leave the current chunk if it ends before t, then skip whole chunks that do.
-    if (this.cur !== undefined && this.chunks[this.i - 1]!.maxt < t) this.cur = undefined;
-    if (this.cur === undefined) while (this.i < this.chunks.length && this.chunks[this.i]!.maxt < t) this.i++;
-    while (this.next()) if (this.t >= t) return true;
-    return false;
-  }
-
-  err(): Error | undefined {
-    return undefined;
-  }
-}
-
-class HeadSeries implements Series {
-  constructor(
-    readonly labels: Labels,
-    private readonly chunks: readonly ClosedChunk[],
-    private readonly mint: number,
-    private readonly maxt: number,
-  ) {}
-
-  iterator(): SampleIterator {
-    return new ChunksIterator(this.chunks, this.mint, this.maxt);
-  }
-}
-
-class ListSeriesSet implements SeriesSet {
-  private i = -1;
-  constructor(private readonly list: readonly Series[]) {}
-  next(): boolean {
-    return ++this.i < this.list.length;
-  }
-  at(): Series {
-    return this.list[this.i]!;
-  }
-  err(): Error | undefined {
-    return undefined;
-  }
 }
 
 export class HeadQuerier implements Querier {
@@ -138,15 +49,26 @@ export class HeadQuerier implements Querier {
   select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet {
     const mint = Math.max(this.mint, hints?.mint ?? -Infinity);
     const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
-    const list: Series[] = [];
+    const list: Series[] = this.selectChunks(matchers, mint, maxt).map((s) => new ChunkSeries(s.labels, s.chunks, mint, maxt));
+    return new ListSeriesSet(list);
+  }
+
+  /**
+   * The matching series with a sample in [mint, maxt] (within the querier's bounds), sorted
+   * by labels, each with a snapshot of its chunks (all of them: the reader clips).
+   */
+  selectChunks(matchers: readonly Matcher[], mint: number, maxt: number): ChunkedSeries[] {
+    mint = Math.max(this.mint, mint);
+    maxt = Math.min(this.maxt, maxt);
+    const list: ChunkedSeries[] = [];
     for (const s of this.candidates(matchers)) {
       const chunks = s.chunks();
       if (chunks.length === 0) continue;
       if (chunks[chunks.length - 1]!.maxt < mint || chunks[0]!.mint > maxt) continue;
-      list.push(new HeadSeries(s.labels, chunks, mint, maxt));
+      list.push({ labels: s.labels, chunks });
     }
     list.sort((a, b) => compareLabels(a.labels, b.labels));
-    return new ListSeriesSet(list);
+    return list;
   }
 
   labelNames(matchers: readonly Matcher[] = []): string[] {

@@ -25,6 +25,15 @@ export interface HeadOptions {
   readonly chunkRangeMs: number;
 }
 
+/** Series looked at per turn of the event loop while truncating (a few ms of work). */
+const TRUNCATE_BATCH = 2_000;
+/** Postings entries checked per turn while cleaning them after a truncation. */
+const POSTINGS_PER_TURN = 200_000;
+
+function turn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
 export function defaultHeadOptions(): HeadOptions {
   return { chunkRangeMs: 2 * 3_600_000 };
 }
@@ -58,6 +67,12 @@ export class Head {
   seriesEpoch = 0;
   minT = Infinity;
   maxT = -Infinity;
+  /**
+   * Everything older than this sits in blocks (or was dropped by retention): samples
+   * below it are refused and skipped on replay, and new readers read the head only from
+   * here on. -Infinity until the first block is cut.
+   */
+  floor = -Infinity;
 
   constructor(
     readonly tenant: string,
@@ -67,7 +82,8 @@ export class Head {
 
   /** Samples older than this are refused as too old (none while the head is empty). */
   minValidTime(): number {
-    return this.maxT === -Infinity ? -Infinity : this.maxT - this.options.chunkRangeMs / 2;
+    const window = this.maxT === -Infinity ? -Infinity : this.maxT - this.options.chunkRangeMs / 2;
+    return Math.max(window, this.floor);
   }
 
   byLabels(labels: Labels): MemSeries | undefined {
@@ -159,6 +175,104 @@ export class Head {
   observeTime(t: number): void {
     if (t < this.minT) this.minT = t;
     if (t > this.maxT) this.maxT = t;
+  }
+
+  /**
+   * Drops from memory every chunk that ends before `t` (the data now sits in blocks, or
+   * retention removed it) and the series left with nothing in memory and no sample at or
+   * after `t`; they stop counting as active. A series an appender is using right now
+   * (`pendingOwner`) stays, so its handle remains valid. Bumps `seriesEpoch` when series
+   * leave. Returns what it removed.
+   *
+   * Works in batches and yields between them, so a head of 250 000 series never holds the
+   * event loop for long. Meanwhile readers see a consistent head: a removed series is gone
+   * from `series` at once and had nothing at or after `t`; the postings still naming it are
+   * cleaned in a last pass (readers skip refs with no series), and a series that receives
+   * a sample before its batch comes stays.
+   */
+  async truncate(t: number): Promise<{ samples: number; series: number }> {
+    let samples = 0;
+    const removed = new Set<number>();
+    const refs = [...this.series.keys()];
+    for (let i = 0; i < refs.length; i += TRUNCATE_BATCH) {
+      let epoch = false;
+      for (let k = i; k < Math.min(refs.length, i + TRUNCATE_BATCH); k++) {
+        const s = this.series.get(refs[k]!);
+        if (s === undefined) continue;
+        samples += s.dropChunksBefore(t);
+        if (s.firstT() === Infinity && s.lastT < t && s.pendingOwner === 0) {
+          this.unregister(s);
+          removed.add(s.ref);
+          epoch = true;
+        }
+      }
+      if (epoch) this.seriesEpoch++;
+      await turn();
+    }
+    let minT = Infinity;
+    for (const s of this.series.values()) {
+      const first = s.firstT();
+      if (first < minT) minT = first;
+    }
+    // maxT stays even when its series left: "too old" is still judged from it.
+    this.minT = minT;
+    if (removed.size > 0) await this.cleanPostings();
+    return { samples, series: removed.size };
+  }
+
+  /** Takes a series out of the registry (not out of the postings: `cleanPostings`). */
+  private unregister(s: MemSeries): void {
+    this.series.delete(s.ref);
+    s.releaseBuffer();
+    const hash = labelsHash(s.labels);
+    const found = this.byHash.get(hash);
+    if (found === s) this.byHash.delete(hash);
+    else if (Array.isArray(found)) {
+      const rest = found.filter((x) => x !== s);
+      if (rest.length === 1) this.byHash.set(hash, rest[0]!);
+      else this.byHash.set(hash, rest);
+    }
+    const left = (this.perMetric.get(s.metric) ?? 1) - 1;
+    if (left > 0) this.perMetric.set(s.metric, left);
+    else this.perMetric.delete(s.metric);
+  }
+
+  /**
+   * Drops refs of removed series from the postings, one label name at a time (each list is
+   * rewritten synchronously, so an insert never races a rewrite), then the exemplars of
+   * removed series.
+   */
+  private async cleanPostings(): Promise<void> {
+    let work = 0;
+    for (const name of [...this.postings.keys()]) {
+      const values = this.postings.get(name);
+      if (values === undefined) continue;
+      for (const [value, list] of values) {
+        work += list.length;
+        let n = 0;
+        for (const ref of list) if (this.series.has(ref)) list[n++] = ref;
+        if (n === list.length) continue;
+        if (n > 0) list.length = n;
+        else {
+          values.delete(value);
+          this.interned.get(name)?.delete(value);
+        }
+      }
+      if (values.size === 0) {
+        this.postings.delete(name);
+        this.interned.delete(name);
+      }
+      if (work >= POSTINGS_PER_TURN) {
+        work = 0;
+        await turn();
+      }
+    }
+    if (this.exemplars.length > 0) {
+      let n = 0;
+      for (const e of this.exemplars) if (this.series.has(e.seriesRef)) this.exemplars[n++] = e;
+      this.exemplars.length = n;
+      this.exemplarNext = 0;
+    }
   }
 
   addExemplar(e: StoredExemplar): void {

@@ -1,8 +1,9 @@
 /**
  * TSDB self-metrics, read from the store when `/metrics` is scraped: active series per
- * tenant (as Mimir's `cortex_ingester_memory_series`), WAL size, replay and damage counts.
+ * tenant (as Mimir's `cortex_ingester_memory_series`), WAL size, replay and damage counts,
+ * blocks and their bytes, compaction durations and failures.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Tsdb, TsdbEvent } from './tsdb.js';
 
 export interface TsdbMetrics {
@@ -53,9 +54,50 @@ export function createTsdbMetrics(registry: Registry, tsdb: () => Tsdb | undefin
     labelNames: ['tenant'],
     registers: [registry],
   });
+  new Gauge({
+    name: 'cairn_tsdb_blocks',
+    help: 'Blocks on disk per tenant.',
+    labelNames: ['tenant'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const db = tsdb();
+      if (db === undefined) return;
+      for (const t of db.tenantIds()) this.set({ tenant: t }, db.store(t)?.blocks.all().length ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'cairn_tsdb_blocks_bytes',
+    help: 'Bytes of block files on disk per tenant.',
+    labelNames: ['tenant'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const db = tsdb();
+      if (db === undefined) return;
+      for (const t of db.tenantIds()) this.set({ tenant: t }, db.store(t)?.blockBytes() ?? 0);
+    },
+  });
+  const stepDuration = new Histogram({
+    name: 'cairn_tsdb_compaction_duration_seconds',
+    help: 'Duration of compactor steps that did work: head (cut a 2 h block), compact (merge blocks), retention, flush.',
+    labelNames: ['step'],
+    buckets: [0.01, 0.05, 0.25, 1, 5, 25, 120, 600],
+    registers: [registry],
+  });
+  const stepFailures = new Counter({
+    name: 'cairn_tsdb_compaction_failures_total',
+    help: 'Failed compactor steps per tenant and step; the tenant is retried with backoff.',
+    labelNames: ['tenant', 'step'],
+    registers: [registry],
+  });
   return {
     onEvent(e) {
-      if (e.kind === 'replayed') {
+      if (e.kind === 'compactor') {
+        const c = e.event;
+        if (c.kind === 'step') stepDuration.observe({ step: c.step }, c.durationMs / 1000);
+        else stepFailures.inc({ tenant: c.tenant, step: c.step });
+      } else if (e.kind === 'replayed') {
         replayed.inc({ tenant: e.tenant }, e.stats.samples);
       } else if (e.event.kind === 'damage') {
         corruptions.inc({ tenant: e.tenant, kind: e.event.damage.kind });

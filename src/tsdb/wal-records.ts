@@ -15,6 +15,8 @@ export const enum RecordType {
   Samples = 2,
   Exemplars = 3,
   Metadata = 4,
+  /** Written only into checkpoints: a series' chunks as XOR bytes, re-appended on replay. */
+  Chunks = 5,
 }
 
 export interface SeriesRecord {
@@ -138,4 +140,35 @@ export function encodeMetadata(w: ByteWriter, metadata: readonly MetadataRecord[
 export function decodeMetadata(r: ByteReader, out: (m: MetadataRecord) => void): void {
   const n = r.uvarint();
   for (let i = 0; i < n; i++) out({ metricFamilyName: r.string(), type: r.string(), unit: r.string(), help: r.string() });
+}
+
+/** One series' chunks in a checkpoint. */
+export interface ChunksRecord {
+  readonly ref: number;
+  readonly chunks: readonly Uint8Array[];
+}
+
+/**
+ * `[type][count]{[ref][nchunks]{[len][XOR chunk bytes]}}`: what a checkpoint keeps of the
+ * head's samples. XOR bytes are ~1.4 B/sample against ~10 for a samples record, and
+ * re-appending the decoded samples rebuilds the same chunks.
+ */
+export function encodeChunks(w: ByteWriter, series: readonly ChunksRecord[]): void {
+  w.byte(RecordType.Chunks);
+  w.uvarint(series.length);
+  for (const s of series) {
+    w.uvarint(s.ref);
+    w.uvarint(s.chunks.length);
+    for (const c of s.chunks) w.bytes(c);
+  }
+}
+
+/** Calls `out(ref, bytes)` per chunk; `bytes` is a view into the record. */
+export function decodeChunks(r: ByteReader, out: (ref: number, bytes: Uint8Array) => void): void {
+  const n = r.uvarint();
+  for (let i = 0; i < n; i++) {
+    const ref = r.uvarint();
+    const chunks = r.uvarint();
+    for (let j = 0; j < chunks; j++) out(ref, r.bytes());
+  }
 }

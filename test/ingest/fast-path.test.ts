@@ -43,7 +43,7 @@ function limitsConfig() {
 async function store() {
   const overrides = new Overrides(limitsConfig());
   const clock = new ManualClock(NOW);
-  const db = new Tsdb({ ...defaultTsdbOptions(tempDir()), fsync: 'never' }, overrides);
+  const db = new Tsdb({ ...defaultTsdbOptions(tempDir()), fsync: 'never', clock }, overrides);
   dbs.push(db);
   await db.start();
   const registry = new Registry();

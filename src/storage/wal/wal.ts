@@ -21,12 +21,16 @@
  * synchronous: it runs once at start-up, before the process serves traffic.
  *
  * Lifecycle: `Wal.open()`, then `replay()` once if the directory held segments, then
- * appends; `cut()` + `removeSegmentsBefore()` when the data of old segments sits in blocks;
+ * appends; `cut()` + `truncate()` (a checkpoint of what must survive, then the old
+ * segments removed: checkpoint.ts) when the data of old segments sits in blocks;
  * `close()` on shutdown.
  */
 import { constants as bufferConstants } from 'node:buffer';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { assert, CairnError } from '../../util/errors.js';
 import { encodeSegmentStart, frameBytes, RECORD_BYTES_MAX, RECORD_TYPE_SEGMENT_START, SEGMENT_START_BYTES, writeFrame } from './record.js';
+import { checkpointName, latestCheckpoint, removeStaleCheckpoints, replayCheckpoint, syncDir, writeCheckpoint } from './checkpoint.js';
 import { replaySegments, type OnRecord, type ReplayReport, type WalDamage } from './replay.js';
 import { listSegments, segmentPath, type WalSegment } from './segment.js';
 import { nodeWalFs, walIoError, type WalFs } from './wal-fs.js';
@@ -46,6 +50,8 @@ export interface WalScheduler {
 export type WalEvent =
   | { readonly kind: 'segment_created'; readonly segment: number }
   | { readonly kind: 'segments_removed'; readonly segments: readonly number[] }
+  /** A checkpoint covering the segments below `index` was written (`bytes` long). */
+  | { readonly kind: 'checkpoint'; readonly index: number; readonly bytes: number; readonly durationMs: number }
   /** A completed fsync covering `files` segment files (plus the directory, if new files were created). */
   | { readonly kind: 'fsync'; readonly files: number; readonly durationMs: number }
   /** Replay found and repaired damage (the same object as `ReplayReport.damage`). */
@@ -158,13 +164,17 @@ export class Wal {
   private closing: Promise<void> | null = null;
   private scratch: Buffer = Buffer.alloc(0);
 
-  private constructor(dir: string, options: WalOptions, segs: WalSegment[]) {
+  /** The checkpoint replay starts from (it covers the segments below this index), if any. */
+  private checkpointIndex: number | null;
+
+  private constructor(dir: string, options: WalOptions, segs: WalSegment[], checkpoint: number | null) {
     this.dir = dir;
     this.options = options;
     this.fs = options.fs;
     this.segs = segs.map((s) => ({ index: s.index, sizeBytes: s.sizeBytes }));
-    this.nextIndex = (segs.at(-1)?.index ?? 0) + 1;
-    this.state = segs.length > 0 ? 'unreplayed' : 'open';
+    this.checkpointIndex = checkpoint;
+    this.nextIndex = Math.max((segs.at(-1)?.index ?? 0) + 1, checkpoint ?? 0);
+    this.state = segs.length > 0 || checkpoint !== null ? 'unreplayed' : 'open';
   }
 
   /**
@@ -177,13 +187,15 @@ export class Wal {
     const o: WalOptions = { ...defaultWalOptions(), ...options };
     assert(o.segmentSizeBytes > 0 && o.batchDelayMs >= 0 && o.replayChunkBytes > 0, `invalid wal options ${JSON.stringify({ ...o, fs: undefined, scheduler: undefined })}`);
     let segs: WalSegment[];
+    let checkpoint: number | null;
     try {
       o.fs.mkdirSync(dir, { recursive: true });
       segs = listSegments(o.fs, dir);
+      checkpoint = o.fs === nodeWalFs ? latestCheckpoint(dir) : null;
     } catch (err) {
       throw walIoError('wal_open_failed', 'opening wal directory', dir, err);
     }
-    return new Wal(dir, o, segs);
+    return new Wal(dir, o, segs, checkpoint);
   }
 
   /**
@@ -205,7 +217,21 @@ export class Wal {
     assert(this.state !== 'closed', `replay() on closed wal ${this.dir}`);
     assert(this.replayable, `replay() on wal ${this.dir} must be called once, before the first write`);
     this.replayable = false;
-    const { report, segments } = replaySegments(this.fs, this.dir, this.segs, this.options.replayChunkBytes, onRecord);
+    const fromCheckpoint = this.replayFromCheckpoint(onRecord);
+    const outcome = replaySegments(this.fs, this.dir, this.segs, this.options.replayChunkBytes, onRecord);
+    const { segments } = outcome;
+    let report = outcome.report;
+    if (fromCheckpoint !== null) {
+      const { records, payloadBytes, damage } = fromCheckpoint;
+      report = {
+        ...report,
+        records: report.records + records,
+        payloadBytes: report.payloadBytes + payloadBytes,
+        corruptions: report.corruptions + (damage === null ? 0 : 1),
+        damage: report.damage ?? damage,
+      };
+      if (damage !== null) this.emit({ kind: 'damage', damage });
+    }
     this.segs = segments.map((s) => ({ index: s.index, sizeBytes: s.sizeBytes }));
     this.state = 'open';
     if (report.damage !== null) this.emit({ kind: 'damage', damage: report.damage });
@@ -379,6 +405,75 @@ export class Wal {
     }
     if (removed.length > 0) this.emit({ kind: 'segments_removed', segments: removed });
     return removed;
+  }
+
+  /**
+   * Truncates the WAL below segment `index` (from `cut()`): writes `records` as the
+   * checkpoint standing for those segments, durably, then removes them and older
+   * checkpoints. `records` must hold everything a replay needs from the removed segments
+   * (for the head: live series, samples not yet in blocks, metadata); it may be produced
+   * lazily, with yields, since later segments only add to it. Rejects with
+   * `unavailable`/`wal_checkpoint_failed` (the WAL is unchanged) or
+   * `wal_truncate_failed` (the checkpoint is in place; some old segments remain and are
+   * skipped by replay).
+   */
+  async truncate(index: number, records: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+    assert(this.state === 'open', `truncate() on wal ${this.dir} in state ${this.state}`);
+    const current = this.writer?.seg.index ?? this.nextIndex;
+    assert(index <= current, `truncate(${index}) would cover segment ${current} of wal ${this.dir}, which is being written`);
+    const t0 = performance.now();
+    const bytes = await writeCheckpoint(this.dir, index, records);
+    this.checkpointIndex = index;
+    this.emit({ kind: 'checkpoint', index, bytes, durationMs: performance.now() - t0 });
+    this.removeSegmentsBefore(index);
+    removeStaleCheckpoints(this.dir, index);
+    try {
+      syncDir(this.dir);
+    } catch (err) {
+      throw walIoError('wal_truncate_failed', 'syncing wal directory', this.dir, err);
+    }
+  }
+
+  /** Bytes in the current checkpoint file (0 without one). */
+  checkpointBytes(): number {
+    if (this.checkpointIndex === null) return 0;
+    try {
+      return statSync(join(this.dir, checkpointName(this.checkpointIndex))).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Replays the newest checkpoint, if any, and drops the segments it covers (left behind
+   * by a crash between writing it and removing them). Returns what it read.
+   */
+  private replayFromCheckpoint(onRecord: OnRecord): { records: number; payloadBytes: number; damage: WalDamage | null } | null {
+    if (this.options.fs !== nodeWalFs) return null;
+    removeStaleCheckpoints(this.dir, this.checkpointIndex);
+    const index = this.checkpointIndex;
+    if (index === null) return null;
+    const read = replayCheckpoint(this.dir, index, onRecord);
+    while (this.segs.length > 0 && this.segs[0]!.index < index) {
+      const seg = this.segs.shift()!;
+      try {
+        this.fs.unlinkSync(segmentPath(this.dir, seg.index));
+      } catch {
+        // Skipped again on the next start.
+      }
+    }
+    const damage: WalDamage | null =
+      read.corruptAt === null
+        ? null
+        : {
+            kind: 'corruption',
+            segment: index,
+            offset: read.corruptAt,
+            reason: `checkpoint ${checkpointName(index)} has a bad frame at offset ${read.corruptAt}; the records after it were not replayed`,
+            droppedBytes: 0,
+            removedSegments: [],
+          };
+    return { records: read.records, payloadBytes: read.payloadBytes, damage };
   }
 
   /** Bytes in all segment files. */

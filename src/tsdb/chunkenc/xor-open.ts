@@ -121,6 +121,33 @@ export class OpenXorChunk {
     return out;
   }
 
+  /** The oldest sample time held (closed or open chunk); Infinity when none. */
+  firstT(): number {
+    if (this.closed !== undefined && this.closed.length > 0) return this.closed[0]!.mint;
+    return this.num > 0 ? this.mint : Infinity;
+  }
+
+  /**
+   * Drops the chunks that end before `t` (once they sit in a block): closed ones, and the
+   * open one if its newest sample is older than `t`, after which the next append starts a
+   * new chunk. Chunks straddling `t` stay whole. Returns the samples dropped.
+   */
+  dropChunksBefore(t: number): number {
+    let dropped = 0;
+    const closed = this.closed;
+    if (closed !== undefined) {
+      let i = 0;
+      while (i < closed.length && closed[i]!.maxt < t) dropped += closed[i++]!.numSamples;
+      if (i === closed.length) this.closed = undefined;
+      else if (i > 0) this.closed = closed.slice(i);
+    }
+    if (this.num > 0 && this.t < t && this.closed === undefined) {
+      dropped += this.num;
+      this.releaseBuffer();
+    }
+    return dropped;
+  }
+
   private byteLength(): number {
     return ((this.pos + 7) >>> 3) + (this.padded ? 1 : 0);
   }

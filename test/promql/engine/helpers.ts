@@ -45,7 +45,7 @@ export async function openStore(series: readonly SeriesSpec[], tenant = 'engine-
   const dir = mkdtempSync(join(tmpdir(), 'cairn-engine-'));
   const tsdb = new Tsdb(
     { ...defaultTsdbOptions(dir), fsync: 'never' },
-    { forTenant: () => ({ maxGlobalSeriesPerUser: 0, maxGlobalSeriesPerMetric: 0, maxGlobalExemplarsPerUser: 0 }) },
+    { forTenant: () => ({ maxGlobalSeriesPerUser: 0, maxGlobalSeriesPerMetric: 0, maxGlobalExemplarsPerUser: 0, compactorBlocksRetentionPeriodMs: 0 }) },
   );
   await tsdb.start();
   const samples: { ls: Labels; t: number; v: number | 'stale'; s: number }[] = [];

@@ -39,7 +39,7 @@ export async function openScriptTsdb(): Promise<ScriptTsdb> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-promql-script-'));
   const tsdb = new Tsdb(
     { ...defaultTsdbOptions(dir), fsync: 'never' },
-    { forTenant: () => ({ maxGlobalSeriesPerUser: 0, maxGlobalSeriesPerMetric: 0, maxGlobalExemplarsPerUser: 0 }) },
+    { forTenant: () => ({ maxGlobalSeriesPerUser: 0, maxGlobalSeriesPerMetric: 0, maxGlobalExemplarsPerUser: 0, compactorBlocksRetentionPeriodMs: 0 }) },
   );
   await tsdb.start();
   return {

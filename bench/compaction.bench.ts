@@ -1,0 +1,128 @@
+/**
+ * bench/compaction: what moving data into blocks costs the rest of the server.
+ *
+ * 1. Push latency during compaction: a steady stream of remote-write requests (one sender,
+ *    10k series, a request every PACE_MS) runs for IDLE_S seconds to measure the idle p99;
+ *    then a flush cuts a head of 100k series × 20 samples (2 M samples) into blocks while
+ *    the stream goes on, and the p99 of the requests sent during the flush is compared.
+ * 2. Restart: 1 M samples in blocks and 100 k in the WAL tail, SIGTERM, then the time from
+ *    spawning the process to `/ready` answering 200 (median of RESTARTS).
+ *
+ * Run: `npm run bench -- compaction` (env: IDLE_S=5, PACE_MS=20, RESTARTS=5).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { WriteRequestType, snappyCompress } from '../src/ingest/remote-write/index.js';
+import { generateSeries, prepareWorkload, type PreparedWorkload } from './lib/payloads.js';
+import { freePort, startCairn, type Target } from './lib/targets.js';
+
+const IDLE_S = Number(process.env.IDLE_S ?? 5);
+const PACE_MS = Number(process.env.PACE_MS ?? 20);
+const RESTARTS = Number(process.env.RESTARTS ?? 5);
+const ROOT = join(import.meta.dirname, '..');
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+async function push(target: Target, body: Buffer): Promise<void> {
+  const res = await fetch(target.pushUrl, {
+    method: 'POST',
+    body,
+    headers: { ...target.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`push answered ${res.status}: ${text.slice(0, 200)}`);
+}
+
+async function pushAll(target: Target, prepared: PreparedWorkload): Promise<void> {
+  await Promise.all(prepared.shards.map(async (requests) => { for (const body of requests) await push(target, body); }));
+}
+
+async function flush(target: Target): Promise<string> {
+  const res = await fetch(target.pushUrl.replace('/api/v1/push', '/admin/api/v1/flush?tenant=bench'), { method: 'POST', headers: { authorization: `Bearer ${target.adminToken}` } });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`flush: ${res.status} ${text}`);
+  return text;
+}
+
+/** The steady stream: 2000 samples of a fixed 10k-series set per request, strictly newer timestamps. */
+function steadyStream(target: Target) {
+  const series = generateSeries(10_000, 7).map((s) => ({ labels: [...s.labels, { name: 'stream', value: 'steady' }] }));
+  let next = 0;
+  let lastT = 0;
+  const samples: { at: number; ms: number }[] = [];
+  let stop = false;
+  const run = (async () => {
+    while (!stop) {
+      const t = Math.max(Date.now(), lastT + 1);
+      lastT = t;
+      const batch = Array.from({ length: 2000 }, (_, k) => ({ labels: series[(next + k) % series.length]!.labels, samples: [{ value: next + k, timestamp: t }] }));
+      next += 2000;
+      const body = Buffer.from(snappyCompress(WriteRequestType.encode(WriteRequestType.fromObject({ timeseries: batch })).finish()));
+      const s = performance.now();
+      await push(target, body);
+      samples.push({ at: s, ms: performance.now() - s });
+      await new Promise((r) => setTimeout(r, PACE_MS));
+    }
+  })();
+  return { samples, stop: async () => ((stop = true), await run) };
+}
+
+async function latencyDuringFlush(): Promise<void> {
+  const target = await startCairn();
+  try {
+    const prepared = prepareWorkload({ name: '100k × 20', series: 100_000, samplesPerSeries: 20 }, 4, Date.now() - 60_000);
+    await pushAll(target, prepared);
+    const stream = steadyStream(target);
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const f0 = performance.now();
+    const answer = await flush(target);
+    const f1 = performance.now();
+    await new Promise((r) => setTimeout(r, 500));
+    await stream.stop();
+    const idle = stream.samples.filter((s) => s.at < f0).map((s) => s.ms);
+    const during = stream.samples.filter((s) => s.at >= f0 && s.at <= f1).map((s) => s.ms);
+    const idleP99 = pct(idle, 99);
+    const duringP99 = pct(during, 99);
+    console.log(`push latency: idle p50 ${pct(idle, 50).toFixed(1)} ms p99 ${idleP99.toFixed(1)} ms (${idle.length} requests); during a ${((f1 - f0) / 1000).toFixed(2)} s flush of 2 M samples: p50 ${pct(during, 50).toFixed(1)} ms p99 ${duringP99.toFixed(1)} ms max ${Math.max(...during).toFixed(1)} ms (${during.length} requests); ratio p99 ${(duringP99 / idleP99).toFixed(2)}×`);
+    console.log(`flush answer: ${answer}`);
+  } finally {
+    await target.stop();
+  }
+}
+
+async function restartTime(): Promise<void> {
+  const target = await startCairn();
+  const dir = target.dataDir;
+  // 10k series × 100 samples = 1 M into blocks, then 10k × 10 = 100 k left in the WAL.
+  const end = Date.now() - 60_000;
+  await pushAll(target, prepareWorkload({ name: 'blocks', series: 10_000, samplesPerSeries: 100 }, 4, end - 20 * 15_000));
+  await flush(target);
+  const tail = prepareWorkload({ name: 'tail', series: 10_000, samplesPerSeries: 10 }, 4, end);
+  await pushAll(target, tail);
+  // Stop without removing the data dir.
+  process.kill(target.pid, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 1500));
+  const times: number[] = [];
+  for (let i = 0; i < RESTARTS; i++) {
+    const port = await freePort();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], { stdio: 'ignore', env: { ...process.env, CAIRN_ADMIN_TOKEN: target.adminToken! } });
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    times.push(performance.now() - t0);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+  console.log(`restart to /ready with 1 M samples in blocks + 100 k in the WAL: median ${pct(times, 50).toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')} ms)`);
+  await target.stop();
+}
+
+console.log(`bench/compaction: node ${process.version}`);
+await latencyDuringFlush();
+await restartTime();

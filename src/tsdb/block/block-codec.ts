@@ -1,0 +1,222 @@
+/**
+ * Blob encodings inside a block file (drawn in FORMAT.md): the series group (labels as
+ * symbol ids, prefix-shared with the previous series, then the series' chunks), postings
+ * lists (gap varints with runs) and symbol pages. Decoders work on the exact bytes SQLite
+ * returned and never copy chunk bytes: a chunk is a `subarray` of the row's blob.
+ */
+import { ByteReader, ByteWriter } from '../../util/bytes.js';
+import { CairnError } from '../../util/errors.js';
+import type { ClosedChunk } from '../chunkenc/xor-open.js';
+
+/** Bytes before the first sample in an XOR chunk: the uint16 sample count. */
+const XOR_HEADER_BYTES = 2;
+
+function corrupt(what: string): CairnError {
+  return new CairnError('internal', 'corrupt_block', `corrupt block: ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Varints on a plain cursor: the hot decode loops avoid ByteReader's per-call object and
+// bounds checks, and check the end once per record instead.
+
+/** A read position into a blob; shared by the decode helpers below. */
+export interface Cursor {
+  readonly buf: Uint8Array;
+  pos: number;
+}
+
+/** Reads an unsigned LEB128 varint (values below 2^53). */
+export function readUvarint(c: Cursor): number {
+  const buf = c.buf;
+  let b = buf[c.pos++]!;
+  if (b < 0x80) return b;
+  let result = b & 0x7f;
+  let mult = 0x80;
+  for (let i = 1; i < 8; i++) {
+    b = buf[c.pos++]!;
+    if (b === undefined) throw corrupt('varint past the end of a blob');
+    result += (b & 0x7f) * mult;
+    if (b < 0x80) return result;
+    mult *= 0x80;
+  }
+  throw corrupt('varint longer than 8 bytes');
+}
+
+/**
+ * The first sample's timestamp of an XOR chunk: a zigzag varint right after the 2-byte
+ * header, so byte-aligned and readable without a bit reader. This is why the series blob
+ * does not store chunk mints.
+ */
+export function chunkMint(bytes: Uint8Array): number {
+  const zz = readUvarint({ buf: bytes, pos: XOR_HEADER_BYTES });
+  return zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+}
+
+/** The sample count in an XOR chunk's header (big-endian uint16). */
+export function chunkNumSamples(bytes: Uint8Array): number {
+  return (bytes[0]! << 8) | bytes[1]!;
+}
+
+// ---------------------------------------------------------------------------------------
+// Series groups.
+
+/**
+ * Appends one series to a group blob: `shared` leading label pairs equal the previous
+ * series' in this group (0 for the first series of a group), then the rest as
+ * (name id, value id), then the chunks.
+ */
+export function encodeGroupSeries(
+  w: ByteWriter,
+  pairs: readonly number[],
+  shared: number,
+  chunks: readonly ClosedChunk[],
+): void {
+  const n = pairs.length / 2;
+  w.uvarint(shared);
+  w.uvarint(n - shared);
+  for (let i = shared * 2; i < pairs.length; i++) w.uvarint(pairs[i]!);
+  w.uvarint(chunks.length);
+  for (const c of chunks) {
+    w.uvarint(c.maxt - c.mint);
+    w.bytes(c.bytes); // uvarint length, then the chunk as-is
+  }
+}
+
+/**
+ * A cursor over the series of one group blob. `pairs` holds the current series' label
+ * pairs as [nameId, valueId, ...] (first `pairCount * 2` entries); call `chunks()` or
+ * `skipChunks()` exactly once per series before the next `nextLabels()`.
+ */
+export class GroupDecoder {
+  private readonly c: Cursor;
+  /** Label pairs of the current series, as symbol ids; grows as needed. */
+  pairs: number[] = [];
+  pairCount = 0;
+  /** How many leading pairs the current series shares with the previous one. */
+  shared = 0;
+
+  constructor(blob: Uint8Array) {
+    this.c = { buf: blob, pos: 0 };
+  }
+
+  /** Whether another series follows. */
+  get more(): boolean {
+    return this.c.pos < this.c.buf.length;
+  }
+
+  /** Decodes the next series' labels into `pairs`. */
+  nextLabels(): void {
+    const c = this.c;
+    const shared = readUvarint(c);
+    const added = readUvarint(c);
+    if (shared > this.pairCount) throw corrupt(`series shares ${shared} labels with a series of ${this.pairCount}`);
+    const pairs = this.pairs;
+    let i = shared * 2;
+    for (let k = 0; k < added; k++) {
+      pairs[i++] = readUvarint(c);
+      pairs[i++] = readUvarint(c);
+    }
+    this.shared = shared;
+    this.pairCount = shared + added;
+  }
+
+  /** Decodes the current series' chunks, zero-copy; only those overlapping [mint, maxt]. */
+  chunks(mint: number, maxt: number): ClosedChunk[] {
+    const c = this.c;
+    const buf = c.buf;
+    const n = readUvarint(c);
+    const out: ClosedChunk[] = [];
+    for (let k = 0; k < n; k++) {
+      const span = readUvarint(c);
+      const len = readUvarint(c);
+      const start = c.pos;
+      const end = start + len;
+      if (end > buf.length || len < XOR_HEADER_BYTES + 1) throw corrupt(`chunk of ${len} bytes at ${start} in a ${buf.length}-byte group`);
+      c.pos = end;
+      const bytes = buf.subarray(start, end);
+      const cmint = chunkMint(bytes);
+      const cmaxt = cmint + span;
+      if (cmaxt < mint || cmint > maxt) continue;
+      out.push({ bytes, mint: cmint, maxt: cmaxt, numSamples: chunkNumSamples(bytes) });
+    }
+    return out;
+  }
+
+  /** Skips the current series' chunks. */
+  skipChunks(): void {
+    const c = this.c;
+    const n = readUvarint(c);
+    for (let k = 0; k < n; k++) {
+      readUvarint(c); // time span
+      const len = readUvarint(c); // read before adding: `c.pos += f(c)` would use the old pos
+      c.pos += len;
+    }
+    if (c.pos > c.buf.length) throw corrupt('chunks run past the end of a group');
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Postings.
+
+/**
+ * Encodes ascending series ids. Each entry is `uvarint(gap << 1 | run)`, where gap is the
+ * distance from the end of the previous entry (0 at the start) and, when `run` is 1, a
+ * `uvarint(extra)` follows: the id is the first of extra + 1 consecutive ids. Series
+ * sorted by labels put one metric name (or job) in one contiguous range, so those lists
+ * shrink to a few bytes, and scattered lists cost about one varint per id.
+ */
+export function encodePostings(ids: readonly number[]): Uint8Array {
+  const w = new ByteWriter(Math.max(16, ids.length * 2));
+  let next = 0; // first id the next entry may name
+  for (let i = 0; i < ids.length; ) {
+    const start = ids[i]!;
+    let j = i + 1;
+    while (j < ids.length && ids[j] === ids[j - 1]! + 1) j++;
+    const extra = j - i - 1;
+    const gap = start - next;
+    if (extra === 0) {
+      w.uvarint(gap * 2);
+    } else {
+      w.uvarint(gap * 2 + 1);
+      w.uvarint(extra);
+    }
+    next = start + extra + 1;
+    i = j;
+  }
+  return w.finish();
+}
+
+/** Decodes a postings blob, appending the ids to `out` (ascending). */
+export function decodePostings(blob: Uint8Array, out: number[] = []): number[] {
+  const c: Cursor = { buf: blob, pos: 0 };
+  let next = 0;
+  while (c.pos < blob.length) {
+    const e = readUvarint(c);
+    const gap = Math.floor(e / 2);
+    let id = next + gap;
+    out.push(id);
+    if (e % 2 === 1) {
+      const extra = readUvarint(c);
+      for (let k = 0; k < extra; k++) out.push(++id);
+    }
+    next = id + 1;
+  }
+  if (c.pos !== blob.length) throw corrupt('postings list runs past its blob');
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Symbols.
+
+/** Encodes a page of symbols: each a uvarint byte length and UTF-8 bytes. */
+export function encodeSymbolPage(symbols: readonly string[]): Uint8Array {
+  const w = new ByteWriter(Math.max(64, symbols.length * 16));
+  for (const s of symbols) w.string(s);
+  return w.finish();
+}
+
+/** Decodes a symbol page, appending to `out`. */
+export function decodeSymbolPage(blob: Uint8Array, out: string[]): void {
+  const r = new ByteReader(blob);
+  while (r.remaining > 0) out.push(r.string());
+}

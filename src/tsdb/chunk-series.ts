@@ -1,0 +1,161 @@
+/**
+ * Series as lists of XOR chunks, the shape both the head and blocks hand out, and how a
+ * series found in several places (blocks and the head) becomes one: its chunk lists are
+ * joined in time order; where chunks overlap (a late sample, a WAL replayed over a block
+ * after a crash) they are decoded, merged with each timestamp kept once, and re-encoded,
+ * so a reader sees every sample exactly once.
+ */
+import type { Labels } from '../model/labels.js';
+import { XorChunk, XorIterator } from './chunkenc/xor.js';
+import type { ClosedChunk } from './chunkenc/xor-open.js';
+import type { SampleIterator, Series, SeriesSet } from './interface.js';
+
+/** A series with its chunks, sorted by mint and not overlapping. */
+export interface ChunkedSeries {
+  readonly labels: Labels;
+  readonly chunks: readonly ClosedChunk[];
+}
+
+/** Iterates a list of chunks in order, clipped to [mint, maxt]. */
+export class ChunksIterator implements SampleIterator {
+  private i = 0;
+  private cur: SampleIterator | undefined;
+  t = 0;
+  v = 0;
+  private finished = false;
+  private started = false;
+
+  constructor(
+    private readonly chunks: readonly ClosedChunk[],
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  private nextChunk(): boolean {
+    while (this.i < this.chunks.length) {
+      const c = this.chunks[this.i++]!;
+      if (c.maxt < this.mint) continue;
+      if (c.mint > this.maxt) break;
+      this.cur = new XorIterator(c.bytes);
+      return true;
+    }
+    this.finished = true;
+    this.cur = undefined;
+    return false;
+  }
+
+  next(): boolean {
+    if (this.finished) return false;
+    for (;;) {
+      if (this.cur === undefined && !this.nextChunk()) return false;
+      const it = this.cur!;
+      while (it.next()) {
+        if (it.t < this.mint) continue;
+        if (it.t > this.maxt) {
+          this.finished = true;
+          return false;
+        }
+        this.t = it.t;
+        this.v = it.v;
+        this.started = true;
+        return true;
+      }
+      this.cur = undefined;
+    }
+  }
+
+  seek(t: number): boolean {
+    if (this.finished) return false;
+    if (this.started && this.t >= t) return true;
+    // Leave the current chunk if it ends before t, then skip whole chunks that do.
+    if (this.cur !== undefined && this.chunks[this.i - 1]!.maxt < t) this.cur = undefined;
+    if (this.cur === undefined) while (this.i < this.chunks.length && this.chunks[this.i]!.maxt < t) this.i++;
+    while (this.next()) if (this.t >= t) return true;
+    return false;
+  }
+
+  err(): Error | undefined {
+    return undefined;
+  }
+}
+
+/** A `Series` over chunks, read within [mint, maxt]. */
+export class ChunkSeries implements Series {
+  constructor(
+    readonly labels: Labels,
+    private readonly chunks: readonly ClosedChunk[],
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  iterator(): SampleIterator {
+    return new ChunksIterator(this.chunks, this.mint, this.maxt);
+  }
+}
+
+/** A SeriesSet over a list already sorted by labels. */
+export class ListSeriesSet implements SeriesSet {
+  private i = -1;
+  constructor(private readonly list: readonly Series[]) {}
+  next(): boolean {
+    return ++this.i < this.list.length;
+  }
+  at(): Series {
+    return this.list[this.i]!;
+  }
+  err(): Error | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * One time-ordered, non-overlapping chunk list from several (each already ordered).
+ * Lists that do not overlap are joined as they are, bytes untouched; only the runs of
+ * overlapping chunks are rebuilt.
+ */
+export function mergeChunkLists(lists: readonly (readonly ClosedChunk[])[]): ClosedChunk[] {
+  const all: ClosedChunk[] = [];
+  for (const l of lists) for (const c of l) all.push(c);
+  all.sort((a, b) => a.mint - b.mint);
+  const out: ClosedChunk[] = [];
+  let i = 0;
+  while (i < all.length) {
+    let j = i + 1;
+    let maxt = all[i]!.maxt;
+    while (j < all.length && all[j]!.mint <= maxt) maxt = Math.max(maxt, all[j++]!.maxt);
+    if (j === i + 1) out.push(all[i]!);
+    else for (const c of mergeOverlapping(all.slice(i, j))) out.push(c);
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Samples per rebuilt chunk: Prometheus's target, so rebuilt chunks read like any other.
+ */
+const MERGED_SAMPLES_PER_CHUNK = 120;
+
+/** Decodes overlapping chunks, keeps each timestamp once (the first chunk's), re-encodes. */
+function mergeOverlapping(chunks: readonly ClosedChunk[]): ClosedChunk[] {
+  const ts: number[] = [];
+  const vs: number[] = [];
+  const its = chunks.map((c) => new XorIterator(c.bytes));
+  const live = its.map((it) => it.next());
+  for (;;) {
+    let best = -1;
+    for (let k = 0; k < its.length; k++) if (live[k] && (best < 0 || its[k]!.t < its[best]!.t)) best = k;
+    if (best < 0) break;
+    const t = its[best]!.t;
+    ts.push(t);
+    vs.push(its[best]!.v);
+    for (let k = 0; k < its.length; k++) while (live[k] && its[k]!.t === t) live[k] = its[k]!.next();
+  }
+  const out: ClosedChunk[] = [];
+  for (let i = 0; i < ts.length; i += MERGED_SAMPLES_PER_CHUNK) {
+    const c = new XorChunk();
+    const end = Math.min(ts.length, i + MERGED_SAMPLES_PER_CHUNK);
+    for (let k = i; k < end; k++) c.append(ts[k]!, vs[k]!);
+    out.push({ bytes: c.bytes().slice(), mint: ts[i]!, maxt: ts[end - 1]!, numSamples: end - i });
+  }
+  return out;
+}

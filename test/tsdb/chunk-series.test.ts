@@ -1,0 +1,77 @@
+// Proves that joining a series' chunk lists from several places yields every timestamp
+// exactly once, in order, keeps non-overlapping chunks' bytes untouched, and that the
+// chunk iterator clips and seeks like the reference (a plain filtered array).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunksIterator, mergeChunkLists } from '../../src/tsdb/chunk-series.js';
+import { XorChunk } from '../../src/tsdb/chunkenc/xor.js';
+import type { ClosedChunk } from '../../src/tsdb/chunkenc/xor-open.js';
+
+function chunk(ts: readonly number[]): ClosedChunk {
+  const c = new XorChunk();
+  for (const t of ts) c.append(t, t * 2);
+  return { bytes: c.bytes().slice(), mint: ts[0]!, maxt: ts[ts.length - 1]!, numSamples: ts.length };
+}
+
+function read(chunks: readonly ClosedChunk[], mint = -Infinity, maxt = Infinity): number[] {
+  const it = new ChunksIterator(chunks, mint, maxt);
+  const out: number[] = [];
+  while (it.next()) {
+    expect(it.v).toBe(it.t * 2);
+    out.push(it.t);
+  }
+  return out;
+}
+
+/** A list of chunks over sorted distinct timestamps, split at random points. */
+const chunkList = fc
+  .uniqueArray(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 200 })
+  .chain((ts) => {
+    const sorted = [...ts].sort((a, b) => a - b);
+    return fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, sorted.length - 1) }), { maxLength: 8 }).map((cuts) => {
+      const at = [0, ...cuts.sort((a, b) => a - b), sorted.length].filter((v, i, a) => i === 0 || v !== a[i - 1]);
+      const out: ClosedChunk[] = [];
+      for (let i = 1; i < at.length; i++) if (at[i]! > at[i - 1]!) out.push(chunk(sorted.slice(at[i - 1], at[i])));
+      return out;
+    });
+  });
+
+describe('mergeChunkLists', () => {
+  it('holds the union of the timestamps, each once, in order (property)', () => {
+    fc.assert(
+      fc.property(fc.array(chunkList, { minLength: 1, maxLength: 4 }), (lists) => {
+        const want = [...new Set(lists.flatMap((l) => read(l)))].sort((a, b) => a - b);
+        const merged = mergeChunkLists(lists);
+        expect(read(merged)).toEqual(want);
+        for (let i = 1; i < merged.length; i++) expect(merged[i]!.mint).toBeGreaterThan(merged[i - 1]!.maxt);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('joins disjoint lists without touching their bytes', () => {
+    const a = [chunk([1, 2, 3]), chunk([10, 11])];
+    const b = [chunk([5, 6]), chunk([20])];
+    const merged = mergeChunkLists([a, b]);
+    expect(merged.map((c) => c.mint)).toEqual([1, 5, 10, 20]);
+    expect(merged[0]).toBe(a[0]);
+    expect(merged[1]).toBe(b[0]);
+  });
+});
+
+describe('ChunksIterator', () => {
+  it('clips to [mint, maxt] and seeks forward only (property)', () => {
+    fc.assert(
+      fc.property(chunkList, fc.integer({ min: -10, max: 5010 }), fc.integer({ min: -10, max: 5010 }), fc.integer({ min: 0, max: 5010 }), (chunks, a, b, seekTo) => {
+        const [mint, maxt] = a <= b ? [a, b] : [b, a];
+        const all = read(chunks);
+        expect(read(chunks, mint, maxt)).toEqual(all.filter((t) => t >= mint && t <= maxt));
+        const it = new ChunksIterator(chunks, mint, maxt);
+        const want = all.find((t) => t >= Math.max(seekTo, mint) && t <= maxt);
+        expect(it.seek(seekTo)).toBe(want !== undefined);
+        if (want !== undefined) expect(it.t).toBe(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
