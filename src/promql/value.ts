@@ -32,3 +32,27 @@ export type Value =
   | { readonly type: 'string'; readonly t: number; readonly v: string }
   | { readonly type: 'vector'; readonly vector: Vector }
   | { readonly type: 'matrix'; readonly matrix: Matrix };
+
+/**
+ * The samples of one series inside a range window, as parallel columns: `t[i]` and `v[i]`
+ * for i in [lo, hi), in time order. The engine decodes a series once and slides `lo`/`hi`
+ * along the columns from step to step, so kernels that take this form read the window
+ * without a point object per sample.
+ */
+export interface SampleWindow {
+  readonly t: ArrayLike<number>;
+  readonly v: ArrayLike<number>;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** The columns of a list of points, as one window over all of them. */
+export function windowOfPoints(points: readonly Point[]): SampleWindow {
+  const t = new Float64Array(points.length);
+  const v = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    t[i] = points[i]!.t;
+    v[i] = points[i]!.v;
+  }
+  return { t, v, lo: 0, hi: points.length };
+}

@@ -17,7 +17,8 @@ const MAX_INT64 = 9223372036854774784;
 /** The smallest float64 that converts to an int64 (Prometheus's minInt64). */
 const MIN_INT64 = -9223372036854775808;
 
-interface HeapItem {
+/** An element of a `topk`/`bottomk` heap. */
+export interface HeapItem {
   metric: Labels;
   v: number;
 }
@@ -82,6 +83,40 @@ function sortReverse(h: HeapItem[], less: Less): void {
     return;
   }
   h.sort((a, b) => (rev(a, b) ? -1 : rev(b, a) ? 1 : 0));
+}
+
+/**
+ * Offers a sample to a `topk` (`top`) or `bottomk` heap of at most `k` items, as
+ * Prometheus's aggregation loop does: the heap keeps the k best so far, the worst on top.
+ */
+export function offerTopK(heap: HeapItem[], metric: Labels, v: number, k: number, top: boolean): void {
+  if (heap.length === 0) {
+    heap.push({ metric, v });
+    return;
+  }
+  const less = top ? byValue : byReverseValue;
+  const worst = heap[0]!;
+  const better = top ? worst.v < v : worst.v > v;
+  if (heap.length < k || better || Number.isNaN(worst.v)) {
+    if (heap.length === k) {
+      if (k === 1) {
+        heap[0] = { metric, v };
+        return;
+      }
+      heapPop(heap, less);
+    }
+    heapPush(heap, { metric, v }, less);
+  }
+}
+
+/** Puts a `topk`/`bottomk` heap in output order (best first, as Prometheus's reverse sort). */
+export function sortTopK(heap: HeapItem[], top: boolean): void {
+  if (heap.length > 1) sortReverse(heap, top ? byValue : byReverseValue);
+}
+
+/** True when `f` as the `k` of `topk`/`bottomk` is in int64 range and at least 1. */
+export function isPositiveLimit(f: number): boolean {
+  return f >= 1 && f <= MAX_INT64;
 }
 
 /** One aggregation node, with the group labels it computed kept across steps. */
@@ -200,7 +235,7 @@ export class AggregateNode {
             break;
           case 'topk':
           case 'bottomk':
-            ng.heap.push({ metric, v });
+            offerTopK(ng.heap, metric, v, k, op === 'topk');
             break;
           case 'quantile':
             ng.values.push(v);
@@ -249,22 +284,9 @@ export class AggregateNode {
           break;
         }
         case 'topk':
-        case 'bottomk': {
-          const less = op === 'topk' ? byValue : byReverseValue;
-          const top = g.heap[0]!;
-          const better = op === 'topk' ? top.v < v : top.v > v;
-          if (g.heap.length < k || better || Number.isNaN(top.v)) {
-            if (g.heap.length === k) {
-              if (k === 1) {
-                g.heap[0] = { metric, v };
-                break;
-              }
-              heapPop(g.heap, less);
-            }
-            heapPush(g.heap, { metric, v }, less);
-          }
+        case 'bottomk':
+          offerTopK(g.heap, metric, v, k, op === 'topk');
           break;
-        }
         case 'quantile':
           g.values.push(v);
           break;
@@ -287,12 +309,10 @@ export class AggregateNode {
           g.value = Math.sqrt(g.value / g.count);
           break;
         case 'topk':
-        case 'bottomk': {
-          const less = op === 'topk' ? byValue : byReverseValue;
-          if (g.heap.length > 1) sortReverse(g.heap, less);
+        case 'bottomk':
+          sortTopK(g.heap, op === 'topk');
           for (const s of g.heap) out.push(s.metric, s.v);
           continue;
-        }
         case 'quantile':
           g.value = quantile(q, g.values);
           break;

@@ -146,8 +146,13 @@ export class VectorBinopNode {
   private readonly rightSigs = new StampedTable();
   /** Signature → 1 once matched, this step (one-to-one). */
   private readonly matchedOne = new StampedTable();
-  /** Signature → result label sets produced, this step (many-to-one). */
+  /**
+   * Signature → result label sets produced (many-to-one). The sets are kept from step to
+   * step and emptied on first use in a step (`manyUsed`), so a step allocates none.
+   */
   private readonly matchedMany = new Map<number, Set<string>>();
+  /** Signature → 1 once its `matchedMany` set was emptied, this step. */
+  private readonly manyUsed = new StampedTable();
 
   constructor(
     private readonly op: BinaryOp,
@@ -208,7 +213,7 @@ export class VectorBinopNode {
       rightSigs.set(sig, i);
     }
     this.matchedOne.clear();
-    this.matchedMany.clear();
+    this.manyUsed.clear();
     for (let i = 0; i < lhs.n; i++) {
       const sig = lhs.key[i]!;
       const j = rightSigs.get(sig);
@@ -229,7 +234,10 @@ export class VectorBinopNode {
         if (inserted === undefined) {
           inserted = new Set();
           this.matchedMany.set(sig, inserted);
+        } else if (this.manyUsed.get(sig) !== 1) {
+          inserted.clear();
         }
+        this.manyUsed.set(sig, 1);
         const k = keyOf(metric);
         if (inserted.has(k)) throw execError('multiple matches for labels: grouping labels must ensure unique matches');
         inserted.add(k);

@@ -8,25 +8,21 @@
 import type { AggregateExpr, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from '../ast.js';
 import type { Labels } from '../../model/labels.js';
 import type { SampleIterator } from '../../tsdb/interface.js';
-import { AggregateNode } from './aggregate.js';
+import { AggregateNode, isPositiveLimit } from './aggregate.js';
+import { ColumnarAggregate } from './columnar-aggregate.js';
+import { ColumnarTopK } from './columnar-topk.js';
 import { SetOpNode, VectorBinopNode, scalarBinop, vectorScalarBinop } from './binop.js';
 import { absentLabels, instantFunction, rangeFunction, type StepFn } from './functions.js';
 import { typeOf } from '../parser/index.js';
 import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
-import { StepVector, type StepMatrix, type StepSeries } from './step-vector.js';
+import { RangeWindow } from './range-window.js';
+import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
+import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout } from './util.js';
-
-/** A window point, rewritten in place when recycled. */
-interface MutablePoint {
-  t: number;
-  v: number;
-}
 
 /** What evaluating a node gives: a step matrix, or the text of a string literal. */
 export type EvalValue = StepMatrix | string;
-
-const DUPLICATE_LABELSET = 'vector cannot contain metrics with the same labelset';
 
 /** A pull cursor over a subquery's result series, shaped like a storage iterator. */
 class ArrayIterator implements SampleIterator {
@@ -93,6 +89,20 @@ class SelectorCursor {
     this.v = this.prevV;
     return true;
   }
+}
+
+/** The value of a scalar parameter at this step (NaN if it has none). */
+function scalarParam(v: StepVector): number {
+  return v.n > 0 ? v.v[0]! : NaN;
+}
+
+/** The index of a call's range-vector argument (a range selector or a subquery), or -1. */
+function rangeArgIndex(e: Call): number {
+  for (let i = 0; i < e.args.length; i++) {
+    const a = unwrapParens(e.args[i]!);
+    if (a.kind === 'matrixSelector' || a.kind === 'subquery') return i;
+  }
+  return -1;
 }
 
 export class Evaluator {
@@ -193,15 +203,70 @@ export class Evaluator {
   }
 
   private async evalVectorSelector(vs: VectorSelector): Promise<StepMatrix> {
+    const { sink, out } = this.collector();
+    await this.streamVectorSelector(vs, sink);
+    return out;
+  }
+
+  /**
+   * A sink that keeps the series it is given as a step matrix, in arrays of their exact size;
+   * series with a point at every step share one timestamp array (nothing appends to the
+   * arrays of a multi-step result; step-invariant copies are single-step).
+   */
+  private collector(): { sink: SeriesSink; out: StepMatrix } {
+    const out: StepMatrix = [];
+    const steps = this.steps;
+    let allSteps: number[] | undefined;
+    const sink: SeriesSink = (metric, tBuf, vBuf, n) => {
+      const full = n === steps && steps > 1;
+      if (full && allSteps === undefined) {
+        allSteps = new Array<number>(steps);
+        for (let j = 0; j < steps; j++) allSteps[j] = tBuf[j]!;
+      }
+      const t: number[] = full ? allSteps! : new Array<number>(n);
+      const v: number[] = new Array<number>(n);
+      for (let j = 0; j < n; j++) v[j] = vBuf[j]!;
+      if (!full) for (let j = 0; j < n; j++) t[j] = tBuf[j]!;
+      out.push({ metric, t, v });
+    };
+    return { sink, out };
+  }
+
+  /**
+   * The node under `e` that can be evaluated series by series into a sink (`stream`): a
+   * vector selector, or a function of a range selector or subquery. Undefined for other
+   * nodes, and for step-invariant ones (evaluated once and copied, see `eval`).
+   */
+  private streamSource(e: Expr): VectorSelector | Call | undefined {
+    let x = e;
+    for (;;) {
+      if (this.q.o.invariant.has(x) && this.steps > 1) return undefined;
+      if (x.kind !== 'paren') break;
+      x = x.expr;
+    }
+    if (x.kind === 'vectorSelector') return x;
+    if (x.kind === 'call' && x.func !== 'absent_over_time' && rangeArgIndex(x) >= 0) return x;
+    return undefined;
+  }
+
+  /**
+   * Evaluates a `streamSource` series by series into `sink`, with the sample accounting and
+   * errors of `eval`, without building its step matrix.
+   */
+  private async stream(src: VectorSelector | Call, sink: SeriesSink): Promise<void> {
+    this.q.check();
+    if (src.kind === 'vectorSelector') await this.streamVectorSelector(src, sink);
+    else await this.streamRangeFunction(src, rangeArgIndex(src), sink);
+  }
+
+  /** A vector selector's series with a point at each step where the lookback finds a sample. */
+  private async streamVectorSelector(vs: VectorSelector, sink: SeriesSink): Promise<void> {
     const series = this.q.series(vs);
     const at = this.at(vs);
-    const out: StepMatrix = [];
     const lookback = this.q.o.lookbackDeltaMs;
     const steps = this.steps;
-    // Points go to scratch arrays first, then into arrays of their exact size.
     const tBuf = new Float64Array(steps);
     const vBuf = new Float64Array(steps);
-    let allSteps: number[] | undefined;
     for (const s of series) {
       const cur = new SelectorCursor(s.iterator(), lookback);
       let n = 0;
@@ -214,23 +279,11 @@ export class Evaluator {
         }
       }
       if (n > 0) {
-        // A series with a point at every step shares one timestamp array (nothing appends
-        // to the arrays of a multi-step result; step-invariant copies are single-step).
-        const full = n === steps && steps > 1;
-        if (full && allSteps === undefined) {
-          allSteps = new Array<number>(steps);
-          for (let j = 0; j < steps; j++) allSteps[j] = tBuf[j]!;
-        }
-        const t: number[] = full ? allSteps! : new Array<number>(n);
-        const v: number[] = new Array<number>(n);
-        for (let j = 0; j < n; j++) v[j] = vBuf[j]!;
-        if (!full) for (let j = 0; j < n; j++) t[j] = tBuf[j]!;
         this.q.add(n);
-        out.push({ metric: s.labels, t, v });
+        sink(s.labels, tBuf, vBuf, n);
       }
       if (this.q.tick(this.steps)) await this.q.pause();
     }
-    return out;
   }
 
   /** A range selector at the (single) evaluation time: the raw samples of its window. */
@@ -308,12 +361,7 @@ export class Evaluator {
     };
     const keys = mats.map((m) => (m === undefined || prep === undefined ? undefined : m.map((s) => intern(prep(s.metric)))));
     const out = new StepVector();
-    // Output series by label-set object (outputs mostly reuse the same objects step after
-    // step), falling back to the label-set key for a new object.
-    const byObject = new Map<Labels, StepSeries>();
-    const bySeries = new Map<string, StepSeries>();
-    const hint: (StepSeries | undefined)[] = [];
-    const result: StepMatrix = [];
+    const collector = new SeriesCollector();
     let temp = q.samples;
     for (let step = 0; step < this.steps; step++) {
       const ts = this.start + step * this.interval;
@@ -342,139 +390,10 @@ export class Evaluator {
       fn(vecs, ts, out);
       q.add(out.n);
       temp += out.n;
-      for (let i = 0; i < out.n; i++) {
-        const metric = out.metric[i]!;
-        // Outputs usually come in the same order every step: try last step's series first.
-        const h = hint[i];
-        let s = h !== undefined && h.metric === metric ? h : byObject.get(metric);
-        if (s === undefined) {
-          const key = keyOf(metric);
-          s = bySeries.get(key);
-          if (s === undefined) {
-            s = { metric, t: [], v: [] };
-            bySeries.set(key, s);
-            result.push(s);
-          }
-          byObject.set(metric, s);
-        }
-        if (s.t.length > 0 && s.t[s.t.length - 1] === ts) throw execError(DUPLICATE_LABELSET);
-        hint[i] = s;
-        s.t.push(ts);
-        s.v.push(out.v[i]!);
-      }
+      for (let i = 0; i < out.n; i++) collector.add(i, out.metric[i]!, ts, out.v[i]!);
       if (q.tick(out.n + mats.length + 1)) await q.pause();
     }
-    let total = 0;
-    for (const s of result) total += s.t.length;
-    q.samples = original + total;
-    return result;
-  }
-
-  /**
-   * `sum`/`count`/`max`/`min`/`group` without a parameter, series by series instead of step
-   * by step: the same additions in the same order (series order within a step), the same
-   * output order (first appearance: earliest step, then first series at that step) and the
-   * same sample accounting as `rangeEval` with `AggregateNode.apply`. Undefined when a point
-   * is not at a step timestamp (the caller then takes the general path).
-   */
-  private async columnarAggregate(op: 'sum' | 'count' | 'max' | 'min' | 'group', node: AggregateNode, m: StepMatrix, original: number): Promise<StepMatrix | undefined> {
-    const q = this.q;
-    const steps = this.steps;
-    const start = this.start;
-    const interval = this.interval;
-    const ids = new Map<string, number>();
-    const gid = new Int32Array(m.length);
-    const firstLabels: Labels[] = [];
-    for (let si = 0; si < m.length; si++) {
-      const s = m[si]!;
-      const k = node.groupingKey(s.metric);
-      let id = ids.get(k);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(k, id);
-        firstLabels.push(s.metric);
-      }
-      gid[si] = id;
-    }
-    const nG = ids.size;
-    const vals = new Float64Array(nG * steps);
-    const cnt = new Float64Array(nG * steps);
-    const inputs = new Int32Array(steps);
-    const firstStep = new Int32Array(nG).fill(steps);
-    const firstSeries = new Int32Array(nG);
-    for (let si = 0; si < m.length; si++) {
-      const s = m[si]!;
-      const g = gid[si]!;
-      const base = g * steps;
-      const ts = s.t;
-      const vs = s.v;
-      const n = ts.length;
-      let prev = -1;
-      for (let j = 0; j < n; j++) {
-        const step = steps === 1 ? (ts[j] === start ? 0 : -1) : (ts[j]! - start) / interval;
-        // Only points at step timestamps, in order, as rangeEval consumes them.
-        if (!(step > prev && step < steps && (step | 0) === step)) return undefined;
-        prev = step;
-        const v = vs[j]!;
-        inputs[step] = inputs[step]! + 1;
-        const at = base + step;
-        if (step < firstStep[g]!) {
-          firstStep[g] = step;
-          firstSeries[g] = si;
-        }
-        const c = cnt[at]!;
-        cnt[at] = c + 1;
-        if (c === 0) {
-          vals[at] = v;
-          continue;
-        }
-        switch (op) {
-          case 'sum':
-            vals[at] = vals[at]! + v;
-            break;
-          case 'max': {
-            const cur = vals[at]!;
-            if (cur < v || Number.isNaN(cur)) vals[at] = v;
-            break;
-          }
-          case 'min': {
-            const cur = vals[at]!;
-            if (cur > v || Number.isNaN(cur)) vals[at] = v;
-            break;
-          }
-          default:
-            break;
-        }
-      }
-      if (q.tick(n + 1)) await q.pause();
-    }
-    // Output groups in rangeEval's order; then replay its sample accounting step by step.
-    const order: number[] = [];
-    for (let g = 0; g < nG; g++) if (firstStep[g]! < steps) order.push(g);
-    order.sort((a, b) => firstStep[a]! - firstStep[b]! || firstSeries[a]! - firstSeries[b]!);
-    const outputs = new Int32Array(steps);
-    const result: StepMatrix = [];
-    for (const g of order) {
-      const labels = node.labelsFor(g, firstLabels[g]!);
-      const t: number[] = [];
-      const v: number[] = [];
-      const base = g * steps;
-      for (let step = 0; step < steps; step++) {
-        const c = cnt[base + step]!;
-        if (c === 0) continue;
-        outputs[step] = outputs[step]! + 1;
-        t.push(start + step * interval);
-        v.push(op === 'count' ? c : op === 'group' ? 1 : vals[base + step]!);
-      }
-      result.push({ metric: labels, t, v });
-    }
-    let temp = original;
-    for (let step = 0; step < steps; step++) {
-      q.samples = temp;
-      q.add(inputs[step]!);
-      q.add(outputs[step]!);
-      temp += outputs[step]!;
-    }
+    const result = collector.result;
     let total = 0;
     for (const s of result) total += s.t.length;
     q.samples = original + total;
@@ -490,18 +409,44 @@ export class Evaluator {
       const label = param.value;
       return this.rangeEval([e.expr], prep, (v, _ts, out) => node.apply(v[0]!, label, out));
     }
+    const stepByStep = (): Promise<StepMatrix> =>
+      this.rangeEval([e.param, e.expr], prep, (v, _ts, out) => node.apply(v[1]!, e.param === undefined ? undefined : scalarParam(v[0]!), out));
+    if (!this.q.o.columnar) return stepByStep();
     if (e.param === undefined && (e.op === 'sum' || e.op === 'count' || e.op === 'max' || e.op === 'min' || e.op === 'group')) {
       const original = this.q.samples;
+      const columnar = new ColumnarAggregate(e.op, node, this.start, this.interval, this.steps);
+      const src = this.streamSource(e.expr);
+      if (src !== undefined) {
+        await this.stream(src, (metric, t, v, n) => {
+          if (!columnar.add(metric, t, v, n)) throw new Error('BUG: a streamed series has a point off the steps');
+        });
+        return columnar.finish(this.q, original);
+      }
+      // Any other argument is evaluated first. The columnar path needs its points at step
+      // timestamps, in order, which evaluated nodes give; if not, the general path answers.
       const m = await this.evalMatrix(e.expr);
-      const r = await this.columnarAggregate(e.op, node, m, original);
-      if (r !== undefined) return r;
+      let ok = true;
+      for (const s of m) {
+        if (!columnar.add(s.metric, s.t, s.v, s.t.length)) {
+          ok = false;
+          break;
+        }
+        if (this.q.tick(s.t.length + 1)) await this.q.pause();
+      }
+      if (ok) return columnar.finish(this.q, original);
       this.q.samples = original;
       return this.rangeEval([undefined, e.expr], prep, (v, _ts, out) => node.apply(v[1]!, undefined, out), [undefined, m]);
     }
-    return this.rangeEval([e.param, e.expr], prep, (v, _ts, out) => {
-      const p = e.param === undefined ? undefined : v[0]!.n > 0 ? v[0]!.v[0]! : NaN;
-      node.apply(v[1]!, p, out);
-    });
+    const src = this.streamSource(e.expr);
+    if ((e.op === 'topk' || e.op === 'bottomk') && param?.kind === 'number' && isPositiveLimit(param.value) && src !== undefined) {
+      // As rangeEval: the parameter is evaluated (and counted) first, then the argument.
+      const original = this.q.samples;
+      await this.evalMatrix(e.param!);
+      const columnar = new ColumnarTopK(e.op === 'topk', Math.trunc(param.value), node, this.start, this.interval, this.steps);
+      await this.stream(src, (metric, t, v, n) => columnar.add(metric, t, v, n));
+      return columnar.finish(this.q, original, this.q.samples, 1);
+    }
+    return stepByStep();
   }
 
   private async evalBinary(e: BinaryExpr): Promise<StepMatrix> {
@@ -542,19 +487,15 @@ export class Evaluator {
       const arg = unwrapParens(e.args[0]!);
       if (arg.kind === 'vectorSelector') return this.timestampOfSelector(arg);
     }
-    let matrixIndex = -1;
-    for (let i = 0; i < e.args.length; i++) {
-      const a = unwrapParens(e.args[i]!);
-      if (a.kind === 'matrixSelector' || a.kind === 'subquery') {
-        matrixIndex = i;
-        break;
-      }
-    }
+    const matrixIndex = rangeArgIndex(e);
     if (matrixIndex < 0) {
       const fn = instantFunction(e.func, e.args);
       return this.rangeEval(e.args, undefined, fn);
     }
-    return this.evalRangeFunction(e, matrixIndex);
+    const { sink, out } = this.collector();
+    await this.streamRangeFunction(e, matrixIndex, sink);
+    if (e.func === 'absent_over_time') return this.absentOverTime(out, e.args[0]!);
+    return out;
   }
 
   /** `timestamp(selector)`: the time of the sample each step found, not the step's time. */
@@ -582,9 +523,11 @@ export class Evaluator {
   /**
    * A function with a range-vector argument (a range selector or a subquery): for each
    * series, a window `[ref - range, ref]` (ref = step time or `@` time, minus the offset)
-   * slides along the samples; the kernel sees the window's points.
+   * slides along the samples; the kernel sees the window's samples. Two output series with
+   * the same labels (once `__name__` is dropped) are an error, found after all series are
+   * computed, as in Prometheus; `absent_over_time` has no such check.
    */
-  private async evalRangeFunction(e: Call, matrixIndex: number): Promise<StepMatrix> {
+  private async streamRangeFunction(e: Call, matrixIndex: number, sink: SeriesSink): Promise<void> {
     const q = this.q;
     const kernel = rangeFunction(e.func);
     if (kernel === undefined) throw execError(`function ${JSON.stringify(e.func)} does not take a range vector`);
@@ -616,24 +559,21 @@ export class Evaluator {
     }
 
     const keepName = e.func === 'last_over_time';
-    const out: StepMatrix = [];
-    // The window of one series. Kernels do not keep the points they are given, so point
-    // objects that leave the window are recycled instead of allocating one per sample.
-    const points: MutablePoint[] = [];
-    const pool: MutablePoint[] = [];
+    const checkDuplicates = e.func !== 'absent_over_time';
+    const seen = new Set<string>();
+    let duplicate = false;
+    const w = new RangeWindow();
     const steps = this.steps;
     const tBuf = new Float64Array(steps);
     const vBuf = new Float64Array(steps);
-    let allSteps: number[] | undefined;
     for (const src of sources) {
-      q.samples -= points.length;
-      for (const p of points) pool.push(p);
-      points.length = 0;
+      q.samples -= w.size;
+      w.clear();
       const it = src.iterator();
       let has = false;
       let started = false;
       let n = 0;
-      for (let step = 0; step < this.steps; step++) {
+      for (let step = 0; step < steps; step++) {
         const ts = this.start + step * this.interval;
         for (let j = 0; j < scalarMats.length; j++) {
           const m = scalarMats[j];
@@ -641,16 +581,7 @@ export class Evaluator {
         }
         const maxt = (at ?? ts) - offsetMs;
         const mint = maxt - rangeMs;
-        // Drop the points that left the window; their objects are reused for new samples.
-        let drop = 0;
-        while (drop < points.length && points[drop]!.t < mint) drop++;
-        if (drop > 0) {
-          for (let j = 0; j < drop; j++) pool.push(points[j]!);
-          const n = points.length - drop;
-          for (let j = 0; j < n; j++) points[j] = points[j + drop]!;
-          points.length = n;
-          q.samples -= drop;
-        }
+        q.samples -= w.dropBefore(mint);
         if (!started) {
           has = it.seek(mint);
           started = true;
@@ -661,13 +592,7 @@ export class Evaluator {
         while (has && it.t <= maxt) {
           const pv = it.v;
           if (!isStaleNaN(pv)) {
-            const p = pool.pop();
-            if (p === undefined) points.push({ t: it.t, v: pv });
-            else {
-              p.t = it.t;
-              p.v = pv;
-              points.push(p);
-            }
+            w.push(it.t, pv);
             added++;
           }
           has = it.next();
@@ -676,8 +601,8 @@ export class Evaluator {
           q.samples += added;
           if (q.samples > q.o.maxSamples) throw tooManySamples();
         }
-        if (points.length === 0) continue;
-        const r = kernel(points, mint, maxt, ts, scalars);
+        if (w.size === 0) continue;
+        const r = kernel(w, mint, maxt, ts, scalars);
         if (r !== undefined) {
           tBuf[n] = ts;
           vBuf[n] = r;
@@ -685,32 +610,19 @@ export class Evaluator {
         }
       }
       if (n > 0) {
-        if (q.samples + n > q.o.maxSamples) throw tooManySamples();
-        q.samples += n;
-        // As in evalVectorSelector: exact-size arrays, one shared array of all steps.
-        const full = n === steps && steps > 1;
-        if (full && allSteps === undefined) {
-          allSteps = new Array<number>(steps);
-          for (let j = 0; j < steps; j++) allSteps[j] = tBuf[j]!;
+        q.add(n);
+        const metric = keepName ? src.labels : dropMetricName(src.labels);
+        if (checkDuplicates && !duplicate) {
+          const k = keyOf(metric);
+          if (seen.has(k)) duplicate = true;
+          seen.add(k);
         }
-        const t: number[] = full ? allSteps! : new Array<number>(n);
-        const v: number[] = new Array<number>(n);
-        for (let j = 0; j < n; j++) v[j] = vBuf[j]!;
-        if (!full) for (let j = 0; j < n; j++) t[j] = tBuf[j]!;
-        out.push({ metric: keepName ? src.labels : dropMetricName(src.labels), t, v });
+        sink(metric, tBuf, vBuf, n);
       }
-      if (q.tick(this.steps + points.length)) await q.pause();
+      if (q.tick(steps + w.size)) await q.pause();
     }
-    q.samples -= points.length + subquerySamples;
-
-    if (e.func === 'absent_over_time') return this.absentOverTime(out, e.args[0]!);
-    const seen = new Set<string>();
-    for (const s of out) {
-      const k = keyOf(s.metric);
-      if (seen.has(k)) throw execError(DUPLICATE_LABELSET);
-      seen.add(k);
-    }
-    return out;
+    q.samples -= w.size + subquerySamples;
+    if (duplicate) throw execError(DUPLICATE_LABELSET);
   }
 
   /** `absent_over_time`: a 1 at every step where no series had a sample in its window. */

@@ -5,11 +5,11 @@
  * `label_*`, `histogram_quantile` grouping). The numeric kernels live in `../functions/`.
  */
 import type { Expr } from '../ast.js';
-import type { Point } from '../value.js';
 import { METRIC_NAME, type Labels } from '../../model/labels.js';
 import * as K from '../functions/index.js';
 import { execError } from './query-state.js';
 import { unwrapParens } from './preprocess.js';
+import type { RangeWindow } from './range-window.js';
 import type { StepVector } from './step-vector.js';
 import { CairnError } from '../../util/errors.js';
 import { dropMetricName, keyOf, parseGoFloat, withLabel } from './util.js';
@@ -18,11 +18,12 @@ import { dropMetricName, keyOf, parseGoFloat, withLabel } from './util.js';
 export type StepFn = (args: readonly StepVector[], ts: number, out: StepVector) => void;
 
 /**
- * A function over a range vector: the window's points (stale markers removed), the window
+ * A function over a range vector: the window's samples (stale markers removed), the window
  * bounds, the step time and the values of the scalar arguments at this step (by argument
- * index). Returns undefined for "no output sample".
+ * index). Returns undefined for "no output sample". Kernels that run at every step of busy
+ * queries read the window's columns; the others take `w.points()`.
  */
-export type RangeFn = (points: Point[], rangeStartMs: number, rangeEndMs: number, ts: number, scalars: readonly number[]) => number | undefined;
+export type RangeFn = (w: RangeWindow, rangeStartMs: number, rangeEndMs: number, ts: number, scalars: readonly number[]) => number | undefined;
 
 /** The value of a scalar argument at this step (a scalar has exactly one sample a step). */
 function scalarAt(v: StepVector): number {
@@ -37,27 +38,27 @@ function stringArg(args: readonly Expr[], i: number): string {
 }
 
 const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFn> = new Map<string, RangeFn>([
-  ['rate', (p, s, e) => K.extrapolatedRate(p, s, e, true, true)],
-  ['increase', (p, s, e) => K.extrapolatedRate(p, s, e, true, false)],
-  ['delta', (p, s, e) => K.extrapolatedRate(p, s, e, false, false)],
-  ['irate', (p) => K.instantValue(p, true)],
-  ['idelta', (p) => K.instantValue(p, false)],
-  ['resets', (p) => K.resets(p)],
-  ['changes', (p) => K.changes(p)],
-  ['deriv', (p) => K.deriv(p)],
-  ['predict_linear', (p, _s, _e, ts, a) => K.predictLinear(p, a[1]!, ts)],
+  ['rate', (w, s, e) => K.extrapolatedRateOf(w, s, e, true, true)],
+  ['increase', (w, s, e) => K.extrapolatedRateOf(w, s, e, true, false)],
+  ['delta', (w, s, e) => K.extrapolatedRateOf(w, s, e, false, false)],
+  ['irate', (w) => K.instantValueOf(w, true)],
+  ['idelta', (w) => K.instantValueOf(w, false)],
+  ['resets', (w) => K.resets(w.points())],
+  ['changes', (w) => K.changes(w.points())],
+  ['deriv', (w) => K.deriv(w.points())],
+  ['predict_linear', (w, _s, _e, ts, a) => K.predictLinear(w.points(), a[1]!, ts)],
   [
     'holt_winters',
-    (p, _s, _e, _ts, a) => {
+    (w, _s, _e, _ts, a) => {
       const err = K.holtWintersArgError(a[1]!, a[2]!);
       if (err !== undefined) throw execError(err);
-      return K.holtWinters(p, a[1]!, a[2]!);
+      return K.holtWinters(w.points(), a[1]!, a[2]!);
     },
   ],
-  ['quantile_over_time', (p, _s, _e, _ts, a) => K.quantileOverTime(a[0]!, p)],
+  ['quantile_over_time', (w, _s, _e, _ts, a) => K.quantileOverTimeOf(a[0]!, w)],
   // absent_over_time marks the steps that have data; the evaluator inverts them.
   ['absent_over_time', () => 1],
-  ...Object.entries(K.OVER_TIME).map(([name, f]): [string, RangeFn] => [name, (p) => f(p)]),
+  ...Object.entries(K.OVER_TIME_OF).map(([name, f]): [string, RangeFn] => [name, (w) => f(w)]),
 ]);
 
 /** The kernel of a function taking a range vector, or undefined. */

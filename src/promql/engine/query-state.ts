@@ -33,6 +33,8 @@ export interface QueryStateOptions {
   readonly maxSamples: number;
   readonly defaultEvalIntervalMs: number;
   readonly yieldEveryMs: number;
+  /** See `EngineOptions.columnar`. */
+  readonly columnar: boolean;
   /** `performance.now()` value after which the query times out. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;

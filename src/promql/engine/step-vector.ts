@@ -74,3 +74,11 @@ export class StampedTable {
     this.value[id] = v;
   }
 }
+
+/**
+ * Receives the series of a node evaluated over all steps, one at a time, without the node
+ * building a `StepMatrix`: the points are `t[i]`, `v[i]` for i in [0, n), at step
+ * timestamps, in step order. The buffers are rewritten for the next series; a sink copies
+ * what it keeps.
+ */
+export type SeriesSink = (metric: Labels, t: Float64Array, v: Float64Array, n: number) => void;

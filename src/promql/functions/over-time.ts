@@ -5,9 +5,10 @@
  *
  * The engine calls them only for series with at least one sample in the window (stale
  * markers already removed); with an empty input they return what the arithmetic gives
- * (0 for counts and sums, NaN otherwise) rather than throwing.
+ * (0 for counts and sums, NaN otherwise) rather than throwing. The kernels read the
+ * window as columns (`OVER_TIME_OF`); `OVER_TIME` is the same kernels over a `Point[]`.
  */
-import type { Point } from '../value.js';
+import { windowOfPoints, type Point, type SampleWindow } from '../value.js';
 import { kahanAdd, type KahanState } from './kahan.js';
 import { quantile } from './quantile.js';
 
@@ -29,11 +30,11 @@ export type OverTimeName =
  * Once the mean is ±Inf it stays so, unless an Inf of the other sign or a NaN arrives,
  * which makes it NaN. Any NaN sample makes the result NaN.
  */
-function avgOverTime(points: readonly Point[]): number {
+function avgOverTime(w: SampleWindow): number {
   const st: KahanState = { sum: 0, c: 0 }; // sum is the running mean
   let count = 0;
-  for (const p of points) {
-    const v = p.v;
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.v[i]!;
     count++;
     if (isInf(st.sum)) {
       // Inf of the same sign: the mean is already right, and Inf - Inf would give NaN.
@@ -48,9 +49,9 @@ function avgOverTime(points: readonly Point[]): number {
 }
 
 /** `sum_over_time`: compensated sum; an infinite sum is returned without its compensation. */
-function sumOverTime(points: readonly Point[]): number {
+function sumOverTime(w: SampleWindow): number {
   const st: KahanState = { sum: 0, c: 0 };
-  for (const p of points) kahanAdd(st, p.v);
+  for (let i = w.lo; i < w.hi; i++) kahanAdd(st, w.v[i]!);
   if (isInf(st.sum)) return st.sum;
   return st.sum + st.c;
 }
@@ -59,21 +60,23 @@ function sumOverTime(points: readonly Point[]): number {
  * `min_over_time`: NaN samples are skipped unless all are NaN (a NaN running minimum is
  * replaced by the next sample, whatever it is).
  */
-function minOverTime(points: readonly Point[]): number {
-  if (points.length === 0) return NaN;
-  let min = points[0]!.v;
-  for (const p of points) {
-    if (p.v < min || Number.isNaN(min)) min = p.v;
+function minOverTime(w: SampleWindow): number {
+  if (w.hi === w.lo) return NaN;
+  let min = w.v[w.lo]!;
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.v[i]!;
+    if (v < min || Number.isNaN(min)) min = v;
   }
   return min;
 }
 
 /** `max_over_time`: the mirror of `min_over_time`, same NaN rule. */
-function maxOverTime(points: readonly Point[]): number {
-  if (points.length === 0) return NaN;
-  let max = points[0]!.v;
-  for (const p of points) {
-    if (p.v > max || Number.isNaN(max)) max = p.v;
+function maxOverTime(w: SampleWindow): number {
+  if (w.hi === w.lo) return NaN;
+  let max = w.v[w.lo]!;
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.v[i]!;
+    if (v > max || Number.isNaN(max)) max = v;
   }
   return max;
 }
@@ -83,15 +86,16 @@ function maxOverTime(points: readonly Point[]): number {
  * Prometheus 2.42's `stdvar_over_time`/`stddev_over_time`. Identical samples give exactly
  * 0. Any NaN or ±Inf sample gives NaN.
  */
-function variance(points: readonly Point[]): number {
+function variance(w: SampleWindow): number {
   let count = 0;
   const mean: KahanState = { sum: 0, c: 0 };
   const aux: KahanState = { sum: 0, c: 0 };
-  for (const p of points) {
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.v[i]!;
     count++;
-    const delta = p.v - (mean.sum + mean.c);
+    const delta = v - (mean.sum + mean.c);
     kahanAdd(mean, delta / count);
-    kahanAdd(aux, delta * (p.v - (mean.sum + mean.c)));
+    kahanAdd(aux, delta * (v - (mean.sum + mean.c)));
   }
   return (aux.sum + aux.c) / count;
 }
@@ -106,17 +110,24 @@ function isInf(v: number): boolean {
  * output value. `last_over_time` returns the last value even if it is NaN;
  * `present_over_time` is always 1; `count_over_time` counts NaN samples too.
  */
-export const OVER_TIME: Readonly<Record<OverTimeName, (points: readonly Point[]) => number>> = Object.freeze({
+export const OVER_TIME_OF: Readonly<Record<OverTimeName, (w: SampleWindow) => number>> = Object.freeze({
   avg_over_time: avgOverTime,
   sum_over_time: sumOverTime,
   min_over_time: minOverTime,
   max_over_time: maxOverTime,
-  count_over_time: (points: readonly Point[]) => points.length,
-  stddev_over_time: (points: readonly Point[]) => Math.sqrt(variance(points)),
+  count_over_time: (w: SampleWindow) => w.hi - w.lo,
+  stddev_over_time: (w: SampleWindow) => Math.sqrt(variance(w)),
   stdvar_over_time: variance,
-  last_over_time: (points: readonly Point[]) => (points.length === 0 ? NaN : points[points.length - 1]!.v),
+  last_over_time: (w: SampleWindow) => (w.hi === w.lo ? NaN : w.v[w.hi - 1]!),
   present_over_time: () => 1,
 });
+
+/** `OVER_TIME_OF` over a list of points. */
+export const OVER_TIME: Readonly<Record<OverTimeName, (points: readonly Point[]) => number>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(OVER_TIME_OF).map(([name, f]) => [name, (points: readonly Point[]) => f(windowOfPoints(points))]),
+  ) as Record<OverTimeName, (points: readonly Point[]) => number>,
+);
 
 /**
  * `quantile_over_time(q, range)`: Prometheus's `quantile` over the window's values
@@ -124,7 +135,12 @@ export const OVER_TIME: Readonly<Record<OverTimeName, (points: readonly Point[])
  * q < 0 → -Inf, q > 1 → +Inf; no points → NaN.
  */
 export function quantileOverTime(q: number, points: readonly Point[]): number {
-  const values = new Array<number>(points.length);
-  for (let i = 0; i < points.length; i++) values[i] = points[i]!.v;
+  return quantileOverTimeOf(q, windowOfPoints(points));
+}
+
+/** `quantileOverTime` over the columns of a window. */
+export function quantileOverTimeOf(q: number, w: SampleWindow): number {
+  const values = new Array<number>(w.hi - w.lo);
+  for (let i = w.lo; i < w.hi; i++) values[i - w.lo] = w.v[i]!;
   return quantile(q, values);
 }

@@ -5,9 +5,11 @@
  * operation, so results agree bit for bit.
  *
  * Every kernel takes the float samples of one series inside the window, in time order,
- * with stale markers already removed by the engine.
+ * with stale markers already removed by the engine. The kernels the engine calls at every
+ * step of busy queries (`rate` and friends, `irate`/`idelta`) read the window as columns
+ * (`…Of(window)`); their `Point[]` forms are the same kernels over the points' columns.
  */
-import type { Point } from '../value.js';
+import { windowOfPoints, type Point, type SampleWindow } from '../value.js';
 
 /** Milliseconds in a second: timestamps are int64 ms, PromQL rates are per second. */
 const MS_PER_S = 1000;
@@ -55,29 +57,36 @@ export function extrapolatedRate(
   isCounter: boolean,
   isRate: boolean,
 ): number | undefined {
-  const n = points.length;
-  if (n < 2) return undefined;
-  const first = points[0]!;
-  const last = points[n - 1]!;
+  return extrapolatedRateOf(windowOfPoints(points), rangeStartMs, rangeEndMs, isCounter, isRate);
+}
 
-  let result = last.v - first.v;
+/** `extrapolatedRate` over the columns of a window. */
+export function extrapolatedRateOf(w: SampleWindow, rangeStartMs: number, rangeEndMs: number, isCounter: boolean, isRate: boolean): number | undefined {
+  const { t, v, lo, hi } = w;
+  const n = hi - lo;
+  if (n < 2) return undefined;
+  const firstT = t[lo]!;
+  const firstV = v[lo]!;
+  const lastT = t[hi - 1]!;
+
+  let result = v[hi - 1]! - firstV;
   if (isCounter) {
-    let prev = first.v;
-    for (let i = 1; i < n; i++) {
-      const cur = points[i]!.v;
+    let prev = firstV;
+    for (let i = lo + 1; i < hi; i++) {
+      const cur = v[i]!;
       if (cur < prev) result += prev;
       prev = cur;
     }
   }
 
-  let durationToStart = (first.t - rangeStartMs) / MS_PER_S;
-  const durationToEnd = (rangeEndMs - last.t) / MS_PER_S;
-  const sampledInterval = (last.t - first.t) / MS_PER_S;
+  let durationToStart = (firstT - rangeStartMs) / MS_PER_S;
+  const durationToEnd = (rangeEndMs - lastT) / MS_PER_S;
+  const sampledInterval = (lastT - firstT) / MS_PER_S;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
 
-  if (isCounter && result > 0 && first.v >= 0) {
+  if (isCounter && result > 0 && firstV >= 0) {
     // A counter cannot go below zero: do not extrapolate past where it would reach it.
-    const durationToZero = sampledInterval * (first.v / result);
+    const durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
 
@@ -112,19 +121,24 @@ export function extrapolatedRate(
  * it does so for `idelta` too). NaN and ±Inf flow through IEEE arithmetic.
  */
 export function instantValue(points: readonly Point[], isRate: boolean): number | undefined {
-  const n = points.length;
-  if (n < 2) return undefined;
-  const last = points[n - 1]!;
-  const previous = points[n - 2]!;
+  return instantValueOf(windowOfPoints(points), isRate);
+}
+
+/** `instantValue` over the columns of a window. */
+export function instantValueOf(w: SampleWindow, isRate: boolean): number | undefined {
+  const { t, v, hi } = w;
+  if (hi - w.lo < 2) return undefined;
+  const lastV = v[hi - 1]!;
+  const previousV = v[hi - 2]!;
 
   let result: number;
-  if (isRate && last.v < previous.v) {
-    result = last.v;
+  if (isRate && lastV < previousV) {
+    result = lastV;
   } else {
-    result = last.v - previous.v;
+    result = lastV - previousV;
   }
 
-  const sampledIntervalMs = last.t - previous.t;
+  const sampledIntervalMs = t[hi - 1]! - t[hi - 2]!;
   if (sampledIntervalMs === 0) return undefined;
 
   if (isRate) result /= sampledIntervalMs / MS_PER_S;

@@ -1,0 +1,89 @@
+/**
+ * The window a range function slides along one series: the series' samples decoded once,
+ * as columns, with the window being the index range [lo, hi). Moving to the next step
+ * drops samples from the front and appends newly covered ones at the back, so each sample
+ * is decoded and copied once per query however many steps see it.
+ */
+import type { Point, SampleWindow } from '../value.js';
+
+/** Initial column length: a 5m window of 15s scrapes holds 21 samples. */
+const INITIAL_CAPACITY = 64;
+
+/** A point of the `points()` view, rewritten in place by the next call. */
+interface MutablePoint {
+  t: number;
+  v: number;
+}
+
+export class RangeWindow implements SampleWindow {
+  t = new Float64Array(INITIAL_CAPACITY);
+  v = new Float64Array(INITIAL_CAPACITY);
+  lo = 0;
+  hi = 0;
+  /** The point objects of `points()`, reused from call to call. */
+  private readonly pool: MutablePoint[] = [];
+  private readonly view: Point[] = [];
+
+  /** Samples in the window. */
+  get size(): number {
+    return this.hi - this.lo;
+  }
+
+  /** Empties the window for the next series. */
+  clear(): void {
+    this.lo = 0;
+    this.hi = 0;
+  }
+
+  /** Drops the samples older than `mint`; returns how many left. */
+  dropBefore(mint: number): number {
+    const lo0 = this.lo;
+    while (this.lo < this.hi && this.t[this.lo]! < mint) this.lo++;
+    return this.lo - lo0;
+  }
+
+  /** Appends a sample newer than every sample in the window. */
+  push(t: number, v: number): void {
+    if (this.hi === this.t.length) this.makeRoom();
+    this.t[this.hi] = t;
+    this.v[this.hi] = v;
+    this.hi++;
+  }
+
+  /** Moves the window to the front of the columns, or doubles them when it fills them. */
+  private makeRoom(): void {
+    const n = this.hi - this.lo;
+    if (this.lo > 0 && n <= this.t.length / 2) {
+      this.t.copyWithin(0, this.lo, this.hi);
+      this.v.copyWithin(0, this.lo, this.hi);
+    } else {
+      const t = new Float64Array(this.t.length * 2);
+      const v = new Float64Array(this.v.length * 2);
+      t.set(this.t.subarray(this.lo, this.hi));
+      v.set(this.v.subarray(this.lo, this.hi));
+      this.t = t;
+      this.v = v;
+    }
+    this.lo = 0;
+    this.hi = n;
+  }
+
+  /**
+   * The window as points, for kernels that take a `Point[]`. The array and its objects are
+   * rewritten by the next call: kernels read them and do not keep them.
+   */
+  points(): Point[] {
+    const n = this.hi - this.lo;
+    const view = this.view;
+    const pool = this.pool;
+    while (pool.length < n) pool.push({ t: 0, v: 0 });
+    if (view.length !== n) view.length = n;
+    for (let i = 0; i < n; i++) {
+      const p = pool[i]!;
+      p.t = this.t[this.lo + i]!;
+      p.v = this.v[this.lo + i]!;
+      view[i] = p;
+    }
+    return view;
+  }
+}
