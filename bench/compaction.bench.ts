@@ -2,9 +2,11 @@
  * bench/compaction: what moving data into blocks costs the rest of the server.
  *
  * 1. Push latency during compaction: a steady stream of remote-write requests (one sender,
- *    10k series, a request every PACE_MS) runs for IDLE_S seconds to measure the idle p99;
- *    then a flush cuts a head of 100k series × 20 samples (2 M samples) into blocks while
- *    the stream goes on, and the p99 of the requests sent during the flush is compared.
+ *    10k series, 2000 samples per request, one every PACE_MS) runs for IDLE_S seconds to
+ *    measure the idle p99; then a flush cuts a head of 100k series × 20 samples (2 M
+ *    samples) into a block while the stream goes on, and the p99 of the requests sent
+ *    during the flush is compared. Then again with a second 2 M samples, whose flush also
+ *    merges the new block with the first (a compaction on the worker).
  * 2. Restart: 1 M samples in blocks and 100 k in the WAL tail, SIGTERM, then the time from
  *    spawning the process to `/ready` answering 200 (median of RESTARTS).
  *
@@ -47,8 +49,20 @@ async function flush(target: Target): Promise<string> {
   return text;
 }
 
-/** The steady stream: 2000 samples of a fixed 10k-series set per request, strictly newer timestamps. */
-function steadyStream(target: Target) {
+/**
+ * The steady stream, into its own tenant (a flush moves the flushed tenant's oldest accepted
+ * time, which must not refuse the next dataset): 2000 samples of a fixed 10k-series set per
+ * request, strictly newer timestamps.
+ */
+async function steadyStream(target: Target) {
+  const base = target.pushUrl.replace('/api/v1/push', '');
+  const res = await fetch(`${base}/admin/api/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: 'steady', scopes: 'write' }),
+  });
+  const { data } = (await res.json()) as { data: { token: string } };
+  const steady: Target = { ...target, headers: { 'x-scope-orgid': 'steady', authorization: `Bearer ${data.token}` } };
   const series = generateSeries(10_000, 7).map((s) => ({ labels: [...s.labels, { name: 'stream', value: 'steady' }] }));
   let next = 0;
   let lastT = 0;
@@ -62,7 +76,7 @@ function steadyStream(target: Target) {
       next += 2000;
       const body = Buffer.from(snappyCompress(WriteRequestType.encode(WriteRequestType.fromObject({ timeseries: batch })).finish()));
       const s = performance.now();
-      await push(target, body);
+      await push(steady, body);
       samples.push({ at: s, ms: performance.now() - s });
       await new Promise((r) => setTimeout(r, PACE_MS));
     }
@@ -73,21 +87,25 @@ function steadyStream(target: Target) {
 async function latencyDuringFlush(): Promise<void> {
   const target = await startCairn();
   try {
-    const prepared = prepareWorkload({ name: '100k × 20', series: 100_000, samplesPerSeries: 20 }, 4, Date.now() - 60_000);
-    await pushAll(target, prepared);
-    const stream = steadyStream(target);
-    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    const f0 = performance.now();
-    const answer = await flush(target);
-    const f1 = performance.now();
-    await new Promise((r) => setTimeout(r, 500));
+    const stream = await steadyStream(target);
+    const measure = async (what: string, end: number) => {
+      await pushAll(target, prepareWorkload({ name: '100k × 20', series: 100_000, samplesPerSeries: 20 }, 4, end));
+      const idleFrom = performance.now();
+      await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+      const f0 = performance.now();
+      const answer = await flush(target);
+      const f1 = performance.now();
+      const idle = stream.samples.filter((s) => s.at >= idleFrom && s.at < f0).map((s) => s.ms);
+      const during = stream.samples.filter((s) => s.at >= f0 && s.at <= f1).map((s) => s.ms);
+      const idleP99 = pct(idle, 99);
+      const duringP99 = pct(during, 99);
+      console.log(`push latency, ${what}: idle p50 ${pct(idle, 50).toFixed(1)} ms p99 ${idleP99.toFixed(1)} ms (${idle.length} requests); during the ${((f1 - f0) / 1000).toFixed(2)} s flush: p50 ${pct(during, 50).toFixed(1)} ms p99 ${duringP99.toFixed(1)} ms max ${Math.max(...during).toFixed(1)} ms (${during.length} requests); ratio p99 ${(duringP99 / idleP99).toFixed(2)}×`);
+      console.log(`  flush answer: ${answer}`);
+    };
+    // The steady stream writes "now"; the loaded datasets lie before it, in the same day.
+    await measure('flush cutting a 2 M-sample head into a block', Date.now() - 20 * 60_000);
+    await measure('flush cutting 2 M samples and merging with the previous block', Date.now() - 60_000);
     await stream.stop();
-    const idle = stream.samples.filter((s) => s.at < f0).map((s) => s.ms);
-    const during = stream.samples.filter((s) => s.at >= f0 && s.at <= f1).map((s) => s.ms);
-    const idleP99 = pct(idle, 99);
-    const duringP99 = pct(during, 99);
-    console.log(`push latency: idle p50 ${pct(idle, 50).toFixed(1)} ms p99 ${idleP99.toFixed(1)} ms (${idle.length} requests); during a ${((f1 - f0) / 1000).toFixed(2)} s flush of 2 M samples: p50 ${pct(during, 50).toFixed(1)} ms p99 ${duringP99.toFixed(1)} ms max ${Math.max(...during).toFixed(1)} ms (${during.length} requests); ratio p99 ${(duringP99 / idleP99).toFixed(2)}×`);
-    console.log(`flush answer: ${answer}`);
   } finally {
     await target.stop();
   }

@@ -5,7 +5,7 @@
  * from /proc, so the server's cost is measured, not the load generator's.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,9 +68,11 @@ export async function startCairn(env: Record<string, string> = {}): Promise<Targ
   const admin = 'bench-admin-token-0123456789abcdef';
   // CAIRN_BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=bench/.out`).
   const nodeArgs = (process.env.CAIRN_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], {
+  // CAIRN_BENCH_LOG=<file>: the server's JSON log (at info) goes there, for post-mortems.
+  const logFile = process.env.CAIRN_BENCH_LOG;
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', logFile === undefined ? 'warn' : 'info'], {
     env: { ...process.env, CAIRN_ADMIN_TOKEN: admin, CAIRN_LIMITS_INGESTION_RATE: '0', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFile === undefined ? 'ignore' : openSync(logFile, 'w'), 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(`${base}/ready`, child, 'cairn');

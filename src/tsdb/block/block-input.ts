@@ -37,6 +37,15 @@ export class BlockInputWriter {
 
   /** Appends a series. A series without chunks is written too; the block writer skips it. */
   add(labels: Labels, chunks: readonly ClosedChunk[]): void {
+    this.beginSeries(labels, chunks.length);
+    for (const c of chunks) this.addChunk(c.bytes, c.mint, c.maxt, c.numSamples);
+  }
+
+  /**
+   * Starts a series of `numChunks` chunks, to be given by as many `addChunk` calls: the
+   * allocation-free form of `add`, for the head, whose open chunk is only lent as a view.
+   */
+  beginSeries(labels: Labels, numChunks: number): void {
     assert(!this.finished, 'block input writer used after finish()');
     const w = this.w;
     w.uvarint(labels.length);
@@ -44,14 +53,17 @@ export class BlockInputWriter {
       w.string(l.name);
       w.string(l.value);
     }
-    w.uvarint(chunks.length);
-    for (const c of chunks) {
-      w.varint(c.mint);
-      w.uvarint(c.maxt - c.mint);
-      w.uvarint(c.numSamples);
-      w.bytes(c.bytes);
-    }
+    w.uvarint(numChunks);
     this.numSeries++;
+  }
+
+  /** Copies one chunk of the series begun last. */
+  addChunk(bytes: Uint8Array, mint: number, maxt: number, numSamples: number): void {
+    const w = this.w;
+    w.varint(mint);
+    w.uvarint(maxt - mint);
+    w.uvarint(numSamples);
+    w.bytes(bytes);
   }
 
   /**

@@ -121,6 +121,16 @@ export class OpenXorChunk {
     return out;
   }
 
+  /**
+   * Calls `fn` for each chunk, oldest first, the open one last as a *view* of its live
+   * buffer: valid only during the call (copy it to keep it). For writers that copy the
+   * bytes at once (block input, checkpoints): no copy, no garbage per series.
+   */
+  forEachChunk(fn: (bytes: Uint8Array, mint: number, maxt: number, numSamples: number) => void): void {
+    if (this.closed !== undefined) for (const c of this.closed) fn(c.bytes, c.mint, c.maxt, c.numSamples);
+    if (this.num > 0) fn(this.buf.subarray(0, this.byteLength()), this.mint, this.t, this.num);
+  }
+
   /** The oldest sample time held (closed or open chunk); Infinity when none. */
   firstT(): number {
     if (this.closed !== undefined && this.closed.length > 0) return this.closed[0]!.mint;
