@@ -8,20 +8,11 @@
  */
 import { unlinkSync } from 'node:fs';
 import type { Matcher } from '../model/matcher.js';
+import type { BlockMeta } from './block/block-meta.js';
 import type { ChunkedSeries } from './chunk-series.js';
 
-/** What the querier and the planner need of a block's meta. */
-export interface BlockMetaView {
-  readonly ulid: string;
-  /** Inclusive bounds of the samples in the block, ms. */
-  readonly minTime: number;
-  readonly maxTime: number;
-  readonly numSeries: number;
-  readonly numSamples: number;
-  readonly level: number;
-  readonly sources: readonly string[];
-  readonly parents: readonly string[];
-}
+/** What the querier and the planner need of a block's meta (block/block-meta.ts). */
+export type BlockMetaView = Pick<BlockMeta, 'ulid' | 'minTime' | 'maxTime' | 'numSeries' | 'numSamples' | 'level' | 'sources' | 'parents'>;
 
 /** What a block file offers to readers (block/block-reader.ts). */
 export interface BlockIndex {
