@@ -21,7 +21,7 @@ import { syncDir } from '../storage/wal/checkpoint.js';
 import type { Wal } from '../storage/wal/index.js';
 import { BlockInputWriter } from './block/block-input.js';
 import { BlockReader } from './block/block-reader.js';
-import { newUlid } from './block/ulid.js';
+import { newUlid } from '../storage/ulid.js';
 import type { BlockJobFault, BlockJobRunner } from './block-jobs.js';
 import { BlockSet, OpenBlock, type BlockMetaView } from './block-set.js';
 import type { Head } from './head.js';

@@ -9,7 +9,7 @@ import { defaultConfig } from '../../src/config/config.js';
 import { newMatcher } from '../../src/model/matcher.js';
 import { BlockReader } from '../../src/tsdb/block/block-reader.js';
 import { writeBlock } from '../../src/tsdb/block/block-writer.js';
-import { newUlid } from '../../src/tsdb/block/ulid.js';
+import { newUlid } from '../../src/storage/ulid.js';
 import { OpenBlock } from '../../src/tsdb/block-set.js';
 import { Head } from '../../src/tsdb/head.js';
 import { HeadAppender, type WalSink } from '../../src/tsdb/head-append.js';

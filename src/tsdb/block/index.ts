@@ -16,5 +16,5 @@ export {
   type WriteBlockOptions,
 } from './block-writer.js';
 export { compactBlocks, type CompactBlocksOptions } from './compact.js';
-export { isUlid, newUlid, ULID_LENGTH, ulidTime } from './ulid.js';
+export { isUlid, newUlid, ULID_LENGTH, ulidTime } from '../../storage/ulid.js';
 export type { BlockJob, BlockJobFault, CompactBlocksJob, WriteBlockJob } from './worker.js';

@@ -5,7 +5,7 @@
  * creation time.
  */
 import { randomBytes } from 'node:crypto';
-import { assert, CairnError } from '../../util/errors.js';
+import { assert, CairnError } from '../util/errors.js';
 
 /** Crockford's base32 alphabet: digits and letters without I, L, O, U. ASCII-ordered. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -2,7 +2,7 @@
 // and that malformed strings are refused.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isUlid, newUlid, ulidTime } from '../../../src/tsdb/block/ulid.js';
+import { isUlid, newUlid, ulidTime } from '../../src/storage/ulid.js';
 
 describe('ulid', () => {
   it.each([
