@@ -18,6 +18,9 @@ import { UsageRecorder } from './auth/usage.js';
 import type { Config } from './config/config.js';
 import { Overrides, RuntimeConfigLoader } from './config/overrides.js';
 import { createIngestMetrics } from './ingest/metrics.js';
+import { createLogIngestMetrics } from './ingest/log-metrics.js';
+import { LogStore, defaultLogStoreOptions } from './logstore/logstore.js';
+import { createLogStoreMetrics } from './logstore/metrics.js';
 import { IngestionRateLimiter } from './ingest/rate-limit.js';
 import { createTsdbMetrics } from './tsdb/metrics.js';
 import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
@@ -52,6 +55,7 @@ export interface CairnServer {
   readonly metrics: ServerMetrics;
   readonly services: ServiceManager;
   readonly tsdb: Tsdb;
+  readonly logs: LogStore;
   readonly overrides: Overrides;
   /** Routes may still be added until `start()` (tests use `app.inject()` without it). */
   readonly app: FastifyInstance;
@@ -134,6 +138,46 @@ export function createServer(options: RunServerOptions): CairnServer {
   );
   services.add(tsdb);
 
+  const logMetrics = createLogStoreMetrics(metrics.registry, () => logs);
+  const logs = new LogStore(
+    {
+      ...defaultLogStoreOptions(config.dataDir),
+      fsync: config.tsdb.walFsync,
+      fsyncBatchDelayMs: config.tsdb.walFsyncBatchDelayMs,
+      head: {
+        chunkTargetBytes: config.ingester.chunkBlockSize,
+        maxChunkAgeMs: config.ingester.maxChunkAgeMs,
+        chunkIdlePeriodMs: config.ingester.chunkIdlePeriodMs,
+        outOfOrderWindowMs: config.ingester.maxChunkAgeMs / 2,
+      },
+      compactionIntervalMs: config.ingester.flushCheckPeriodMs,
+      threads: config.compactor.compactionConcurrency,
+      clock,
+    },
+    overrides,
+    (e) => {
+      logMetrics.onEvent(e);
+      if (e.kind === 'replayed') {
+        logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'logs WAL replayed');
+      } else if (e.kind === 'compactor') {
+        const c = e.event;
+        if (c.kind === 'step') logger.info({ tenant: c.tenant, step: c.step, durationMs: Math.round(c.durationMs), ...c.report }, 'log store step done');
+        else logger.error({ tenant: c.tenant, step: c.step, err: c.error.message, failures: c.failures, retryInMs: c.retryInMs }, 'log store step failed; will retry');
+      } else if (e.kind === 'compress_failed') {
+        logger.error({ tenant: e.tenant, err: e.error.message }, 'log chunk compression failed; will retry');
+      } else if (e.event.kind === 'damage') {
+        const d = e.event.damage;
+        const fields = { tenant: e.tenant, segment: d.segment, offset: d.offset, droppedBytes: d.droppedBytes, removedSegments: d.removedSegments, reason: d.reason };
+        if (d.kind === 'torn_tail') logger.warn(fields, 'logs WAL: dropped a torn last record (a crash during a write)');
+        else logger.error(fields, 'logs WAL: corruption found; truncated there');
+      } else if (e.event.kind === 'write_failed' || e.event.kind === 'sync_failed') {
+        logger.error({ tenant: e.tenant, err: e.event.error.message }, 'logs WAL write failed');
+      }
+    },
+  );
+  services.add(logs);
+
+  const rateLimiter = new IngestionRateLimiter(overrides, clock);
   const usage = new UsageRecorder(tokens, config.auth.usageFlushPeriodMs, (err) => logger.error({ err }, 'writing token usage failed'));
   services.add(usage);
   if (config.runtimeConfig.file !== '') {
@@ -164,11 +208,24 @@ export function createServer(options: RunServerOptions): CairnServer {
     push: {
       appender: (tenant) => tsdb.appender(tenant),
       limits: overrides,
-      rateLimiter: new IngestionRateLimiter(overrides, clock),
+      rateLimiter,
       clock,
       metrics: createIngestMetrics(metrics.registry),
       maxRecvMsgSize: config.distributor.maxRecvMsgSize,
     },
+    lokiPush: {
+      appender: (tenant) => logs.logAppender(tenant),
+      limits: overrides,
+      rateLimiter,
+      clock,
+      metrics: createLogIngestMetrics(metrics.registry),
+      discoverServiceName: config.distributor.discoverServiceName
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+      maxRecvMsgSize: config.distributor.maxRecvMsgSize,
+    },
+    logs,
     promQuery: {
       tsdb,
       clock,
@@ -204,6 +261,7 @@ export function createServer(options: RunServerOptions): CairnServer {
     metrics,
     services,
     tsdb,
+    logs,
     overrides,
     app,
     bootstrap,

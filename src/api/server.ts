@@ -20,6 +20,8 @@ import { registerOpsRoutes, type Features } from './routes/ops.js';
 import { registerPromQueryRoutes, type PromQueryDeps } from './routes/prom-query.js';
 import { registerPromReadRoutes, type PromReadDeps } from './routes/prom-read.js';
 import { registerPushRoutes, type PushDeps } from './routes/push.js';
+import { registerLokiPushRoutes, type LokiPushDeps } from './routes/loki-push.js';
+import type { LogStore } from '../logstore/logstore.js';
 import { installTenancy } from './tenancy.js';
 
 /** Everything the HTTP layer needs, built by the composition root. */
@@ -37,6 +39,8 @@ export interface ApiDeps {
   readonly features: Features;
   readonly stopping: () => boolean;
   readonly push: PushDeps;
+  readonly lokiPush: LokiPushDeps;
+  readonly logs: LogStore;
   readonly promQuery: PromQueryDeps;
   readonly promRead: PromReadDeps;
 }
@@ -94,8 +98,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   registerOpsRoutes(app, deps);
   registerAdminTokenRoutes(app, deps.tokenStore, deps.clock);
-  registerAdminFlushRoutes(app, deps.promQuery.tsdb);
+  registerAdminFlushRoutes(app, deps.promQuery.tsdb, deps.logs);
   registerPushRoutes(app, deps.push);
+  registerLokiPushRoutes(app, deps.lokiPush);
   registerPromQueryRoutes(app, deps.promQuery);
   registerPromReadRoutes(app, deps.promRead);
   return app;

@@ -27,6 +27,14 @@ export interface Config {
   };
   readonly distributor: {
     readonly maxRecvMsgSize: number;
+    /** Comma-separated label names; '' turns service name discovery off. */
+    readonly discoverServiceName: string;
+  };
+  readonly ingester: {
+    readonly chunkBlockSize: number;
+    readonly maxChunkAgeMs: number;
+    readonly chunkIdlePeriodMs: number;
+    readonly flushCheckPeriodMs: number;
   };
   readonly runtimeConfig: {
     readonly file: string;
@@ -77,6 +85,16 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     default: 104_857_600,
     help: 'largest request body accepted, compressed and uncompressed (Mimir’s default, 100 MiB); larger bodies get 413.',
   },
+  {
+    key: 'distributor.discover_service_name',
+    type: 'string',
+    default: 'service,app,application,app_name,name,app_kubernetes_io_name,container,container_name,k8s_container_name,component,workload,job,k8s_job_name',
+    help: 'log streams without a service_name label get one, from the first of these labels present (else unknown_service), as Loki 3 does; empty turns it off. Loki’s per-tenant limit; global here.',
+  },
+  { key: 'ingester.chunk_block_size', type: 'bytes', default: '256KB', help: 'a log stream’s buffer is sealed into a compressed chunk at this many bytes of lines (Loki’s head block size).' },
+  { key: 'ingester.max_chunk_age', type: 'duration', default: '2h', help: 'a log stream’s buffer is sealed at this age; entries older than the stream’s newest minus half of it are refused as too far behind (Loki’s default).' },
+  { key: 'ingester.chunk_idle_period', type: 'duration', default: '30m', help: 'a log stream that received nothing for this long is sealed, and leaves the active streams once flushed (Loki’s default).' },
+  { key: 'ingester.flush_check_period', type: 'duration', default: '30s', help: 'how often sealed log chunks are written to a block, blocks compacted and retention applied (Loki’s flush_check_period).' },
   { key: 'runtime_config.file', type: 'string', default: '', envAliases: ['CAIRN_RUNTIME_CONFIG'], help: 'per-tenant overrides file in Mimir’s runtime-config format; empty = none.' },
   { key: 'runtime_config.period', type: 'duration', default: '10s', help: 'how often the runtime-config file is re-read (Mimir’s default).' },
   {

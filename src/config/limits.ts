@@ -29,6 +29,10 @@ export interface Limits {
   readonly maxGlobalStreamsPerUser: number;
   readonly maxLineSize: number;
   readonly retentionPeriodMs: number;
+  readonly rejectOldSamples: boolean;
+  readonly rejectOldSamplesMaxAgeMs: number;
+  readonly maxStructuredMetadataSize: number;
+  readonly maxStructuredMetadataEntriesCount: number;
 }
 
 /**
@@ -65,5 +69,9 @@ export const LIMIT_SPECS: readonly KeySpec[] = [
   { key: 'ingestion_burst_size_mb', type: 'float', default: 6, min: 0, help: 'logs ingestion burst size per tenant, in MB (Loki default).' },
   { key: 'max_global_streams_per_user', type: 'int', default: 5000, min: 0, help: 'maximum active log streams per tenant (0 = unlimited).' },
   { key: 'max_line_size', type: 'bytes', default: '256KB', help: 'maximum size of one log line (Loki default 256KB; 0 = unlimited).' },
-  { key: 'retention_period', type: 'duration', default: '31d', help: 'logs retention per tenant (Loki key).' },
+  { key: 'retention_period', type: 'duration', default: '31d', help: 'logs retention per tenant (Loki key); older blocks are deleted and older entries refused at push.' },
+  { key: 'reject_old_samples', type: 'bool', default: true, help: 'refuse log entries older than reject_old_samples_max_age (Loki default true).' },
+  { key: 'reject_old_samples_max_age', type: 'duration', default: '7d', help: 'with reject_old_samples, the oldest log entry accepted, relative to now (Loki default 168h).' },
+  { key: 'max_structured_metadata_size', type: 'bytes', default: '64KB', help: 'largest structured metadata of one log entry, names and values (Loki default 64KB; 0 = unlimited).' },
+  { key: 'max_structured_metadata_entries_count', type: 'int', default: 128, min: 0, help: 'most structured metadata pairs on one log entry (Loki default 128; 0 = unlimited).' },
 ];

@@ -20,7 +20,7 @@ export interface TenantLimits {
 }
 
 /** Partial limits of one tenant, as parsed from the runtime-config file. */
-export type TenantOverrides = Partial<Record<keyof Limits, number>>;
+export type TenantOverrides = Partial<Limits>;
 
 const specByKey = new Map(LIMIT_SPECS.map((s) => [s.key, s]));
 
@@ -42,14 +42,14 @@ export function parseRuntimeConfig(text: string, where: string): Map<string, Ten
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) throw badData('invalid_runtime_config', `${where}: overrides must map tenant IDs to limits`);
     for (const [tenant, limits] of Object.entries(value as Record<string, unknown>)) {
-      const parsed: Record<string, number> = {};
+      const parsed: Record<string, unknown> = {};
       if (limits !== null && (typeof limits !== 'object' || Array.isArray(limits))) {
         throw badData('invalid_runtime_config', `${where}: overrides for tenant ${tenant} must be a mapping of limit keys`);
       }
       for (const [key, raw] of Object.entries((limits ?? {}) as Record<string, unknown>)) {
         const spec = specByKey.get(key);
         if (spec === undefined) throw badData('invalid_runtime_config', `${where}: unknown limit ${key} for tenant ${tenant}`);
-        parsed[fieldName(spec)] = parseValue(spec, raw, `${where} (tenant ${tenant})`) as number;
+        parsed[fieldName(spec)] = parseValue(spec, raw, `${where} (tenant ${tenant})`);
       }
       out.set(tenant, parsed as TenantOverrides);
     }

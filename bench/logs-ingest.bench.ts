@@ -1,0 +1,104 @@
+/**
+ * bench/logs-ingest: Loki push throughput of Cairn end to end. A seeded realistic corpus
+ * (bench/lib/log-corpus.ts: access logs, JSON app logs, logfmt, stack traces) is batched
+ * and pre-encoded as Promtail sends it (protobuf + snappy, 1 MiB batches), then pushed over
+ * loopback HTTP by concurrent senders. Reports MB/s and lines/s of raw log text, server
+ * CPU-seconds per GB, peak RSS, and — after a flush, which compacts — bytes on disk as a
+ * fraction of the raw text, once per chunk codec. Beside it, in the same run, the speed at
+ * which this process merely decodes the same bodies (snappy + protobuf, Cairn's own
+ * decoder): the practical limit of a single-threaded ingest path.
+ *
+ * Run: `npm run bench -- logs-ingest` (env: STREAMS=500, LINES=600000, SENDERS=4,
+ * FORMAT=proto|json, CODECS=<ingester.chunk_encoding values, comma-separated>).
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodePushJson } from '../src/ingest/loki/decode-json.js';
+import { decodePushProto } from '../src/ingest/loki/decode-proto.js';
+import { snappyDecompress } from '../src/ingest/remote-write/index.js';
+import { generateCorpus } from './lib/log-corpus.js';
+import { buildPayloads, type LokiPayloads } from './lib/loki-payloads.js';
+import { cpuSeconds, memoryMiB, startCairn } from './lib/targets.js';
+
+const STREAMS = Number(process.env.STREAMS ?? 500);
+const LINES = Number(process.env.LINES ?? 600_000);
+const SENDERS = Number(process.env.SENDERS ?? 4);
+const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
+const CODECS = (process.env.CODECS ?? 'gzip').split(',');
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    n += name.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return n;
+}
+
+/** MB/s of raw text at which this process decodes the bodies (best of 3). */
+function parseOnly(p: LokiPayloads): number {
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (const b of p.bodies) {
+      if (FORMAT === 'json') decodePushJson(b);
+      else decodePushProto(snappyDecompress(b, 100 << 20));
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  return p.rawBytes / 1e6 / (best / 1000);
+}
+
+const MB = 1e6;
+const startMs = Date.now() - 3_600_000;
+const corpus = generateCorpus({ seed: 42, streams: STREAMS, lines: LINES, startMs, durationMs: 3_000_000 });
+const payloads = buildPayloads(corpus, FORMAT);
+const wire = payloads.bodies.reduce((a, b) => a + b.length, 0);
+console.log(`corpus: ${corpus.streams.length} streams, ${corpus.lines} lines, ${(corpus.rawBytes / MB).toFixed(1)} MB raw text, ${payloads.bodies.length} ${FORMAT} bodies (${(wire / MB).toFixed(1)} MB on the wire)`);
+const parseMBs = parseOnly(payloads);
+console.log(`parse only (this process, ${FORMAT === 'json' ? 'JSON.parse + walk' : 'snappy + protobuf'}): ${parseMBs.toFixed(0)} MB/s of raw text`);
+
+for (const codec of CODECS) {
+  const target = await startCairn({ CAIRN_INGESTER_CHUNK_ENCODING: codec, CAIRN_LIMITS_INGESTION_RATE_MB: '0', CAIRN_LIMITS_MAX_GLOBAL_STREAMS_PER_USER: '0' });
+  try {
+    const base = target.pushUrl.replace('/api/v1/push', '');
+    const queue = [...payloads.bodies];
+    let errors = 0;
+    let firstError = '';
+    const cpu0 = cpuSeconds(target.pid);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: SENDERS }, async () => {
+        for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
+          const res = await fetch(`${base}/loki/api/v1/push`, { method: 'POST', body, headers: { ...target.headers, 'content-type': payloads.contentType } });
+          const text = await res.text();
+          if (res.status !== 204) {
+            errors++;
+            firstError ||= `${res.status} ${text.slice(0, 300)}`;
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(target.pid) - cpu0;
+    const mem = memoryMiB(target.pid);
+    const f0 = performance.now();
+    const flush = await fetch(`${base}/admin/api/v1/flush?tenant=bench`, { method: 'POST', headers: { authorization: `Bearer ${target.adminToken}` } });
+    const flushText = await flush.text();
+    if (flush.status !== 200) throw new Error(`flush: ${flush.status} ${flushText}`);
+    const flushS = (performance.now() - f0) / 1000;
+    const logs = join(target.dataDir, 'tenants', 'bench', 'logs');
+    const blocks = dirBytes(join(logs, 'blocks'));
+    const wal = dirBytes(join(logs, 'wal'));
+    const mbs = payloads.rawBytes / MB / seconds;
+    console.log(
+      [
+        `cairn codec=${codec}: ${mbs.toFixed(1)} MB/s, ${(payloads.lines / seconds / 1000).toFixed(0)}k lines/s (${(mbs / parseMBs).toFixed(2)}× parse-only)`,
+        `  CPU ${(cpu / (payloads.rawBytes / 1e9)).toFixed(1)} s/GB, peak RSS ${mem.peak.toFixed(0)} MiB, ${errors} errors${errors > 0 ? ` (first: ${firstError})` : ''}`,
+        `  after flush (${flushS.toFixed(1)} s): blocks ${(blocks / MB).toFixed(1)} MB = ${((100 * blocks) / payloads.rawBytes).toFixed(1)}% of raw, WAL ${(wal / MB).toFixed(1)} MB`,
+      ].join('\n'),
+    );
+  } finally {
+    await target.stop();
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The Loki push path after decoding: Loki's distributor rules (stream labels, entries,
+ * the tenant's byte rate) and then its ingester's (active stream limit, out-of-order
+ * window, duplicates), into the log store. As in Loki, what is valid is stored even when
+ * some streams or entries are refused (partial writes), and the answer is the ingester's
+ * error if any (429 for the stream limit, 400 for entries too far behind), else the
+ * distributor's validation errors joined into one 400; a rate-limited request is refused
+ * whole with 429.
+ */
+import type { Clock } from '../util/clock.js';
+import { CairnError, isCairnError } from '../util/errors.js';
+import { labelsKey, type Labels } from '../model/labels.js';
+import { entryBytes, formatNs, type LogEntry } from '../logstore/entry.js';
+import { formatStream } from '../logstore/head-append.js';
+import { LogAppendStatus, type LogAppender, type LogStreamHandle } from '../logstore/interface.js';
+import type { PushRequest } from './loki/types.js';
+import type { LogIngestMetrics } from './log-metrics.js';
+import { entryWindow, formatEntryTime, normalizeStreamLabels, validateEntry, validateStreamLabels, type LokiValidationLimits } from './loki-validate.js';
+import type { IngestionRateLimiter } from './rate-limit.js';
+
+export interface LokiIngestDeps {
+  readonly appender: (tenant: string) => LogAppender;
+  readonly limits: { forTenant(tenant: string): LokiValidationLimits };
+  readonly rateLimiter: Pick<IngestionRateLimiter, 'takeLogBytes'>;
+  readonly clock: Clock;
+  readonly metrics: LogIngestMetrics;
+  /** Labels whose value becomes `service_name` (Loki's `discover_service_name`); [] turns it off. */
+  readonly discoverServiceName: readonly string[];
+}
+
+/** Error lines kept in one answer; the rest are counted. */
+const MAX_ERROR_LINES = 20;
+/** Ignored entries listed per stream in an ingester error (Loki lists a few, then totals). */
+const MAX_IGNORED_LISTED = 10;
+/** Label texts remembered per tenant with their normalised labels or their error. */
+const LABELS_CACHE_MAX = 10_000;
+
+interface Resolved {
+  readonly labels: Labels;
+  readonly error: CairnError | undefined;
+}
+
+interface TenantCache {
+  limits: LokiValidationLimits;
+  readonly byText: Map<string, Resolved>;
+}
+
+/** A stream's valid entries of one request. */
+interface Accepted {
+  readonly labels: Labels;
+  readonly entries: LogEntry[];
+  readonly bytes: number[];
+}
+
+class Discards {
+  readonly byReason = new Map<string, { lines: number; bytes: number }>();
+  add(reason: string, lines: number, bytes: number): void {
+    const d = this.byReason.get(reason);
+    if (d === undefined) this.byReason.set(reason, { lines, bytes });
+    else {
+      d.lines += lines;
+      d.bytes += bytes;
+    }
+  }
+}
+
+class Messages {
+  readonly lines: string[] = [];
+  more = 0;
+  add(line: string): void {
+    if (this.lines.length < MAX_ERROR_LINES) this.lines.push(line);
+    else this.more++;
+  }
+  text(): string {
+    return this.more > 0 ? [...this.lines, `(and ${this.more} more errors)`].join('\n') : this.lines.join('\n');
+  }
+}
+
+export class LokiIngester {
+  private readonly tenants = new Map<string, TenantCache>();
+
+  constructor(private readonly deps: LokiIngestDeps) {}
+
+  /** Normalised, validated labels for a stream's label text (cached per tenant). */
+  private resolve(tenant: string, text: string, raw: PushRequest['streams'][number]['labels'], limits: LokiValidationLimits): Resolved {
+    let tc = this.tenants.get(tenant);
+    if (tc === undefined || tc.limits !== limits) this.tenants.set(tenant, (tc = { limits, byText: new Map() }));
+    let r = tc.byText.get(text);
+    if (r === undefined) {
+      const labels = normalizeStreamLabels(raw, this.deps.discoverServiceName);
+      r = { labels, error: validateStreamLabels(labels, limits) };
+      if (tc.byText.size >= LABELS_CACHE_MAX) tc.byText.clear();
+      tc.byText.set(text, r);
+    }
+    return r;
+  }
+
+  /** Stores a decoded push for `tenant`; resolves when the valid part is durable, throws the answer's error after storing it. */
+  async push(tenant: string, req: PushRequest): Promise<void> {
+    const { deps } = this;
+    const limits = deps.limits.forTenant(tenant);
+    const window = entryWindow(deps.clock.now(), limits);
+    const discards = new Discards();
+    const validation = new Messages();
+    // Streams of one request that share labels (two label texts may normalise alike) are merged.
+    const accepted = new Map<string, Accepted>();
+    let lines = 0;
+    let bytes = 0;
+    for (const ps of req.streams) {
+      if (ps.entries.length === 0) continue;
+      const r: Resolved = ps.labelsError !== undefined ? { labels: [], error: ps.labelsError } : this.resolve(tenant, ps.labelsText, ps.labels, limits);
+      if (r.error !== undefined) {
+        let b = 0;
+        for (const e of ps.entries) b += entryBytes(e);
+        discards.add(r.error.reason, ps.entries.length, b);
+        validation.add(r.error.message);
+        continue;
+      }
+      const key = labelsKey(r.labels);
+      let acc = accepted.get(key);
+      for (const e of ps.entries) {
+        const n = entryBytes(e);
+        const err = validateEntry(e, n, r.labels, window, limits);
+        if (err !== undefined) {
+          discards.add(err.reason, 1, n);
+          validation.add(err.message);
+          continue;
+        }
+        if (acc === undefined) accepted.set(key, (acc = { labels: r.labels, entries: [], bytes: [] }));
+        acc.entries.push(e);
+        acc.bytes.push(n);
+        lines++;
+        bytes += n;
+      }
+    }
+    if (req.streams.length === 0) {
+      throw new CairnError('execution', 'missing_streams', 'error at least one valid stream is required for ingestion');
+    }
+    if (lines > 0) {
+      try {
+        deps.rateLimiter.takeLogBytes(tenant, lines, bytes);
+      } catch (err) {
+        if (isCairnError(err)) discards.add(err.reason, lines, bytes);
+        this.count(tenant, discards, 0, 0);
+        throw err;
+      }
+    }
+    const ingester = lines > 0 ? await this.store(tenant, accepted, discards) : { error: undefined, lines: 0, bytes: 0 };
+    this.count(tenant, discards, ingester.lines, ingester.bytes);
+    if (ingester.error !== undefined) throw ingester.error;
+    if (validation.lines.length > 0) throw new CairnError('bad_data', [...discards.byReason.keys()][0] ?? 'invalid', validation.text());
+  }
+
+  /** Appends and commits; returns what was stored and the ingester's error, if any. */
+  private async store(tenant: string, accepted: Map<string, Accepted>, discards: Discards): Promise<{ error: CairnError | undefined; lines: number; bytes: number }> {
+    const app = this.deps.appender(tenant);
+    const messages = new Messages();
+    let limited = false;
+    let lines = 0;
+    let bytes = 0;
+    try {
+      for (const acc of accepted.values()) {
+        let stream: LogStreamHandle;
+        try {
+          stream = app.streamFor(acc.labels);
+        } catch (err) {
+          if (!isCairnError(err)) throw err;
+          let b = 0;
+          for (const n of acc.bytes) b += n;
+          discards.add(err.reason, acc.entries.length, b);
+          messages.add(err.message);
+          limited = true;
+          continue;
+        }
+        let ignored = 0;
+        const listed: string[] = [];
+        for (let i = 0; i < acc.entries.length; i++) {
+          const e = acc.entries[i]!;
+          const status = app.append(stream, e);
+          if (status === LogAppendStatus.Ok || status === LogAppendStatus.Duplicate) {
+            if (status === LogAppendStatus.Ok) {
+              lines++;
+              bytes += acc.bytes[i]!;
+            }
+            continue;
+          }
+          const reason = status === LogAppendStatus.TooFarBehind ? 'too_far_behind' : 'greater_than_max_sample_age';
+          discards.add(reason, 1, acc.bytes[i]!);
+          ignored++;
+          if (listed.length < MAX_IGNORED_LISTED) {
+            const why =
+              status === LogAppendStatus.TooFarBehind
+                ? `entry too far behind, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)}, oldest acceptable timestamp is: ${formatEntryTime(app.oldestAcceptedMs(stream))}`
+                : `entry older than the tenant's retention, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)} (configure limits.retention_period)`;
+            listed.push(`entry with timestamp ${formatNs(e.tMs, e.tNs)} ignored, reason: '${why}',`);
+          }
+        }
+        if (ignored > 0) messages.add(`${listed.join('\n')}\nuser '${tenant}', total ignored: ${ignored} out of ${acc.entries.length} for stream: ${formatStream(acc.labels)}`);
+      }
+      await app.commit();
+    } catch (err) {
+      app.rollback();
+      throw err;
+    }
+    let error: CairnError | undefined;
+    if (messages.lines.length > 0) {
+      error = limited ? new CairnError('too_many_requests', 'stream_limit', messages.text()) : new CairnError('bad_data', 'too_far_behind', messages.text());
+    }
+    return { error, lines, bytes };
+  }
+
+  private count(tenant: string, discards: Discards, lines: number, bytes: number): void {
+    const m = this.deps.metrics;
+    if (lines > 0) {
+      m.receivedLines.inc({ tenant }, lines);
+      m.receivedBytes.inc({ tenant }, bytes);
+    }
+    for (const [reason, d] of discards.byReason) {
+      m.discardedLines.inc({ tenant, reason }, d.lines);
+      m.discardedBytes.inc({ tenant, reason }, d.bytes);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Compression of encoded log chunks. Synchronous, because it runs on worker threads (the
+ * head's chunks at seal time, compaction) and in block readers on the main thread (a
+ * query decompresses what it reads). Every stored chunk carries its codec's id byte, so
+ * chunks written under an older default stay readable when the default changes.
+ *
+ * The defaults were chosen by bench/logs-codec.bench.ts (bench/RESULTS.md, "Logs: chunk
+ * codecs"): zstd beats snappy, lz4 and gzip on ratio at every speed that matters here,
+ * and at level 1 compresses a head chunk at several hundred MB/s on one core, well above
+ * the 100 MB/s ingest goal; compaction recompresses at a denser level because it runs
+ * in the background. zstd comes from `@bokuweb/zstd-wasm` (zstd compiled to WebAssembly:
+ * no native build, about half native zstd's compression speed, the same ratio; zstd.ts).
+ */
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
+import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
+import { assert, CairnError } from '../../util/errors.js';
+import { zstdCompress, zstdDecompress } from './zstd.js';
+
+/** A chunk compression codec, by name (configuration and benchmarks use names). */
+export type LogCodec = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
+
+/**
+ * The id byte stored with every chunk. Ids are forever: a new codec gets a new id, and
+ * an id is never reused.
+ */
+export const CODEC_IDS: Readonly<Record<LogCodec, number>> = Object.freeze({
+  none: 0,
+  snappy: 1,
+  gzip: 2,
+  zstd: 3,
+  brotli: 4,
+});
+
+const CODEC_NAMES: readonly LogCodec[] = (() => {
+  const out: LogCodec[] = [];
+  for (const [name, id] of Object.entries(CODEC_IDS)) out[id] = name as LogCodec;
+  return out;
+})();
+
+/** Every codec name, in id order. */
+export const LOG_CODECS: readonly LogCodec[] = CODEC_NAMES.filter((c) => c !== undefined);
+
+/** How to compress: a codec and, for those that have levels, a level. */
+export interface CodecOptions {
+  readonly codec: LogCodec;
+  /** zstd 1–19, gzip 1–9, brotli 0–11; ignored by none and snappy. Default: the codec's own default. */
+  readonly level?: number;
+}
+
+/**
+ * The head's codec: zstd level 1. On bench/lib/log-corpus.ts 256 KiB chunks it
+ * compresses at ~490 MB/s on one core (WebAssembly) to 0.197 of the log text and
+ * decompresses at ~1.3 GB/s; brotli-1 is faster to compress (~620 MB/s) but 5 % bigger
+ * and decompresses at half the speed, and recent data is what queries read most.
+ * Snappy (0.32) and gzip-1 (0.22) are bigger and no faster.
+ */
+export function defaultHeadCodec(): CodecOptions {
+  return { codec: 'zstd', level: 1 };
+}
+
+/**
+ * Compaction's codec: brotli quality 4, 0.178 of the log text on 1 MiB chunks at
+ * ~190 MB/s on one core (decompression ~700 MB/s). Quality 5 is 3 % smaller at 2.3× the
+ * time (~80 MB/s, too slow for one worker core to keep up with a 100 MB/s ingest);
+ * zstd's dense levels in WebAssembly are bigger and slower (zstd-9: 0.175 at 45 MB/s).
+ * See bench/RESULTS.md, "Logs: chunk codecs".
+ */
+export function defaultBlockCodec(): CodecOptions {
+  return { codec: 'brotli', level: 4 };
+}
+
+/** The id byte of a codec given by name or id; asserts that the id is known. */
+export function codecId(codec: LogCodec | number): number {
+  if (typeof codec === 'number') {
+    assert(CODEC_NAMES[codec] !== undefined, `unknown log chunk codec id ${codec}`);
+    return codec;
+  }
+  const id = CODEC_IDS[codec];
+  assert(id !== undefined, `unknown log chunk codec ${String(codec)}`);
+  return id;
+}
+
+/**
+ * The name of a codec id. Throws a CairnError (`corrupt_chunk`) for an id this code does
+ * not know (a chunk written by a newer Cairn, or a corrupt row).
+ */
+export function codecName(codec: LogCodec | number): LogCodec {
+  if (typeof codec !== 'number') return codec;
+  const name = CODEC_NAMES[codec];
+  if (name === undefined) throw new CairnError('internal', 'corrupt_chunk', `log chunk codec id ${codec} is unknown to this cairn (knows ${LOG_CODECS.map((c) => `${c}=${CODEC_IDS[c]}`).join(', ')})`);
+  return name;
+}
+
+/** The bytes as a Uint8Array that owns its whole buffer (transferable without dragging neighbours along). */
+function exact(b: Uint8Array): Uint8Array {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.constructor === Uint8Array) return b;
+  const out = new Uint8Array(b.byteLength);
+  out.set(b);
+  return out;
+}
+
+/**
+ * Compresses `raw` (not changed, not kept) with the codec; returns a fresh buffer the
+ * caller owns, whose ArrayBuffer is exactly its bytes (so it can be transferred). An
+ * unknown codec is a bug (assert).
+ */
+export function compress(codec: LogCodec | number | CodecOptions, raw: Uint8Array): Uint8Array {
+  const opts: CodecOptions = typeof codec === 'object' ? codec : { codec: codecName(codec) };
+  const level = opts.level;
+  switch (opts.codec) {
+    case 'none':
+      return exact(raw.slice());
+    case 'snappy':
+      return exact(snappyCompress(raw));
+    case 'gzip':
+      return exact(gzipSync(raw, { level: level ?? 6 }));
+    case 'zstd':
+      return exact(zstdCompress(raw, level ?? 3));
+    case 'brotli':
+      return exact(
+        brotliCompressSync(raw, {
+          params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: level ?? 4,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+          },
+        }),
+      );
+  }
+  assert(false, `unknown log chunk codec ${String(opts.codec)}`);
+}
+
+/**
+ * Decompresses a chunk's `data`. `rawLength`, when known, is the expected output length:
+ * a different length is corruption. Throws a CairnError (`corrupt_chunk`) naming the codec
+ * when the data does not decompress or the codec id is unknown. The result is a fresh
+ * buffer the caller owns (for 'none', a copy).
+ */
+export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength?: number): Uint8Array {
+  const name = codecName(codec);
+  let out: Uint8Array;
+  try {
+    switch (name) {
+      case 'none':
+        out = data.slice();
+        break;
+      case 'snappy':
+        out = snappyUncompress(data, rawLength);
+        break;
+      case 'gzip':
+        out = gunzipSync(data, rawLength === undefined ? {} : { maxOutputLength: Math.max(1, rawLength) });
+        break;
+      case 'zstd':
+        // The frame header holds the content size (zstd's one-shot compress writes it);
+        // the size given is only the library's fallback for frames without one.
+        out = zstdDecompress(data, rawLength ?? 1 << 20);
+        break;
+      case 'brotli':
+        out = brotliDecompressSync(data, rawLength === undefined ? {} : { maxOutputLength: Math.max(1, rawLength) });
+        break;
+    }
+  } catch (e) {
+    throw new CairnError('internal', 'corrupt_chunk', `cannot decompress a ${data.length}-byte ${name} log chunk: ${(e as Error).message}`, { cause: e });
+  }
+  // zlib hands back Buffers: give every caller the same plain type (no copy).
+  if (out.constructor !== Uint8Array) out = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  if (rawLength !== undefined && out.length !== rawLength) {
+    throw new CairnError('internal', 'corrupt_chunk', `${name} log chunk decompressed to ${out.length} bytes, expected ${rawLength}`);
+  }
+  return out;
+}

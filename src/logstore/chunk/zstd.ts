@@ -1,0 +1,58 @@
+/**
+ * zstd for log chunks, synchronous from the first call: `@bokuweb/zstd-wasm` (zstd
+ * compiled to WebAssembly, no native build) only offers an async `init()`, and a
+ * top-level `await init()` would make every importer an async module, which piscina
+ * cannot load from TypeScript source (tsx) and CommonJS cannot `require`. So the module
+ * is instantiated synchronously here, on first use in each thread: the package's
+ * Emscripten glue calls `Module.instantiateWasm` when it is set, and then runs its
+ * start-up synchronously. This reaches into the package's files (its `exports` map
+ * hides them), so the package is pinned to one version; test/logstore/chunk/codec.test.ts
+ * fails if a new version changes them.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { compress, decompress } from '@bokuweb/zstd-wasm';
+import { assert } from '../../util/errors.js';
+
+/** The WebAssembly API (a Node global; the project's `lib` does not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => object;
+}
+
+interface EmscriptenModule {
+  instantiateWasm?: (imports: object, receive: (instance: object) => unknown) => unknown;
+  init(wasm: Uint8Array): unknown;
+  calledRun?: boolean;
+}
+
+let ready = false;
+
+function ensureReady(): void {
+  if (ready) return;
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('@bokuweb/zstd-wasm'));
+  const { Module } = require(join(dir, 'module.js')) as { Module: EmscriptenModule };
+  const started = () => Module.calledRun === true;
+  if (!started()) {
+    const wasm = readFileSync(join(dir, 'zstd.wasm'));
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    Module.instantiateWasm = (imports, receive) => receive(new api.Instance(new api.Module(wasm), imports));
+    Module.init(wasm);
+    assert(started(), 'zstd WebAssembly module did not start synchronously; has @bokuweb/zstd-wasm changed?');
+  }
+  ready = true;
+}
+
+/** zstd one-shot compression at `level` (1–19); the frame records the content size. */
+export function zstdCompress(raw: Uint8Array, level: number): Uint8Array {
+  ensureReady();
+  return compress(raw, level);
+}
+
+/** zstd one-shot decompression; `defaultHeapSize` is only used for frames without a content size. */
+export function zstdDecompress(data: Uint8Array, defaultHeapSize: number): Uint8Array {
+  ensureReady();
+  return decompress(data, { defaultHeapSize });
+}

@@ -1,0 +1,351 @@
+/**
+ * The log store's head: one tenant's active streams in memory. Each stream has
+ *
+ * - an open buffer of entries in arrival order (Loki accepts out-of-order entries within
+ *   a window, so the buffer is sorted only when it is sealed or read);
+ * - sealed chunks: the buffer sorted, deduplicated and encoded (chunk-format.ts) once it
+ *   reaches the target size or age, then compressed by a worker; until the worker answers,
+ *   the chunk keeps its sorted entries so readers need not wait;
+ * - no history: sealed chunks leave for a block at the next flush (tenant-log-store.ts).
+ *
+ * Memory is bounded by active streams × (target chunk size + compressed chunks awaiting
+ * the next flush), not by history. A stream with nothing in memory that has been idle for
+ * the idle period leaves the head, and stops counting against the active stream limit, as
+ * in Loki's ingester.
+ */
+import { labelsKey, type Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import { encodeEntries } from './chunk/chunk-format.js';
+import type { EncodedChunk } from './chunk/encoded-chunk.js';
+import { compareEntries, type LogEntry } from './entry.js';
+
+export interface LogHeadOptions {
+  /** A stream's open buffer is sealed into a chunk at this many bytes of lines. */
+  readonly chunkTargetBytes: number;
+  /** ... or when its oldest entry arrived this long ago (Loki's `max_chunk_age`, 2 h). */
+  readonly maxChunkAgeMs: number;
+  /** ... or when the stream received nothing for this long (Loki's `chunk_idle_period`, 30 m). */
+  readonly chunkIdlePeriodMs: number;
+  /**
+   * Out-of-order window: an entry older than its stream's newest by more than this is
+   * refused (Loki: `max_chunk_age / 2`).
+   */
+  readonly outOfOrderWindowMs: number;
+}
+
+export function defaultLogHeadOptions(): LogHeadOptions {
+  return { chunkTargetBytes: 256 * 1024, maxChunkAgeMs: 2 * 3_600_000, chunkIdlePeriodMs: 30 * 60_000, outOfOrderWindowMs: 3_600_000 };
+}
+
+/** A sealed chunk of the head: sorted entries until the worker has compressed them. */
+export class HeadChunk {
+  /** Sorted, deduplicated entries; dropped once `encoded` is set. */
+  entries: LogEntry[] | undefined;
+  /** The compressed chunk, once the worker answered. */
+  encoded: EncodedChunk | undefined;
+  /** The encoded, uncompressed bytes (chunk-format.ts); dropped once compressed. */
+  raw: Uint8Array | undefined;
+
+  constructor(
+    entries: LogEntry[] | undefined,
+    raw: Uint8Array | undefined,
+    readonly minTMs: number,
+    readonly maxTMs: number,
+    readonly count: number,
+    readonly rawBytes: number,
+  ) {
+    this.entries = entries;
+    this.raw = raw;
+  }
+}
+
+export class MemStream {
+  /** Entries in arrival order, not yet sealed. */
+  open: LogEntry[] = [];
+  /** Whether `open` happens to be in order (then sealing need not sort). */
+  openSorted = true;
+  openBytes = 0;
+  /** Wall-clock ms when the oldest entry of `open` arrived. */
+  openSince = 0;
+  /** Sealed chunks not yet in a block, oldest seal first. */
+  chunks: HeadChunk[] = [];
+  /** The newest entry appended (for the out-of-order window and Loki's duplicate rule). */
+  maxTMs = -Infinity;
+  maxTNs = 0;
+  lastLine: string | undefined = undefined;
+  /** Whether a Streams record for this stream is in the WAL. */
+  walLogged = false;
+  /** Wall-clock ms of the last append. */
+  lastAppend = 0;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+    readonly key: string,
+  ) {}
+
+  /** Whether the stream holds anything in memory. */
+  get empty(): boolean {
+    return this.open.length === 0 && this.chunks.length === 0;
+  }
+
+  /** Oldest timestamp (ms) in memory; Infinity when empty. */
+  minTMs(): number {
+    let t = Infinity;
+    for (const c of this.chunks) if (c.minTMs < t) t = c.minTMs;
+    for (const e of this.open) if (e.tMs < t) t = e.tMs;
+    return t;
+  }
+}
+
+/** Sorts and drops exact duplicates (same time, line and metadata). */
+export function sortAndDedupe(entries: LogEntry[], sorted: boolean): LogEntry[] {
+  if (!sorted) entries.sort(compareEntries);
+  let w = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (w > 0) {
+      const p = entries[w - 1]!;
+      if (p.tMs === e.tMs && p.tNs === e.tNs && p.line === e.line && sameMetadata(p, e)) continue;
+    }
+    entries[w++] = e;
+  }
+  entries.length = w;
+  return entries;
+}
+
+function sameMetadata(a: LogEntry, b: LogEntry): boolean {
+  if (a.metadata.length !== b.metadata.length) return false;
+  for (let i = 0; i < a.metadata.length; i++) {
+    if (a.metadata[i]!.name !== b.metadata[i]!.name || a.metadata[i]!.value !== b.metadata[i]!.value) return false;
+  }
+  return true;
+}
+
+/** Byte length of a line as Loki counts it (UTF-8); ASCII lines cost no encoding. */
+export function lineBytes(line: string): number {
+  return line.length < 64 ? utf8LengthShort(line) : Buffer.byteLength(line);
+}
+
+function utf8LengthShort(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c >= 0x800 ? (c >= 0xd800 && c < 0xdc00 ? 1 : 2) : 1;
+  }
+  return n;
+}
+
+export class LogHead {
+  readonly streams = new Map<number, MemStream>();
+  private readonly byKey = new Map<string, MemStream>();
+  private nextRef = 1;
+  /** Sealed chunks waiting for a worker, in seal order. */
+  private readonly toCompress: HeadChunk[] = [];
+  /** Bytes of lines in open buffers and uncompressed sealed chunks. */
+  rawBytesInMemory = 0;
+  /** Bytes of compressed sealed chunks. */
+  compressedBytesInMemory = 0;
+  /** Entries older than this (ms) are refused (retention) and dropped by `dropBefore`. */
+  floor = -Infinity;
+
+  constructor(
+    readonly tenant: string,
+    readonly options: LogHeadOptions,
+  ) {}
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  byLabels(labels: Labels): MemStream | undefined {
+    return this.byKey.get(labelsKey(labels));
+  }
+
+  /** Creates a stream (labels sorted and valid); `ref` given when replaying the WAL. */
+  create(labels: Labels, ref?: number): MemStream {
+    const key = labelsKey(labels);
+    const found = this.byKey.get(key);
+    if (found !== undefined) return found;
+    const r = ref ?? this.nextRef;
+    if (r >= this.nextRef) this.nextRef = r + 1;
+    const s = new MemStream(r, labels, key);
+    this.streams.set(r, s);
+    this.byKey.set(key, s);
+    return s;
+  }
+
+  /** Appends an entry the appender checked; seals the buffer when it is full. */
+  append(s: MemStream, e: LogEntry, bytes: number, nowMs: number): void {
+    if (s.open.length === 0) s.openSince = nowMs;
+    else if (s.openSorted) {
+      const last = s.open[s.open.length - 1]!;
+      if (e.tMs < last.tMs || (e.tMs === last.tMs && e.tNs < last.tNs)) s.openSorted = false;
+    }
+    s.open.push(e);
+    s.openBytes += bytes;
+    this.rawBytesInMemory += bytes;
+    if (e.tMs > s.maxTMs || (e.tMs === s.maxTMs && e.tNs >= s.maxTNs)) {
+      s.maxTMs = e.tMs;
+      s.maxTNs = e.tNs;
+      s.lastLine = e.line;
+    }
+    s.lastAppend = nowMs;
+    if (s.openBytes >= this.options.chunkTargetBytes) this.seal(s);
+  }
+
+  /** Seals a stream's open buffer into a chunk queued for compression. */
+  seal(s: MemStream): HeadChunk | undefined {
+    if (s.open.length === 0) return undefined;
+    const entries = sortAndDedupe(s.open, s.openSorted);
+    const raw = encodeEntries(entries);
+    const c = new HeadChunk(entries, raw, entries[0]!.tMs, entries[entries.length - 1]!.tMs, entries.length, s.openBytes);
+    s.chunks.push(c);
+    s.open = [];
+    s.openSorted = true;
+    s.openBytes = 0;
+    this.toCompress.push(c);
+    return c;
+  }
+
+  /** Seals every stream whose buffer is older than the chunk age or idle for the idle period. */
+  sealAged(nowMs: number): void {
+    const { maxChunkAgeMs, chunkIdlePeriodMs } = this.options;
+    for (const s of this.streams.values()) {
+      if (s.open.length === 0) continue;
+      if (nowMs - s.openSince >= maxChunkAgeMs || nowMs - s.lastAppend >= chunkIdlePeriodMs) this.seal(s);
+    }
+  }
+
+  /** Seals every open buffer (flush). */
+  sealAll(): void {
+    for (const s of this.streams.values()) this.seal(s);
+  }
+
+  /** Takes the chunks waiting for compression (the caller compresses them and calls `compressed`). */
+  takeUncompressed(): HeadChunk[] {
+    return this.toCompress.splice(0);
+  }
+
+  /** Puts back chunks whose compression failed, to be retried. */
+  requeue(chunks: readonly HeadChunk[]): void {
+    this.toCompress.unshift(...chunks);
+  }
+
+  /** Installs a worker's result: the chunk no longer holds its entries. */
+  compressed(c: HeadChunk, encoded: EncodedChunk): void {
+    if (c.entries === undefined) return; // already dropped (retention) or compressed
+    c.encoded = encoded;
+    c.entries = undefined;
+    c.raw = undefined;
+    this.rawBytesInMemory -= c.rawBytes;
+    this.compressedBytesInMemory += encoded.data.byteLength;
+  }
+
+  /** Restores a compressed chunk from a checkpoint. */
+  restoreChunk(s: MemStream, c: HeadChunk, encoded: EncodedChunk): void {
+    c.encoded = encoded;
+    s.chunks.push(c);
+    this.compressedBytesInMemory += encoded.data.byteLength;
+    const t = encoded.maxTMs;
+    if (t > s.maxTMs) {
+      s.maxTMs = t;
+      s.maxTNs = 0;
+      s.lastLine = undefined;
+    }
+  }
+
+  /**
+   * Removes sealed chunks that are now in a block. Their memory goes; readers that took
+   * them before keep their references.
+   */
+  removeChunks(s: MemStream, chunks: ReadonlySet<HeadChunk>): void {
+    s.chunks = s.chunks.filter((c) => {
+      if (!chunks.has(c)) return true;
+      this.forget(c);
+      return false;
+    });
+  }
+
+  private forget(c: HeadChunk): void {
+    if (c.encoded !== undefined) this.compressedBytesInMemory -= c.encoded.data.byteLength;
+    else this.rawBytesInMemory -= c.rawBytes;
+    c.entries = undefined;
+    c.raw = undefined;
+  }
+
+  /**
+   * Drops what is older than `cutoff` (ms; retention): whole chunks ending before it and
+   * open entries before it. Returns the entries dropped.
+   */
+  dropBefore(cutoff: number): number {
+    if (cutoff > this.floor) this.floor = cutoff;
+    let dropped = 0;
+    for (const s of this.streams.values()) {
+      const keep: HeadChunk[] = [];
+      for (const c of s.chunks) {
+        if (c.maxTMs < cutoff) {
+          dropped += c.count;
+          this.forget(c);
+        } else keep.push(c);
+      }
+      s.chunks = keep;
+      if (s.open.some((e) => e.tMs < cutoff)) {
+        const before = s.open.length;
+        s.open = s.open.filter((e) => e.tMs >= cutoff);
+        dropped += before - s.open.length;
+        let bytes = 0;
+        for (const e of s.open) bytes += lineBytes(e.line);
+        this.rawBytesInMemory -= s.openBytes - bytes;
+        s.openBytes = bytes;
+      }
+    }
+    return dropped;
+  }
+
+  /** Removes streams that hold nothing and were idle for the idle period; returns how many. */
+  removeIdle(nowMs: number): number {
+    let n = 0;
+    for (const s of this.streams.values()) {
+      if (s.empty && nowMs - s.lastAppend >= this.options.chunkIdlePeriodMs) {
+        this.streams.delete(s.ref);
+        this.byKey.delete(s.key);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Streams matching every matcher, sorted by labels. */
+  select(matchers: readonly Matcher[]): MemStream[] {
+    const out: MemStream[] = [];
+    for (const s of this.streams.values()) if (matchesAll(s.labels, matchers)) out.push(s);
+    return out;
+  }
+
+  /** Entries in memory (open and sealed). */
+  entryCount(): number {
+    let n = 0;
+    for (const s of this.streams.values()) {
+      n += s.open.length;
+      for (const c of s.chunks) n += c.count;
+    }
+    return n;
+  }
+}
+
+/** Whether a label set satisfies every matcher (a missing label has the value ""). */
+export function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
+  for (const m of matchers) {
+    let v = '';
+    for (const l of labels) {
+      if (l.name === m.name) {
+        v = l.value;
+        break;
+      }
+    }
+    if (!m.matches(v)) return false;
+  }
+  return true;
+}
+

@@ -1,0 +1,120 @@
+/**
+ * The seams of the log store (DESIGN.md): ingestion codes against `LogAppendable` /
+ * `LogAppender`, the LogQL engine against `LogQueryable` / `LogQuerier`. Entry timestamps
+ * are (ms, ns-within-ms) pairs (entry.ts); query bounds are milliseconds plus the
+ * nanoseconds within, start inclusive, end exclusive, as Loki's `[start, end)`.
+ */
+import type { Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import type { LogEntry } from './entry.js';
+
+/** A stream of one tenant's store, resolved once per request. */
+export interface LogStreamHandle {
+  readonly ref: number;
+  readonly labels: Labels;
+}
+
+/** Outcome of one entry, cheap to return on the hot path. */
+export enum LogAppendStatus {
+  Ok = 0,
+  /** The same timestamp and line as the stream's newest entry: accepted, nothing stored (Loki). */
+  Duplicate = 1,
+  /** Older than the stream's newest entry minus the out-of-order window (Loki's "entry too far behind"). */
+  TooFarBehind = 2,
+  /** Older than the tenant's retention: it would be deleted at once. */
+  TooOld = 3,
+}
+
+/**
+ * Collects the entries of one request, then makes them durable and visible at once.
+ * Not shared between requests; not for use after `commit()` or `rollback()`.
+ */
+export interface LogAppender {
+  /**
+   * The stream for `labels` (sorted, validated), created if new. Throws a CairnError
+   * (`too_many_requests`, reason `stream_limit`) when a new stream would exceed the
+   * tenant's active stream limit; existing streams are never refused.
+   */
+  streamFor(labels: Labels): LogStreamHandle;
+  /** Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. */
+  append(stream: LogStreamHandle, entry: LogEntry): LogAppendStatus;
+  /** The oldest timestamp (ms) `append` accepts for the stream now (for error messages). */
+  oldestAcceptedMs(stream: LogStreamHandle): number;
+  /**
+   * Writes the WAL, then applies to memory; resolves once the WAL write is done under the
+   * fsync policy. Rejects with a CairnError (`unavailable`) when the WAL cannot be written,
+   * in which case nothing was applied.
+   */
+  commit(): Promise<void>;
+  rollback(): void;
+}
+
+export interface LogAppendable {
+  logAppender(tenant: string): LogAppender;
+}
+
+/** Which way entries come out: `forward` oldest first, `backward` newest first (Loki's default). */
+export type Direction = 'forward' | 'backward';
+
+/**
+ * What a select reads: the time range `[start, end)` as (ms, ns) pairs, the direction and,
+ * optionally, line filters that run while chunks are decoded (the LogQL engine compiles
+ * them from the pipeline's leading line filters).
+ */
+export interface LogSelectParams {
+  readonly startMs: number;
+  readonly startNs: number;
+  readonly endMs: number;
+  readonly endNs: number;
+  readonly direction: Direction;
+  /** Only entries whose line passes are returned. */
+  readonly lineFilter?: (line: string) => boolean;
+  /**
+   * Substrings every returned line contains (from `|=` filters): chunks whose filter
+   * proves one absent are skipped without being decompressed.
+   */
+  readonly needles?: readonly string[];
+}
+
+/** A pull cursor over one stream's entries in the select's direction, without duplicates. */
+export interface LogEntryIterator {
+  next(): boolean;
+  /** Valid after `next()` returned true. */
+  at(): LogEntry;
+}
+
+export interface LogStream {
+  readonly labels: Labels;
+  iterator(): LogEntryIterator;
+}
+
+/** A pull cursor over streams, ordered by labels. */
+export interface LogStreamSet {
+  next(): boolean;
+  at(): LogStream;
+}
+
+/** Index statistics over a selection (Loki's `index/stats`). */
+export interface LogIndexStats {
+  streams: number;
+  chunks: number;
+  entries: number;
+  bytes: number;
+}
+
+/** Reads one tenant's logs between mint and maxt (ms, inclusive). The caller calls `close()`. */
+export interface LogQuerier {
+  select(matchers: readonly Matcher[], params: LogSelectParams): LogStreamSet;
+  /** Sorted label names of streams matching all matchers (all streams when none). */
+  labelNames(matchers?: readonly Matcher[]): string[];
+  /** Sorted values of `name` over streams matching all matchers. */
+  labelValues(name: string, matchers?: readonly Matcher[]): string[];
+  /** Label sets of the streams matching all matchers with entries in range, sorted. */
+  series(matchers: readonly Matcher[]): Labels[];
+  stats(matchers: readonly Matcher[]): LogIndexStats;
+  close(): void;
+}
+
+export interface LogQueryable {
+  logQuerier(tenant: string, mint: number, maxt: number): LogQuerier;
+}

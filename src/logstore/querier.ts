@@ -1,0 +1,191 @@
+/**
+ * A querier over one tenant's logs: the head (open buffers and sealed chunks) and the
+ * blocks. Each `select` takes the blocks and the head's chunks in one synchronous step, so
+ * a flush (block installed, chunks removed from the head, in one turn) is seen either
+ * wholly before or wholly after; blocks stay open until `close()`, even if compaction or
+ * retention replaces them meanwhile. Entries equal in time and line are merged into one
+ * (entry-merge.ts).
+ */
+import { compareLabels, labelsKey, type Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import type { LogBlockSet, OpenLogBlock } from './block-set.js';
+import { chunkMayContainAll, decodeChunkEntries } from './chunk-read.js';
+import type { EncodedChunk } from './chunk/encoded-chunk.js';
+import type { LogEntry } from './entry.js';
+import type { LogHead, HeadChunk } from './head.js';
+import { MergeIterator, type EntrySource } from './entry-merge.js';
+import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet } from './interface.js';
+
+/** Whether a (ms, ns) time is in [start, end). */
+function inRange(e: LogEntry, p: LogSelectParams): boolean {
+  if (e.tMs < p.startMs || (e.tMs === p.startMs && e.tNs < p.startNs)) return false;
+  if (e.tMs > p.endMs || (e.tMs === p.endMs && e.tNs >= p.endNs)) return false;
+  return true;
+}
+
+function clip(entries: readonly LogEntry[], p: LogSelectParams): LogEntry[] {
+  const out: LogEntry[] = [];
+  const f = p.lineFilter;
+  for (const e of entries) if (inRange(e, p) && (f === undefined || f(e.line))) out.push(e);
+  return out;
+}
+
+function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
+  return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: () => decodeChunkEntries(c, p) };
+}
+
+function headChunkSource(c: HeadChunk, p: LogSelectParams): EntrySource | undefined {
+  // Read the state now: a later compression swaps entries for the encoded chunk.
+  const entries = c.entries;
+  if (entries !== undefined) return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: () => clip(entries, p) };
+  if (c.encoded !== undefined) return chunkSource(c.encoded, p);
+  return undefined; // dropped by retention
+}
+
+/** The needles' chunk filter says no. */
+function skippable(c: EncodedChunk, p: LogSelectParams): boolean {
+  return p.needles !== undefined && p.needles.length > 0 && !chunkMayContainAll(c, p.needles);
+}
+
+interface Gathered {
+  labels: Labels;
+  sources: EntrySource[];
+}
+
+class StreamSetOf implements LogStreamSet {
+  private i = -1;
+  constructor(private readonly streams: LogStream[]) {}
+  next(): boolean {
+    return ++this.i < this.streams.length;
+  }
+  at(): LogStream {
+    return this.streams[this.i]!;
+  }
+}
+
+export class TenantLogQuerier implements LogQuerier {
+  private readonly held: OpenLogBlock[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly head: LogHead,
+    private readonly blocks: LogBlockSet,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  private acquire(): OpenLogBlock[] {
+    const bs = this.blocks.acquire(this.mint, this.maxt);
+    this.held.push(...bs);
+    return bs;
+  }
+
+  select(matchers: readonly Matcher[], p: LogSelectParams): LogStreamSet {
+    const mint = Math.max(this.mint, p.startMs);
+    const maxt = Math.min(this.maxt, p.endMs);
+    const byKey = new Map<string, Gathered>();
+    const gather = (labels: Labels): Gathered => {
+      const key = labelsKey(labels);
+      let g = byKey.get(key);
+      if (g === undefined) byKey.set(key, (g = { labels, sources: [] }));
+      return g;
+    };
+    // Blocks and head in one synchronous step (see the file comment).
+    for (const b of this.acquire()) {
+      for (const s of b.reader.select(matchers, mint, maxt, p.needles)) {
+        const g = gather(s.labels);
+        for (const c of s.chunks) if (!skippable(c, p)) g.sources.push(chunkSource(c, p));
+      }
+    }
+    for (const s of this.head.select(matchers)) {
+      let g: Gathered | undefined;
+      for (const c of s.chunks) {
+        if (c.maxTMs < mint || c.minTMs > maxt) continue;
+        if (c.encoded !== undefined && skippable(c.encoded, p)) continue;
+        const src = headChunkSource(c, p);
+        if (src !== undefined) (g ??= gather(s.labels)).sources.push(src);
+      }
+      if (s.open.length > 0) {
+        const entries = clip(s.open, p);
+        if (entries.length > 0) {
+          entries.sort((a, b) => a.tMs - b.tMs || a.tNs - b.tNs || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
+          (g ??= gather(s.labels)).sources.push({ minTMs: entries[0]!.tMs, maxTMs: entries[entries.length - 1]!.tMs, open: () => entries });
+        }
+      }
+    }
+    const streams: LogStream[] = [...byKey.values()]
+      .filter((g) => g.sources.length > 0)
+      .sort((a, b) => compareLabels(a.labels, b.labels))
+      .map((g) => ({
+        labels: g.labels,
+        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction),
+      }));
+    return new StreamSetOf(streams);
+  }
+
+  labelNames(matchers: readonly Matcher[] = []): string[] {
+    const out = new Set<string>();
+    for (const s of this.head.select(matchers)) if (this.headHasRange(s.minTMs(), s.maxTMs)) for (const l of s.labels) out.add(l.name);
+    for (const b of this.acquire()) for (const n of b.reader.labelNames(matchers)) out.add(n);
+    return [...out].sort();
+  }
+
+  labelValues(name: string, matchers: readonly Matcher[] = []): string[] {
+    const out = new Set<string>();
+    for (const s of this.head.select(matchers)) {
+      if (!this.headHasRange(s.minTMs(), s.maxTMs)) continue;
+      for (const l of s.labels) if (l.name === name) out.add(l.value);
+    }
+    for (const b of this.acquire()) for (const v of b.reader.labelValues(name, matchers)) out.add(v);
+    return [...out].sort();
+  }
+
+  series(matchers: readonly Matcher[]): Labels[] {
+    const byKey = new Map<string, Labels>();
+    for (const s of this.head.select(matchers)) if (this.headHasRange(s.minTMs(), s.maxTMs)) byKey.set(s.key, s.labels);
+    for (const b of this.acquire()) for (const ls of b.reader.streams(matchers, this.mint, this.maxt)) byKey.set(labelsKey(ls), ls);
+    return [...byKey.values()].sort(compareLabels);
+  }
+
+  stats(matchers: readonly Matcher[]): LogIndexStats {
+    const out: LogIndexStats = { streams: 0, chunks: 0, entries: 0, bytes: 0 };
+    const keys = new Set<string>();
+    for (const s of this.head.select(matchers)) {
+      let any = false;
+      for (const c of s.chunks) {
+        if (c.maxTMs < this.mint || c.minTMs > this.maxt) continue;
+        out.chunks++;
+        out.entries += c.count;
+        out.bytes += c.rawBytes;
+        any = true;
+      }
+      for (const e of s.open) {
+        if (e.tMs < this.mint || e.tMs > this.maxt) continue;
+        out.entries++;
+        out.bytes += Buffer.byteLength(e.line);
+        any = true;
+      }
+      if (any) keys.add(s.key);
+    }
+    for (const b of this.acquire()) {
+      const st = b.reader.stats(matchers, this.mint, this.maxt);
+      out.chunks += st.chunks;
+      out.entries += st.entries;
+      out.bytes += st.bytes;
+      for (const ls of b.reader.streams(matchers, this.mint, this.maxt)) keys.add(labelsKey(ls));
+    }
+    out.streams = keys.size;
+    return out;
+  }
+
+  private headHasRange(minT: number, maxT: number): boolean {
+    return minT <= this.maxt && maxT >= this.mint;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const b of this.held) b.release();
+    this.held.length = 0;
+  }
+}
