@@ -24,7 +24,7 @@ const STREAMS = Number(process.env.STREAMS ?? 500);
 const LINES = Number(process.env.LINES ?? 600_000);
 const SENDERS = Number(process.env.SENDERS ?? 4);
 const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
-const CODECS = (process.env.CODECS ?? 'gzip').split(',');
+const CODECS = (process.env.CODECS ?? "zstd").split(',');
 
 function dirBytes(dir: string): number {
   let n = 0;
@@ -51,7 +51,7 @@ function parseOnly(p: LokiPayloads): number {
 
 const MB = 1e6;
 const startMs = Date.now() - 3_600_000;
-const corpus = generateCorpus({ seed: 42, streams: STREAMS, lines: LINES, startMs, durationMs: 3_000_000 });
+const corpus = generateCorpus({ seed: 42, streams: STREAMS, lines: LINES, startMs, durationMs: 2_400_000 });
 const payloads = buildPayloads(corpus, FORMAT);
 const wire = payloads.bodies.reduce((a, b) => a + b.length, 0);
 console.log(`corpus: ${corpus.streams.length} streams, ${corpus.lines} lines, ${(corpus.rawBytes / MB).toFixed(1)} MB raw text, ${payloads.bodies.length} ${FORMAT} bodies (${(wire / MB).toFixed(1)} MB on the wire)`);

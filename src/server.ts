@@ -20,6 +20,7 @@ import { Overrides, RuntimeConfigLoader } from './config/overrides.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createLogIngestMetrics } from './ingest/log-metrics.js';
 import { LogStore, defaultLogStoreOptions } from './logstore/logstore.js';
+import { defaultBlockCodec, defaultHeadCodec, type CodecOptions, type LogCodec } from './logstore/chunk/codec.js';
 import { createLogStoreMetrics } from './logstore/metrics.js';
 import { IngestionRateLimiter } from './ingest/rate-limit.js';
 import { createTsdbMetrics } from './tsdb/metrics.js';
@@ -93,6 +94,11 @@ function bootstrapIfEmpty(tokens: TokenStore, config: Config): BootstrapSecrets 
   return { tenant: DEFAULT_TENANT, readWriteToken: rw.token, adminToken: admin?.token };
 }
 
+/** A codec by name, with the tuned default's level when it is the default's codec. */
+function codecFor(name: LogCodec, tuned: CodecOptions): CodecOptions {
+  return name === tuned.codec ? tuned : { codec: name };
+}
+
 /** Opens the data dir and wires every module; nothing listens yet. */
 export function createServer(options: RunServerOptions): CairnServer {
   const { config } = options;
@@ -152,6 +158,8 @@ export function createServer(options: RunServerOptions): CairnServer {
       },
       compactionIntervalMs: config.ingester.flushCheckPeriodMs,
       threads: config.compactor.compactionConcurrency,
+      headCodec: codecFor(config.ingester.chunkEncoding, defaultHeadCodec()),
+      blockCodec: codecFor(config.compactor.logChunkEncoding, defaultBlockCodec()),
       clock,
     },
     overrides,

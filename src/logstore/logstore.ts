@@ -13,6 +13,7 @@ import { MaintenanceScheduler, type MaintenanceEvent, type StepRunner } from '..
 import { Wal, type FsyncPolicy, type WalEvent } from '../storage/wal/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Service } from '../util/service.js';
+import { defaultBlockCodec, defaultHeadCodec, type CodecOptions } from './chunk/codec.js';
 import { createLogWorkerPool, type LogJobFault, type LogJobRunner } from './block/log-jobs.js';
 import type { OpenLogBlock } from './block-set.js';
 import { LogHeadAppender, type LogAppendLimits } from './head-append.js';
@@ -32,6 +33,10 @@ export interface LogStoreOptions {
   readonly compactionIntervalMs: number;
   /** Worker threads for compression, block writing and compaction. */
   readonly threads: number;
+  /** Codec of sealed head chunks. */
+  readonly headCodec: CodecOptions;
+  /** Codec of chunks re-cut by compaction. */
+  readonly blockCodec: CodecOptions;
   readonly clock: Clock;
   /** Test hook: makes worker jobs fail. */
   readonly jobFault?: () => LogJobFault | undefined;
@@ -40,7 +45,17 @@ export interface LogStoreOptions {
 }
 
 export function defaultLogStoreOptions(dataDir: string): LogStoreOptions {
-  return { dataDir, fsync: 'batch', fsyncBatchDelayMs: 1000, head: defaultLogHeadOptions(), compactionIntervalMs: 60_000, threads: 1, clock: systemClock };
+  return {
+    dataDir,
+    fsync: 'batch',
+    fsyncBatchDelayMs: 1000,
+    head: defaultLogHeadOptions(),
+    compactionIntervalMs: 60_000,
+    threads: 1,
+    headCodec: defaultHeadCodec(),
+    blockCodec: defaultBlockCodec(),
+    clock: systemClock,
+  };
 }
 
 /** The per-tenant limits the store reads. */
@@ -126,7 +141,7 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
     const head = new LogHead(tenant, this.options.head);
     head.floor = this.retentionCutoff(tenant);
     const now = () => this.options.clock.now();
-    const store = new TenantLogStore(tenant, head, wal, blocksDir, this.runner, { now, fault: this.options.jobFault });
+    const store = new TenantLogStore(tenant, head, wal, blocksDir, this.runner, { now, fault: this.options.jobFault, headCodec: this.options.headCodec, blockCodec: this.options.blockCodec });
     store.openBlocks();
     const stats = emptyLogReplayStats();
     const t0 = performance.now();

@@ -29,6 +29,8 @@ import { LogBlockReader } from './block/log-block-reader.js';
 import type { LogBlockMeta } from './block/log-block-meta.js';
 import type { LogJobFault, LogJobRunner } from './block/log-jobs.js';
 import { LogBlockSet, OpenLogBlock } from './block-set.js';
+import { encodeEntries } from './chunk/chunk-format.js';
+import type { CodecOptions } from './chunk/codec.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import type { HeadChunk, LogHead, MemStream } from './head.js';
 import { TenantLogQuerier } from './querier.js';
@@ -64,6 +66,8 @@ export interface TenantLogStoreOptions {
   readonly now: () => number;
   /** Test hook passed to the worker jobs. */
   readonly fault?: () => LogJobFault | undefined;
+  readonly headCodec: CodecOptions;
+  readonly blockCodec: CodecOptions;
 }
 
 /** Chunks per compression job: large enough to amortise the message, small enough to come back soon. */
@@ -134,12 +138,17 @@ export class TenantLogStore {
       const chunks = this.head.takeUncompressed();
       if (chunks.length === 0) return;
       for (let i = 0; i < chunks.length; i += CHUNKS_PER_JOB) {
-        const batch = chunks.slice(i, i + CHUNKS_PER_JOB).filter((c) => c.raw !== undefined);
+        const batch = chunks.slice(i, i + CHUNKS_PER_JOB).filter((c) => c.raw !== undefined && c.entries !== undefined);
         if (batch.length === 0) continue;
+        const raws = batch.map((c) => c.raw!);
+        // The buffers move to the worker (no copy on this thread); the chunks keep their
+        // entries, from which a failed job's input is encoded again.
+        for (const c of batch) c.raw = undefined;
         let encoded: EncodedChunk[];
         try {
-          encoded = await this.runner.run({ kind: 'compress', chunks: batch.map((c) => c.raw!), fault: this.options.fault?.() });
+          encoded = await this.runner.run({ kind: 'compress', chunks: raws, codec: this.options.headCodec, fault: this.options.fault?.() }, { transferInputs: true });
         } catch (err) {
+          for (const c of batch) if (c.entries !== undefined) c.raw = encodeEntries(c.entries);
           this.head.requeue(chunks.slice(i));
           throw err;
         }
@@ -208,7 +217,7 @@ export class TenantLogStore {
   async compact(group: readonly OpenLogBlock[]): Promise<LogStepReport> {
     if (group.length < 2) return emptyLogReport;
     const ulid = newUlid(Date.now());
-    const meta = await this.runner.run({ kind: 'compact', dir: this.blocksDir, ulid, sources: group.map((b) => b.path), fault: this.options.fault?.() });
+    const meta = await this.runner.run({ kind: 'compact', dir: this.blocksDir, ulid, sources: group.map((b) => b.path), codec: this.options.blockCodec, fault: this.options.fault?.() });
     const block = this.install(meta);
     syncDir(this.blocksDir);
     this.blocks.swap([block], group);
