@@ -3,8 +3,8 @@
  * count, time range and section sizes, then the entries column by column: times (deltas
  * from the previous entry), line lengths, structured metadata (only when some entry has
  * any) and the lines back to back. Columns compress better than interleaved records
- * (3–4 % smaller with zstd on bench/lib/log-corpus.ts: text next to text, varints next to
- * varints) and the lines section is one run of text that a `|=` needle search can scan
+ * (3–4 % smaller with zstd on bench/lib/log-corpus.ts, measured while choosing the
+ * layout: text next to text, varints next to varints) and the lines section is one run of text that a `|=` needle search can scan
  * at memchr speed. The head encodes a sealed stream buffer with `encodeEntries`;
  * compaction streams entries through a `ChunkEncoder`; a worker compresses the result
  * (codec.ts). Readers walk it with an `EntryCursor` or `decodeEntries`, which can test a

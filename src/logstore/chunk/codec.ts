@@ -5,10 +5,10 @@
  * chunks written under an older default stay readable when the default changes.
  *
  * The defaults were chosen by bench/logs-codec.bench.ts (bench/RESULTS.md, "Logs: chunk
- * codecs"): zstd beats snappy, lz4 and gzip on ratio at every speed that matters here,
- * and at level 1 compresses a head chunk at several hundred MB/s on one core, well above
- * the 100 MB/s ingest goal; compaction recompresses at a denser level because it runs
- * in the background. zstd comes from `@bokuweb/zstd-wasm` (zstd compiled to WebAssembly:
+ * codecs"): zstd level 1 for the head (beats snappy, lz4 and gzip on ratio at several
+ * hundred MB/s on one core, well above the 100 MB/s ingest goal, and decompresses
+ * fastest), brotli quality 4 for compacted chunks (denser than zstd's levels at the
+ * speeds a background worker can afford). zstd comes from `@bokuweb/zstd-wasm` (zstd compiled to WebAssembly:
  * no native build, about half native zstd's compression speed, the same ratio; zstd.ts).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
@@ -49,10 +49,10 @@ export interface CodecOptions {
 
 /**
  * The head's codec: zstd level 1. On bench/lib/log-corpus.ts 256 KiB chunks it
- * compresses at ~490 MB/s on one core (WebAssembly) to 0.197 of the log text and
- * decompresses at ~1.3 GB/s; brotli-1 is faster to compress (~620 MB/s) but 5 % bigger
- * and decompresses at half the speed, and recent data is what queries read most.
- * Snappy (0.32) and gzip-1 (0.22) are bigger and no faster.
+ * compresses at ~480 MB/s on one core (WebAssembly) to 0.197 of the log text and
+ * decompresses at ~1.3 GB/s; brotli-1 compresses faster (~620 MB/s) but is 5 % bigger and
+ * decompresses at 58 % of the speed, and recent data is what queries read most. Snappy
+ * (0.32) and gzip-1 (0.22) are bigger and no faster.
  */
 export function defaultHeadCodec(): CodecOptions {
   return { codec: 'zstd', level: 1 };
@@ -60,10 +60,10 @@ export function defaultHeadCodec(): CodecOptions {
 
 /**
  * Compaction's codec: brotli quality 4, 0.178 of the log text on 1 MiB chunks at
- * ~190 MB/s on one core (decompression ~700 MB/s). Quality 5 is 3 % smaller at 2.3× the
- * time (~80 MB/s, too slow for one worker core to keep up with a 100 MB/s ingest);
- * zstd's dense levels in WebAssembly are bigger and slower (zstd-9: 0.175 at 45 MB/s).
- * See bench/RESULTS.md, "Logs: chunk codecs".
+ * ~170 MB/s on one core (decompression 380–680 MB/s). Quality 5 is 3 % smaller at less
+ * than half the speed (~75 MB/s, too slow for one worker core to keep up with 100 MB/s of
+ * ingest); zstd's dense levels in WebAssembly are bigger and slower (zstd-9: 0.175 at
+ * ~40 MB/s). See bench/RESULTS.md, "Logs: chunk codecs".
  */
 export function defaultBlockCodec(): CodecOptions {
   return { codec: 'brotli', level: 4 };

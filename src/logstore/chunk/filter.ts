@@ -16,10 +16,11 @@
  * └─────────┴───────────┴──────────┴─────────────────┴────────────────────┘
  * ```
  *
- * A trigram is its three bytes as a 24-bit big-endian integer v; its k bit positions
- * are (h1 + i·h2) mod m for i < k, with h1 = imul(v, 0x9E3779B1) and h2 =
- * imul(v ^ (v >>> 15), 0x85EBCA6B) | 1 (unsigned 32-bit arithmetic). Trigrams do not
- * span two entries' lines; they do span the newlines inside a multi-line entry.
+ * A trigram is its three bytes as a 24-bit big-endian integer v; with h1 = fmix32(v)
+ * and h2 = fmix32(v ^ 0x9E3779B9) | 1 (murmur3's finaliser, unsigned 32-bit), its k bit
+ * positions are floor(((h1 + i·h2) mod 2^32) · m / 2^32) for i < k: the high bits pick the
+ * bit, so m need not be a power of two. Trigrams do not span two entries' lines; they do
+ * span the newlines inside a multi-line entry.
  */
 import { CairnError } from '../../util/errors.js';
 import { readChunkHeader } from './chunk-format.js';
@@ -46,11 +47,12 @@ export interface FilterOptions {
 
 /**
  * Filter sizing chosen by bench/logs-codec.bench.ts ("needle filters"): 3 bits and 2
- * hashes per distinct trigram. A 1 MiB chunk of log-corpus.ts text has only ~8 k distinct
- * trigrams (logs reuse their alphabet), so whether a needle is ruled out depends mostly on
- * whether its trigrams really occur, not on the filter's size: 6 bits per trigram cost
- * twice the bytes (8 % of the compressed chunk instead of 4 %) for 1–5 points more
- * skipped chunks. 64 KiB caps only pathological chunks (random bytes).
+ * hashes per distinct trigram, 3 % of a compacted (brotli-4, 1 MiB) chunk. A 1 MiB chunk
+ * of log-corpus.ts text has only ~8 k distinct trigrams (logs reuse their alphabet), so
+ * whether a needle is ruled out depends mostly on whether its trigrams really occur, not
+ * on the filter's size: 6 bits per trigram cost twice the bytes for 0–7 points more
+ * skipped chunks, 1 bit per trigram loses up to 28 points. 64 KiB caps only
+ * pathological chunks (random bytes).
  */
 export function defaultFilterOptions(): FilterOptions {
   return { bitsPerGram: 3, hashes: 2, maxBytes: 64 * 1024, minBytes: 64 };
@@ -61,6 +63,20 @@ export function defaultFilterOptions(): FilterOptions {
 // use, so threads that never build a filter (the main thread) never pay for it.
 let seen: Int32Array | undefined = undefined;
 let grams = new Int32Array(1 << 14);
+
+/**
+ * murmur3's 32-bit finaliser: every input bit affects every output bit, so both the high
+ * bits (which pick a filter bit) and the low bits are well mixed. A plain multiplicative
+ * hash leaves the low bits depending only on the trigram's last byte.
+ */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 function corrupt(what: string): CairnError {
   return new CairnError('internal', 'corrupt_chunk', `corrupt log chunk filter: ${what}`);
@@ -122,10 +138,10 @@ class GramSet {
     for (let j = 0; j < n; j++) {
       const v = grams[j]!;
       s[v >>> 5] = 0; // clear the scratch as we go
-      const h1 = Math.imul(v, 0x9e3779b1) >>> 0;
-      const h2 = (Math.imul(v ^ (v >>> 15), 0x85ebca6b) | 1) >>> 0;
+      const h1 = fmix32(v);
+      const h2 = (fmix32(v ^ 0x9e3779b9) | 1) >>> 0;
       for (let i = 0; i < k; i++) {
-        const bit = (h1 + i * h2) % m;
+        const bit = Math.floor((((h1 + i * h2) >>> 0) * m) / 4294967296);
         out[base + (bit >>> 3)]! |= 1 << (bit & 7);
       }
     }
@@ -222,10 +238,10 @@ export function mayContain(filter: Uint8Array, needle: string | Uint8Array): boo
   let v = (b[0]! << 8) | b[1]!;
   for (let j = 2; j < b.length; j++) {
     v = ((v << 8) | b[j]!) & 0xffffff;
-    const h1 = Math.imul(v, 0x9e3779b1) >>> 0;
-    const h2 = (Math.imul(v ^ (v >>> 15), 0x85ebca6b) | 1) >>> 0;
+    const h1 = fmix32(v);
+    const h2 = (fmix32(v ^ 0x9e3779b9) | 1) >>> 0;
     for (let i = 0; i < k; i++) {
-      const bit = (h1 + i * h2) % m;
+      const bit = Math.floor((((h1 + i * h2) >>> 0) * m) / 4294967296);
       if ((bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
     }
   }
