@@ -241,8 +241,9 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
 /**
  * Blocks to merge, per day window (by the block's oldest entry): a window's blocks at one
  * level once there are `BLOCKS_PER_LEVEL` of them (tiered, so a day of one-minute flushes
- * is rewritten a few times, not once per flush), and all of a window's blocks once the
- * window is over by more than the longest a head chunk can stay open (or on `force`).
+ * is rewritten a few times, not once per flush), and all of a window's blocks (even a lone
+ * head-written one, to recompress it densely) once the window is over by more than the
+ * longest a head chunk can stay open, or on `force`.
  */
 export function planLogCompactions(blocks: readonly OpenLogBlock[], nowMs: number, force: boolean): OpenLogBlock[][] {
   const byWindow = new Map<number, OpenLogBlock[]>();
@@ -255,11 +256,14 @@ export function planLogCompactions(blocks: readonly OpenLogBlock[], nowMs: numbe
   const settle = 3 * 3_600_000;
   const out: OpenLogBlock[][] = [];
   for (const [w, list] of [...byWindow].sort((a, b) => a[0] - b[0])) {
-    if (list.length < 2) continue;
-    if (force || (w + 1) * DAY_MS + settle <= nowMs) {
+    const done = force || (w + 1) * DAY_MS + settle <= nowMs;
+    // A finished window's blocks become one, with chunks re-cut and recompressed with the
+    // block codec: a lone head-written block too.
+    if (done && (list.length >= 2 || list[0]!.meta.level === 1)) {
       out.push(list);
       continue;
     }
+    if (list.length < 2) continue;
     const byLevel = new Map<number, OpenLogBlock[]>();
     for (const b of list) {
       let l = byLevel.get(b.meta.level);

@@ -213,9 +213,9 @@ export class TenantLogStore {
     await this.wal.truncate(index, records);
   }
 
-  /** Merges `group` into one block and swaps it in for them. */
+  /** Merges `group` (one block: recompresses it) into one block and swaps it in for them. */
   async compact(group: readonly OpenLogBlock[]): Promise<LogStepReport> {
-    if (group.length < 2) return emptyLogReport;
+    if (group.length === 0) return emptyLogReport;
     const ulid = newUlid(Date.now());
     const meta = await this.runner.run({ kind: 'compact', dir: this.blocksDir, ulid, sources: group.map((b) => b.path), codec: this.options.blockCodec, fault: this.options.fault?.() });
     const block = this.install(meta);
