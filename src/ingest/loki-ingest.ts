@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import { CairnError, isCairnError } from '../util/errors.js';
-import { labelsKey, type Labels } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
 import { entryBytes, formatNs, type LogEntry } from '../logstore/entry.js';
 import { formatStream } from '../logstore/head-append.js';
 import { LogAppendStatus, type LogAppender, type LogStreamHandle } from '../logstore/interface.js';
@@ -38,6 +38,8 @@ const LABELS_CACHE_MAX = 10_000;
 interface Resolved {
   readonly labels: Labels;
   readonly error: CairnError | undefined;
+  /** The store's handle for these labels, from the last request that used them. */
+  handle?: LogStreamHandle;
 }
 
 interface TenantCache {
@@ -47,6 +49,7 @@ interface TenantCache {
 
 /** A stream's valid entries of one request. */
 interface Accepted {
+  readonly resolved: Resolved;
   readonly labels: Labels;
   readonly entries: LogEntry[];
   readonly bytes: number[];
@@ -102,8 +105,9 @@ export class LokiIngester {
     const window = entryWindow(deps.clock.now(), limits);
     const discards = new Discards();
     const validation = new Messages();
-    // Streams of one request that share labels (two label texts may normalise alike) are merged.
-    const accepted = new Map<string, Accepted>();
+    // Keyed by the resolved label text; two texts that normalise alike meet again in the
+    // appender, which groups by stream.
+    const accepted = new Map<Resolved, Accepted>();
     let lines = 0;
     let bytes = 0;
     for (const ps of req.streams) {
@@ -116,8 +120,7 @@ export class LokiIngester {
         validation.add(r.error.message);
         continue;
       }
-      const key = labelsKey(r.labels);
-      let acc = accepted.get(key);
+      let acc = accepted.get(r);
       for (const e of ps.entries) {
         const n = entryBytes(e);
         const err = validateEntry(e, n, r.labels, window, limits);
@@ -126,7 +129,7 @@ export class LokiIngester {
           validation.add(err.message);
           continue;
         }
-        if (acc === undefined) accepted.set(key, (acc = { labels: r.labels, entries: [], bytes: [] }));
+        if (acc === undefined) accepted.set(r, (acc = { resolved: r, labels: r.labels, entries: [], bytes: [] }));
         acc.entries.push(e);
         acc.bytes.push(n);
         lines++;
@@ -152,7 +155,7 @@ export class LokiIngester {
   }
 
   /** Appends and commits; returns what was stored and the ingester's error, if any. */
-  private async store(tenant: string, accepted: Map<string, Accepted>, discards: Discards): Promise<{ error: CairnError | undefined; lines: number; bytes: number }> {
+  private async store(tenant: string, accepted: Map<Resolved, Accepted>, discards: Discards): Promise<{ error: CairnError | undefined; lines: number; bytes: number }> {
     const app = this.deps.appender(tenant);
     const messages = new Messages();
     let limited = false;
@@ -162,7 +165,8 @@ export class LokiIngester {
       for (const acc of accepted.values()) {
         let stream: LogStreamHandle;
         try {
-          stream = app.streamFor(acc.labels);
+          stream = app.streamFor(acc.labels, acc.resolved.handle);
+          acc.resolved.handle = stream;
         } catch (err) {
           if (!isCairnError(err)) throw err;
           let b = 0;

@@ -45,7 +45,8 @@ export class LogHeadAppender implements LogAppender {
     private readonly onNewStream: (labels: Labels) => void = () => {},
   ) {}
 
-  streamFor(labels: Labels): LogStreamHandle {
+  streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle {
+    if (known !== undefined && this.head.streams.get(known.ref) === known) return known;
     const found = this.head.byLabels(labels);
     if (found !== undefined) return found;
     const limit = this.limits().maxGlobalStreamsPerUser;

@@ -33,9 +33,11 @@ export interface LogAppender {
   /**
    * The stream for `labels` (sorted, validated), created if new. Throws a CairnError
    * (`too_many_requests`, reason `stream_limit`) when a new stream would exceed the
-   * tenant's active stream limit; existing streams are never refused.
+   * tenant's active stream limit; existing streams are never refused. `known`, a handle
+   * this tenant's store returned before for the same labels, is returned as it is while
+   * the stream is still in memory (saving the lookup by labels).
    */
-  streamFor(labels: Labels): LogStreamHandle;
+  streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle;
   /** Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. */
   append(stream: LogStreamHandle, entry: LogEntry): LogAppendStatus;
   /** The oldest timestamp (ms) `append` accepts for the stream now (for error messages). */

@@ -11,11 +11,18 @@ import { cleanupTempDirs, testServer } from '../helpers/server.js';
  * One route per API family. Real routes are driven with a valid empty request; families
  * not built yet get a fixture route declaring the scope their issue will use.
  */
-const FAMILIES: { family: string; method: 'GET' | 'POST'; url: string; scope: Scope; json: boolean; real?: { payload?: Buffer } }[] = [
+const FAMILIES: { family: string; method: 'GET' | 'POST'; url: string; scope: Scope; json: boolean; real?: { payload?: Buffer; contentType?: string; ok?: number } }[] = [
   // A snappy block of an empty WriteRequest: preamble 0, no elements.
   { family: 'metrics push', method: 'POST', url: '/api/v1/push', scope: 'write_metrics', json: false, real: { payload: Buffer.from([0]) } },
   { family: 'otlp push', method: 'POST', url: '/otlp/v1/metrics', scope: 'write_metrics', json: false },
-  { family: 'logs push', method: 'POST', url: '/loki/api/v1/push', scope: 'write_logs', json: false },
+  {
+    family: 'logs push',
+    method: 'POST',
+    url: '/loki/api/v1/push',
+    scope: 'write_logs',
+    json: false,
+    real: { payload: Buffer.from('{"streams":[{"stream":{"job":"auth"},"values":[["1767225600000000000","x"]]}]}'), contentType: 'application/json', ok: 204 },
+  },
   { family: 'metrics query', method: 'GET', url: '/prometheus/api/v1/query?query=1', scope: 'query_metrics', json: true, real: {} },
   { family: 'logs query', method: 'GET', url: '/loki/api/v1/query', scope: 'query_logs', json: false },
   { family: 'metrics rules', method: 'POST', url: '/prometheus/config/v1/rules/ns', scope: 'setup_metrics_rules', json: true },
@@ -120,11 +127,11 @@ describe.each(FAMILIES)('$family ($method $url)', (f) => {
     const res = await server.app.inject({
       method: f.method,
       url: f.url,
-      headers: { ...c.headers, ...(f.real?.payload ? { 'content-type': 'application/x-protobuf' } : {}) },
+      headers: { ...c.headers, ...(f.real?.payload ? { 'content-type': f.real.contentType ?? 'application/x-protobuf' } : {}) },
       ...(f.real?.payload ? { payload: f.real.payload } : {}),
     });
     const expected = typeof c.status === 'function' ? c.status(f.scope) : c.status;
-    expect(res.statusCode, res.body).toBe(expected);
+    expect(res.statusCode, res.body).toBe(expected === 200 ? (f.real?.ok ?? 200) : expected);
     if (expected === 200) {
       if (!f.real) expect(res.json()).toEqual({ tenant: T });
       return;
