@@ -11,12 +11,15 @@ const INITIAL_BYTES = 64 * 1024;
 export class ByteWriter {
   private buf: Uint8Array;
   private view: DataView;
+  /** `buf` as a Buffer, for its native UTF-8 writer; made once per (re)allocation, not per string. */
+  private enc: Buffer;
   /** Bytes written so far. */
   length = 0;
 
   constructor(initialBytes = INITIAL_BYTES) {
     this.buf = new Uint8Array(initialBytes);
     this.view = new DataView(this.buf.buffer);
+    this.enc = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   private ensure(n: number): void {
@@ -27,6 +30,7 @@ export class ByteWriter {
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
     this.view = new DataView(next.buffer);
+    this.enc = Buffer.from(next.buffer, next.byteOffset, next.length);
   }
 
   byte(b: number): void {
@@ -87,7 +91,7 @@ export class ByteWriter {
     const max = s.length * 3;
     this.ensure(max + 10);
     // Write the length after encoding, into a reserved varint slot sized for `max`.
-    const enc = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    const enc = this.enc;
     const start = this.length;
     const lenBytes = max < 0x80 ? 1 : max < 0x4000 ? 2 : max < 0x200000 ? 3 : 4;
     const n = enc.write(s, start + lenBytes, 'utf8');
