@@ -6,11 +6,14 @@
  * CPU-seconds per GB, peak RSS, and — after a flush, which compacts — bytes on disk as a
  * fraction of the raw text, once per chunk codec. Beside it, in the same run, the speed at
  * which this process merely decodes the same bodies (snappy + protobuf, Cairn's own
- * decoder): the practical limit of a single-threaded ingest path.
+ * decoder), and the speed of a Node.js process that only receives and decodes the same
+ * bodies over HTTP (bench/lib/parse-only-server.ts): the practical limit the issue's goal
+ * compares with (ingest ≥ half of it).
  *
  * Run: `npm run bench -- logs-ingest` (env: STREAMS=500, LINES=600000, SENDERS=4,
  * FORMAT=proto|json, CODECS=<ingester.chunk_encoding values, comma-separated>).
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePushJson } from '../src/ingest/loki/decode-json.js';
@@ -55,31 +58,51 @@ const corpus = generateCorpus({ seed: 42, streams: STREAMS, lines: LINES, startM
 const payloads = buildPayloads(corpus, FORMAT);
 const wire = payloads.bodies.reduce((a, b) => a + b.length, 0);
 console.log(`corpus: ${corpus.streams.length} streams, ${corpus.lines} lines, ${(corpus.rawBytes / MB).toFixed(1)} MB raw text, ${payloads.bodies.length} ${FORMAT} bodies (${(wire / MB).toFixed(1)} MB on the wire)`);
-const parseMBs = parseOnly(payloads);
-console.log(`parse only (this process, ${FORMAT === 'json' ? 'JSON.parse + walk' : 'snappy + protobuf'}): ${parseMBs.toFixed(0)} MB/s of raw text`);
+const decodeMBs = parseOnly(payloads);
+console.log(`decode only (this process, no HTTP, ${FORMAT === 'json' ? 'JSON.parse + walk' : 'snappy + protobuf'}): ${decodeMBs.toFixed(0)} MB/s of raw text`);
+
+/** Pushes every body to `url` with SENDERS concurrent senders; returns seconds and errors. */
+async function pushAll(url: string, headers: Record<string, string>): Promise<{ seconds: number; errors: number; firstError: string }> {
+  const queue = [...payloads.bodies];
+  let errors = 0;
+  let firstError = '';
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
+        const res = await fetch(url, { method: 'POST', body, headers: { ...headers, 'content-type': payloads.contentType } });
+        const text = await res.text();
+        if (res.status !== 204) {
+          errors++;
+          firstError ||= `${res.status} ${text.slice(0, 300)}`;
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - t0) / 1000, errors, firstError };
+}
+
+/** The parse-only server's speed: median of 3 runs. */
+async function parseOnlyServer(): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'parse-only-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(Number(/port (\d+)/.exec(d.toString())?.[1]))));
+  try {
+    const speeds: number[] = [];
+    for (let r = 0; r < 3; r++) speeds.push(payloads.rawBytes / MB / (await pushAll(`http://127.0.0.1:${port}/loki/api/v1/push`, {})).seconds);
+    return speeds.sort((a, b) => a - b)[1]!;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+const parseMBs = await parseOnlyServer();
+console.log(`parse only over HTTP (fastify + the same decoders, no store; ${SENDERS} senders): ${parseMBs.toFixed(0)} MB/s of raw text`);
 
 for (const codec of CODECS) {
   const target = await startCairn({ CAIRN_INGESTER_CHUNK_ENCODING: codec, CAIRN_LIMITS_INGESTION_RATE_MB: '0', CAIRN_LIMITS_MAX_GLOBAL_STREAMS_PER_USER: '0' });
   try {
     const base = target.pushUrl.replace('/api/v1/push', '');
-    const queue = [...payloads.bodies];
-    let errors = 0;
-    let firstError = '';
     const cpu0 = cpuSeconds(target.pid);
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: SENDERS }, async () => {
-        for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
-          const res = await fetch(`${base}/loki/api/v1/push`, { method: 'POST', body, headers: { ...target.headers, 'content-type': payloads.contentType } });
-          const text = await res.text();
-          if (res.status !== 204) {
-            errors++;
-            firstError ||= `${res.status} ${text.slice(0, 300)}`;
-          }
-        }
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
+    const { seconds, errors, firstError } = await pushAll(`${base}/loki/api/v1/push`, target.headers);
     const cpu = cpuSeconds(target.pid) - cpu0;
     const mem = memoryMiB(target.pid);
     const f0 = performance.now();
