@@ -11,7 +11,7 @@
  * compares with (ingest ≥ half of it).
  *
  * Run: `npm run bench -- logs-ingest` (env: STREAMS=500, LINES=600000, SENDERS=4,
- * FORMAT=proto|json, CODECS=<ingester.chunk_encoding values, comma-separated>).
+ * FORMAT=proto|json, CODECS=zstd/brotli,snappy/snappy,... head/block codec pairs).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -27,7 +27,8 @@ const STREAMS = Number(process.env.STREAMS ?? 500);
 const LINES = Number(process.env.LINES ?? 600_000);
 const SENDERS = Number(process.env.SENDERS ?? 4);
 const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
-const CODECS = (process.env.CODECS ?? "zstd").split(',');
+/** `head/block` codec pairs (ingester.chunk_encoding / compactor.log_chunk_encoding). */
+const CODECS = (process.env.CODECS ?? 'zstd/brotli').split(',');
 
 function dirBytes(dir: string): number {
   let n = 0;
@@ -98,7 +99,8 @@ const parseMBs = await parseOnlyServer();
 console.log(`parse only over HTTP (fastify + the same decoders, no store; ${SENDERS} senders): ${parseMBs.toFixed(0)} MB/s of raw text`);
 
 for (const codec of CODECS) {
-  const target = await startCairn({ CAIRN_INGESTER_CHUNK_ENCODING: codec, CAIRN_LIMITS_INGESTION_RATE_MB: '0', CAIRN_LIMITS_MAX_GLOBAL_STREAMS_PER_USER: '0' });
+  const [head, block = head] = codec.split('/');
+  const target = await startCairn({ CAIRN_INGESTER_CHUNK_ENCODING: head!, CAIRN_COMPACTOR_LOG_CHUNK_ENCODING: block!, CAIRN_LIMITS_INGESTION_RATE_MB: '0', CAIRN_LIMITS_MAX_GLOBAL_STREAMS_PER_USER: '0' });
   try {
     const base = target.pushUrl.replace('/api/v1/push', '');
     const cpu0 = cpuSeconds(target.pid);
