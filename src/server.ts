@@ -19,6 +19,7 @@ import type { Config } from './config/config.js';
 import { Overrides, RuntimeConfigLoader } from './config/overrides.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createLogIngestMetrics } from './ingest/log-metrics.js';
+import { decodeRawPush } from './ingest/loki/raw-push.js';
 import { LogStore, defaultLogStoreOptions } from './logstore/logstore.js';
 import { defaultBlockCodec, defaultHeadCodec, type CodecOptions, type LogCodec } from './logstore/chunk/codec.js';
 import { createLogStoreMetrics } from './logstore/metrics.js';
@@ -158,6 +159,7 @@ export function createServer(options: RunServerOptions): CairnServer {
       },
       compactionIntervalMs: config.ingester.flushCheckPeriodMs,
       threads: config.compactor.compactionConcurrency,
+      decodeRaw: decodeRawPush,
       headCodec: codecFor(config.ingester.chunkEncoding, defaultHeadCodec()),
       blockCodec: codecFor(config.compactor.logChunkEncoding, defaultBlockCodec()),
       clock,

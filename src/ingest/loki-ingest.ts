@@ -53,6 +53,14 @@ interface Accepted {
   readonly labels: Labels;
   readonly entries: LogEntry[];
   readonly bytes: number[];
+  /** Per entry, where it sits in the body: stream index and entry index, flattened. */
+  readonly origin: number[];
+}
+
+/** The request body as received, kept in the WAL instead of re-encoded entries. */
+export interface PushBody {
+  readonly format: number;
+  readonly body: Uint8Array;
 }
 
 class Discards {
@@ -99,7 +107,7 @@ export class LokiIngester {
   }
 
   /** Stores a decoded push for `tenant`; resolves when the valid part is durable, throws the answer's error after storing it. */
-  async push(tenant: string, req: PushRequest): Promise<void> {
+  async push(tenant: string, req: PushRequest, raw?: PushBody): Promise<void> {
     const { deps } = this;
     const limits = deps.limits.forTenant(tenant);
     const window = entryWindow(deps.clock.now(), limits);
@@ -110,7 +118,10 @@ export class LokiIngester {
     const accepted = new Map<Resolved, Accepted>();
     let lines = 0;
     let bytes = 0;
-    for (const ps of req.streams) {
+    /** Entries refused before the store, as (stream index, entry index) pairs. */
+    const refusedEarly: number[] = [];
+    for (let si = 0; si < req.streams.length; si++) {
+      const ps = req.streams[si]!;
       if (ps.entries.length === 0) continue;
       const r: Resolved = ps.labelsError !== undefined ? { labels: [], error: ps.labelsError } : this.resolve(tenant, ps.labelsText, ps.labels, limits);
       if (r.error !== undefined) {
@@ -121,17 +132,20 @@ export class LokiIngester {
         continue;
       }
       let acc = accepted.get(r);
-      for (const e of ps.entries) {
+      for (let ei = 0; ei < ps.entries.length; ei++) {
+        const e = ps.entries[ei]!;
         const n = entryBytes(e);
         const err = validateEntry(e, n, r.labels, window, limits);
         if (err !== undefined) {
           discards.add(err.reason, 1, n);
           validation.add(err.message);
+          refusedEarly.push(si, ei);
           continue;
         }
-        if (acc === undefined) accepted.set(r, (acc = { resolved: r, labels: r.labels, entries: [], bytes: [] }));
+        if (acc === undefined) accepted.set(r, (acc = { resolved: r, labels: r.labels, entries: [], bytes: [], origin: [] }));
         acc.entries.push(e);
         acc.bytes.push(n);
+        acc.origin.push(si, ei);
         lines++;
         bytes += n;
       }
@@ -148,15 +162,24 @@ export class LokiIngester {
         throw err;
       }
     }
-    const ingester = lines > 0 ? await this.store(tenant, accepted, discards) : { error: undefined, lines: 0, bytes: 0 };
+    const body = raw === undefined ? undefined : { ...raw, streams: req.streams.length, refusedEarly };
+    const ingester = lines > 0 ? await this.store(tenant, accepted, discards, body) : { error: undefined, lines: 0, bytes: 0 };
     this.count(tenant, discards, ingester.lines, ingester.bytes);
     if (ingester.error !== undefined) throw ingester.error;
     if (validation.lines.length > 0) throw new CairnError('bad_data', [...discards.byReason.keys()][0] ?? 'invalid', validation.text());
   }
 
   /** Appends and commits; returns what was stored and the ingester's error, if any. */
-  private async store(tenant: string, accepted: Map<Resolved, Accepted>, discards: Discards): Promise<{ error: CairnError | undefined; lines: number; bytes: number }> {
+  private async store(
+    tenant: string,
+    accepted: Map<Resolved, Accepted>,
+    discards: Discards,
+    raw: (PushBody & { streams: number; refusedEarly: readonly number[] }) | undefined,
+  ): Promise<{ error: CairnError | undefined; lines: number; bytes: number }> {
     const app = this.deps.appender(tenant);
+    // For the WAL record of the body: the stream each body stream went to, and what was not stored.
+    const refs = raw === undefined ? undefined : new Array<number>(raw.streams).fill(0);
+    const refused: number[] = [];
     const messages = new Messages();
     let limited = false;
     let lines = 0;
@@ -167,6 +190,7 @@ export class LokiIngester {
         try {
           stream = app.streamFor(acc.labels, acc.resolved.handle);
           acc.resolved.handle = stream;
+          if (refs !== undefined) for (let i = 0; i < acc.origin.length; i += 2) refs[acc.origin[i]!] = stream.ref;
         } catch (err) {
           if (!isCairnError(err)) throw err;
           let b = 0;
@@ -181,13 +205,13 @@ export class LokiIngester {
         for (let i = 0; i < acc.entries.length; i++) {
           const e = acc.entries[i]!;
           const status = app.append(stream, e);
-          if (status === LogAppendStatus.Ok || status === LogAppendStatus.Duplicate) {
-            if (status === LogAppendStatus.Ok) {
-              lines++;
-              bytes += acc.bytes[i]!;
-            }
+          if (status === LogAppendStatus.Ok) {
+            lines++;
+            bytes += acc.bytes[i]!;
             continue;
           }
+          refused.push(acc.origin[2 * i]!, acc.origin[2 * i + 1]!);
+          if (status === LogAppendStatus.Duplicate) continue;
           const reason = status === LogAppendStatus.TooFarBehind ? 'too_far_behind' : 'greater_than_max_sample_age';
           discards.add(reason, 1, acc.bytes[i]!);
           ignored++;
@@ -201,7 +225,10 @@ export class LokiIngester {
         }
         if (ignored > 0) messages.add(`${listed.join('\n')}\nuser '${tenant}', total ignored: ${ignored} out of ${acc.entries.length} for stream: ${formatStream(acc.labels)}`);
       }
-      await app.commit();
+      if (raw !== undefined && refs !== undefined) {
+        for (let i = 0; i < raw.refusedEarly.length; i += 2) if (refs[raw.refusedEarly[i]!] !== 0) refused.push(raw.refusedEarly[i]!, raw.refusedEarly[i + 1]!);
+        await app.commit({ format: raw.format, body: raw.body, refs, refused });
+      } else await app.commit();
     } catch (err) {
       app.rollback();
       throw err;

@@ -11,8 +11,8 @@ import { ByteWriter } from '../util/bytes.js';
 import { CairnError } from '../util/errors.js';
 import type { LogEntry } from './entry.js';
 import { lineBytes, type LogHead, type MemStream } from './head.js';
-import { LogAppendStatus, type LogAppender, type LogStreamHandle } from './interface.js';
-import { beginEntries, encodeEntryGroup, encodeStreams } from './wal-records.js';
+import { LogAppendStatus, type LogAppender, type LogStreamHandle, type RawPushSource } from './interface.js';
+import { beginEntries, encodeEntryGroup, encodeRawPush, encodeStreams } from './wal-records.js';
 
 /** What the appender reads of the tenant's limits. */
 export interface LogAppendLimits {
@@ -94,7 +94,7 @@ export class LogHeadAppender implements LogAppender {
     return LogAppendStatus.Ok;
   }
 
-  async commit(): Promise<void> {
+  async commit(raw?: RawPushSource): Promise<void> {
     if (this.done) throw new Error('BUG: commit twice');
     this.done = true;
     const groups = [...this.groups.values()].filter((g) => g.entries.length > 0);
@@ -109,8 +109,11 @@ export class LogHeadAppender implements LogAppender {
       records.push(w.range(0, w.length));
     }
     const start = w.length;
-    beginEntries(w, groups.length);
-    for (const g of groups) encodeEntryGroup(w, g.s.ref, g.entries);
+    if (raw !== undefined) encodeRawPush(w, raw);
+    else {
+      beginEntries(w, groups.length);
+      for (const g of groups) encodeEntryGroup(w, g.s.ref, g.entries);
+    }
     records.push(w.range(start, w.length));
     this.wal.append(records);
     for (const s of unlogged) s.walLogged = true;

@@ -4,9 +4,11 @@
  * Replaying a record twice doubles nothing a reader sees: equal entries are merged on read
  * and on sealing.
  */
+import type { LogEntry } from './entry.js';
 import type { LogHead } from './head.js';
 import { HeadChunk, lineBytes } from './head.js';
 import { decodeLogRecord } from './wal-records.js';
+import { CairnError } from '../util/errors.js';
 
 export interface LogReplayStats {
   streams: number;
@@ -20,7 +22,26 @@ export function emptyLogReplayStats(): LogReplayStats {
   return { streams: 0, entries: 0, chunks: 0, skippedEntries: 0, unknownRefs: 0 };
 }
 
-export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogReplayStats, nowMs: number): void {
+/**
+ * Decodes a request body kept in the WAL (RawPushSource) into its streams' entries, in
+ * body order; the same decoder the push path used (wired in by the server).
+ */
+export type RawPushDecoder = (format: number, body: Uint8Array) => readonly { readonly entries: readonly LogEntry[] }[];
+
+export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogReplayStats, nowMs: number, decodeRaw?: RawPushDecoder): void {
+  const appendEntry = (ref: number, e: LogEntry) => {
+    const s = head.streams.get(ref);
+    if (s === undefined) {
+      stats.unknownRefs++;
+      return;
+    }
+    if (e.tMs < head.floor) {
+      stats.skippedEntries++;
+      return;
+    }
+    head.append(s, e, lineBytes(e.line), nowMs);
+    stats.entries++;
+  };
   decodeLogRecord(payload, {
     stream(ref, labels) {
       const s = head.create(labels, ref);
@@ -28,18 +49,19 @@ export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogRe
       s.lastAppend = nowMs;
       stats.streams++;
     },
-    entry(ref, e) {
-      const s = head.streams.get(ref);
-      if (s === undefined) {
-        stats.unknownRefs++;
-        return;
+    entry: appendEntry,
+    raw(raw) {
+      if (decodeRaw === undefined) throw new CairnError('internal', 'corrupt_record', 'the log WAL holds request bodies but no decoder was given to replay them');
+      const streams = decodeRaw(raw.format, raw.body);
+      if (streams.length !== raw.refs.length) throw new CairnError('internal', 'corrupt_record', `corrupt record: a kept request body decodes to ${streams.length} streams, the record names ${raw.refs.length}`);
+      const refused = new Set<number>();
+      for (let i = 0; i + 1 < raw.refused.length; i += 2) refused.add(raw.refused[i]! * 0x100000000 + raw.refused[i + 1]!);
+      for (let si = 0; si < streams.length; si++) {
+        const ref = raw.refs[si]!;
+        if (ref === 0) continue;
+        const entries = streams[si]!.entries;
+        for (let ei = 0; ei < entries.length; ei++) if (refused.size === 0 || !refused.has(si * 0x100000000 + ei)) appendEntry(ref, entries[ei]!);
       }
-      if (e.tMs < head.floor) {
-        stats.skippedEntries++;
-        return;
-      }
-      head.append(s, e, lineBytes(e.line), nowMs);
-      stats.entries++;
     },
     chunk(ref, c) {
       const s = head.streams.get(ref);

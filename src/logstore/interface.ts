@@ -26,6 +26,22 @@ export enum LogAppendStatus {
 }
 
 /**
+ * A request body as received, for the WAL: instead of re-encoding every entry, the log
+ * store writes the body itself with the stream each of its streams went to and the entries
+ * it did not store; replay decodes the body again (the store is given the decoder). Only
+ * for requests whose entries were all appended in body order through this appender.
+ */
+export interface RawPushSource {
+  /** How the body decodes (the store's `decodeRaw` knows the formats). */
+  readonly format: number;
+  readonly body: Uint8Array;
+  /** Per stream of the body, in body order: the ref of the stream it was appended to, or 0 when none of its entries were. */
+  readonly refs: ArrayLike<number>;
+  /** Entries of appended streams that were not appended, as (stream index, entry index) pairs. */
+  readonly refused: readonly number[];
+}
+
+/**
  * Collects the entries of one request, then makes them durable and visible at once.
  * Not shared between requests; not for use after `commit()` or `rollback()`.
  */
@@ -44,10 +60,11 @@ export interface LogAppender {
   oldestAcceptedMs(stream: LogStreamHandle): number;
   /**
    * Writes the WAL, then applies to memory; resolves once the WAL write is done under the
-   * fsync policy. Rejects with a CairnError (`unavailable`) when the WAL cannot be written,
+   * fsync policy. With `raw`, the WAL holds the body instead of the entries (see
+   * RawPushSource). Rejects with a CairnError (`unavailable`) when the WAL cannot be written,
    * in which case nothing was applied.
    */
-  commit(): Promise<void>;
+  commit(raw?: RawPushSource): Promise<void>;
   rollback(): void;
 }
 

@@ -17,7 +17,7 @@ import { defaultBlockCodec, defaultHeadCodec, type CodecOptions } from './chunk/
 import { createLogWorkerPool, type LogJobFault, type LogJobRunner } from './block/log-jobs.js';
 import type { OpenLogBlock } from './block-set.js';
 import { LogHeadAppender, type LogAppendLimits } from './head-append.js';
-import { emptyLogReplayStats, replayLogRecord, type LogReplayStats } from './head-replay.js';
+import { emptyLogReplayStats, replayLogRecord, type LogReplayStats, type RawPushDecoder } from './head-replay.js';
 import { LogHead, defaultLogHeadOptions, type LogHeadOptions } from './head.js';
 import type { LogAppendable, LogAppender, LogQuerier, LogQueryable } from './interface.js';
 import { TenantLogQuerier } from './querier.js';
@@ -38,6 +38,8 @@ export interface LogStoreOptions {
   /** Codec of chunks re-cut by compaction. */
   readonly blockCodec: CodecOptions;
   readonly clock: Clock;
+  /** Decodes request bodies the WAL keeps (RawPushSource); needed to replay them. */
+  readonly decodeRaw?: RawPushDecoder;
   /** Test hook: makes worker jobs fail. */
   readonly jobFault?: () => LogJobFault | undefined;
   /** Test hook: runs jobs elsewhere than the worker pool. */
@@ -145,7 +147,7 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
     store.openBlocks();
     const stats = emptyLogReplayStats();
     const t0 = performance.now();
-    const report = wal.replay((payload) => replayLogRecord(head, payload, stats, now()));
+    const report = wal.replay((payload) => replayLogRecord(head, payload, stats, now(), this.options.decodeRaw));
     this.onEvent({ kind: 'replayed', tenant, stats, records: report.records, durationMs: performance.now() - t0 });
     this.tenants.set(tenant, store);
     this.compress(store);
@@ -157,8 +159,8 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
     const appender = new LogHeadAppender(store.head, store.wal, () => this.limits.forTenant(tenant), () => this.options.clock.now());
     const commit = appender.commit.bind(appender);
     // Sealed chunks go to the worker once the request is in memory.
-    appender.commit = async () => {
-      const p = commit();
+    appender.commit = async (raw) => {
+      const p = commit(raw);
       this.compress(store);
       await p;
     };

@@ -5,6 +5,9 @@
  * - Streams (1): new streams of a request: `count, {ref, nLabels, {name, value}}`.
  * - Entries (2): `count, {ref, n, {tMs, tNs, line, nMeta, {name, value}}}` — groups of
  *   entries per stream ref, in the order appended.
+ * - RawPush (4): a request body as received: `format, nStreams, {ref}, nRefused,
+ *   {streamIndex, entryIndex}, body` (ref 0: the stream stored nothing); replay decodes
+ *   the body with the store's decoder and appends what was appended live.
  * - Chunk (3, checkpoints only): a compressed head chunk of a stream: `ref, codec, minTMs,
  *   maxTMs, entries, rawBytes, data, filter`.
  *
@@ -17,11 +20,13 @@ import { CairnError } from '../util/errors.js';
 import { codecId } from './chunk/codec.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import type { LogEntry } from './entry.js';
+import type { RawPushSource } from './interface.js';
 
 export const enum LogRecordType {
   Streams = 1,
   Entries = 2,
   Chunk = 3,
+  RawPush = 4,
 }
 
 const NO_METADATA: readonly Label[] = Object.freeze([]);
@@ -72,10 +77,21 @@ export function encodeChunkRecord(w: ByteWriter, ref: number, c: EncodedChunk): 
   w.bytes(c.filter ?? new Uint8Array(0));
 }
 
+export function encodeRawPush(w: ByteWriter, raw: RawPushSource): void {
+  w.byte(LogRecordType.RawPush);
+  w.uvarint(raw.format);
+  w.uvarint(raw.refs.length);
+  for (let i = 0; i < raw.refs.length; i++) w.uvarint(raw.refs[i]!);
+  w.uvarint(raw.refused.length);
+  for (const n of raw.refused) w.uvarint(n);
+  w.bytes(raw.body);
+}
+
 export interface LogRecordVisitor {
   stream(ref: number, labels: Labels): void;
   entry(ref: number, e: LogEntry): void;
   chunk(ref: number, c: EncodedChunk): void;
+  raw(raw: RawPushSource): void;
 }
 
 /** Decodes one record; throws a CairnError (`corrupt_record`) when it does not decode. */
@@ -125,6 +141,17 @@ export function decodeLogRecord(payload: Uint8Array, v: LogRecordVisitor): void 
       const data = r.bytes().slice();
       const f = r.bytes();
       v.chunk(ref, { codec, data, minTMs, maxTMs, entries, rawBytes, filter: f.length > 0 ? f.slice() : null });
+      return;
+    }
+    case LogRecordType.RawPush: {
+      const format = r.uvarint();
+      const n = r.uvarint();
+      const refs: number[] = [];
+      for (let i = 0; i < n; i++) refs.push(r.uvarint());
+      const nr = r.uvarint();
+      const refused: number[] = [];
+      for (let i = 0; i < nr; i++) refused.push(r.uvarint());
+      v.raw({ format, refs, refused, body: r.bytes() });
       return;
     }
     default:

@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeRawPush } from '../../src/ingest/loki/raw-push.js';
 import { LogStore, defaultLogStoreOptions } from '../../src/logstore/logstore.js';
 import { newMatcher } from '../../src/model/matcher.js';
 import { ServeProcess, assertBuilt, cairn } from '../helpers/child.js';
@@ -88,7 +89,7 @@ describe('kill -9 during log pushes and flushes', () => {
     const blocksDir = join(dir, 'tenants', 'dev', 'logs', 'blocks');
     expect(readdirSync(blocksDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
-    const store = new LogStore({ ...defaultLogStoreOptions(dir), fsync: 'never' }, { forTenant: () => ({ maxGlobalStreamsPerUser: 0, retentionPeriodMs: 0 }) });
+    const store = new LogStore({ ...defaultLogStoreOptions(dir), fsync: 'never', decodeRaw: decodeRawPush }, { forTenant: () => ({ maxGlobalStreamsPerUser: 0, retentionPeriodMs: 0 }) });
     await store.start();
     const q = store.logQuerier('dev', 0, Date.now() + 60_000);
     const set = q.select([newMatcher('=', 'job', 'crash')], { startMs: 0, startNs: 0, endMs: Date.now() + 60_000, endNs: 0, direction: 'forward' });

@@ -12,7 +12,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeLegacyPushJson, decodePushJson } from '../../ingest/loki/decode-json.js';
 import { decodePushProto } from '../../ingest/loki/decode-proto.js';
 import type { PushRequest } from '../../ingest/loki/types.js';
-import { LokiIngester, type LokiIngestDeps } from '../../ingest/loki-ingest.js';
+import { LokiIngester, type LokiIngestDeps, type PushBody } from '../../ingest/loki-ingest.js';
+import { RAW_JSON, RAW_LEGACY_JSON, RAW_PROTO_SNAPPY } from '../../ingest/loki/raw-push.js';
 import { snappyDecompress } from '../../ingest/remote-write/snappy.js';
 import { CairnError } from '../../util/errors.js';
 import { tenantOf } from '../tenancy.js';
@@ -48,26 +49,27 @@ async function jsonBody(body: Buffer, encoding: string, max: number): Promise<Bu
   throw new CairnError('bad_data', 'unsupported_encoding', `Content-Encoding "${encoding}" not supported`);
 }
 
-/** Decodes a push body of either route into streams. */
-async function decode(req: FastifyRequest, legacy: boolean, max: number): Promise<PushRequest> {
+/** Decodes a push body of either route into streams, with the body as the WAL keeps it. */
+async function decode(req: FastifyRequest, legacy: boolean, max: number): Promise<{ decoded: PushRequest; raw: PushBody }> {
   const body = (req.body as Buffer | undefined) ?? EMPTY;
   const type = header(req, 'content-type').split(';')[0]!.trim();
   const encoding = header(req, 'content-encoding');
   if (type === 'application/json') {
-    const raw = await jsonBody(body, encoding, max);
-    return legacy ? decodeLegacyPushJson(raw) : decodePushJson(raw);
+    const json = await jsonBody(body, encoding, max);
+    const decoded = legacy ? decodeLegacyPushJson(json) : decodePushJson(json);
+    return { decoded, raw: { format: legacy ? RAW_LEGACY_JSON : RAW_JSON, body: json } };
   }
   if (encoding !== '' && encoding !== 'snappy' && encoding !== 'identity') {
     throw new CairnError('bad_data', 'unsupported_encoding', `Content-Encoding "${encoding}" not supported`);
   }
-  return decodePushProto(snappyDecompress(body, max));
+  return { decoded: decodePushProto(snappyDecompress(body, max)), raw: { format: RAW_PROTO_SNAPPY, body } };
 }
 
 export function registerLokiPushRoutes(app: FastifyInstance, deps: LokiPushDeps): void {
   const ingester = new LokiIngester(deps);
   const handler = (legacy: boolean) => async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const decoded = await decode(req, legacy, deps.maxRecvMsgSize);
-    await ingester.push(tenantOf(req), decoded);
+    const { decoded, raw } = await decode(req, legacy, deps.maxRecvMsgSize);
+    await ingester.push(tenantOf(req), decoded, raw);
     return reply.code(204).send();
   };
   void app.register(async (scope) => {
