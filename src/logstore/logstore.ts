@@ -215,6 +215,8 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
 
   private async maintainOne(store: TenantLogStore, step: StepRunner<LogStepReport>): Promise<void> {
     if (store.flushDue()) await step('flush', () => store.flushHead(false));
+    // Idle streams with nothing in memory stop counting as active even when nothing is flushed.
+    else store.head.removeIdle(this.options.clock.now());
     for (const group of planLogCompactions(store.blocks.all(), this.options.clock.now(), false)) await step('compact', () => store.compact(group));
     const cutoff = this.retentionCutoff(store.tenant);
     if (cutoff !== -Infinity) await step('retention', () => store.applyRetention(cutoff));

@@ -175,6 +175,21 @@ describe('LogStore', () => {
     expect(readAll(q)).toEqual(expected(2, 300));
   });
 
+  it('stops counting a stream as active once it was idle for the idle period and flushed', async () => {
+    const clock = new ManualClock(NOW);
+    const { store } = await openStore({ clock });
+    await push(store, 3, 10);
+    expect(store.activeStreams(T)).toBe(3);
+    clock.advance(29 * 60_000);
+    await store.maintain();
+    expect(store.activeStreams(T)).toBe(3);
+    clock.advance(2 * 60_000);
+    await store.maintain(); // seals the idle buffers and flushes them; the streams go
+    await store.maintain();
+    expect(store.activeStreams(T)).toBe(0);
+    expect(readAll(store.logQuerier(T, 0, NOW + DAY))).toEqual(expected(3, 10));
+  });
+
   it('refuses new streams over the limit, never existing ones', async () => {
     const { store } = await openStore({ maxStreams: 2 });
     await push(store, 2, 1);
