@@ -72,6 +72,8 @@ export type LogStoreEvent =
 /** Blocks of one window at one level merged once there are this many (tiered compaction). */
 const BLOCKS_PER_LEVEL = 8;
 const DAY_MS = 24 * 3_600_000;
+/** Compressed head chunks of a tenant that trigger a flush before the flush check period. */
+const FLUSH_BYTES = 64 << 20;
 
 export class LogStore implements LogAppendable, LogQueryable, Service {
   readonly name = 'logstore';
@@ -168,7 +170,14 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
   }
 
   private compress(store: TenantLogStore): void {
-    store.compressPending().catch((err: unknown) => this.onEvent({ kind: 'compress_failed', tenant: store.tenant, error: err as Error }));
+    store.compressPending().then(
+      () => {
+        // Compressed chunks wait in memory for the next flush; under heavy ingest, flush
+        // before the interval so they stay bounded.
+        if (store.head.compressedBytesInMemory >= FLUSH_BYTES && !this.stopped) this.compactor.tick();
+      },
+      (err: unknown) => this.onEvent({ kind: 'compress_failed', tenant: store.tenant, error: err as Error }),
+    );
   }
 
   logQuerier(tenant: string, mint: number, maxt: number): LogQuerier {
