@@ -204,7 +204,8 @@ export class LokiIngester {
         const listed: string[] = [];
         for (let i = 0; i < acc.entries.length; i++) {
           const e = acc.entries[i]!;
-          const status = app.append(stream, e);
+          // Without metadata, the entry's byte count is its line's.
+          const status = app.append(stream, e, e.metadata.length === 0 ? acc.bytes[i] : undefined);
           if (status === LogAppendStatus.Ok) {
             lines++;
             bytes += acc.bytes[i]!;

@@ -79,13 +79,13 @@ export class LogHeadAppender implements LogAppender {
     return Math.max(this.head.floor, max - this.head.options.outOfOrderWindowMs);
   }
 
-  append(stream: LogStreamHandle, e: LogEntry): LogAppendStatus {
+  append(stream: LogStreamHandle, e: LogEntry, bytes?: number): LogAppendStatus {
     if (e.tMs < this.head.floor) return LogAppendStatus.TooOld;
     const g = this.group(stream);
     if (e.tMs === g.maxTMs && e.tNs === g.maxTNs && e.line === g.lastLine) return LogAppendStatus.Duplicate;
     if (e.tMs < g.maxTMs - this.head.options.outOfOrderWindowMs) return LogAppendStatus.TooFarBehind;
     g.entries.push(e);
-    g.bytes.push(lineBytes(e.line));
+    g.bytes.push(bytes ?? lineBytes(e.line));
     if (e.tMs > g.maxTMs || (e.tMs === g.maxTMs && e.tNs >= g.maxTNs)) {
       g.maxTMs = e.tMs;
       g.maxTNs = e.tNs;

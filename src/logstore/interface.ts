@@ -54,8 +54,11 @@ export interface LogAppender {
    * the stream is still in memory (saving the lookup by labels).
    */
   streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle;
-  /** Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. */
-  append(stream: LogStreamHandle, entry: LogEntry): LogAppendStatus;
+  /**
+   * Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. `lineBytes`
+   * is the line's UTF-8 length when the caller knows it already.
+   */
+  append(stream: LogStreamHandle, entry: LogEntry, lineBytes?: number): LogAppendStatus;
   /** The oldest timestamp (ms) `append` accepts for the stream now (for error messages). */
   oldestAcceptedMs(stream: LogStreamHandle): number;
   /**
