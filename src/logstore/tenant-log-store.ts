@@ -221,7 +221,8 @@ export class TenantLogStore {
     const block = this.install(meta);
     syncDir(this.blocksDir);
     this.blocks.swap([block], group);
-    return { ...emptyLogReport, blocksCompacted: group.length, blocksWritten: 1, entriesWritten: meta.numEntries, chunksWritten: meta.numChunks };
+    // Entries are counted once, when they leave the head; compaction rewrites blocks.
+    return { ...emptyLogReport, blocksCompacted: group.length, blocksWritten: 1, chunksWritten: meta.numChunks };
   }
 
   /** Deletes blocks wholly older than `cutoff` (ms) and drops older entries from the head. */
