@@ -30,6 +30,8 @@ import { defaultEngineOptions } from './promql/engine/index.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
 import { ServiceManager } from './util/service.js';
+import type { MaintenanceEvent } from './storage/maintenance.js';
+import type { WalEvent } from './storage/wal/index.js';
 import { openSqlite, type SqlDatabase } from './util/sqlite.js';
 
 /** The tenant created on the first start of a data dir. */
@@ -95,6 +97,24 @@ function bootstrapIfEmpty(tokens: TokenStore, config: Config): BootstrapSecrets 
   return { tenant: DEFAULT_TENANT, readWriteToken: rw.token, adminToken: admin?.token };
 }
 
+/** Logs a store's WAL damage and write failures (other WAL events are metrics only). */
+function logWalEvent(logger: Logger, store: 'metrics' | 'logs', tenant: string, e: WalEvent): void {
+  if (e.kind === 'damage') {
+    const d = e.damage;
+    const fields = { tenant, segment: d.segment, offset: d.offset, droppedBytes: d.droppedBytes, removedSegments: d.removedSegments, reason: d.reason };
+    if (d.kind === 'torn_tail') logger.warn(fields, `${store} WAL: dropped a torn last record (a crash during a write)`);
+    else logger.error(fields, `${store} WAL: corruption found; truncated there`);
+  } else if (e.kind === 'write_failed' || e.kind === 'sync_failed') {
+    logger.error({ tenant, err: e.error.message }, `${store} WAL write failed`);
+  }
+}
+
+/** Logs a compactor step of either store: done (with its report) or failed (with its backoff). */
+function logStep(logger: Logger, what: string, e: MaintenanceEvent<object>): void {
+  if (e.kind === 'step') logger.info({ tenant: e.tenant, step: e.step, durationMs: Math.round(e.durationMs), ...e.report }, `${what} step done`);
+  else logger.error({ tenant: e.tenant, step: e.step, err: e.error.message, failures: e.failures, retryInMs: e.retryInMs }, `${what} step failed; will retry`);
+}
+
 /** A codec by name, with the tuned default's level when it is the default's codec. */
 function codecFor(name: LogCodec, tuned: CodecOptions): CodecOptions {
   return name === tuned.codec ? tuned : { codec: name };
@@ -127,20 +147,9 @@ export function createServer(options: RunServerOptions): CairnServer {
     overrides,
     (e) => {
       tsdbMetrics.onEvent(e);
-      if (e.kind === 'replayed') {
-        logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'metrics WAL replayed');
-      } else if (e.kind === 'compactor') {
-        const c = e.event;
-        if (c.kind === 'step') logger.info({ tenant: c.tenant, step: c.step, durationMs: Math.round(c.durationMs), ...c.report }, 'metrics store compaction step done');
-        else logger.error({ tenant: c.tenant, step: c.step, err: c.error.message, failures: c.failures, retryInMs: c.retryInMs }, 'metrics store compaction step failed; will retry');
-      } else if (e.event.kind === 'damage') {
-        const d = e.event.damage;
-        const fields = { tenant: e.tenant, segment: d.segment, offset: d.offset, droppedBytes: d.droppedBytes, removedSegments: d.removedSegments, reason: d.reason };
-        if (d.kind === 'torn_tail') logger.warn(fields, 'metrics WAL: dropped a torn last record (a crash during a write)');
-        else logger.error(fields, 'metrics WAL: corruption found; truncated there');
-      } else if (e.event.kind === 'write_failed' || e.event.kind === 'sync_failed') {
-        logger.error({ tenant: e.tenant, err: e.event.error.message }, 'metrics WAL write failed');
-      }
+      if (e.kind === 'replayed') logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'metrics WAL replayed');
+      else if (e.kind === 'compactor') logStep(logger, 'metrics store compaction', e.event);
+      else logWalEvent(logger, 'metrics', e.tenant, e.event);
     },
   );
   services.add(tsdb);
@@ -167,22 +176,10 @@ export function createServer(options: RunServerOptions): CairnServer {
     overrides,
     (e) => {
       logMetrics.onEvent(e);
-      if (e.kind === 'replayed') {
-        logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'logs WAL replayed');
-      } else if (e.kind === 'compactor') {
-        const c = e.event;
-        if (c.kind === 'step') logger.info({ tenant: c.tenant, step: c.step, durationMs: Math.round(c.durationMs), ...c.report }, 'log store step done');
-        else logger.error({ tenant: c.tenant, step: c.step, err: c.error.message, failures: c.failures, retryInMs: c.retryInMs }, 'log store step failed; will retry');
-      } else if (e.kind === 'compress_failed') {
-        logger.error({ tenant: e.tenant, err: e.error.message }, 'log chunk compression failed; will retry');
-      } else if (e.event.kind === 'damage') {
-        const d = e.event.damage;
-        const fields = { tenant: e.tenant, segment: d.segment, offset: d.offset, droppedBytes: d.droppedBytes, removedSegments: d.removedSegments, reason: d.reason };
-        if (d.kind === 'torn_tail') logger.warn(fields, 'logs WAL: dropped a torn last record (a crash during a write)');
-        else logger.error(fields, 'logs WAL: corruption found; truncated there');
-      } else if (e.event.kind === 'write_failed' || e.event.kind === 'sync_failed') {
-        logger.error({ tenant: e.tenant, err: e.event.error.message }, 'logs WAL write failed');
-      }
+      if (e.kind === 'replayed') logger.info({ tenant: e.tenant, records: e.records, ...e.stats, durationMs: Math.round(e.durationMs) }, 'logs WAL replayed');
+      else if (e.kind === 'compactor') logStep(logger, 'log store', e.event);
+      else if (e.kind === 'compress_failed') logger.error({ tenant: e.tenant, err: e.error.message }, 'log chunk compression failed; will retry');
+      else logWalEvent(logger, 'logs', e.tenant, e.event);
     },
   );
   services.add(logs);

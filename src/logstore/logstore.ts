@@ -5,11 +5,11 @@
  * log store's plan). On start it opens every tenant found on disk, opens its blocks and
  * replays its WAL; afterwards a tenant is opened on its first write.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Labels } from '../model/labels.js';
-import { validateTenantId } from '../model/tenant.js';
 import { MaintenanceScheduler, type MaintenanceEvent, type StepRunner } from '../storage/maintenance.js';
+import { tenantStoreDir, tenantsOnDisk } from '../storage/tenant-dirs.js';
 import { Wal, type FsyncPolicy, type WalEvent } from '../storage/wal/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Service } from '../util/service.js';
@@ -103,22 +103,14 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
   }
 
   private logsDir(tenant: string): string {
-    return join(this.options.dataDir, 'tenants', tenant, 'logs');
+    return tenantStoreDir(this.options.dataDir, tenant, 'logs');
   }
 
   async start(): Promise<void> {
-    const root = join(this.options.dataDir, 'tenants');
-    if (existsSync(root)) {
-      for (const tenant of readdirSync(root).sort()) {
-        try {
-          validateTenantId(tenant);
-        } catch {
-          continue;
-        }
-        if (!existsSync(this.logsDir(tenant))) continue;
-        this.open(tenant);
-        await new Promise((r) => setImmediate(r));
-      }
+    for (const tenant of tenantsOnDisk(this.options.dataDir, 'logs')) {
+      this.open(tenant);
+      // Let the event loop answer /ready (503) between tenants.
+      await new Promise((r) => setImmediate(r));
     }
     await this.compactor.start();
   }

@@ -3,7 +3,8 @@
  * per tenant (as Loki's `loki_ingester_memory_streams`: what max_global_streams_per_user
  * limits), head memory, WAL size, blocks and their bytes, step durations and failures.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { tenantGauge } from '../util/tenant-gauge.js';
 import type { LogStore, LogStoreEvent } from './logstore.js';
 
 export interface LogStoreMetrics {
@@ -11,19 +12,10 @@ export interface LogStoreMetrics {
 }
 
 export function createLogStoreMetrics(registry: Registry, store: () => LogStore | undefined): LogStoreMetrics {
-  /** A per-tenant gauge read at scrape time. */
   const perTenant = (name: string, help: string, read: (s: LogStore, tenant: string) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['tenant'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        const s = store();
-        if (s === undefined) return;
-        for (const t of s.tenantIds()) this.set({ tenant: t }, read(s, t));
-      },
+    tenantGauge(registry, name, help, () => {
+      const s = store();
+      return s === undefined ? [] : s.tenantIds().map((t): [string, number] => [t, read(s, t)]);
     });
   perTenant('cairn_ingester_memory_streams', 'Active log streams per tenant (streams in memory; one idle for ingester.chunk_idle_period leaves once flushed): what max_global_streams_per_user limits.', (s, t) => s.activeStreams(t));
   perTenant('cairn_logstore_head_raw_bytes', 'Bytes of log lines in memory not yet compressed, per tenant.', (s, t) => s.store(t)?.head.rawBytesInMemory ?? 0);

@@ -9,29 +9,41 @@
 import { compareLabels, labelsKey, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import type { LogBlockSet, OpenLogBlock } from './block-set.js';
-import { chunkMayContainAll, decodeChunkEntries } from './chunk-read.js';
-import type { EncodedChunk } from './chunk/encoded-chunk.js';
+import { chunkMayContainAll, visitChunk, type EncodedChunk } from './chunk/encoded-chunk.js';
 import type { LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
 import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet } from './interface.js';
 
 /** Whether a (ms, ns) time is in [start, end). */
-function inRange(e: LogEntry, p: LogSelectParams): boolean {
-  if (e.tMs < p.startMs || (e.tMs === p.startMs && e.tNs < p.startNs)) return false;
-  if (e.tMs > p.endMs || (e.tMs === p.endMs && e.tNs >= p.endNs)) return false;
+function inRange(tMs: number, tNs: number, p: LogSelectParams): boolean {
+  if (tMs < p.startMs || (tMs === p.startMs && tNs < p.startNs)) return false;
+  if (tMs > p.endMs || (tMs === p.endMs && tNs >= p.endNs)) return false;
   return true;
 }
 
 function clip(entries: readonly LogEntry[], p: LogSelectParams): LogEntry[] {
   const out: LogEntry[] = [];
   const f = p.lineFilter;
-  for (const e of entries) if (inRange(e, p) && (f === undefined || f(e.line))) out.push(e);
+  for (const e of entries) if (inRange(e.tMs, e.tNs, p) && (f === undefined || f(e.line))) out.push(e);
   return out;
 }
 
+/** A compressed chunk as a source: decoded when reached, needles tested on the raw bytes. */
 function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
-  return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: () => decodeChunkEntries(c, p) };
+  const open = (): LogEntry[] => {
+    const out: LogEntry[] = [];
+    const f = p.lineFilter;
+    visitChunk(
+      c,
+      (tMs, tNs, line, metadata) => {
+        if (inRange(tMs, tNs, p) && (f === undefined || f(line))) out.push({ tMs, tNs, line, metadata });
+      },
+      p.needles !== undefined && p.needles.length > 0 ? p.needles : undefined,
+    );
+    return out;
+  };
+  return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
 }
 
 function headChunkSource(c: HeadChunk, p: LogSelectParams): EntrySource | undefined {

@@ -3,7 +3,8 @@
  * tenant (as Mimir's `cortex_ingester_memory_series`), WAL size, replay and damage counts,
  * blocks and their bytes, compaction durations and failures.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { tenantGauge } from '../util/tenant-gauge.js';
 import type { Tsdb, TsdbEvent } from './tsdb.js';
 
 export interface TsdbMetrics {
@@ -12,30 +13,12 @@ export interface TsdbMetrics {
 }
 
 export function createTsdbMetrics(registry: Registry, tsdb: () => Tsdb | undefined): TsdbMetrics {
-  new Gauge({
-    name: 'cairn_ingester_active_series',
-    help: 'Series in the head per tenant: what max_global_series_per_user limits.',
-    labelNames: ['tenant'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const db = tsdb();
-      if (db === undefined) return;
-      for (const t of db.tenantIds()) this.set({ tenant: t }, db.head(t)?.series.size ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'cairn_tsdb_wal_bytes',
-    help: 'Bytes of WAL segments on disk per tenant.',
-    labelNames: ['tenant'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const db = tsdb();
-      if (db === undefined) return;
-      for (const t of db.tenantIds()) this.set({ tenant: t }, db.walBytes(t));
-    },
-  });
+  const perTenant = (read: (db: Tsdb, tenant: string) => number): [string, number][] => {
+    const db = tsdb();
+    return db === undefined ? [] : db.tenantIds().map((t) => [t, read(db, t)]);
+  };
+  tenantGauge(registry, 'cairn_ingester_active_series', 'Series in the head per tenant: what max_global_series_per_user limits.', () => perTenant((db, t) => db.head(t)?.series.size ?? 0));
+  tenantGauge(registry, 'cairn_tsdb_wal_bytes', 'Bytes of WAL segments on disk per tenant.', () => perTenant((db, t) => db.walBytes(t)));
   const corruptions = new Counter({
     name: 'cairn_tsdb_wal_corruptions_total',
     help: 'WAL damage found and repaired at replay, by kind (torn_tail is a crash mid-write; corruption is not).',
@@ -54,30 +37,8 @@ export function createTsdbMetrics(registry: Registry, tsdb: () => Tsdb | undefin
     labelNames: ['tenant'],
     registers: [registry],
   });
-  new Gauge({
-    name: 'cairn_tsdb_blocks',
-    help: 'Blocks on disk per tenant.',
-    labelNames: ['tenant'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const db = tsdb();
-      if (db === undefined) return;
-      for (const t of db.tenantIds()) this.set({ tenant: t }, db.store(t)?.blocks.all().length ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'cairn_tsdb_blocks_bytes',
-    help: 'Bytes of block files on disk per tenant.',
-    labelNames: ['tenant'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const db = tsdb();
-      if (db === undefined) return;
-      for (const t of db.tenantIds()) this.set({ tenant: t }, db.store(t)?.blockBytes() ?? 0);
-    },
-  });
+  tenantGauge(registry, 'cairn_tsdb_blocks', 'Blocks on disk per tenant.', () => perTenant((db, t) => db.store(t)?.blocks.all().length ?? 0));
+  tenantGauge(registry, 'cairn_tsdb_blocks_bytes', 'Bytes of block files on disk per tenant.', () => perTenant((db, t) => db.store(t)?.blockBytes() ?? 0));
   const stepDuration = new Histogram({
     name: 'cairn_tsdb_compaction_duration_seconds',
     help: 'Duration of compactor steps that did work: head (cut a 2 h block), compact (merge blocks), retention, flush.',

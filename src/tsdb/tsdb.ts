@@ -5,10 +5,10 @@
  * blocks and replays its WAL onto them (tenant by tenant, yielding between them so
  * `/ready` keeps answering 503 meanwhile); afterwards a tenant is opened on its first write.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tenantStoreDir, tenantsOnDisk } from '../storage/tenant-dirs.js';
 import { Wal, type FsyncPolicy, type WalEvent } from '../storage/wal/index.js';
-import { validateTenantId } from '../model/tenant.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Service } from '../util/service.js';
 import { createBlockWorkerPool, type BlockJobFault, type BlockJobRunner } from './block-jobs.js';
@@ -84,23 +84,14 @@ export class Tsdb implements Appendable, Queryable, Service {
   }
 
   private tsdbDir(tenant: string): string {
-    return join(this.options.dataDir, 'tenants', tenant, 'tsdb');
+    return tenantStoreDir(this.options.dataDir, tenant, 'tsdb');
   }
 
   async start(): Promise<void> {
-    const root = join(this.options.dataDir, 'tenants');
-    if (existsSync(root)) {
-      for (const tenant of readdirSync(root).sort()) {
-        try {
-          validateTenantId(tenant);
-        } catch {
-          continue; // not a tenant directory of ours
-        }
-        if (!existsSync(this.tsdbDir(tenant))) continue;
-        this.open(tenant);
-        // Let the event loop answer /ready (503) between tenants.
-        await new Promise((r) => setImmediate(r));
-      }
+    for (const tenant of tenantsOnDisk(this.options.dataDir, 'tsdb')) {
+      this.open(tenant);
+      // Let the event loop answer /ready (503) between tenants.
+      await new Promise((r) => setImmediate(r));
     }
     await this.compactor.start();
   }

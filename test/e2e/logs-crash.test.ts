@@ -11,6 +11,7 @@ import { newMatcher } from '../../src/model/matcher.js';
 import { ServeProcess, assertBuilt, cairn } from '../helpers/child.js';
 import { lokiJsonBody, ns } from '../helpers/loki.js';
 import { tempDir } from '../helpers/server.js';
+import { mulberry32 } from '../../bench/lib/log-corpus.js';
 
 const ROUNDS = 15;
 const SENDERS = 3;
@@ -20,24 +21,13 @@ const STRIDE = 10_000;
 const BASE_T = Date.now() - 10 * 60_000;
 const ADMIN = 'b'.repeat(40);
 
-/** mulberry32: kill moments random but reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('kill -9 during log pushes and flushes', () => {
   it(`keeps every acknowledged line once over ${ROUNDS} crashes`, async () => {
     assertBuilt();
     const dir = tempDir();
     const token = cairn(['token', 'create', '--data-dir', dir, '--tenant', 'dev', '--scopes', 'write']).stdout.trim();
-    const random = prng(20261201);
+    const random = mulberry32(20261201);
     const acked: number[] = [];
     let flushes = 0;
     for (let round = 0; round < ROUNDS; round++) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../../../src/util/errors.js';
 import { frameBytes, SEGMENT_START_BYTES, segmentName, Wal, type FsCallback, type WalEvent, type WalFs, type WalOptions, type WalScheduler } from '../../../src/storage/wal/index.js';
+import { mulberry32 } from '../../../bench/lib/log-corpus.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -27,17 +28,6 @@ function rec(i: number, n: number): Uint8Array {
   return b;
 }
 
-/** A seeded PRNG (mulberry32), so tables with random sizes are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Record lists compared byte-wise with a readable diff on the first difference;
@@ -168,7 +158,7 @@ class FakeFs {
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
 describe('round trip', () => {
-  const rand = prng(42);
+  const rand = mulberry32(42);
   const sizes = (n: number, max: number) => Array.from({ length: n }, () => Math.floor(rand() * max));
   it.each([
     { name: 'one small record', segmentSizeBytes: 1 << 20, sizes: [5], batch: 1, minSegments: 1 },

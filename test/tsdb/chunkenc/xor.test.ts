@@ -16,6 +16,7 @@ import {
   XorIterator,
 } from '../../../src/tsdb/chunkenc/index.js';
 import { CairnError } from '../../../src/util/errors.js';
+import { mulberry32 } from '../../../bench/lib/log-corpus.js';
 
 // ---------------------------------------------------------------------------------------
 // Helpers. Values travel as their 64-bit patterns (bigint) and become numbers only at the
@@ -216,19 +217,8 @@ function goEncode(samples: readonly Sample[]): string {
 const scrape = (n: number, t0: number, stepMs: number, v: (i: number) => number | bigint): Sample[] =>
   Array.from({ length: n }, (_, i) => s(t0 + i * stepMs, v(i)));
 
-/** A small deterministic generator (mulberry32) so tables need no fast-check. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const r1 = rng(1);
+const r1 = mulberry32(1);
 const T0 = 1_700_000_000_000;
 
 const SERIES: ReadonlyArray<{ name: string; samples: readonly Sample[] }> = [
@@ -591,7 +581,7 @@ describe('bit stream', () => {
   it('reads back every width at every alignment', () => {
     const w = new BitWriter(1);
     const want: Array<[number, number]> = [];
-    const r = rng(7);
+    const r = mulberry32(7);
     for (let n = 1; n <= 32; n++) {
       for (let k = 0; k < 9; k++) {
         const u = Math.floor(r() * 2 ** n);
@@ -713,7 +703,7 @@ describe('chunk cutting', () => {
   });
 
   it(`keeps every chunk within ${MAX_BYTES_PER_XOR_CHUNK} bytes`, () => {
-    const r = rng(3);
+    const r = mulberry32(3);
     const chunks = cut(scrape(2000, 0, 1000, () => BigInt(Math.floor(r() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(r() * 2 ** 32))));
     expect(chunks.length).toBeGreaterThan(10);
     for (const c of chunks) expect(c.bytes).toBeLessThanOrEqual(MAX_BYTES_PER_XOR_CHUNK);
