@@ -41,8 +41,8 @@ export class LogHeadAppender implements LogAppender {
     private readonly wal: Wal,
     private readonly limits: () => LogAppendLimits,
     private readonly nowMs: () => number,
-    /** Told the streams that were created, for the active-streams gauge and the limit message. */
-    private readonly onNewStream: (labels: Labels) => void = () => {},
+    /** Called once a commit's entries are in memory (the store starts compressing sealed chunks). */
+    private readonly onApplied: () => void = () => {},
   ) {}
 
   streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle {
@@ -59,7 +59,6 @@ export class LogHeadAppender implements LogAppender {
     }
     const s = this.head.create(labels);
     s.lastAppend = this.nowMs();
-    this.onNewStream(labels);
     return s;
   }
 
@@ -122,6 +121,7 @@ export class LogHeadAppender implements LogAppender {
       const { s, entries, bytes } = g;
       for (let i = 0; i < entries.length; i++) this.head.append(s, entries[i]!, bytes[i]!, now);
     }
+    this.onApplied();
     await this.wal.waitDurable();
   }
 

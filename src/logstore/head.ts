@@ -122,18 +122,9 @@ function sameMetadata(a: LogEntry, b: LogEntry): boolean {
   return true;
 }
 
-/** Byte length of a line as Loki counts it (UTF-8); ASCII lines cost no encoding. */
+/** Byte length of a line as Loki counts it (UTF-8). */
 export function lineBytes(line: string): number {
-  return line.length < 64 ? utf8LengthShort(line) : Buffer.byteLength(line);
-}
-
-function utf8LengthShort(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c >= 0x800 ? (c >= 0xd800 && c < 0xdc00 ? 1 : 2) : 1;
-  }
-  return n;
+  return Buffer.byteLength(line);
 }
 
 export class LogHead {

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Labels } from '../model/labels.js';
-import { MaintenanceScheduler, type MaintenanceEvent, type StepRunner } from '../storage/maintenance.js';
+import { DAY_MS, MaintenanceScheduler, type MaintenanceEvent, type StepRunner } from '../storage/maintenance.js';
 import { tenantStoreDir, tenantsOnDisk } from '../storage/tenant-dirs.js';
 import { Wal, type FsyncPolicy, type WalEvent } from '../storage/wal/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -71,7 +71,6 @@ export type LogStoreEvent =
 
 /** Blocks of one window at one level merged once there are this many (tiered compaction). */
 const BLOCKS_PER_LEVEL = 8;
-const DAY_MS = 24 * 3_600_000;
 /** Compressed head chunks of a tenant that trigger a flush before the flush check period. */
 const FLUSH_BYTES = 64 << 20;
 
@@ -150,15 +149,8 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
 
   logAppender(tenant: string): LogAppender {
     const store = this.open(tenant);
-    const appender = new LogHeadAppender(store.head, store.wal, () => this.limits.forTenant(tenant), () => this.options.clock.now());
-    const commit = appender.commit.bind(appender);
-    // Sealed chunks go to the worker once the request is in memory.
-    appender.commit = async (raw) => {
-      const p = commit(raw);
-      this.compress(store);
-      await p;
-    };
-    return appender;
+    // Sealed chunks go to the worker once a request is in memory.
+    return new LogHeadAppender(store.head, store.wal, () => this.limits.forTenant(tenant), () => this.options.clock.now(), () => this.compress(store));
   }
 
   private compress(store: TenantLogStore): void {

@@ -11,6 +11,9 @@
  */
 import type { Service } from '../util/service.js';
 
+/** Both stores compact blocks within aligned windows of a day (Mimir's first compactor level). */
+export const DAY_MS = 24 * 3_600_000;
+
 /** Runs one named step of a tenant, reporting its duration or its failure. */
 export type StepRunner<R> = (step: string, fn: () => Promise<R>) => Promise<R>;
 

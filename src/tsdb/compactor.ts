@@ -14,7 +14,7 @@
  * backoff; ingestion and queries go on meanwhile, since nothing changes until a step has
  * finished its file work.
  */
-import { MaintenanceScheduler, type MaintenanceEvent, type StepRunner } from '../storage/maintenance.js';
+import { DAY_MS, MaintenanceScheduler, type MaintenanceEvent, type StepRunner } from '../storage/maintenance.js';
 import type { Clock } from '../util/clock.js';
 import type { Service } from '../util/service.js';
 import type { BlockJobRunner } from './block-jobs.js';
@@ -38,8 +38,7 @@ export interface CompactorOptions {
   readonly clock: Clock;
 }
 
-/** Mimir's default block range for the compactor's first level: a day. */
-export const DAY_MS = 24 * 3_600_000;
+export { DAY_MS };
 /**
  * The metrics store's compactor: the shared scheduler (storage/maintenance.ts) running the
  * steps above.
