@@ -11,6 +11,7 @@
  * this parser knows the full set Loki's automaton would list; elsewhere the message stops
  * after the unexpected token.
  */
+import { regexpParser } from './pipeline/parsers/regexp.js';
 import { newMatcher, matchesEmpty, type MatchType } from '../model/matcher.js';
 import type {
   BinaryExpr,
@@ -220,15 +221,14 @@ function checkRegex(name: string, pattern: string, prefix: string): void {
 }
 
 /**
- * Loki's `NewRegexpParser` checks: the expression compiles and has a named capture. The
- * compile check runs on the anchored form a matcher uses, so a compile error's quoted
- * expression may differ from Go's.
+ * Loki's `NewRegexpParser` checks (the expression compiles under Go's rules, has a named
+ * capture, names are valid and unique), by building the parser itself.
  */
 function checkRegexpParser(pattern: string): void {
-  checkRegex('regexp', pattern, 'invalid regexp parser: ');
-  // Named groups are `(?P<name>…)`; escaped characters cannot start one.
-  if (!/\(\?P</.test(pattern.replace(/\\./gs, ''))) {
-    throw parseErrorNoPos('invalid regexp parser: at least one named capture must be supplied');
+  try {
+    regexpParser(pattern);
+  } catch (e) {
+    throw parseErrorNoPos(`invalid regexp parser: ${(e as Error).message}`);
   }
 }
 

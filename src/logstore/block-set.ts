@@ -18,6 +18,8 @@ export interface LogBlockIndex {
   labelNames(matchers?: readonly Matcher[]): string[];
   labelValues(name: string, matchers?: readonly Matcher[]): string[];
   stats(matchers: readonly Matcher[], mint: number, maxt: number): LogIndexStats;
+  /** Per matching stream, the line bytes of its chunks overlapping [mint, maxt] (whole chunks). */
+  volumes(matchers: readonly Matcher[], mint: number, maxt: number): { labels: Labels; bytes: number }[];
   close(): void;
 }
 

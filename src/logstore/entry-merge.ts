@@ -1,13 +1,13 @@
 /**
  * Merging one stream's entries from several sorted sources (head chunks, the open buffer,
  * chunks of several blocks) into one cursor in the query's direction, dropping entries
- * with the same timestamp and line as the one before (Loki's querier does the same across
+ * with the same timestamp, line and structured metadata as the one before (Loki's querier does the same across
  * replicas; here it hides the overlap a crash between a block's rename and the WAL's
  * truncation can leave, and compaction removes it for good). Sources are opened (decoded)
  * only when the merge reaches their time range, so a stream's chunks are not all in
  * memory at once.
  */
-import type { LogEntry } from './entry.js';
+import { sameEntry, type LogEntry } from './entry.js';
 import type { Direction, LogEntryIterator } from './interface.js';
 
 /** A sorted run of entries, decoded on demand. */
@@ -70,7 +70,7 @@ export class MergeIterator implements LogEntryIterator {
       if (this.forward ? ++c.i >= c.entries.length : --c.i < 0) this.popTop();
       else this.siftDown(0);
       const prev = this.cur;
-      if (prev !== undefined && prev.tMs === e.tMs && prev.tNs === e.tNs && prev.line === e.line) continue;
+      if (prev !== undefined && sameEntry(prev, e)) continue;
       this.cur = e;
       return true;
     }

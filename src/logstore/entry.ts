@@ -12,7 +12,7 @@ export interface LogEntry {
   /** Nanoseconds within the millisecond, 0 ≤ tNs < 1e6. */
   readonly tNs: number;
   readonly line: string;
-  /** Structured metadata in the order sent; [] when none. Names are unique, values non-empty. */
+  /** Structured metadata in the order sent; [] when none. Names are unique; a value may be empty (Loki keeps those). */
   readonly metadata: readonly Label[];
 }
 
@@ -28,6 +28,22 @@ export function compareEntries(a: LogEntry, b: LogEntry): number {
   if (a.tMs !== b.tMs) return a.tMs - b.tMs;
   if (a.tNs !== b.tNs) return a.tNs - b.tNs;
   return a.line < b.line ? -1 : a.line > b.line ? 1 : 0;
+}
+
+/** Whether two entries carry the same structured metadata (names and values, in order). */
+export function sameMetadata(a: readonly Label[], b: readonly Label[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
+  return true;
+}
+
+/**
+ * Loki's duplicate rule: an entry is dropped only when its timestamp, line and structured
+ * metadata all equal another's (entries differing only in metadata are both kept).
+ */
+export function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  return a.tMs === b.tMs && a.tNs === b.tNs && a.line === b.line && sameMetadata(a.metadata, b.metadata);
 }
 
 /** The timestamp as Loki prints it: decimal nanoseconds since the epoch. */

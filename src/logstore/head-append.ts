@@ -5,13 +5,14 @@
  * the memory order. A stream created by a request that then fails stays in memory (empty,
  * removed once idle) and is logged by the next commit that uses it.
  */
-import type { Labels } from '../model/labels.js';
+import type { Label, Labels } from '../model/labels.js';
 import type { Wal } from '../storage/wal/index.js';
 import { ByteWriter } from '../util/bytes.js';
 import { CairnError } from '../util/errors.js';
-import type { LogEntry } from './entry.js';
+import { sameMetadata, type LogEntry } from './entry.js';
 import { lineBytes, type LogHead, type MemStream } from './head.js';
 import { LogAppendStatus, type LogAppender, type LogStreamHandle, type RawPushSource } from './interface.js';
+import type { AppliedStream } from './tail-hub.js';
 import { beginEntries, encodeEntryGroup, encodeRawPush, encodeStreams } from './wal-records.js';
 
 /** What the appender reads of the tenant's limits. */
@@ -28,6 +29,7 @@ interface Group {
   maxTMs: number;
   maxTNs: number;
   lastLine: string | undefined;
+  lastMeta: readonly Label[] | undefined;
 }
 
 const recordWriter = new ByteWriter(1 << 20);
@@ -41,8 +43,8 @@ export class LogHeadAppender implements LogAppender {
     private readonly wal: Wal,
     private readonly limits: () => LogAppendLimits,
     private readonly nowMs: () => number,
-    /** Called once a commit's entries are in memory (the store starts compressing sealed chunks). */
-    private readonly onApplied: () => void = () => {},
+    /** Called once a commit's entries are in memory (the store compresses sealed chunks, feeds tailers). */
+    private readonly onApplied: (applied: readonly AppliedStream[]) => void = () => {},
   ) {}
 
   streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle {
@@ -66,7 +68,7 @@ export class LogHeadAppender implements LogAppender {
     let g = this.groups.get(stream.ref);
     if (g === undefined) {
       const s = stream as MemStream;
-      g = { s, entries: [], bytes: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, lastLine: s.lastLine };
+      g = { s, entries: [], bytes: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, lastLine: s.lastLine, lastMeta: s.lastMeta };
       this.groups.set(stream.ref, g);
     }
     return g;
@@ -81,7 +83,9 @@ export class LogHeadAppender implements LogAppender {
   append(stream: LogStreamHandle, e: LogEntry, bytes?: number): LogAppendStatus {
     if (e.tMs < this.head.floor) return LogAppendStatus.TooOld;
     const g = this.group(stream);
-    if (e.tMs === g.maxTMs && e.tNs === g.maxTNs && e.line === g.lastLine) return LogAppendStatus.Duplicate;
+    if (e.tMs === g.maxTMs && e.tNs === g.maxTNs && e.line === g.lastLine && g.lastMeta !== undefined && sameMetadata(e.metadata, g.lastMeta)) {
+      return LogAppendStatus.Duplicate;
+    }
     if (e.tMs < g.maxTMs - this.head.options.outOfOrderWindowMs) return LogAppendStatus.TooFarBehind;
     g.entries.push(e);
     g.bytes.push(bytes ?? lineBytes(e.line));
@@ -89,6 +93,7 @@ export class LogHeadAppender implements LogAppender {
       g.maxTMs = e.tMs;
       g.maxTNs = e.tNs;
       g.lastLine = e.line;
+      g.lastMeta = e.metadata;
     }
     return LogAppendStatus.Ok;
   }
@@ -121,7 +126,7 @@ export class LogHeadAppender implements LogAppender {
       const { s, entries, bytes } = g;
       for (let i = 0; i < entries.length; i++) this.head.append(s, entries[i]!, bytes[i]!, now);
     }
-    this.onApplied();
+    this.onApplied(groups.map((g) => ({ labels: g.s.labels, entries: g.entries })));
     await this.wal.waitDurable();
   }
 

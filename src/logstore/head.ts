@@ -13,11 +13,11 @@
  * the idle period leaves the head, and stops counting against the active stream limit, as
  * in Loki's ingester.
  */
-import { labelsKey, type Labels } from '../model/labels.js';
+import { labelsKey, type Label, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { encodeEntries } from './chunk/chunk-format.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
-import { compareEntries, type LogEntry } from './entry.js';
+import { compareEntries, sameEntry, type LogEntry } from './entry.js';
 
 export interface LogHeadOptions {
   /** A stream's open buffer is sealed into a chunk at this many bytes of lines. */
@@ -73,6 +73,8 @@ export class MemStream {
   maxTMs = -Infinity;
   maxTNs = 0;
   lastLine: string | undefined = undefined;
+  /** Structured metadata of the newest entry (with lastLine, Loki's duplicate check). */
+  lastMeta: readonly Label[] | undefined = undefined;
   /** Whether a Streams record for this stream is in the WAL. */
   walLogged = false;
   /** Wall-clock ms of the last append. */
@@ -105,21 +107,12 @@ export function sortAndDedupe(entries: LogEntry[], sorted: boolean): LogEntry[] 
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (w > 0) {
-      const p = entries[w - 1]!;
-      if (p.tMs === e.tMs && p.tNs === e.tNs && p.line === e.line && sameMetadata(p, e)) continue;
+      if (sameEntry(entries[w - 1]!, e)) continue;
     }
     entries[w++] = e;
   }
   entries.length = w;
   return entries;
-}
-
-function sameMetadata(a: LogEntry, b: LogEntry): boolean {
-  if (a.metadata.length !== b.metadata.length) return false;
-  for (let i = 0; i < a.metadata.length; i++) {
-    if (a.metadata[i]!.name !== b.metadata[i]!.name || a.metadata[i]!.value !== b.metadata[i]!.value) return false;
-  }
-  return true;
 }
 
 /** Byte length of a line as Loki counts it (UTF-8). */
@@ -180,6 +173,7 @@ export class LogHead {
       s.maxTMs = e.tMs;
       s.maxTNs = e.tNs;
       s.lastLine = e.line;
+      s.lastMeta = e.metadata;
     }
     s.lastAppend = nowMs;
     if (s.openBytes >= this.options.chunkTargetBytes) this.seal(s);
@@ -243,6 +237,7 @@ export class LogHead {
       s.maxTMs = t;
       s.maxTNs = 0;
       s.lastLine = undefined;
+      s.lastMeta = undefined;
     }
   }
 

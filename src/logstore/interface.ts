@@ -124,6 +124,13 @@ export interface LogIndexStats {
   bytes: number;
 }
 
+/** Bytes of one stream over a querier's range (Loki's `index/volume`). */
+export interface LogStreamVolume {
+  readonly labels: Labels;
+  /** Line bytes of the stream's chunks overlapping the range (whole chunks, as Loki's index counts) and of its unsealed entries in it. */
+  readonly bytes: number;
+}
+
 /** Reads one tenant's logs between mint and maxt (ms, inclusive). The caller calls `close()`. */
 export interface LogQuerier {
   select(matchers: readonly Matcher[], params: LogSelectParams): LogStreamSet;
@@ -134,6 +141,8 @@ export interface LogQuerier {
   /** Label sets of the streams matching all matchers with entries in range, sorted. */
   series(matchers: readonly Matcher[]): Labels[];
   stats(matchers: readonly Matcher[]): LogIndexStats;
+  /** Per stream matching all matchers, the bytes it holds in range; streams without any are left out. Unordered. */
+  volumes(matchers: readonly Matcher[]): LogStreamVolume[];
   close(): void;
 }
 

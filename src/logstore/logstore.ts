@@ -22,6 +22,7 @@ import { LogHead, defaultLogHeadOptions, type LogHeadOptions } from './head.js';
 import type { LogAppendable, LogAppender, LogQuerier, LogQueryable } from './interface.js';
 import { TenantLogQuerier } from './querier.js';
 import { LogBlockSet } from './block-set.js';
+import { TailHub } from './tail-hub.js';
 import { addLogReports, emptyLogReport, TenantLogStore, type LogStepReport } from './tenant-log-store.js';
 
 export interface LogStoreOptions {
@@ -80,6 +81,8 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
   private readonly runner: LogJobRunner;
   private readonly compactor: MaintenanceScheduler<TenantLogStore, LogStepReport>;
   private stopped = false;
+  /** Committed entries for live tails (`/loki/api/v1/tail`), published once in memory. */
+  readonly tail = new TailHub();
 
   constructor(
     private readonly options: LogStoreOptions,
@@ -150,7 +153,10 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
   logAppender(tenant: string): LogAppender {
     const store = this.open(tenant);
     // Sealed chunks go to the worker once a request is in memory.
-    return new LogHeadAppender(store.head, store.wal, () => this.limits.forTenant(tenant), () => this.options.clock.now(), () => this.compress(store));
+    return new LogHeadAppender(store.head, store.wal, () => this.limits.forTenant(tenant), () => this.options.clock.now(), (applied) => {
+      this.compress(store);
+      this.tail.publish(tenant, applied);
+    });
   }
 
   private compress(store: TenantLogStore): void {

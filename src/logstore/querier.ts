@@ -13,7 +13,7 @@ import { chunkMayContainAll, visitChunk, type EncodedChunk } from './chunk/encod
 import type { LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
-import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet } from './interface.js';
+import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet, LogStreamVolume } from './interface.js';
 
 /** Whether a (ms, ns) time is in [start, end). */
 function inRange(tMs: number, tNs: number, p: LogSelectParams): boolean {
@@ -188,6 +188,32 @@ export class TenantLogQuerier implements LogQuerier {
     }
     out.streams = keys.size;
     return out;
+  }
+
+  volumes(matchers: readonly Matcher[]): LogStreamVolume[] {
+    const byKey = new Map<string, { labels: Labels; bytes: number }>();
+    const add = (key: string, labels: Labels, bytes: number) => {
+      const v = byKey.get(key);
+      if (v === undefined) byKey.set(key, { labels, bytes });
+      else v.bytes += bytes;
+    };
+    for (const s of this.head.select(matchers)) {
+      let bytes = 0;
+      let any = false;
+      for (const c of s.chunks) {
+        if (c.maxTMs < this.mint || c.minTMs > this.maxt) continue;
+        bytes += c.rawBytes;
+        any = true;
+      }
+      for (const e of s.open) {
+        if (e.tMs < this.mint || e.tMs > this.maxt) continue;
+        bytes += Buffer.byteLength(e.line);
+        any = true;
+      }
+      if (any) add(s.key, s.labels, bytes);
+    }
+    for (const b of this.acquire()) for (const v of b.reader.volumes(matchers, this.mint, this.maxt)) add(labelsKey(v.labels), v.labels, v.bytes);
+    return [...byKey.values()];
   }
 
   private headHasRange(minT: number, maxT: number): boolean {

@@ -18,3 +18,18 @@ export function promqlTestdataMissing(suite: string): string {
   console.log(`SKIPPED ${suite}: ${why}`);
   return why;
 }
+
+/** Loki's LogQL test scripts (`.logqltest`) at the pinned upstream commit. */
+export const LOGQL_TESTDATA = join(root, 'logql', 'testdata');
+
+/** Newer upstream `.logqltest` files, not in that snapshot (log queries, `flush`). */
+export const LOGQL_TESTDATA_EXTRA = join(root, 'logql', 'testdata-extra');
+
+/** Why suites needing `LOGQL_TESTDATA` (and its `-extra` sibling) must skip, or '' when both are there. */
+export function logqlTestdataMissing(suite: string): string {
+  const absent = [LOGQL_TESTDATA, LOGQL_TESTDATA_EXTRA].filter((d) => !existsSync(d));
+  if (absent.length === 0) return '';
+  const why = `${absent.join(' and ')} ${absent.length === 1 ? 'is' : 'are'} missing (set CAIRN_CONFORMANCE_DIR to the shared conformance folder)`;
+  console.log(`SKIPPED ${suite}: ${why}`);
+  return why;
+}

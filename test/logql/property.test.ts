@@ -66,7 +66,7 @@ const stage: fc.Arbitrary<Stage> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('json' as const), params }),
   fc.record({ kind: fc.constant('logfmt' as const), strict: fc.boolean(), keepEmpty: fc.boolean(), params }),
-  fc.record({ kind: fc.constant('regexp' as const), pattern: fc.constantFrom('(?P<a>\\w+)', '(?P<x>.*) (?P<y>\\d+)', '^(?P<é>[a-z])') }),
+  fc.record({ kind: fc.constant('regexp' as const), pattern: fc.constantFrom('(?P<a>\\w+)', '(?P<x>.*) (?P<y>\\d+)', '^(?P<e>[é-ü])') }),
   fc.record({ kind: fc.constant('pattern' as const), pattern: fc.constantFrom('<a> <_>', '<ip> - <_> "<method> <uri>"', '<_> x=<x>') }),
   fc.record({ kind: fc.constantFrom('unpack' as const, 'decolorize' as const) }),
   fc.record({ kind: fc.constant('line_format' as const), template: text }),

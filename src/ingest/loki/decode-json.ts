@@ -29,8 +29,8 @@
  * (Loki's own decoder silently accepts 1) and its timestamp must be a string.
  *
  * Structured metadata comes out as `LogEntry` wants it: names unique (a JSON object
- * cannot repeat one usefully; the last wins, as `JSON.parse` keeps it) and empty values
- * dropped, since an empty value means "no such label".
+ * cannot repeat one usefully; the last wins, as `JSON.parse` keeps it). Empty values are
+ * kept: Loki stores them and LogQL shows `name=""` as a label of its own.
  *
  * Every failure is a `CairnError`: `bad_data` with reason `json_invalid` for the body,
  * `invalid_labels` for a legacy label string that does not parse, and `too_large` for a
@@ -162,13 +162,12 @@ function parseNsString(s: string, out: { tMs: number; tNs: number }): string | u
 /** Where the metadata of entry `ei` of stream `si` is, for messages (built only on failure). */
 const metadataPath = (si: number, ei: number, categorised: boolean): string => `streams[${si}].values[${ei}][2]${categorised ? '.structuredMetadata' : ''}`;
 
-/** Flat metadata map → labels (empty values dropped). */
+/** Flat metadata map → labels (empty values kept, as Loki keeps them). */
 function metadataFromMap(m: Record<string, unknown>, si: number, ei: number, categorised: boolean): readonly Label[] {
   let out: Label[] | undefined;
   for (const name in m) {
     const value = labelValue(m[name]);
     if (value === undefined) fail(metadataPath(si, ei, categorised), `structured metadata value of "${name}" must be a string, got ${typeName(m[name])}`);
-    if (value === '') continue;
     (out ??= []).push({ name, value });
   }
   return out ?? NO_METADATA;

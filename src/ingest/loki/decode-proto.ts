@@ -24,8 +24,8 @@
  * log store does not hold. An absent timestamp is the epoch (Loki reads the zero time);
  * validation then refuses the entry as too old.
  *
- * Structured metadata comes out as `LogEntry` wants it: empty values dropped and, for a
- * name sent twice, the last value kept (Loki's read path keeps the last pair too). The
+ * Structured metadata comes out as `LogEntry` wants it: empty values kept (Loki stores
+ * them) and, for a name sent twice, the last value kept (Loki's read path keeps the last pair too). The
  * `parsed` field and `hash`, `format` are length- and type-checked and ignored.
  */
 import { constants as bufferConstants } from 'node:buffer';
@@ -540,7 +540,7 @@ function readLabelPair(r: Reader, s: number, e: number, index: number): Label {
 
 /**
  * Makes metadata what `LogEntry` promises: one pair per name, holding the last value sent
- * for it (at the position of the name's first appearance), and no empty values. Returns
+ * for it (at the position of the name's first appearance). Returns
  * `pairs` itself in the common case where there is nothing to change.
  */
 function normaliseMetadata(pairs: Label[]): readonly Label[] {
@@ -549,8 +549,7 @@ function normaliseMetadata(pairs: Label[]): readonly Label[] {
   // and keeps a request with thousands of pairs per entry linear.
   let clean = n <= SMALL_METADATA;
   for (let i = 0; i < n && clean; i++) {
-    const { name, value } = pairs[i]!;
-    if (value === '') clean = false;
+    const { name } = pairs[i]!;
     for (let j = 0; j < i && clean; j++) if (pairs[j]!.name === name) clean = false;
   }
   if (clean) return pairs;
@@ -561,7 +560,7 @@ function normaliseMetadata(pairs: Label[]): readonly Label[] {
     const kept = last.get(l.name);
     if (kept === undefined) continue;
     last.delete(l.name);
-    if (kept.value !== '') out.push(kept);
+    out.push(kept);
   }
-  return out.length === 0 ? NO_METADATA : out;
+  return out;
 }

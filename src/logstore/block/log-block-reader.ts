@@ -214,6 +214,24 @@ export class LogBlockReader {
   }
 
   /**
+   * Per matching stream, the line bytes of its chunks that overlap [mint, maxt] (whole
+   * chunks, as `stats`); streams without such chunks are left out.
+   */
+  volumes(matchers: readonly Matcher[], mint: number, maxt: number): { labels: Labels; bytes: number }[] {
+    const out: { labels: Labels; bytes: number }[] = [];
+    if (mint > maxt) return out;
+    for (const s of this.matching(matchers)) {
+      if (s.maxt < mint || s.mint > maxt) continue;
+      const rows = this.chunkRange.all(s.firstChunk, s.firstChunk + s.chunks - 1, mint, maxt) as ChunkTuple[];
+      if (rows.length === 0) continue;
+      let bytes = 0;
+      for (const r of rows) bytes += r[4];
+      out.push({ labels: s.labels, bytes });
+    }
+    return out;
+  }
+
+  /**
    * Every stream with its chunk rows (no bytes), in label order, read a page of streams at
    * a time so memory stays small however big the block. For compaction, which loads the
    * bytes it needs with `readChunkData`; other calls may be made between steps.

@@ -51,9 +51,9 @@ describe('decodePushJson: valid', () => {
       expected: { streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(0, 5, 'l', [L('parsed', 'x'), L('structuredMetadata', 'y')])] }] },
     },
     {
-      name: 'empty metadata values dropped, null and {} metadata are none',
+      name: 'empty metadata values kept (as Loki), null and {} metadata are none',
       input: v1([{ stream: { a: 'b' }, values: [['1', 'x', { e: '', f: 'g' }], ['2', 'y', null], ['3', 'z', {}]] }]),
-      expected: { streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(0, 1, 'x', [L('f', 'g')]), E(0, 2, 'y'), E(0, 3, 'z')] }] },
+      expected: { streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(0, 1, 'x', [L('e', ''), L('f', 'g')]), E(0, 2, 'y'), E(0, 3, 'z')] }] },
     },
     {
       name: 'numbers and booleans tolerated as label and metadata values',

@@ -46,9 +46,9 @@ describe('decodePushProto: valid', () => {
       expected: { streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(1000, 1, 'l', [L('trace_id', 'abc'), L('x', 'y')])] }] },
     },
     {
-      name: 'metadata: empty values dropped, repeated names keep the last value',
+      name: 'metadata: empty values kept (as Loki), repeated names keep the last value',
       input: body(pStream(pLabels('{a="b"}'), pEntry(pTs(1, 0), pLine('l'), pMeta('k', '1'), pMeta('e', ''), pMeta('j', 'x'), pMeta('k', '2'), pMeta('j', '')))),
-      expected: { streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(1000, 0, 'l', [L('k', '2')])] }] },
+      expected: { streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(1000, 0, 'l', [L('k', '2'), L('e', ''), L('j', '')])] }] },
     },
     {
       name: 'metadata strings of equal length in the same position across entries stay distinct',

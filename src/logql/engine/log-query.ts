@@ -1,0 +1,180 @@
+/**
+ * Log queries (`{app="a"} |= "x" | json`): entries in `[start, end)` through the pipeline,
+ * merged across streams in the query's direction, cut at `limit` entries overall (the
+ * newest for `backward`, the oldest for `forward`), thinned by `interval`, then grouped by
+ * their result labels — Loki's `readStreams` (pkg/logql/engine.go).
+ */
+import { compareLabels, labelsKey } from '../../model/labels.js';
+import type { LogStream } from '../../logstore/interface.js';
+import type { LogSelectorExpr } from '../ast.js';
+import { compileLogPipeline } from '../pipeline/index.js';
+import type { StreamPipeline } from '../pipeline/types.js';
+import type { QueryControl } from './query-control.js';
+import { compileMatchers, selectParams } from './selection.js';
+import type { Labels } from '../../model/labels.js';
+import type { LogQLQueryStats, LogQLSource, ResultEntry, ResultStream } from './types.js';
+import type { Direction } from '../../logstore/interface.js';
+
+export interface LogQueryParams {
+  readonly startMs: number;
+  readonly startNs: number;
+  readonly endMs: number;
+  readonly endNs: number;
+  readonly limit: number;
+  readonly direction: Direction;
+  readonly intervalMs: number;
+  readonly categorizeLabels: boolean;
+}
+
+/** One stream's entries after its pipeline, one at a time. */
+class Cursor {
+  tMs = 0;
+  tNs = 0;
+  line = '';
+  labels: Labels = [];
+  key = '';
+  structuredMetadata: Labels = [];
+  parsed: Labels = [];
+  private readonly it;
+  private readonly sp: StreamPipeline;
+
+  constructor(
+    readonly stream: LogStream,
+    sp: StreamPipeline,
+    private readonly stats: LogQLQueryStats,
+    private readonly countLines: boolean,
+  ) {
+    this.it = stream.iterator();
+    this.sp = sp;
+  }
+
+  /** Moves to the next entry the pipeline keeps; false at the end. */
+  advance(): boolean {
+    const { it, sp } = this;
+    while (it.next()) {
+      const e = it.at();
+      if (this.countLines) {
+        this.stats.linesProcessed++;
+        this.stats.bytesProcessed += e.line.length;
+      }
+      const out = sp.process(e.tMs, e.tNs, e.line, e.metadata);
+      if (out === undefined) continue;
+      this.tMs = e.tMs;
+      this.tNs = e.tNs;
+      this.line = out.line;
+      this.labels = out.labels;
+      this.key = out.key;
+      this.structuredMetadata = out.structuredMetadata;
+      this.parsed = out.parsed;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** A binary heap of cursors ordered by their current entry in the query's direction. */
+class CursorHeap {
+  readonly items: Cursor[] = [];
+  constructor(private readonly forward: boolean) {}
+
+  private before(a: Cursor, b: Cursor): boolean {
+    if (a.tMs !== b.tMs) return this.forward ? a.tMs < b.tMs : a.tMs > b.tMs;
+    if (a.tNs !== b.tNs) return this.forward ? a.tNs < b.tNs : a.tNs > b.tNs;
+    return compareLabels(a.labels, b.labels) < 0;
+  }
+
+  push(c: Cursor): void {
+    const h = this.items;
+    h.push(c);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  /** Re-sorts after the top cursor advanced, or removes it when it is done. */
+  fixTop(alive: boolean): void {
+    const h = this.items;
+    if (!alive) {
+      const last = h.pop()!;
+      if (h.length === 0) return;
+      h[0] = last;
+    }
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
+interface Group {
+  labels: Labels;
+  entries: ResultEntry[];
+}
+
+/** Runs a log query; returns its streams sorted by labels, entries in the query's direction. */
+export async function evalLogQuery(
+  src: LogQLSource,
+  expr: LogSelectorExpr,
+  p: LogQueryParams,
+  ctl: QueryControl,
+  stats: LogQLQueryStats,
+): Promise<ResultStream[]> {
+  const matchers = compileMatchers(expr.matchers);
+  const pipeline = compileLogPipeline(expr.stages);
+  const querier = src.querier(p.startMs, p.endNs === 0 ? p.endMs - 1 : p.endMs);
+  try {
+    const base = { startMs: p.startMs, startNs: p.startNs, endMs: p.endMs, endNs: p.endNs, direction: p.direction };
+    const set = querier.select(matchers, selectParams(base, pipeline, stats));
+    const forward = p.direction === 'forward';
+    const heap = new CursorHeap(forward);
+    const countLines = pipeline.lineFilter === undefined;
+    while (set.next()) {
+      const s = set.at();
+      const c = new Cursor(s, pipeline.forStream(s.labels), stats, countLines);
+      if (c.advance()) heap.push(c);
+      if (ctl.tick()) await ctl.pause();
+    }
+
+    const groups = new Map<string, Group>();
+    const intervalNs = BigInt(p.intervalMs) * 1_000_000n;
+    let last: bigint | undefined;
+    let returned = 0;
+    while (returned < p.limit && heap.items.length > 0) {
+      const c = heap.items[0]!;
+      let keep = true;
+      if (intervalNs > 0n) {
+        const t = BigInt(c.tMs) * 1_000_000n + BigInt(c.tNs);
+        keep = last === undefined || (forward ? t >= last + intervalNs : t <= last - intervalNs);
+        if (keep) last = t;
+      }
+      if (keep) {
+        const key = p.categorizeLabels ? labelsKey(c.stream.labels) : c.key;
+        let g = groups.get(key);
+        if (g === undefined) groups.set(key, (g = { labels: p.categorizeLabels ? c.stream.labels : c.labels, entries: [] }));
+        g.entries.push(
+          p.categorizeLabels
+            ? { tMs: c.tMs, tNs: c.tNs, line: c.line, structuredMetadata: c.structuredMetadata, parsed: c.parsed }
+            : { tMs: c.tMs, tNs: c.tNs, line: c.line },
+        );
+        returned++;
+      }
+      heap.fixTop(c.advance());
+      if (ctl.tick()) await ctl.pause();
+    }
+    stats.entriesReturned += returned;
+    return [...groups.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+  } finally {
+    querier.close();
+  }
+}

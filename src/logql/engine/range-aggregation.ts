@@ -1,0 +1,189 @@
+/**
+ * Range aggregations over log entries (`count_over_time({…} | json [5m])`, `… | unwrap x`):
+ * the entries every step's window can see are read once, turned into samples by the
+ * pipeline's sample extractor, kept per result series in time order, and each step's
+ * window `(T - offset - range, T - offset]` (Loki's bounds) is aggregated from them.
+ *
+ * Window bounds are whole milliseconds while entries carry nanoseconds, so a sample's time
+ * is kept as `tMs + 0.5` when it has nanoseconds within its millisecond: that places it
+ * exactly between the integer bounds it falls between, which is all the windows compare.
+ */
+import { labelsKey, type Labels } from '../../model/labels.js';
+import { CairnError } from '../../util/errors.js';
+import type { LabelMatcher, RangeAggregationExpr } from '../ast.js';
+import { goQuote } from '../go-text.js';
+import { compileSampleExtractor } from '../pipeline/index.js';
+import type { StreamSampleExtractor } from '../pipeline/types.js';
+import type { QueryControl } from './query-control.js';
+import { rangeFunction } from './range-functions.js';
+import { compileMatchers, selectParams } from './selection.js';
+import type { LogQLQueryStats, LogQLSource } from './types.js';
+import type { StepSample } from './vector-ops.js';
+
+/** The steps of an evaluation: `startMs + i * stepMs` for i in [0, count). */
+export interface Steps {
+  readonly startMs: number;
+  readonly stepMs: number;
+  readonly count: number;
+}
+
+/** One result series' samples, time-ordered once `finish()` ran. */
+class SeriesSamples {
+  t = new Float64Array(16);
+  v = new Float64Array(16);
+  n = 0;
+  sorted = true;
+  /** Window pointers, advanced monotonically across steps. */
+  lo = 0;
+  hi = 0;
+  constructor(
+    readonly labels: Labels,
+    readonly key: string,
+  ) {}
+
+  add(t: number, v: number): void {
+    if (this.n === this.t.length) {
+      const t2 = new Float64Array(this.n * 2);
+      t2.set(this.t);
+      this.t = t2;
+      const v2 = new Float64Array(this.n * 2);
+      v2.set(this.v);
+      this.v = v2;
+    }
+    if (this.n > 0 && t < this.t[this.n - 1]!) this.sorted = false;
+    this.t[this.n] = t;
+    this.v[this.n] = v;
+    this.n++;
+  }
+
+  /** Sorts by time, stably (samples of equal time keep their arrival order). */
+  finish(): void {
+    if (this.sorted) return;
+    const idx = Array.from({ length: this.n }, (_, i) => i);
+    const { t, v } = this;
+    idx.sort((a, b) => t[a]! - t[b]! || a - b);
+    const t2 = new Float64Array(this.n);
+    const v2 = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      t2[i] = t[idx[i]!]!;
+      v2[i] = v[idx[i]!]!;
+    }
+    this.t = t2;
+    this.v = v2;
+    this.sorted = true;
+  }
+}
+
+const ERROR_LABEL = '__error__';
+const PRESERVE_ERROR_LABEL = '__preserve_error__';
+
+/** Prometheus's `labels.String()`: `{a="b", c="d"}` with Go quoting of values. */
+function labelsString(ls: Labels): string {
+  return `{${ls.map((l) => `${l.name}=${goQuote(l.value)}`).join(', ')}}`;
+}
+
+/**
+ * Loki refuses metric results that still carry a pipeline error, unless the query asked
+ * to keep them (`__preserve_error__`): the user must filter (`| __error__=""`).
+ */
+function checkPipelineErrors(samples: readonly StepSample[]): void {
+  for (const s of samples) {
+    let err: string | undefined;
+    let preserve = false;
+    for (const l of s.labels) {
+      if (l.name === ERROR_LABEL) err = l.value;
+      else if (l.name === PRESERVE_ERROR_LABEL) preserve = l.value === 'true';
+    }
+    if (err !== undefined && !preserve) {
+      throw new CairnError('bad_data', 'pipeline_error', `pipeline error: '${err}' for series: '${labelsString(s.labels)}'.`);
+    }
+  }
+}
+
+/**
+ * The label set `absent_over_time` answers with: the selector's equality matchers, minus
+ * any name that also has another matcher (Prometheus's `absent` rule).
+ */
+function absentLabels(ms: readonly LabelMatcher[]): Labels {
+  const eq = new Map<string, string>();
+  const drop = new Set<string>();
+  for (const m of ms) {
+    if (m.type === '=' && !eq.has(m.name)) eq.set(m.name, m.value);
+    else drop.add(m.name);
+  }
+  for (const n of drop) eq.delete(n);
+  return [...eq].map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Evaluates a range aggregation at every step: `out[i]` is the vector at step i (series
+ * without samples in the window are absent from it).
+ */
+export async function evalRangeAggregation(
+  src: LogQLSource,
+  expr: RangeAggregationExpr,
+  steps: Steps,
+  ctl: QueryControl,
+  stats: LogQLQueryStats,
+): Promise<StepSample[][]> {
+  const { range } = expr;
+  const extractor = compileSampleExtractor(expr);
+  const matchers = compileMatchers(range.selector.matchers);
+  const lastStepMs = steps.startMs + (steps.count - 1) * steps.stepMs;
+  // Every window lies in (first - offset - range, last - offset].
+  const lowMs = steps.startMs - range.offsetMs - range.rangeMs;
+  const highMs = lastStepMs - range.offsetMs;
+  const series = new Map<string, SeriesSamples>();
+  const querier = src.querier(lowMs, highMs);
+  try {
+    // [low, high + 1ns): the store's end is exclusive, the window's is inclusive.
+    const base = { startMs: lowMs, startNs: 0, endMs: highMs, endNs: 1, direction: 'forward' as const };
+    const set = querier.select(matchers, selectParams(base, extractor, stats));
+    const countLines = extractor.lineFilter === undefined;
+    while (set.next()) {
+      const s = set.at();
+      const ex: StreamSampleExtractor = extractor.forStream(s.labels);
+      const it = s.iterator();
+      while (it.next()) {
+        const e = it.at();
+        if (countLines) {
+          stats.linesProcessed++;
+          stats.bytesProcessed += e.line.length;
+        }
+        if (ctl.tick()) await ctl.pause();
+        // The lower bound is exclusive.
+        if (e.tMs === lowMs && e.tNs === 0) continue;
+        const sample = ex.process(e.tMs, e.tNs, e.line, e.metadata);
+        if (sample === undefined) continue;
+        let ss = series.get(sample.key);
+        if (ss === undefined) series.set(sample.key, (ss = new SeriesSamples(sample.labels, sample.key)));
+        ss.add(e.tNs === 0 ? e.tMs : e.tMs + 0.5, sample.value);
+      }
+    }
+  } finally {
+    querier.close();
+  }
+
+  const all = [...series.values()];
+  for (const s of all) s.finish();
+  const fn = rangeFunction(expr.op, range.rangeMs, range.unwrap !== undefined, expr.param);
+  const absent = expr.op === 'absent_over_time' ? absentLabels(range.selector.matchers) : undefined;
+  const out: StepSample[][] = [];
+  for (let i = 0; i < steps.count; i++) {
+    const endMs = steps.startMs + i * steps.stepMs - range.offsetMs;
+    const startMs = endMs - range.rangeMs;
+    const vec: StepSample[] = [];
+    for (const s of all) {
+      const { t } = s;
+      while (s.lo < s.n && t[s.lo]! <= startMs) s.lo++;
+      if (s.hi < s.lo) s.hi = s.lo;
+      while (s.hi < s.n && t[s.hi]! <= endMs) s.hi++;
+      if (s.hi > s.lo) vec.push({ labels: s.labels, key: s.key, v: fn({ t, v: s.v, lo: s.lo, hi: s.hi, endMs }) });
+    }
+    checkPipelineErrors(vec);
+    if (absent !== undefined) out.push(vec.length === 0 ? [{ labels: absent, key: labelsKey(absent), v: 1 }] : []);
+    else out.push(vec);
+    if (ctl.tick()) await ctl.pause();
+  }
+  return out;
+}
