@@ -27,6 +27,7 @@ import { IngestionRateLimiter } from './ingest/rate-limit.js';
 import { createTsdbMetrics } from './tsdb/metrics.js';
 import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
 import { defaultEngineOptions } from './promql/engine/index.js';
+import { defaultLogQLEngineOptions } from './logql/engine/types.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
 import { ServiceManager } from './util/service.js';
@@ -233,6 +234,12 @@ export function createServer(options: RunServerOptions): CairnServer {
       maxRecvMsgSize: config.distributor.maxRecvMsgSize,
     },
     logs,
+    lokiQuery: {
+      logs,
+      limits: overrides,
+      clock,
+      engine: { ...defaultLogQLEngineOptions(), timeoutMs: config.querier.timeoutMs },
+    },
     promQuery: {
       tsdb,
       clock,

@@ -21,6 +21,8 @@ import { registerPromQueryRoutes, type PromQueryDeps } from './routes/prom-query
 import { registerPromReadRoutes, type PromReadDeps } from './routes/prom-read.js';
 import { registerPushRoutes, type PushDeps } from './routes/push.js';
 import { registerLokiPushRoutes, type LokiPushDeps } from './routes/loki-push.js';
+import { registerLokiQueryRoutes } from './routes/loki-query.js';
+import { registerLokiTailRoutes, type LokiTailDeps } from './routes/loki-tail.js';
 import type { LogStore } from '../logstore/logstore.js';
 import { installTenancy } from './tenancy.js';
 
@@ -41,6 +43,8 @@ export interface ApiDeps {
   readonly push: PushDeps;
   readonly lokiPush: LokiPushDeps;
   readonly logs: LogStore;
+  /** The Loki query API and tail (store, limits, engine options). */
+  readonly lokiQuery: LokiTailDeps;
   readonly promQuery: PromQueryDeps;
   readonly promRead: PromReadDeps;
 }
@@ -101,6 +105,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerAdminFlushRoutes(app, deps.promQuery.tsdb, deps.logs);
   registerPushRoutes(app, deps.push);
   registerLokiPushRoutes(app, deps.lokiPush);
+  registerLokiQueryRoutes(app, deps.lokiQuery);
+  registerLokiTailRoutes(app, deps.lokiQuery);
   registerPromQueryRoutes(app, deps.promQuery);
   registerPromReadRoutes(app, deps.promRead);
   return app;

@@ -128,7 +128,7 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     values: ['none', 'snappy', 'gzip', 'zstd', 'brotli'],
     help: 'codec log chunks are recompressed with when blocks are compacted (brotli at quality 4 by default: denser than the head’s codec, fast enough for one worker thread).',
   },
-  { key: 'querier.timeout', type: 'duration', default: '2m', help: 'longest a PromQL query may run; slower ones fail with 503 `query timed out` (Mimir’s and Prometheus’s default). A request’s `timeout` parameter can only shorten it.' },
+  { key: 'querier.timeout', type: 'duration', default: '2m', help: 'longest a PromQL or LogQL query may run; slower ones fail with 503 `query timed out` (504 on Loki routes, as Loki answers) (Mimir’s and Prometheus’s default). A request’s `timeout` parameter can only shorten it.' },
   { key: 'querier.max_samples', type: 'int', default: '50000000', help: 'most samples one PromQL query may hold in memory at once; more fails with 422 (Prometheus’s --query.max-samples default).' },
   { key: 'querier.lookback_delta', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a series’ latest sample (Prometheus’s default).' },
   { key: 'querier.default_evaluation_interval', type: 'duration', default: '1m', help: 'step of subqueries that give none (`x[1h:]`), as Prometheus’s global evaluation interval.' },

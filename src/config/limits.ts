@@ -33,6 +33,10 @@ export interface Limits {
   readonly rejectOldSamplesMaxAgeMs: number;
   readonly maxStructuredMetadataSize: number;
   readonly maxStructuredMetadataEntriesCount: number;
+  // Logs queries (Loki querier).
+  readonly maxEntriesLimitPerQuery: number;
+  readonly maxQuerySeries: number;
+  readonly maxConcurrentTailRequests: number;
 }
 
 /**
@@ -74,4 +78,7 @@ export const LIMIT_SPECS: readonly KeySpec[] = [
   { key: 'reject_old_samples_max_age', type: 'duration', default: '7d', help: 'with reject_old_samples, the oldest log entry accepted, relative to now (Loki default 168h).' },
   { key: 'max_structured_metadata_size', type: 'bytes', default: '64KB', help: 'largest structured metadata of one log entry, names and values (Loki default 64KB; 0 = unlimited).' },
   { key: 'max_structured_metadata_entries_count', type: 'int', default: 128, min: 0, help: 'most structured metadata pairs on one log entry (Loki default 128; 0 = unlimited).' },
+  { key: 'max_entries_limit_per_query', type: 'int', default: 5000, min: 0, help: 'largest `limit` a log query may ask for; more is refused with 400 (Loki default 5000; 0 = unlimited).' },
+  { key: 'max_query_series', type: 'int', default: 500, min: 0, help: 'most series a LogQL metric query may return; more fails the query with 400 (Loki default 500; 0 = unlimited).' },
+  { key: 'max_concurrent_tail_requests', type: 'int', default: 10, min: 0, help: 'most open `/loki/api/v1/tail` WebSockets per tenant; more are refused with 400 (Loki default 10; 0 = unlimited).' },
 ];

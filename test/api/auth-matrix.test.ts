@@ -24,7 +24,7 @@ const FAMILIES: { family: string; method: 'GET' | 'POST'; url: string; scope: Sc
     real: { payload: Buffer.from('{"streams":[{"stream":{"job":"auth"},"values":[["1767225600000000000","x"]]}]}'), contentType: 'application/json', ok: 204 },
   },
   { family: 'metrics query', method: 'GET', url: '/prometheus/api/v1/query?query=1', scope: 'query_metrics', json: true, real: {} },
-  { family: 'logs query', method: 'GET', url: '/loki/api/v1/query', scope: 'query_logs', json: false },
+  { family: 'logs query', method: 'GET', url: '/loki/api/v1/query?query=vector(1)', scope: 'query_logs', json: false, real: {} },
   { family: 'metrics rules', method: 'POST', url: '/prometheus/config/v1/rules/ns', scope: 'setup_metrics_rules', json: true },
   { family: 'logs rules', method: 'POST', url: '/loki/api/v1/rules/ns', scope: 'setup_logs_rules', json: false },
   { family: 'alertmanager config', method: 'POST', url: '/api/v1/alerts', scope: 'setup_alerts', json: false },
