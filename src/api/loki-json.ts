@@ -8,7 +8,7 @@
  */
 import { formatNs } from '../logstore/entry.js';
 import type { Labels } from '../model/labels.js';
-import type { LogQLQueryStats, LogQLValue, ResultEntry, ResultStream } from '../logql/engine/types.js';
+import { bytesProcessed, linesProcessed, type LogQLQueryStats, type LogQLValue, type ResultEntry, type ResultStream } from '../logql/engine/types.js';
 
 /** The only encoding flag Loki defines (`httpreq.FlagCategorizeLabels`). */
 export const CATEGORIZE_LABELS = 'categorize-labels';
@@ -80,17 +80,18 @@ function zeroCache(): Record<string, number> {
 }
 
 function storeStats(s: LogQLQueryStats | undefined): Record<string, unknown> {
+  const k = s?.store;
   return {
-    totalChunksRef: s?.chunksRead ?? 0,
-    totalChunksDownloaded: s?.chunksRead ?? 0,
+    totalChunksRef: k?.chunksRef ?? 0,
+    totalChunksDownloaded: k?.chunksDecoded ?? 0,
     chunksDownloadTime: 0,
     queryReferencedStructuredMetadata: false,
     chunk: {
-      headChunkBytes: 0,
-      headChunkLines: 0,
-      decompressedBytes: s?.bytesProcessed ?? 0,
-      decompressedLines: s?.linesProcessed ?? 0,
-      compressedBytes: 0,
+      headChunkBytes: k?.headChunkBytes ?? 0,
+      headChunkLines: k?.headChunkLines ?? 0,
+      decompressedBytes: k?.decompressedBytes ?? 0,
+      decompressedLines: k?.decompressedLines ?? 0,
+      compressedBytes: k?.compressedBytes ?? 0,
       totalDuplicates: 0,
       postFilterLines: 0,
       headChunkStructuredMetadataBytes: 0,
@@ -109,8 +110,8 @@ function storeStats(s: LogQLQueryStats | undefined): Record<string, unknown> {
  */
 export function statsJson(s: LogQLQueryStats | undefined): Record<string, unknown> {
   const exec = s?.execTimeS ?? 0;
-  const bytes = s?.bytesProcessed ?? 0;
-  const lines = s?.linesProcessed ?? 0;
+  const bytes = s === undefined ? 0 : bytesProcessed(s);
+  const lines = s === undefined ? 0 : linesProcessed(s);
   return {
     summary: {
       bytesProcessedPerSecond: exec > 0 ? Math.trunc(bytes / exec) : 0,

@@ -7,12 +7,12 @@ import type { Matcher } from '../model/matcher.js';
 import { BlockSet, OpenBlock } from '../storage/block-set.js';
 import type { LogBlockMeta } from './block/log-block-meta.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
-import type { LogIndexStats } from './interface.js';
+import type { LogIndexStats, LogSelectCounters } from './interface.js';
 
 /** What a log block file offers to readers (block/log-block-reader.ts). */
 export interface LogBlockIndex {
   /** Matching streams with chunks overlapping [mint, maxt] (ms), sorted by labels; chunks a needle rules out are left out. */
-  select(matchers: readonly Matcher[], mint: number, maxt: number, needles?: readonly string[]): { labels: Labels; chunks: EncodedChunk[] }[];
+  select(matchers: readonly Matcher[], mint: number, maxt: number, needles?: readonly string[], counters?: LogSelectCounters): { labels: Labels; chunks: EncodedChunk[] }[];
   /** Label sets of the matching streams with chunks overlapping [mint, maxt]. */
   streams(matchers: readonly Matcher[], mint: number, maxt: number): Labels[];
   labelNames(matchers?: readonly Matcher[]): string[];

@@ -96,6 +96,29 @@ export interface LogSelectParams {
    * proves one absent are skipped without being decompressed.
    */
   readonly needles?: readonly string[];
+  /** When given, the select counts the chunks it skipped and decoded into it. */
+  readonly counters?: LogSelectCounters;
+}
+
+/** What a select did with compressed chunks (for a query's `stats`). Mutated by the querier. */
+export interface LogSelectCounters {
+  /** Chunks in the time range and selection, before any filter. */
+  chunksRef: number;
+  /** Chunks whose needle filter proved a needle absent: never decompressed. */
+  chunksSkipped: number;
+  /** Chunks decompressed and decoded. */
+  chunksDecoded: number;
+  /** Compressed and decompressed line bytes, and lines, of the decoded chunks. */
+  compressedBytes: number;
+  decompressedBytes: number;
+  decompressedLines: number;
+  /** Line bytes and lines read from memory without decompression (the head's buffers). */
+  headChunkBytes: number;
+  headChunkLines: number;
+}
+
+export function emptySelectCounters(): LogSelectCounters {
+  return { chunksRef: 0, chunksSkipped: 0, chunksDecoded: 0, compressedBytes: 0, decompressedBytes: 0, decompressedLines: 0, headChunkBytes: 0, headChunkLines: 0 };
 }
 
 /** A pull cursor over one stream's entries in the select's direction, without duplicates. */

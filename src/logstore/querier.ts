@@ -34,6 +34,13 @@ function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
   const open = (): LogEntry[] => {
     const out: LogEntry[] = [];
     const f = p.lineFilter;
+    const k = p.counters;
+    if (k !== undefined) {
+      k.chunksDecoded++;
+      k.compressedBytes += c.data.byteLength;
+      k.decompressedBytes += c.rawBytes;
+      k.decompressedLines += c.entries;
+    }
     visitChunk(
       c,
       (tMs, tNs, line, metadata) => {
@@ -49,14 +56,30 @@ function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
 function headChunkSource(c: HeadChunk, p: LogSelectParams): EntrySource | undefined {
   // Read the state now: a later compression swaps entries for the encoded chunk.
   const entries = c.entries;
-  if (entries !== undefined) return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: () => clip(entries, p) };
+  if (entries !== undefined) {
+    const open = (): LogEntry[] => {
+      const k = p.counters;
+      if (k !== undefined) {
+        k.headChunkBytes += c.rawBytes;
+        k.headChunkLines += c.count;
+      }
+      return clip(entries, p);
+    };
+    return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
+  }
   if (c.encoded !== undefined) return chunkSource(c.encoded, p);
   return undefined; // dropped by retention
 }
 
-/** The needles' chunk filter says no. */
+/** The needles' chunk filter says no. Counts the chunk as referenced, and as skipped when so. */
 function skippable(c: EncodedChunk, p: LogSelectParams): boolean {
-  return p.needles !== undefined && p.needles.length > 0 && !chunkMayContainAll(c, p.needles);
+  const skip = p.needles !== undefined && p.needles.length > 0 && !chunkMayContainAll(c, p.needles);
+  const k = p.counters;
+  if (k !== undefined) {
+    k.chunksRef++;
+    if (skip) k.chunksSkipped++;
+  }
+  return skip;
 }
 
 interface Gathered {
@@ -104,9 +127,10 @@ export class TenantLogQuerier implements LogQuerier {
     };
     // Blocks and head in one synchronous step (see the file comment).
     for (const b of this.acquire()) {
-      for (const s of b.reader.select(matchers, mint, maxt, p.needles)) {
+      // The reader leaves out (and counts) the chunks its filters rule out.
+      for (const s of b.reader.select(matchers, mint, maxt, p.needles, p.counters)) {
         const g = gather(s.labels);
-        for (const c of s.chunks) if (!skippable(c, p)) g.sources.push(chunkSource(c, p));
+        for (const c of s.chunks) g.sources.push(chunkSource(c, p));
       }
     }
     for (const s of this.head.select(matchers)) {
@@ -118,6 +142,10 @@ export class TenantLogQuerier implements LogQuerier {
         if (src !== undefined) (g ??= gather(s.labels)).sources.push(src);
       }
       if (s.open.length > 0) {
+        if (p.counters !== undefined) {
+          p.counters.headChunkBytes += s.openBytes;
+          p.counters.headChunkLines += s.open.length;
+        }
         const entries = clip(s.open, p);
         if (entries.length > 0) {
           entries.sort((a, b) => a.tMs - b.tMs || a.tNs - b.tNs || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));

@@ -41,8 +41,6 @@ class Cursor {
   constructor(
     readonly stream: LogStream,
     sp: StreamPipeline,
-    private readonly stats: LogQLQueryStats,
-    private readonly countLines: boolean,
   ) {
     this.it = stream.iterator();
     this.sp = sp;
@@ -53,10 +51,6 @@ class Cursor {
     const { it, sp } = this;
     while (it.next()) {
       const e = it.at();
-      if (this.countLines) {
-        this.stats.linesProcessed++;
-        this.stats.bytesProcessed += e.line.length;
-      }
       const out = sp.process(e.tMs, e.tNs, e.line, e.metadata);
       if (out === undefined) continue;
       this.tMs = e.tMs;
@@ -138,10 +132,10 @@ export async function evalLogQuery(
     const set = querier.select(matchers, selectParams(base, pipeline, stats));
     const forward = p.direction === 'forward';
     const heap = new CursorHeap(forward);
-    const countLines = pipeline.lineFilter === undefined;
     while (set.next()) {
       const s = set.at();
-      const c = new Cursor(s, pipeline.forStream(s.labels), stats, countLines);
+      ctl.check();
+      const c = new Cursor(s, pipeline.forStream(s.labels));
       if (c.advance()) heap.push(c);
       if (ctl.tick()) await ctl.pause();
     }

@@ -139,17 +139,13 @@ export async function evalRangeAggregation(
     // [low, high + 1ns): the store's end is exclusive, the window's is inclusive.
     const base = { startMs: lowMs, startNs: 0, endMs: highMs, endNs: 1, direction: 'forward' as const };
     const set = querier.select(matchers, selectParams(base, extractor, stats));
-    const countLines = extractor.lineFilter === undefined;
     while (set.next()) {
+      ctl.check();
       const s = set.at();
       const ex: StreamSampleExtractor = extractor.forStream(s.labels);
       const it = s.iterator();
       while (it.next()) {
         const e = it.at();
-        if (countLines) {
-          stats.linesProcessed++;
-          stats.bytesProcessed += e.line.length;
-        }
         if (ctl.tick()) await ctl.pause();
         // The lower bound is exclusive.
         if (e.tMs === lowMs && e.tNs === 0) continue;

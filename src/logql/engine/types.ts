@@ -8,7 +8,7 @@
  * Label sets follow LogQL (pipeline/types.ts): empty values are allowed in results.
  */
 import type { Labels } from '../../model/labels.js';
-import type { Direction, LogQuerier } from '../../logstore/interface.js';
+import type { Direction, LogQuerier, LogSelectCounters } from '../../logstore/interface.js';
 
 /** Where a query reads: one tenant's log querier over [mint, maxt] (ms, inclusive). The engine closes it. */
 export interface LogQLSource {
@@ -98,17 +98,24 @@ export type LogQLValue =
   | { readonly type: 'vector'; readonly samples: ResultSample[] }
   | { readonly type: 'scalar'; readonly tMs: number; readonly v: number };
 
-/** What a query did, for the `stats` object of the response (Loki's `stats.Result`, summary part). */
+/** What a query did, for the `stats` object of the response (Loki's `stats.Result`). */
 export interface LogQLQueryStats {
-  /** Raw line bytes and lines the pipeline looked at (after chunk skipping). */
-  bytesProcessed: number;
-  linesProcessed: number;
-  /** Chunks opened / skipped by their filters (and time range). */
-  chunksRead: number;
+  /** What the store did for every select of the query, summed (chunks skipped, decoded, bytes). */
+  readonly store: LogSelectCounters;
   /** Entries returned (log queries). */
   entriesReturned: number;
   /** Wall time of the execution, seconds. */
   execTimeS: number;
+}
+
+/** Loki's `totalBytesProcessed`: line bytes decompressed plus those read from memory. */
+export function bytesProcessed(s: LogQLQueryStats): number {
+  return s.store.decompressedBytes + s.store.headChunkBytes;
+}
+
+/** Loki's `totalLinesProcessed`. */
+export function linesProcessed(s: LogQLQueryStats): number {
+  return s.store.decompressedLines + s.store.headChunkLines;
 }
 
 export interface LogQLResult {

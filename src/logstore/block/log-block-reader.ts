@@ -11,6 +11,7 @@ import type { Matcher } from '../../model/matcher.js';
 import { CairnError } from '../../util/errors.js';
 import type { EncodedChunk } from '../chunk/encoded-chunk.js';
 import { mayContain } from '../chunk/filter.js';
+import type { LogSelectCounters } from '../interface.js';
 import { decodeLabels, decodePostings } from './log-block-codec.js';
 import { LOG_BLOCK_FORMAT_VERSION, type LogBlockMeta, type LogBlockStream } from './log-block-meta.js';
 import { LOG_BLOCK_APPLICATION_ID, openLogBlockDb, type LogBlockDb, type LogBlockStatement } from './log-block-sqlite.js';
@@ -145,13 +146,13 @@ export class LogBlockReader {
    * (chunks without a filter stay). With no matchers every stream matches. Each chunk's
    * `data` is read on first access (see the class comment); once read, it is the caller's.
    */
-  select(matchers: readonly Matcher[], mint: number, maxt: number, needles?: readonly string[]): LogBlockStream[] {
+  select(matchers: readonly Matcher[], mint: number, maxt: number, needles?: readonly string[], counters?: LogSelectCounters): LogBlockStream[] {
     if (mint > maxt) return [];
     const useNeedles = needles !== undefined && needles.length > 0 ? needles : undefined;
     const out: LogBlockStream[] = [];
     for (const s of this.matching(matchers)) {
       if (s.maxt < mint || s.mint > maxt) continue;
-      const chunks = this.chunksOf(s, mint, maxt, useNeedles);
+      const chunks = this.chunksOf(s, mint, maxt, useNeedles, counters);
       if (chunks.length > 0) out.push({ labels: s.labels, chunks });
     }
     return out;
@@ -264,16 +265,21 @@ export class LogBlockReader {
     return f === null ? null : plainBytes(f);
   }
 
-  private chunksOf(s: StreamRow, mint: number, maxt: number, needles: readonly string[] | undefined): EncodedChunk[] {
+  private chunksOf(s: StreamRow, mint: number, maxt: number, needles: readonly string[] | undefined, counters: LogSelectCounters | undefined): EncodedChunk[] {
     const last = s.firstChunk + s.chunks - 1;
     const out: EncodedChunk[] = [];
     if (needles === undefined) {
       for (const r of this.chunkRange.all(s.firstChunk, last, mint, maxt) as ChunkTuple[]) out.push(this.lazyChunk(chunkRef(r), null));
+      if (counters !== undefined) counters.chunksRef += out.length;
       return out;
     }
     for (const r of this.chunkRangeWithFilter.all(s.firstChunk, last, mint, maxt) as [...ChunkTuple, Uint8Array | null][]) {
       const filter = r[6] === null ? null : plainBytes(r[6]);
-      if (filter !== null && !needles.every((n) => mayContain(filter, n))) continue;
+      if (counters !== undefined) counters.chunksRef++;
+      if (filter !== null && !needles.every((n) => mayContain(filter, n))) {
+        if (counters !== undefined) counters.chunksSkipped++;
+        continue;
+      }
       out.push(this.lazyChunk(chunkRef(r as unknown as ChunkTuple), filter));
     }
     return out;
