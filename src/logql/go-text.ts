@@ -1,8 +1,8 @@
 /**
  * The Go text conventions LogQL's printer and lexer need, written locally because
  * src/logql may not import src/promql: `strconv.Quote`, `fmt.Sprint` of a float64,
- * `time.Duration.String()`, Prometheus's `model.Duration` parse/print, Go's
- * `time.ParseDuration`, and go-humanize's `ParseBytes`/`Bytes`.
+ * `time.Duration.String()`, Prometheus's `model.Duration` parse/print and go-humanize's
+ * `Bytes` (the parsers of Go values are in go-convert.ts).
  */
 
 /** Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space. */
@@ -132,51 +132,6 @@ export function formatPromDurationMs(ms: number): string {
   return out;
 }
 
-/** Nanoseconds per unit of Go's `time.ParseDuration`. */
-const GO_UNITS_NS: Readonly<Record<string, number>> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  μs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
-
-const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-
-/** Go's `time.ParseDuration` in nanoseconds (`1.5h`, `-2m30s`, `300ms`), or undefined. */
-export function parseGoDurationNs(s: string): number | undefined {
-  let i = 0;
-  let sign = 1;
-  if (s[0] === '-' || s[0] === '+') {
-    sign = s[0] === '-' ? -1 : 1;
-    i = 1;
-  }
-  if (s.slice(i) === '0') return 0;
-  if (i === s.length) return undefined;
-  let total = 0;
-  while (i < s.length) {
-    GO_PART.lastIndex = i;
-    const m = GO_PART.exec(s);
-    if (m === null) return undefined;
-    total += Number(m[1]) * GO_UNITS_NS[m[2]!]!;
-    i = GO_PART.lastIndex;
-  }
-  return sign * Math.round(total);
-}
-
-/**
- * The durations LogQL accepts in label filters and `offset`: Prometheus syntax first (so
- * `1d` works), then Go's (so `1.5s` and `250us` work). Nanoseconds, or undefined.
- */
-export function parseLogQLDurationNs(s: string): number | undefined {
-  const prom = parsePromDurationMs(s);
-  if (typeof prom === 'number') return prom * 1e6;
-  return parseGoDurationNs(s);
-}
-
 /** Go's `time.Duration.String()` of nanoseconds: `1h0m0s`, `1.5s`, `250ms`, `0s`. */
 export function formatGoDurationNs(ns: number): string {
   if (ns === 0) return '0s';
@@ -210,41 +165,6 @@ function trimFraction(v: number, unit: number): string {
 
 // ---------------------------------------------------------------------------------------
 // Bytes (github.com/dustin/go-humanize)
-
-const BYTE_UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  ki: 1024,
-  kib: 1024,
-  m: 1e6,
-  mb: 1e6,
-  mi: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1e9,
-  gb: 1e9,
-  gi: 1024 ** 3,
-  gib: 1024 ** 3,
-  t: 1e12,
-  tb: 1e12,
-  ti: 1024 ** 4,
-  tib: 1024 ** 4,
-  p: 1e15,
-  pb: 1e15,
-  pi: 1024 ** 5,
-  pib: 1024 ** 5,
-};
-
-/** go-humanize's `ParseBytes` (`10KB` = 10000, `1.5KiB` = 1536, case-insensitive units), or undefined. */
-export function parseBytes(s: string): number | undefined {
-  const m = /^([0-9.]+)\s*([a-zA-Z]*)$/.exec(s.replaceAll(',', ''));
-  if (m === null || !/^(\d+(\.\d*)?|\.\d+)$/.test(m[1]!)) return undefined;
-  const mult = BYTE_UNITS[m[2]!.toLowerCase()];
-  if (mult === undefined) return undefined;
-  const v = Number(m[1]) * mult;
-  return v >= 2 ** 64 ? undefined : Math.trunc(v);
-}
 
 const SI_SIZES = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 

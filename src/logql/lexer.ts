@@ -14,7 +14,8 @@
  * Offsets are UTF-16 indexes; errors carry the offset of the token being scanned.
  */
 import { parseErrorAt } from './parse-error.js';
-import { parseBytes, parseLogQLDurationNs, parsePromDurationMs } from './go-text.js';
+import { parseBytes, parseLogQLDurationNs } from './go-convert.js';
+import { parsePromDurationMs } from './go-text.js';
 
 /** Token kinds; `OP` covers punctuation and operators, named by their text. */
 export type TokenType =

@@ -12,6 +12,7 @@
  * after the unexpected token.
  */
 import { regexpParser } from './pipeline/parsers/regexp.js';
+import { arithmetic, compare, isComparison } from './scalar-ops.js';
 import { newMatcher, matchesEmpty, type MatchType } from '../model/matcher.js';
 import type {
   BinaryExpr,
@@ -128,7 +129,6 @@ const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
 };
 
 const SET_OPS: ReadonlySet<string> = new Set(['or', 'and', 'unless']);
-const COMPARISON_OPS: ReadonlySet<string> = new Set(['==', '!=', '>', '>=', '<', '<=']);
 const LINE_FILTER_OPS: ReadonlySet<string> = new Set(['|=', '!=', '|~', '!~', '|>', '!>']);
 const MATCH_OPS: ReadonlySet<string> = new Set(['=', '!=', '=~', '!~']);
 
@@ -914,43 +914,11 @@ function makeBinary(op: BinaryOp, lhs: LogQLExpr, rhs: LogQLExpr, returnBool: bo
   return e;
 }
 
-/** Loki's `MergeBinOp` on two scalars: division and modulo by zero give NaN; comparisons 1 or 0. */
+/** Loki's `MergeBinOp` on two scalars: arithmetic, or a comparison as 1 or 0. */
 function foldLiterals(op: BinaryOp, l: number, r: number): number {
-  switch (op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return r === 0 ? NaN : l / r;
-    case '%':
-      return r === 0 ? NaN : l % r;
-    case '^':
-      return Math.pow(l, r);
-    default:
-      if (COMPARISON_OPS.has(op)) return compare(op, l, r) ? 1 : 0;
-      // Set operators with literals were refused above.
-      return NaN;
-  }
-}
-
-function compare(op: BinaryOp, l: number, r: number): boolean {
-  switch (op) {
-    case '==':
-      return l === r;
-    case '!=':
-      return l !== r;
-    case '>':
-      return l > r;
-    case '>=':
-      return l >= r;
-    case '<':
-      return l < r;
-    default:
-      return l <= r;
-  }
+  if (isComparison(op)) return compare(op, l, r) ? 1 : 0;
+  // Set operators with literals were refused above.
+  return arithmetic(op, l, r);
 }
 
 /** How goyacc (with Loki's renaming of its `tokens` map) names a token in errors. */

@@ -23,7 +23,8 @@ import type {
   Stage,
   Unwrap,
 } from './ast.js';
-import { formatGoDurationNs, formatPromDurationMs, goFloat, goFloatPlain, goQuote, humanizeBytes, parseBytes } from './go-text.js';
+import { parseBytes } from './go-convert.js';
+import { formatGoDurationNs, formatPromDurationMs, goFloat, goFloatPlain, goQuote, humanizeBytes } from './go-text.js';
 
 /** Loki's `String()` of a query. Never throws for trees the parser builds. */
 export function formatLogQL(expr: LogQLExpr): string {

@@ -1,13 +1,15 @@
 /**
  * Merging one stream's entries from several sorted sources (head chunks, the open buffer,
  * chunks of several blocks) into one cursor in the query's direction, dropping entries
- * with the same timestamp, line and structured metadata as the one before (Loki's querier does the same across
- * replicas; here it hides the overlap a crash between a block's rename and the WAL's
- * truncation can leave, and compaction removes it for good). Sources are opened (decoded)
+ * equal in time, line and structured metadata to another of the same time (Loki's querier
+ * does the same across replicas; here it hides the overlap a crash between a block's
+ * rename and the WAL's truncation can leave, and compaction removes it for good). Entries
+ * of equal time come out in write order (forward; reversed backward): within a source as
+ * stored, across sources in the order the sources were given (oldest data first). Sources are opened (decoded)
  * only when the merge reaches their time range, so a stream's chunks are not all in
  * memory at once.
  */
-import { sameEntry, type LogEntry } from './entry.js';
+import { SameTimeEntries, type LogEntry } from './entry.js';
 import type { Direction, LogEntryIterator } from './interface.js';
 
 /** A sorted run of entries, decoded on demand. */
@@ -22,29 +24,38 @@ export interface EntrySource {
 interface Cursor {
   entries: LogEntry[];
   i: number;
+  /** Position of the source in the constructor's list: breaks ties of equal times. */
+  readonly order: number;
 }
 
-/** Forward order: time, then line. */
-function before(a: LogEntry, b: LogEntry): boolean {
-  if (a.tMs !== b.tMs) return a.tMs < b.tMs;
-  if (a.tNs !== b.tNs) return a.tNs < b.tNs;
-  return a.line < b.line;
+/** A source with its position in the list the iterator was given. */
+interface Pending {
+  readonly source: EntrySource;
+  readonly order: number;
 }
 
 export class MergeIterator implements LogEntryIterator {
-  private readonly pending: EntrySource[];
+  private readonly pending: Pending[];
   private readonly heap: Cursor[] = [];
   private cur: LogEntry | undefined;
+  /** Entries already returned at the current time (for dropping duplicates). */
+  private readonly sameTime = new SameTimeEntries();
   private readonly forward: boolean;
 
   constructor(sources: readonly EntrySource[], direction: Direction) {
     this.forward = direction === 'forward';
     // Pending sources in the order the merge reaches them; popped from the end.
-    this.pending = this.forward ? [...sources].sort((a, b) => b.minTMs - a.minTMs) : [...sources].sort((a, b) => a.maxTMs - b.maxTMs);
+    const ps = sources.map((source, order) => ({ source, order }));
+    this.pending = this.forward ? ps.sort((a, b) => b.source.minTMs - a.source.minTMs) : ps.sort((a, b) => a.source.maxTMs - b.source.maxTMs);
   }
 
-  private precedes(a: LogEntry, b: LogEntry): boolean {
-    return this.forward ? before(a, b) : before(b, a);
+  /** Whether cursor a's entry comes before b's: by time, then by source order. */
+  private precedes(a: Cursor, b: Cursor): boolean {
+    const x = a.entries[a.i]!;
+    const y = b.entries[b.i]!;
+    if (x.tMs !== y.tMs) return this.forward ? x.tMs < y.tMs : x.tMs > y.tMs;
+    if (x.tNs !== y.tNs) return this.forward ? x.tNs < y.tNs : x.tNs > y.tNs;
+    return this.forward ? a.order < b.order : a.order > b.order;
   }
 
   /** Opens every pending source that may hold an entry due before the heap's top. */
@@ -52,12 +63,12 @@ export class MergeIterator implements LogEntryIterator {
     const { pending } = this;
     while (pending.length > 0) {
       const top = this.heap.length > 0 ? this.heap[0]!.entries[this.heap[0]!.i]! : undefined;
-      const s = pending[pending.length - 1]!;
+      const { source: s, order } = pending[pending.length - 1]!;
       if (top !== undefined && (this.forward ? s.minTMs > top.tMs : s.maxTMs < top.tMs)) return;
       pending.pop();
       const entries = s.open();
       if (entries.length === 0) continue;
-      this.push({ entries, i: this.forward ? 0 : entries.length - 1 });
+      this.push({ entries, i: this.forward ? 0 : entries.length - 1, order });
     }
   }
 
@@ -70,7 +81,8 @@ export class MergeIterator implements LogEntryIterator {
       if (this.forward ? ++c.i >= c.entries.length : --c.i < 0) this.popTop();
       else this.siftDown(0);
       const prev = this.cur;
-      if (prev !== undefined && sameEntry(prev, e)) continue;
+      if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
+      if (!this.sameTime.add(e)) continue;
       this.cur = e;
       return true;
     }
@@ -80,17 +92,13 @@ export class MergeIterator implements LogEntryIterator {
     return this.cur!;
   }
 
-  private head(c: Cursor): LogEntry {
-    return c.entries[c.i]!;
-  }
-
   private push(c: Cursor): void {
     const h = this.heap;
     h.push(c);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.precedes(this.head(h[i]!), this.head(h[p]!))) break;
+      if (!this.precedes(h[i]!, h[p]!)) break;
       [h[i], h[p]] = [h[p]!, h[i]!];
       i = p;
     }
@@ -111,8 +119,8 @@ export class MergeIterator implements LogEntryIterator {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && this.precedes(this.head(h[l]!), this.head(h[m]!))) m = l;
-      if (r < h.length && this.precedes(this.head(h[r]!), this.head(h[m]!))) m = r;
+      if (l < h.length && this.precedes(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.precedes(h[r]!, h[m]!)) m = r;
       if (m === i) return;
       [h[i], h[m]] = [h[m]!, h[i]!];
       i = m;

@@ -23,11 +23,72 @@ export function compareTime(aMs: number, aNs: number, bMs: number, bNs: number):
   return aMs !== bMs ? aMs - bMs : aNs - bNs;
 }
 
-/** Orders entries by time, then line (the order Loki's chunks iterate equal timestamps in). */
+/**
+ * Orders entries by time only. Entries of equal time keep the order they were written in,
+ * as Loki's head and chunks keep them (its head block "preserves write ordering of entries
+ * with the same ts"): sort with a stable sort and this comparator.
+ */
 export function compareEntries(a: LogEntry, b: LogEntry): number {
   if (a.tMs !== b.tMs) return a.tMs - b.tMs;
-  if (a.tNs !== b.tNs) return a.tNs - b.tNs;
-  return a.line < b.line ? -1 : a.line > b.line ? 1 : 0;
+  return a.tNs - b.tNs;
+}
+
+/**
+ * The entries seen at one timestamp, to drop the later copies of an entry. Runs of equal
+ * timestamps are short in practice (compared pairwise); past `PAIRWISE_MAX` entries a Set
+ * of keys keeps a long run (a client stamping in whole seconds) linear.
+ */
+export class SameTimeEntries {
+  private readonly list: LogEntry[] = [];
+  private keys: Set<string> | undefined = undefined;
+
+  clear(): void {
+    this.list.length = 0;
+    this.keys = undefined;
+  }
+
+  /** Adds `e`; false when an equal entry (`sameEntry`) was added since the last clear. */
+  add(e: LogEntry): boolean {
+    const { list } = this;
+    if (this.keys === undefined) {
+      for (const x of list) if (sameEntry(x, e)) return false;
+      list.push(e);
+      if (list.length > PAIRWISE_MAX) this.keys = new Set(list.map(entryKey));
+      return true;
+    }
+    const k = entryKey(e);
+    if (this.keys.has(k)) return false;
+    this.keys.add(k);
+    return true;
+  }
+}
+
+/** Entries compared pairwise before SameTimeEntries switches to a Set of keys. */
+const PAIRWISE_MAX = 16;
+
+/** Line and metadata as one string, each part length-prefixed so no text forges a boundary. */
+function entryKey(e: LogEntry): string {
+  let k = `${e.line.length}:${e.line}`;
+  for (const l of e.metadata) k += `${l.name.length}:${l.name}${l.value.length}:${l.value}`;
+  return k;
+}
+
+/**
+ * Drops, in place, every entry equal (`sameEntry`) to an earlier one of the same time, in
+ * entries sorted by time; the first of each set of equals stays where it was. Returns the
+ * array.
+ */
+export function dedupeSorted(entries: LogEntry[]): LogEntry[] {
+  const seen = new SameTimeEntries();
+  let w = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const p = w > 0 ? entries[w - 1]! : undefined;
+    if (p === undefined || p.tMs !== e.tMs || p.tNs !== e.tNs) seen.clear();
+    if (seen.add(e)) entries[w++] = e;
+  }
+  entries.length = w;
+  return entries;
 }
 
 /** Whether two entries carry the same structured metadata (names and values, in order). */

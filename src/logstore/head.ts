@@ -17,7 +17,7 @@ import { labelsKey, type Label, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { encodeEntries } from './chunk/chunk-format.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
-import { compareEntries, sameEntry, type LogEntry } from './entry.js';
+import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
 
 export interface LogHeadOptions {
   /** A stream's open buffer is sealed into a chunk at this many bytes of lines. */
@@ -100,19 +100,13 @@ export class MemStream {
   }
 }
 
-/** Sorts and drops exact duplicates (same time, line and metadata). */
+/**
+ * Sorts by time (stable: equal times keep their write order) and drops exact duplicates
+ * (same time, line and metadata).
+ */
 export function sortAndDedupe(entries: LogEntry[], sorted: boolean): LogEntry[] {
   if (!sorted) entries.sort(compareEntries);
-  let w = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (w > 0) {
-      if (sameEntry(entries[w - 1]!, e)) continue;
-    }
-    entries[w++] = e;
-  }
-  entries.length = w;
-  return entries;
+  return dedupeSorted(entries);
 }
 
 /** Byte length of a line as Loki counts it (UTF-8). */

@@ -3,14 +3,14 @@
  * blocks. Each `select` takes the blocks and the head's chunks in one synchronous step, so
  * a flush (block installed, chunks removed from the head, in one turn) is seen either
  * wholly before or wholly after; blocks stay open until `close()`, even if compaction or
- * retention replaces them meanwhile. Entries equal in time and line are merged into one
+ * retention replaces them meanwhile. Entries equal in time, line and metadata are merged into one
  * (entry-merge.ts).
  */
 import { compareLabels, labelsKey, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import type { LogBlockSet, OpenLogBlock } from './block-set.js';
 import { chunkMayContainAll, visitChunk, type EncodedChunk } from './chunk/encoded-chunk.js';
-import type { LogEntry } from './entry.js';
+import { compareEntries, type LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
 import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet, LogStreamVolume } from './interface.js';
@@ -148,7 +148,7 @@ export class TenantLogQuerier implements LogQuerier {
         }
         const entries = clip(s.open, p);
         if (entries.length > 0) {
-          entries.sort((a, b) => a.tMs - b.tMs || a.tNs - b.tNs || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
+          entries.sort(compareEntries); // stable: equal times stay in write order
           (g ??= gather(s.labels)).sources.push({ minTMs: entries[0]!.tMs, maxTMs: entries[entries.length - 1]!.tMs, open: () => entries });
         }
       }

@@ -202,6 +202,25 @@ interface PatternScan {
   readonly unbalanced: boolean;
   /** A `|` outside any group: the pattern has no single literal prefix. */
   readonly topLevelAlternation: boolean;
+  /** Capturing groups in index order (group k is `groups[k - 1]`). */
+  readonly groups: GoRegexpGroups;
+}
+
+/** The capturing groups of a Go regexp in index order. */
+export interface GoRegexpGroups {
+  /** `(?P<name>…)` gives its name, a plain `(…)` gives ''. */
+  readonly names: string[];
+  /** Offset of each group's name in the pattern (-1 for unnamed groups). */
+  readonly nameAt: number[];
+}
+
+/**
+ * Lists the capturing groups of a Go regexp, in index order (escapes, `\Q…\E` and
+ * character classes, where `(` is literal, are skipped). For a pattern Go refuses, the
+ * groups before the error.
+ */
+export function goRegexpGroups(pattern: string): GoRegexpGroups {
+  return scanPattern(pattern).groups;
 }
 
 /**
@@ -218,7 +237,8 @@ function scanPattern(p: string): PatternScan {
   let topLevelAlternation = false;
   let inClass = false;
   let i = 0;
-  const fail = (error: string): PatternScan => ({ error, source: p, unbalanced, topLevelAlternation });
+  const groups: GoRegexpGroups = { names: [], nameAt: [] };
+  const fail = (error: string): PatternScan => ({ error, source: p, unbalanced, topLevelAlternation, groups });
   while (i < p.length) {
     const c = p[i]!;
     if (c === '\\') {
@@ -270,6 +290,14 @@ function scanPattern(p: string): PatternScan {
         continue;
       case '(':
         if (p.startsWith('(?<', i)) return fail('error parsing regexp: invalid or unsupported Perl syntax: `(?<`');
+        if (p[i + 1] !== '?') {
+          groups.names.push('');
+          groups.nameAt.push(-1);
+        } else if (p.startsWith('(?P<', i)) {
+          const close = p.indexOf('>', i + 4);
+          groups.names.push(close < 0 ? '' : p.slice(i + 4, close));
+          groups.nameAt.push(i + 4);
+        }
         depth++;
         break;
       case ')':
@@ -283,7 +311,7 @@ function scanPattern(p: string): PatternScan {
     i++;
   }
   source += p.slice(copiedTo);
-  return { source, unbalanced, topLevelAlternation };
+  return { source, unbalanced, topLevelAlternation, groups };
 }
 
 /**

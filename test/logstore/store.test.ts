@@ -166,6 +166,31 @@ describe('LogStore', () => {
     expect(readAll(store.logQuerier(T, 0, NOW + DAY))).toEqual(expected(2, 300));
   });
 
+  it('keeps entries of equal time in write order, in the head, in blocks and after compaction (as Loki)', async () => {
+    const { store } = await openStore({ chunkBytes: 256 });
+    const t = NOW - HOUR;
+    // Lines sorting differently by text than by write order, spread over pushes, chunks and blocks.
+    const lines = ['tie 2', 'tie 10', 'tie 1', 'tie 0', 'tie 11'];
+    const want = lines.map((l) => [formatNs(t, 0), `${l} ${'x'.repeat(60)}`] as [string, string]);
+    const write = async (from: number, to: number) => {
+      const app = store.logAppender(T);
+      const s = app.streamFor(stream(0));
+      for (const [, line] of want.slice(from, to)) app.append(s, entry(t, line));
+      await app.commit();
+    };
+    const read = (d: Direction) => [...readAll(store.logQuerier(T, 0, NOW + DAY), d).values()][0];
+    await write(0, 3);
+    expect(read('forward')).toEqual(want.slice(0, 3));
+    await store.store(T)!.flushHead(true);
+    await write(3, 5);
+    expect(read('forward')).toEqual(want);
+    expect(read('backward')).toEqual([...want].reverse());
+    await store.store(T)!.flushHead(true);
+    await store.flush(T);
+    expect(read('forward')).toEqual(want);
+    expect(read('backward')).toEqual([...want].reverse());
+  });
+
   it('keeps a querier opened before a flush reading every entry once', async () => {
     const { store } = await openStore({ chunkBytes: 4096 });
     await push(store, 2, 300);

@@ -15,16 +15,11 @@
 import { labelsKey, labelValue, type Labels } from '../../model/labels.js';
 import { assert, CairnError } from '../../util/errors.js';
 import type { BinaryExpr, BinaryOp, VectorMatching } from '../ast.js';
+import { arithmetic, compare, isComparison } from '../scalar-ops.js';
 import { dropNames, keepNames, withLabel } from './vector-labels.js';
 import type { StepSample, StepValue } from './vector-types.js';
 
-const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['==', '!=', '>', '>=', '<', '<=']);
 const SET_OPERATORS: ReadonlySet<BinaryOp> = new Set(['and', 'or', 'unless']);
-
-/** True for `== != > >= < <=`. */
-export function isComparison(op: BinaryOp): boolean {
-  return COMPARISONS.has(op);
-}
 
 /**
  * The error of a vector match Loki refuses, with Loki's message. Loki raises these as plain
@@ -61,7 +56,7 @@ export function binaryStep(
   }
   if (lhs.kind === 'scalar') {
     if (rhs.kind === 'scalar') {
-      const v = COMPARISONS.has(op) ? (compare(op, lhs.v, rhs.v) ? 1 : 0) : arithmetic(op, lhs.v, rhs.v);
+      const v = isComparison(op) ? (compare(op, lhs.v, rhs.v) ? 1 : 0) : arithmetic(op, lhs.v, rhs.v);
       return { kind: 'scalar', v };
     }
     return { kind: 'vector', samples: literalBinop(op, lhs.v, rhs.samples, false, returnBool) };
@@ -70,54 +65,6 @@ export function binaryStep(
     return { kind: 'vector', samples: literalBinop(op, rhs.v, lhs.samples, true, returnBool) };
   }
   return { kind: 'vector', samples: vectorBinop(op, matching, returnBool, lhs.samples, rhs.samples) };
-}
-
-/** Loki's arithmetic (`mergeBinOpFloat`): Go float64 maths, division and modulo by zero are NaN. */
-export function arithmetic(op: BinaryOp, l: number, r: number): number {
-  switch (op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return r === 0 ? NaN : l / r;
-    case '%':
-      // JavaScript's % is Go's math.Mod: the dividend's sign, NaN for an infinite dividend.
-      return r === 0 ? NaN : l % r;
-    case '^':
-      return goPow(l, r);
-    default:
-      throw new Error(`BUG: ${op} is not an arithmetic operator`);
-  }
-}
-
-/** A comparison as Go evaluates it on float64 (any comparison with NaN but `!=` is false). */
-export function compare(op: BinaryOp, l: number, r: number): boolean {
-  switch (op) {
-    case '==':
-      return l === r;
-    case '!=':
-      return l !== r;
-    case '>':
-      return l > r;
-    case '>=':
-      return l >= r;
-    case '<':
-      return l < r;
-    case '<=':
-      return l <= r;
-    default:
-      throw new Error(`BUG: ${op} is not a comparison operator`);
-  }
-}
-
-/** Go's `math.Pow`, which differs from `Math.pow` for a base of 1 or -1 with a NaN/±Inf exponent. */
-export function goPow(x: number, y: number): number {
-  if (y === 0 || x === 1) return 1;
-  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
-  return Math.pow(x, y);
 }
 
 /**
@@ -132,7 +79,7 @@ function literalBinop(
   returnBool: boolean,
 ): StepSample[] {
   const out: StepSample[] = [];
-  const comparison = COMPARISONS.has(op);
+  const comparison = isComparison(op);
   for (const s of samples) {
     const l = vectorOnLeft ? s.v : literal;
     const r = vectorOnLeft ? literal : s.v;
@@ -228,7 +175,7 @@ function vectorBinop(
 
   // Per signature: null once matched one-to-one, else the result label sets produced.
   const matched = new Map<string, Set<string> | null>();
-  const comparison = COMPARISONS.has(op);
+  const comparison = isComparison(op);
   const out: StepSample[] = [];
   for (let i = 0; i < many.length; i++) {
     const ms = many[i]!;

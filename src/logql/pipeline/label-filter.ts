@@ -16,7 +16,7 @@
 import type { CompareOp, LabelFilter } from '../ast.js';
 import { newMatcher } from '../../model/matcher.js';
 import { badData } from '../../util/errors.js';
-import { goParseBytes, goParseDuration, goParseFloat, type ConvertError } from './go-convert.js';
+import { goParseBytes, goParseDuration, goParseFloat, type ConvertError } from '../go-convert.js';
 import { compileIPMatcher } from './ip.js';
 import { ERR_LABEL_FILTER, ERROR_LABEL, type LabelsBuilder } from './labels-builder.js';
 

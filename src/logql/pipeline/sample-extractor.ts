@@ -16,7 +16,7 @@
  */
 import type { LabelFilter, RangeAggregationExpr, Stage } from '../ast.js';
 import type { Labels } from '../../model/labels.js';
-import { goParseBytes, goParseDuration, goParseFloat, type ConvertError } from './go-convert.js';
+import { goParseBytes, goParseDuration, goParseFloat, type ConvertError } from '../go-convert.js';
 import { compileLabelFilter, type LabelTest } from './label-filter.js';
 import { ERR_SAMPLE_EXTRACTION, type LabelsResult } from './labels-builder.js';
 import { BoundStages, compileLogPipelineStages, storePushdown } from './pipeline.js';

@@ -9,11 +9,12 @@
  * the executor prefixes `error calling NAME: `.
  */
 import type RE2 from 're2';
+import { GO_SPACE, goParseBytes, goParseDuration } from '../go-convert.js';
 import { goQuote } from '../go-text.js';
 import { GoFuncError } from './errors.js';
 import { decimalAdd, decimalDiv, decimalFromFloat, decimalMul, decimalSub, decimalToFloat } from './go-decimal.js';
 import { sprint, sprintf, sprintln, sprint1 } from './go-fmt.js';
-import { base64Decode, castToFloat64, castToInt64, parseGoFloat, queryEscape, queryUnescape } from './go-strconv.js';
+import { base64Decode, castToFloat64, castToInt64, queryEscape, queryUnescape } from './go-strconv.js';
 import { LOCAL, UTC, ZERO_TIME, formatTime, loadLocation, parseTime, unixTime } from './go-time.js';
 import { GoInt, GoTime, LabelsValue, goInt, goKind, goTypeName, int64, isAscii, isTrue, sliceBytes, utf8Length, type GoValue } from './values.js';
 
@@ -61,7 +62,6 @@ const str = (v: GoValue): string => v as string;
 const num = (v: GoValue): number => Number((v as GoInt).v);
 
 /** Go's `unicode.IsSpace`. */
-const GO_SPACE = '\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
 
 function trimLeftSet(s: string, cut: string): string {
   let i = 0;
@@ -239,64 +239,18 @@ function countMatches(re: RE2, s: string): number {
   return n;
 }
 
-/** go-humanize's `ParseBytes`, with its errors. */
+/** go-humanize's `ParseBytes`, its error as the function's. */
 function parseBytes(s: string): number {
-  let last = 0;
-  let hasComma = false;
-  for (const ch of s) {
-    if (!(/\p{Nd}/u.test(ch) || ch === '.' || ch === ',')) break;
-    if (ch === ',') hasComma = true;
-    last += ch.length;
-  }
-  let numText = s.slice(0, last);
-  if (hasComma) numText = numText.replaceAll(',', '');
-  const f = parseGoFloat(numText);
-  if (f === undefined) throw new GoFuncError(`strconv.ParseFloat: parsing ${goQuote(numText)}: invalid syntax`);
-  const extra = s.slice(last).replace(new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'gu'), '').toLowerCase();
-  const m = BYTE_SIZES[extra];
-  if (m === undefined) throw new GoFuncError(`unhandled size name: ${extra}`);
-  const v = f * m;
-  if (v >= 2 ** 64) throw new GoFuncError(`too large: ${s}`);
-  return Math.trunc(v);
+  const r = goParseBytes(s);
+  if (typeof r !== 'number') throw new GoFuncError(r.error);
+  return r;
 }
 
-const BYTE_SIZES: Readonly<Record<string, number>> = (() => {
-  const t: Record<string, number> = { '': 1, b: 1 };
-  ['k', 'm', 'g', 't', 'p', 'e'].forEach((p, i) => {
-    t[p] = t[p + 'b'] = 1000 ** (i + 1);
-    t[p + 'i'] = t[p + 'ib'] = 1024 ** (i + 1);
-  });
-  return t;
-})();
-
-const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's `time.ParseDuration` in nanoseconds, with its errors. */
-function parseDuration(orig: string): number {
-  const invalid = (): GoFuncError => new GoFuncError(`time: invalid duration ${goQuote(orig)}`);
-  let s = orig;
-  let neg = false;
-  if (s !== '' && (s[0] === '-' || s[0] === '+')) {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') throw invalid();
-  let d = 0;
-  while (s !== '') {
-    if (!/^[0-9.]/.test(s)) throw invalid();
-    const m = /^([0-9]*)(?:\.([0-9]*))?/.exec(s)!;
-    if (m[1] === '' && (m[2] ?? '') === '') throw invalid();
-    s = s.slice(m[0].length);
-    const u = /^[^0-9.]*/.exec(s)![0];
-    if (u === '') throw new GoFuncError(`time: missing unit in duration ${goQuote(orig)}`);
-    const unit = DURATION_UNITS[u];
-    if (unit === undefined) throw new GoFuncError(`time: unknown unit ${goQuote(u)} in duration ${goQuote(orig)}`);
-    s = s.slice(u.length);
-    d += Number(m[1] || '0') * unit + (m[2] ? Number(`0.${m[2]}`) * unit : 0);
-    if (d > 2 ** 63) throw invalid();
-  }
-  return neg ? -Math.trunc(d) : Math.trunc(d);
+/** Go's `time.ParseDuration` in nanoseconds, its error as the function's. */
+function parseDuration(s: string): number {
+  const r = goParseDuration(s);
+  if (typeof r !== 'number') throw new GoFuncError(r.error);
+  return r;
 }
 
 /** Go's `time.Time` from `time.Unix(sec, 0)` for sprig's integer dates. */

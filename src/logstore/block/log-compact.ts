@@ -131,6 +131,7 @@ interface GroupEntry {
  * is built.
  */
 export function* mergeChunks(parts: SourceChunk[], settings: MergeSettings): Generator<EncodedChunk> {
+  // Stable: chunks starting together stay in source order, which is write order.
   parts.sort((a, b) => a.ref.minTMs - b.ref.minTMs || a.ref.maxTMs - b.ref.maxTMs);
   const enc = new ChunkEncoder({ lineBytesHint: settings.target + settings.target / 8 });
   const open: Open[] = [];
@@ -188,15 +189,20 @@ export function* mergeChunks(parts: SourceChunk[], settings: MergeSettings): Gen
       if (more) i++;
       else open.splice(i, 1);
     }
-    // Order the group by line bytes then metadata bytes, so duplicates sit together.
-    if (group.length > 1) group.sort(compareGroupEntries);
     if (!enc.fits(tMs) || enc.lineBytes >= settings.target) {
       const raw = enc.finish();
       if (raw !== undefined) yield encode(raw);
     }
+    // The group is in write order (chunks oldest first, each in its order): keep it, and
+    // keep only the first of equal entries.
+    const keys = group.length > PAIRWISE_MAX ? new Set<string>() : undefined;
     for (let i = 0; i < group.length; i++) {
       const g = group[i]!;
-      if (i > 0 && compareGroupEntries(group[i - 1]!, g) === 0) continue;
+      if (keys !== undefined) {
+        const k = groupKey(g);
+        if (keys.has(k)) continue;
+        keys.add(k);
+      } else if (seenBefore(group, i)) continue;
       enc.addRaw(tMs, tNs, g.bytes, g.start, g.end, g.meta);
     }
   }
@@ -208,6 +214,22 @@ function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: 
   return Buffer.compare(a.subarray(as, ae), b.subarray(bs, be));
 }
 
-function compareGroupEntries(x: GroupEntry, y: GroupEntry): number {
-  return compareBytes(x.bytes, x.start, x.end, y.bytes, y.start, y.end) || compareBytes(x.meta, 0, x.meta.length, y.meta, 0, y.meta.length);
+function sameGroupEntry(x: GroupEntry, y: GroupEntry): boolean {
+  return compareBytes(x.bytes, x.start, x.end, y.bytes, y.start, y.end) === 0 && compareBytes(x.meta, 0, x.meta.length, y.meta, 0, y.meta.length) === 0;
+}
+
+/** Entries of one timestamp compared pairwise; a longer group (a client stamping in whole seconds) goes through a Set. */
+const PAIRWISE_MAX = 16;
+
+/** An entry's line and metadata bytes as one string (length-prefixed: no forged boundary). */
+function groupKey(g: GroupEntry): string {
+  const line = Buffer.from(g.bytes.buffer, g.bytes.byteOffset + g.start, g.end - g.start).toString('latin1');
+  return `${line.length}:${line}${Buffer.from(g.meta.buffer, g.meta.byteOffset, g.meta.length).toString('latin1')}`;
+}
+
+/** Whether `group[i]` equals an earlier entry of the group. */
+function seenBefore(group: readonly GroupEntry[], i: number): boolean {
+  const g = group[i]!;
+  for (let j = 0; j < i; j++) if (sameGroupEntry(group[j]!, g)) return true;
+  return false;
 }

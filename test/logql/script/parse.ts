@@ -25,7 +25,7 @@
  * so it counts and fails instead of vanishing; a malformed load line is a file error.
  */
 import { compareByName, type Label } from '../../../src/model/labels.js';
-import { parseGoDurationNs } from '../../../src/logql/go-text.js';
+import { parseGoDurationNs } from '../../../src/logql/go-convert.js';
 import { unquoteString } from '../../../src/promql/parser/literals.js';
 
 /** The script epoch of the Go harness (`parser.go`: 2026-01-01T00:00:00Z), ms. */

@@ -4,73 +4,12 @@
  * kept); a named group that did not take part in the match yields "".
  */
 import type RE2 from 're2';
-import { compileGoRegexp } from '../../../model/matcher.js';
+import { compileGoRegexp, goRegexpGroups } from '../../../model/matcher.js';
 import { sanitizeLabelKey, isValidLabelName } from './sanitize.js';
 import type { FieldSink, LineParser, ParseFailure, ParseOptions } from './types.js';
 
 /** Loki's `errMissingCapture` text. */
 const MISSING_CAPTURE = 'at least one named capture must be supplied';
-
-interface GroupScan {
-  /** Capturing groups in index order (1-based index = position + 1); '' for unnamed ones. */
-  readonly names: string[];
-  /** Start offset of each named group's name, for renaming. */
-  readonly nameAt: number[];
-}
-
-/**
- * Lists the capturing groups of a Go regexp in index order: `(` not followed by `?`, and
- * `(?P<name>`. Skips escapes, `\Q…\E` and character classes, where `(` is literal.
- */
-function scanGroups(p: string): GroupScan {
-  const names: string[] = [];
-  const nameAt: number[] = [];
-  let inClass = false;
-  let i = 0;
-  while (i < p.length) {
-    const c = p[i]!;
-    if (c === '\\') {
-      if (p[i + 1] === 'Q' && !inClass) {
-        const end = p.indexOf('\\E', i + 2);
-        i = end < 0 ? p.length : end + 2;
-        continue;
-      }
-      i += 2;
-      continue;
-    }
-    if (inClass) {
-      if (c === '[' && p[i + 1] === ':') {
-        const close = p.indexOf(':]', i + 2);
-        if (close >= 0) {
-          i = close + 2;
-          continue;
-        }
-      }
-      if (c === ']') inClass = false;
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      i++;
-      if (p[i] === '^') i++;
-      if (p[i] === ']') i++;
-      continue;
-    }
-    if (c === '(') {
-      if (p[i + 1] !== '?') {
-        names.push('');
-        nameAt.push(-1);
-      } else if (p.startsWith('(?P<', i)) {
-        const close = p.indexOf('>', i + 4);
-        names.push(close < 0 ? '' : p.slice(i + 4, close));
-        nameAt.push(i + 4);
-      }
-    }
-    i++;
-  }
-  return { names, nameAt };
-}
 
 /** The number of capturing groups RE2 sees: `(?:re)|` always matches "", with every group. */
 function numSubexp(source: string): number {
@@ -84,7 +23,7 @@ function numSubexp(source: string): number {
  * `duplicate extracted label name 'x'`.
  */
 export function regexpParser(pattern: string): LineParser {
-  const scan = scanGroups(pattern);
+  const scan = goRegexpGroups(pattern);
   const seen = new Set<string>();
   let hasDuplicate = false;
   for (const n of scan.names) {

@@ -9,7 +9,7 @@
  *
  * Each returns the value or `{ error }`; none throws.
  */
-import { goQuote } from '../go-text.js';
+import { goQuote, parsePromDurationMs } from './go-text.js';
 
 /** A failed conversion: Go's error text. */
 export interface ConvertError {
@@ -152,21 +152,54 @@ const BYTE_SIZES: ReadonlyMap<string, number> = new Map([
  * whole number of bytes (`1.5B` is 1), as Go's uint64 conversion does.
  */
 export function goParseBytes(s: string): number | ConvertError {
+  // humanize scans Unicode digits (unicode.IsDigit); ParseFloat then refuses non-ASCII ones.
   let end = 0;
   let hasComma = false;
-  while (end < s.length) {
-    const c = s.charCodeAt(end);
-    if (!(isDigit(c) || c === 46 || c === 44)) break;
-    if (c === 44) hasComma = true;
-    end++;
+  for (const ch of s) {
+    if (!(UNICODE_DIGIT.test(ch) || ch === '.' || ch === ',')) break;
+    if (ch === ',') hasComma = true;
+    end += ch.length;
   }
   const num = hasComma ? s.slice(0, end).replaceAll(',', '') : s.slice(0, end);
   const f = goParseFloat(num);
   if (typeof f !== 'number') return f;
-  const extra = s.slice(end).trim().toLowerCase();
+  const extra = goTrimSpace(s.slice(end)).toLowerCase();
   const mult = BYTE_SIZES.get(extra);
   if (mult === undefined) return { error: `unhandled size name: ${extra}` };
   const v = f * mult;
   if (v >= 2 ** 64) return { error: `too large: ${s}` };
   return Math.trunc(v);
+}
+
+const UNICODE_DIGIT = /^\p{Nd}$/u;
+
+/** Go's `unicode.IsSpace` characters, for `strings.TrimSpace`. */
+export const GO_SPACE = '\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+const TRIM_SPACE = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'gu');
+
+/** Go's `strings.TrimSpace`. */
+export function goTrimSpace(s: string): string {
+  return s.replace(TRIM_SPACE, '');
+}
+
+/** Go's `time.ParseDuration` in nanoseconds, or undefined (for the lexer's literals). */
+export function parseGoDurationNs(s: string): number | undefined {
+  const r = goParseDuration(s);
+  return typeof r === 'number' ? r : undefined;
+}
+
+/**
+ * The durations LogQL accepts in label filters and `offset`: Prometheus syntax first (so
+ * `1d` works), then Go's (so `1.5s` and `250us` work). Nanoseconds, or undefined.
+ */
+export function parseLogQLDurationNs(s: string): number | undefined {
+  const prom = parsePromDurationMs(s);
+  if (typeof prom === 'number') return prom * 1e6;
+  return parseGoDurationNs(s);
+}
+
+/** go-humanize's `ParseBytes` (`10KB` = 10000, `1.5KiB` = 1536, case-insensitive units), or undefined. */
+export function parseBytes(s: string): number | undefined {
+  const r = goParseBytes(s);
+  return typeof r === 'number' ? r : undefined;
 }

@@ -1,6 +1,6 @@
 // Proves the value conversions match Go's strconv.ParseFloat, time.ParseDuration and go-humanize's ParseBytes, error texts included.
 import { describe, expect, it } from 'vitest';
-import { goParseBytes, goParseDuration, goParseFloat } from '../../../src/logql/pipeline/go-convert.js';
+import { goParseBytes, goParseDuration, goParseFloat } from '../../src/logql/go-convert.js';
 
 describe('goParseFloat', () => {
   const cases: { input: string; expected: number | { error: string } }[] = [
