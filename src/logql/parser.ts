@@ -11,6 +11,7 @@
  * this parser knows the full set Loki's automaton would list; elsewhere the message stops
  * after the unexpected token.
  */
+import { notImplemented } from '../util/errors.js';
 import { regexpParser } from './pipeline/parsers/regexp.js';
 import { arithmetic, compare, isComparison } from './scalar-ops.js';
 import { newMatcher, matchesEmpty, type MatchType } from '../model/matcher.js';
@@ -419,6 +420,8 @@ class Parser {
       }
       if (t.text === 'label_replace') return this.parseLabelReplace();
     }
+    // Loki's experimental, sketch-based topk: refused with a clear word, not a syntax error.
+    if (t.type === 'IDENTIFIER' && t.text === 'approx_topk') throw notImplemented('approx_topk (use topk, which is exact)');
     throw this.unexpected(t);
   }
 

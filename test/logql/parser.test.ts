@@ -284,6 +284,10 @@ describe('parseLogQL / formatLogQL', () => {
       expect((e as LogQLParseError).col).toBe(11);
     }
   });
+
+  it('refuses approx_topk as not built (501), not as a syntax error', () => {
+    expect(() => parseLogQL('approx_topk(2, rate({a="b"}[1m]))')).toThrow(expect.objectContaining({ kind: 'not_implemented', message: expect.stringMatching(/^approx_topk .*not implemented/) }));
+  });
 });
 
 describe('parseLogSelector', () => {
