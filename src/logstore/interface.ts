@@ -96,6 +96,11 @@ export interface LogSelectParams {
    * proves one absent are skipped without being decompressed.
    */
   readonly needles?: readonly string[];
+  /**
+   * `lineFilter` is exactly "contains every needle": lines of compressed chunks, whose
+   * bytes were tested for the needles, skip `lineFilter`.
+   */
+  readonly needlesExact?: boolean;
   /** When given, the select counts the chunks it skipped and decoded into it. */
   readonly counters?: LogSelectCounters;
 }

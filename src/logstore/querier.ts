@@ -31,9 +31,11 @@ function clip(entries: readonly LogEntry[], p: LogSelectParams): LogEntry[] {
 
 /** A compressed chunk as a source: decoded when reached, needles tested on the raw bytes. */
 function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
+  const needles = p.needles !== undefined && p.needles.length > 0 ? p.needles : undefined;
+  // The needle test on the line's bytes is the whole filter when it is exact.
+  const f = needles !== undefined && p.needlesExact === true ? undefined : p.lineFilter;
   const open = (): LogEntry[] => {
     const out: LogEntry[] = [];
-    const f = p.lineFilter;
     const k = p.counters;
     if (k !== undefined) {
       k.chunksDecoded++;
@@ -46,7 +48,7 @@ function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
       (tMs, tNs, line, metadata) => {
         if (inRange(tMs, tNs, p) && (f === undefined || f(line))) out.push({ tMs, tNs, line, metadata });
       },
-      p.needles !== undefined && p.needles.length > 0 ? p.needles : undefined,
+      needles,
     );
     return out;
   };

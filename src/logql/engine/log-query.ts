@@ -135,7 +135,7 @@ export async function evalLogQuery(
     while (set.next()) {
       const s = set.at();
       ctl.check();
-      const c = new Cursor(s, pipeline.forStream(s.labels));
+      const c = new Cursor(s, pipeline.forStream(s.labels, true));
       if (c.advance()) heap.push(c);
       if (ctl.tick()) await ctl.pause();
     }

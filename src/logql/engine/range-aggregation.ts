@@ -142,7 +142,7 @@ export async function evalRangeAggregation(
     while (set.next()) {
       ctl.check();
       const s = set.at();
-      const ex: StreamSampleExtractor = extractor.forStream(s.labels);
+      const ex: StreamSampleExtractor = extractor.forStream(s.labels, true);
       const it = s.iterator();
       while (it.next()) {
         const e = it.at();

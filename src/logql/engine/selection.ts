@@ -16,11 +16,15 @@ export function emptyStats(): LogQLQueryStats {
   return { store: emptySelectCounters(), entriesReturned: 0, execTimeS: 0 };
 }
 
-/** The select parameters for `[start, end)` with the pushdown's filters, counting into `stats`. */
+/**
+ * The select parameters for `[start, end)` with the pushdown's filters, counting into
+ * `stats`. Every entry the store returns then passed the pushdown: pipelines bound with
+ * `prefiltered` skip those filters.
+ */
 export function selectParams(
   base: Omit<LogSelectParams, 'lineFilter' | 'needles' | 'counters'>,
   pushdown: StorePushdown,
   stats: LogQLQueryStats,
 ): LogSelectParams {
-  return { ...base, lineFilter: pushdown.lineFilter, needles: pushdown.needles, counters: stats.store };
+  return { ...base, lineFilter: pushdown.lineFilter, needles: pushdown.needles, needlesExact: pushdown.needlesExact === true, counters: stats.store };
 }

@@ -69,19 +69,41 @@ function changesLine(stage: Stage): boolean {
   return stage.kind === 'line_format' || stage.kind === 'decolorize' || stage.kind === 'unpack';
 }
 
+/** Indexes of the line filters the store can run: those before the first line rewrite. */
+function pushedFilters(stages: readonly Stage[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < stages.length; i++) {
+    const stage = stages[i]!;
+    if (changesLine(stage)) break;
+    if (stage.kind === 'line_filter') out.add(i);
+  }
+  return out;
+}
+
 /** The store pre-filter of a stage list: its line filters before the first line rewrite. */
 export function storePushdown(stages: readonly Stage[]): StorePushdown {
   const tests: LineTest[] = [];
   const needles: string[] = [];
-  for (const stage of stages) {
-    if (changesLine(stage)) break;
-    if (stage.kind !== 'line_filter') continue;
+  let exact = true;
+  for (const i of pushedFilters(stages)) {
+    const stage = stages[i] as Extract<Stage, { kind: 'line_filter' }>;
     tests.push(compileLineFilter(stage));
     const needle = needleOf(stage);
     if (needle !== undefined) needles.push(needle);
+    else exact = false;
   }
   const lineFilter = allOf(tests);
-  return lineFilter === undefined ? { needles } : { lineFilter, needles };
+  return lineFilter === undefined ? { needles } : { lineFilter, needles, needlesExact: exact };
+}
+
+/**
+ * The stages left to run on entries the store already filtered with the pushdown: the
+ * pushed line filters drop out (they only drop lines, and see the stored line wherever
+ * they stand before the first rewrite, so running them earlier changes nothing).
+ */
+export function withoutPushedFilters(stages: readonly Stage[]): Stage[] {
+  const pushed = pushedFilters(stages);
+  return stages.filter((_, i) => !pushed.has(i));
 }
 
 /**
@@ -135,15 +157,18 @@ class Entry implements ProcessedEntry {
 
 /** Compiles the stages of a log query. Throws a `bad_data` CairnError with Loki's text for an invalid stage. */
 export function compileLogPipeline(stages: readonly Stage[]): LogPipeline {
-  const compiled = compileLogPipelineStages(stages);
+  const full = compileLogPipelineStages(stages);
+  const rest = compileLogPipelineStages(withoutPushedFilters(stages));
   const pushdown = storePushdown(stages);
   const onlyLineFilters = stages.every((s) => s.kind === 'line_filter');
   const lineTest = onlyLineFilters ? allOf(stages.map((s) => compileLineFilter(s as Extract<Stage, { kind: 'line_filter' }>))) : undefined;
 
   return {
     ...pushdown,
-    forStream(streamLabels: Labels): StreamPipeline {
-      const bound = new BoundStages(compiled, streamLabels);
+    forStream(streamLabels: Labels, prefiltered = false): StreamPipeline {
+      const bound = new BoundStages(prefiltered ? rest : full, streamLabels);
+      // Every filter of a line-filter-only pipeline is pushed down.
+      const test = prefiltered ? undefined : lineTest;
       const entry = new Entry();
       const base = bound.builder.baseResult;
       if (onlyLineFilters) {
@@ -151,7 +176,7 @@ export function compileLogPipeline(stages: readonly Stage[]): LogPipeline {
         // entry brings structured metadata.
         return {
           process(tMs, tNs, line, metadata) {
-            if (lineTest !== undefined && !lineTest(line)) return undefined;
+            if (test !== undefined && !test(line)) return undefined;
             if (metadata.length === 0) return entry.fill(line, base);
             const b = bound.builder;
             b.reset();

@@ -19,7 +19,7 @@ import type { Labels } from '../../model/labels.js';
 import { goParseBytes, goParseDuration, goParseFloat, type ConvertError } from '../go-convert.js';
 import { compileLabelFilter, type LabelTest } from './label-filter.js';
 import { ERR_SAMPLE_EXTRACTION, type LabelsResult } from './labels-builder.js';
-import { BoundStages, compileLogPipelineStages, storePushdown } from './pipeline.js';
+import { BoundStages, compileLogPipelineStages, storePushdown, withoutPushedFilters } from './pipeline.js';
 import type { ExtractedSample, SampleExtractor, StreamSampleExtractor } from './types.js';
 
 /** A reusable ExtractedSample: valid until the next `process` call. */
@@ -82,7 +82,8 @@ export function compileSampleExtractor(expr: RangeAggregationExpr): SampleExtrac
   const lineBytes = op === 'bytes_over_time' || op === 'bytes_rate';
   const allStages = expr.range.selector.stages;
   const stages = lineBytes ? allStages : elideLineFormat(allStages);
-  const compiled = compileLogPipelineStages(stages);
+  const full = compileLogPipelineStages(stages);
+  const rest = compileLogPipelineStages(withoutPushedFilters(stages));
   const pushdown = storePushdown(stages);
 
   let groups = [...(expr.grouping?.labels ?? [])].sort();
@@ -93,8 +94,8 @@ export function compileSampleExtractor(expr: RangeAggregationExpr): SampleExtrac
   if (unwrap === undefined) {
     return {
       ...pushdown,
-      forStream(streamLabels: Labels): StreamSampleExtractor {
-        const bound = new BoundStages(compiled, streamLabels);
+      forStream(streamLabels: Labels, prefiltered = false): StreamSampleExtractor {
+        const bound = new BoundStages(prefiltered ? rest : full, streamLabels);
         const sample = new Sample();
         return {
           process(tMs, tNs, line, metadata) {
@@ -116,8 +117,8 @@ export function compileSampleExtractor(expr: RangeAggregationExpr): SampleExtrac
   }
   return {
     ...pushdown,
-    forStream(streamLabels: Labels): StreamSampleExtractor {
-      const bound = new BoundStages(compiled, streamLabels);
+    forStream(streamLabels: Labels, prefiltered = false): StreamSampleExtractor {
+      const bound = new BoundStages(prefiltered ? rest : full, streamLabels);
       const sample = new Sample();
       return {
         process(tMs, tNs, line, metadata) {

@@ -44,11 +44,20 @@ export interface StorePushdown {
   readonly lineFilter?: (line: string) => boolean;
   /** Substrings every kept line contains (from leading `|=` filters without `or`). */
   readonly needles: readonly string[];
+  /**
+   * True when `lineFilter` is exactly "contains every needle": a store that tested the
+   * needles on a line's bytes need not run `lineFilter` on its string.
+   */
+  readonly needlesExact?: boolean;
 }
 
 /** A compiled pipeline for a log query. */
 export interface LogPipeline extends StorePushdown {
-  forStream(streamLabels: Labels): StreamPipeline;
+  /**
+   * The pipeline for one stream. `prefiltered`: the caller promises every entry passed
+   * `lineFilter` already (the store ran it), so the pushed-down line filters are skipped.
+   */
+  forStream(streamLabels: Labels, prefiltered?: boolean): StreamPipeline;
 }
 
 /** One sample extracted from an entry by a metric query's pipeline. */
@@ -67,5 +76,6 @@ export interface StreamSampleExtractor {
 
 /** A compiled sample extractor for one range aggregation (`count_over_time(...)`, `... | unwrap x`). */
 export interface SampleExtractor extends StorePushdown {
-  forStream(streamLabels: Labels): StreamSampleExtractor;
+  /** As `LogPipeline.forStream`. */
+  forStream(streamLabels: Labels, prefiltered?: boolean): StreamSampleExtractor;
 }

@@ -7,8 +7,9 @@
  * The defaults were chosen by bench/logs-codec.bench.ts (bench/RESULTS.md, "Logs: chunk
  * codecs"): zstd level 1 for the head (beats snappy, lz4 and gzip on ratio at several
  * hundred MB/s on one core, well above the 100 MB/s ingest goal, and decompresses
- * fastest), brotli quality 4 for compacted chunks (denser than zstd's levels at the
- * speeds a background worker can afford). zstd comes from `@bokuweb/zstd-wasm` (zstd compiled to WebAssembly:
+ * fastest), and zstd level 9 for compacted chunks, chosen by bench/logs-query.bench.ts
+ * ("logs-query" in RESULTS.md): a little denser than brotli quality 4 and about 1.4×
+ * faster to decompress, which is most of a `|=` scan's time. zstd comes from `@bokuweb/zstd-wasm` (zstd compiled to WebAssembly:
  * no native build, about half native zstd's compression speed, the same ratio; zstd.ts).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
@@ -59,14 +60,15 @@ export function defaultHeadCodec(): CodecOptions {
 }
 
 /**
- * Compaction's codec: brotli quality 4, 0.178 of the log text on 1 MiB chunks at
- * ~170 MB/s on one core (decompression 380–680 MB/s). Quality 5 is 3 % smaller at less
- * than half the speed (~75 MB/s, too slow for one worker core to keep up with 100 MB/s of
- * ingest); zstd's dense levels in WebAssembly are bigger and slower (zstd-9: 0.175 at
- * ~40 MB/s). See bench/RESULTS.md, "Logs: chunk codecs".
+ * Compaction's codec: zstd level 9 — 0.174 of the log text on compacted 1 MiB chunks
+ * against brotli quality 4's 0.176, and decompression at ~1.4 GB/s per core against
+ * brotli's ~0.93 (bench/logs-query.bench.ts on every 16th chunk of its 1 GB corpus), so a
+ * `|=` scan of blocks runs 1.3–1.7× faster. The price is compaction: ~55 MB/s per worker
+ * core against brotli's ~180, which one worker sustains for ~4 TB of logs a day (chunks
+ * are recompressed once, when head chunks are re-cut; later merges copy them).
  */
 export function defaultBlockCodec(): CodecOptions {
-  return { codec: 'brotli', level: 4 };
+  return { codec: 'zstd', level: 9 };
 }
 
 /** The id byte of a codec given by name or id; asserts that the id is known. */
@@ -129,13 +131,20 @@ export function compress(codec: LogCodec | number | CodecOptions, raw: Uint8Arra
   assert(false, `unknown log chunk codec ${String(opts.codec)}`);
 }
 
+/** node:zlib's default output piece size (zlib.constants.Z_DEFAULT_CHUNK), the least we ask for. */
+const ZLIB_MIN_CHUNK = 16 * 1024;
+
 /**
  * Decompresses a chunk's `data`. `rawLength`, when known, is the expected output length:
  * a different length is corruption. Throws a CairnError (`corrupt_chunk`) naming the codec
  * when the data does not decompress or the codec id is unknown. The result is a fresh
- * buffer the caller owns (for 'none', a copy).
+ * buffer the caller owns (for 'none', a copy). `sizeHint`, an estimate of the output
+ * length, lets gzip and brotli write into one buffer of that size: node:zlib otherwise
+ * collects 16 KiB pieces and concatenates them, a copy and a garbage burst per chunk
+ * (about 8 % of a `|=` scan's CPU, measured with bench/logs-query).
  */
-export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength?: number): Uint8Array {
+export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength?: number, sizeHint?: number): Uint8Array {
+  const chunkSize = Math.max(ZLIB_MIN_CHUNK, rawLength ?? sizeHint ?? 0);
   const name = codecName(codec);
   let out: Uint8Array;
   try {
@@ -147,7 +156,7 @@ export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength
         out = snappyUncompress(data, rawLength);
         break;
       case 'gzip':
-        out = gunzipSync(data, rawLength === undefined ? {} : { maxOutputLength: Math.max(1, rawLength) });
+        out = gunzipSync(data, rawLength === undefined ? { chunkSize } : { chunkSize, maxOutputLength: Math.max(1, rawLength) });
         break;
       case 'zstd':
         // The frame header holds the content size (zstd's one-shot compress writes it);
@@ -155,7 +164,7 @@ export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength
         out = zstdDecompress(data, rawLength ?? 1 << 20);
         break;
       case 'brotli':
-        out = brotliDecompressSync(data, rawLength === undefined ? {} : { maxOutputLength: Math.max(1, rawLength) });
+        out = brotliDecompressSync(data, rawLength === undefined ? { chunkSize } : { chunkSize, maxOutputLength: Math.max(1, rawLength) });
         break;
     }
   } catch (e) {

@@ -70,7 +70,8 @@ export function encodeChunk(raw: Uint8Array, options: EncodeChunkOptions): Encod
  * that agrees with the row's entry count.
  */
 export function readChunk(c: EncodedChunk): Uint8Array {
-  const raw = decompress(c.codec, c.data);
+  // The encoded chunk is its lines plus a few bytes per entry (time, length) and a header.
+  const raw = decompress(c.codec, c.data, undefined, c.rawBytes + c.entries * 16 + 256);
   const h = readChunkHeader(raw);
   if (h.entries !== c.entries || h.minTMs !== c.minTMs || h.maxTMs !== c.maxTMs) {
     throw readChunkMismatch(c, h.entries, h.minTMs, h.maxTMs);

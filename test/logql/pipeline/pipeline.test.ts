@@ -302,6 +302,32 @@ describe('store pushdown', () => {
     if (lines.length === 0) expect(p.lineFilter).toBeUndefined();
     for (const [line, keep] of lines) expect(p.lineFilter!(line)).toBe(keep);
   });
+
+  const exact: { query: string; exact: boolean | undefined }[] = [
+    { query: '{a="b"}', exact: undefined },
+    { query: '{a="b"} |= "x" |= "y"', exact: true },
+    { query: '{a="b"} |= "x" != "y"', exact: false },
+    { query: '{a="b"} |= "x" | json |= "y" | line_format "z" |~ "q"', exact: true },
+  ];
+  it.each(exact)('needlesExact of $query is $exact', ({ query, exact }) => {
+    expect(compileLogPipeline(stagesOf(query)).needlesExact).toBe(exact);
+  });
+
+  // A prefiltered stream pipeline skips exactly the pushed filters: a line that fails them
+  // is kept (the store would not have returned it), later filters still run.
+  const prefiltered: { query: string; line: string; full: boolean; pre: boolean }[] = [
+    { query: '{a="b"} |= "x"', line: 'y', full: false, pre: true },
+    { query: '{a="b"} |= "x" | json | line_format "{{.k}}" |= "v"', line: '{"k":"w"}', full: false, pre: false },
+    { query: '{a="b"} |= "x" | json | line_format "{{.k}}" |= "v"', line: '{"k":"v"}', full: false, pre: true },
+    { query: '{a="b"} | json | k="v" != "zz"', line: '{"k":"v","zz":1}', full: false, pre: true },
+    { query: '{a="b"} | json | k="v" != "zz"', line: '{"k":"w"}', full: false, pre: false },
+  ];
+  it.each(prefiltered)('prefiltered $query on $line', ({ query, line, full, pre }) => {
+    const p = compileLogPipeline(stagesOf(query));
+    const ls = [{ name: 'a', value: 'b' }];
+    expect(p.forStream(ls).process(0, 0, line, []) !== undefined).toBe(full);
+    expect(p.forStream(ls, true).process(0, 0, line, []) !== undefined).toBe(pre);
+  });
 });
 
 describe('compile errors', () => {
