@@ -15,7 +15,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
 import { assert, CairnError } from '../../util/errors.js';
-import { zstdCompress, zstdDecompress } from './zstd.js';
+import { zstdCompress, zstdDecompress, zstdDecompressInto } from './zstd.js';
 
 /** A chunk compression codec, by name (configuration and benchmarks use names). */
 export type LogCodec = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
@@ -176,4 +176,25 @@ export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength
     throw new CairnError('internal', 'corrupt_chunk', `${name} log chunk decompressed to ${out.length} bytes, expected ${rawLength}`);
   }
   return out;
+}
+
+/**
+ * Decompresses `data` and hands the output to `read` (a view valid only during the call,
+ * which must not keep it), returning what `read` returns: for zstd without copying the
+ * output out of the WebAssembly heap, for the others through `decompress`. Errors as
+ * `decompress`; errors thrown by `read` pass through.
+ */
+export function withDecompressed<T>(codec: LogCodec | number, data: Uint8Array, sizeHint: number, read: (raw: Uint8Array) => T): T {
+  const name = codecName(codec);
+  if (name !== 'zstd') return read(decompress(codec, data, undefined, sizeHint));
+  let raw: Uint8Array | undefined;
+  try {
+    return zstdDecompressInto(data, (r) => {
+      raw = r;
+      return read(r);
+    });
+  } catch (e) {
+    if (raw !== undefined) throw e; // from `read`, not from decompression
+    throw new CairnError('internal', 'corrupt_chunk', `cannot decompress a ${data.length}-byte ${name} log chunk: ${(e as Error).message}`, { cause: e });
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { CairnError } from '../../util/errors.js';
 import { containsAllTest, decodeEntries, readChunkHeader, type EntryVisitor } from './chunk-format.js';
-import { codecId, compress, decompress, type CodecOptions, type LogCodec } from './codec.js';
+import { codecId, compress, decompress, withDecompressed, type CodecOptions, type LogCodec } from './codec.js';
 import { buildFilter, defaultFilterOptions, filterFill, mayContain, type FilterOptions } from './filter.js';
 
 export interface EncodedChunk {
@@ -70,8 +70,16 @@ export function encodeChunk(raw: Uint8Array, options: EncodeChunkOptions): Encod
  * that agrees with the row's entry count.
  */
 export function readChunk(c: EncodedChunk): Uint8Array {
-  // The encoded chunk is its lines plus a few bytes per entry (time, length) and a header.
-  const raw = decompress(c.codec, c.data, undefined, c.rawBytes + c.entries * 16 + 256);
+  return checkChunk(c, decompress(c.codec, c.data, undefined, sizeHint(c)));
+}
+
+/** The encoded chunk's size, about: its lines plus a few bytes per entry (time, length) and a header. */
+function sizeHint(c: EncodedChunk): number {
+  return c.rawBytes + c.entries * 16 + 256;
+}
+
+/** `raw` when its header agrees with the row; else the `corrupt_chunk` error. */
+function checkChunk(c: EncodedChunk, raw: Uint8Array): Uint8Array {
   const h = readChunkHeader(raw);
   if (h.entries !== c.entries || h.minTMs !== c.minTMs || h.maxTMs !== c.maxTMs) {
     throw readChunkMismatch(c, h.entries, h.minTMs, h.maxTMs);
@@ -88,7 +96,9 @@ function readChunkMismatch(c: EncodedChunk, entries: number, minTMs: number, max
  * needles, only lines containing all of them are made into strings and visited.
  */
 export function visitChunk(c: EncodedChunk, visit: EntryVisitor, needles?: readonly string[]): number {
-  return decodeEntries(readChunk(c), visit, needles === undefined ? undefined : containsAllTest(needles));
+  const test = needles === undefined ? undefined : containsAllTest(needles);
+  // Decoded in place: every line and label the visitor gets is a string copied out.
+  return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => decodeEntries(checkChunk(c, raw), visit, test));
 }
 
 /** False when the chunk's filter proves some needle absent; true without a filter. */

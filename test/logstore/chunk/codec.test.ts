@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEntries } from '../../../src/logstore/chunk/chunk-format.js';
-import { CODEC_IDS, codecId, codecName, compress, decompress, LOG_CODECS, type LogCodec } from '../../../src/logstore/chunk/codec.js';
+import { CODEC_IDS, codecId, codecName, compress, decompress, LOG_CODECS, withDecompressed, type LogCodec } from '../../../src/logstore/chunk/codec.js';
 import { entry } from './fixtures.js';
 
 const text = encodeEntries(Array.from({ length: 2000 }, (_, i) => entry(1_700_000_000_000 + i, i, `GET /api/v1/products/${i % 97} HTTP/1.1 200 ${i * 7} "okhttp/4.12.0"`)));
@@ -50,5 +50,19 @@ describe('codecs', () => {
     }
     expect(() => decompress('zstd', compress('zstd', text), text.length + 1)).toThrow(/expected/);
     expect(() => codecId(99)).toThrow(/BUG/);
+  });
+
+  it('hands decompressed bytes to a reader in place, with the same errors (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.constantFrom(...LOG_CODECS), (bytes, codec) => {
+        expect(withDecompressed(codec, compress(codec, bytes), 16, (raw) => Uint8Array.from(raw))).toEqual(bytes);
+      }),
+      { numRuns: 200 },
+    );
+    for (const codec of ['snappy', 'gzip', 'zstd', 'brotli'] as const) {
+      expect(() => withDecompressed(codec, Uint8Array.from([0xff, 0xfe, 0xfd, 0x01, 0x02, 0x03, 0x04, 0x05]), 16, () => 0), codec).toThrow(expect.objectContaining({ reason: 'corrupt_chunk' }));
+      // An error of the reader is the reader's, not a corrupt chunk.
+      expect(() => withDecompressed(codec, compress(codec, text), 16, () => { throw new Error('reader failed'); })).toThrow(/^reader failed$/);
+    }
   });
 });
