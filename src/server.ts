@@ -21,6 +21,10 @@ import { createIngestMetrics } from './ingest/metrics.js';
 import { createLogIngestMetrics } from './ingest/log-metrics.js';
 import { decodeRawPush } from './ingest/loki/raw-push.js';
 import { LogStore, defaultLogStoreOptions } from './logstore/logstore.js';
+import { SqliteRuleStore } from './ruler/rule-store.js';
+import { engineQueries, tsdbAppend, tsdbLookup } from './ruler/engine-queries.js';
+import { RulerManager } from './ruler/manager.js';
+import { AlertNotifier, defaultNotifierOptions } from './ruler/notifier.js';
 import { defaultBlockCodec, defaultHeadCodec, type CodecOptions, type LogCodec } from './logstore/chunk/codec.js';
 import { createLogStoreMetrics } from './logstore/metrics.js';
 import { IngestionRateLimiter } from './ingest/rate-limit.js';
@@ -62,6 +66,10 @@ export interface CairnServer {
   readonly tsdb: Tsdb;
   readonly logs: LogStore;
   readonly overrides: Overrides;
+  /** Rule groups of every tenant (system.db), as the ruler configuration APIs keep them. */
+  readonly ruleStore: SqliteRuleStore;
+  /** The rule evaluation loop (a service); its state backs `/prometheus/api/v1/rules`. */
+  readonly ruler: RulerManager;
   /** Routes may still be added until `start()` (tests use `app.inject()` without it). */
   readonly app: FastifyInstance;
   /** Set on the first start of a data dir. */
@@ -134,6 +142,7 @@ export function createServer(options: RunServerOptions): CairnServer {
   const metrics = createServerMetrics();
   const overrides = new Overrides(config.limits);
   const services = new ServiceManager();
+  const ruleStore = new SqliteRuleStore(db, { clock, onListenerError: (err) => logger.error({ err }, 'a rule store change listener failed') });
 
   const tsdbMetrics = createTsdbMetrics(metrics.registry, () => tsdb);
   const tsdb = new Tsdb(
@@ -198,6 +207,59 @@ export function createServer(options: RunServerOptions): CairnServer {
     );
   }
 
+  // The ruler: evaluates every tenant's stored groups through the engines, writes into the
+  // metrics store, hands alerts to the notifier (external Alertmanagers; counted until
+  // Cairn's own Alertmanager exists).
+  const notifier = new AlertNotifier({
+    ...defaultNotifierOptions(overrides),
+    queueCapacity: config.ruler.notificationQueueCapacity,
+    timeoutMs: config.ruler.notificationTimeoutMs,
+    registry: metrics.registry,
+    userAgent: `cairn/${packageInfo().version}`,
+    onError: (tenant, url, err) => logger.warn({ tenant, url, err: err.message }, 'sending alerts to Alertmanager failed'),
+  });
+  const promqlOptions = {
+    ...defaultEngineOptions(),
+    timeoutMs: config.querier.timeoutMs,
+    maxSamples: config.querier.maxSamples,
+    lookbackDeltaMs: config.querier.lookbackDeltaMs,
+    defaultEvalIntervalMs: config.querier.defaultEvaluationIntervalMs,
+  };
+  const ruler = new RulerManager({
+    store: ruleStore,
+    queries: engineQueries({
+      tsdb,
+      promql: promqlOptions,
+      logSource: (tenant) => ({ querier: (mint, maxt) => logs.logQuerier(tenant, mint, maxt) }),
+      logql: (tenant) => {
+        const l = overrides.forTenant(tenant);
+        return {
+          ...defaultLogQLEngineOptions(),
+          timeoutMs: config.querier.timeoutMs,
+          maxEntriesLimitPerQuery: l.maxEntriesLimitPerQuery > 0 ? l.maxEntriesLimitPerQuery : Number.MAX_SAFE_INTEGER,
+          maxQuerySeries: l.maxQuerySeries > 0 ? l.maxQuerySeries : Number.MAX_SAFE_INTEGER,
+        };
+      },
+    }),
+    append: tsdbAppend(tsdb),
+    notify: notifier.notify,
+    lookup: tsdbLookup(tsdb),
+    limits: overrides,
+    clock,
+    evaluationIntervalMs: config.ruler.evaluationIntervalMs,
+    resendDelayMs: config.ruler.resendDelayMs,
+    forOutageToleranceMs: config.ruler.forOutageToleranceMs,
+    forGracePeriodMs: config.ruler.forGracePeriodMs,
+    externalURL: config.ruler.externalUrl.replace(/\/+$/, ''),
+    registry: metrics.registry,
+    onEvent: (e) => {
+      if (e.kind === 'iterations_missed') logger.warn({ tenant: e.tenant, group: e.group, missed: e.missed }, 'rule group evaluation overran its interval; skipped iterations');
+      else logger.error({ tenant: e.tenant, group: e.group, err: e.error.message }, e.kind === 'restore_failed' ? 'restoring alert for-state failed' : 'writing stale markers of a deleted rule group failed');
+    },
+  });
+  services.add(notifier);
+  services.add(ruler);
+
   let stopping = false;
   let ready: Promise<void> = Promise.resolve();
   const app = buildApi({
@@ -211,7 +273,7 @@ export function createServer(options: RunServerOptions): CairnServer {
     metrics,
     version: packageInfo().version,
     revision: '',
-    features: { rulerConfigApi: false, alertmanagerConfigApi: false },
+    features: { rulerConfigApi: true, alertmanagerConfigApi: false },
     stopping: () => stopping,
     push: {
       appender: (tenant) => tsdb.appender(tenant),
@@ -252,6 +314,8 @@ export function createServer(options: RunServerOptions): CairnServer {
       },
     },
     promRead: { tsdb, maxRecvMsgSize: config.distributor.maxRecvMsgSize },
+    rulerConfig: { store: ruleStore, limits: overrides },
+    rulerState: { ruler },
   });
 
   let stopped: Promise<void> | undefined;
@@ -277,6 +341,8 @@ export function createServer(options: RunServerOptions): CairnServer {
     tsdb,
     logs,
     overrides,
+    ruleStore,
+    ruler,
     app,
     bootstrap,
     stop,

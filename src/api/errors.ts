@@ -51,7 +51,8 @@ const PROM_ERROR_TYPE: Readonly<Record<ErrorKind, string>> = {
 
 /** The envelope for a request path. */
 export function envelopeFor(url: string): Envelope {
-  return url.startsWith('/prometheus/') || url.startsWith('/admin/') ? 'prometheus' : 'text';
+  // `/logs/prometheus/…` is the Prometheus-format rules API of the Loki family (ruler-state.ts).
+  return url.startsWith('/prometheus/') || url.startsWith('/admin/') || url.startsWith('/logs/prometheus/') ? 'prometheus' : 'text';
 }
 
 /** The HTTP status of a kind; Loki answers timeouts with 504 where Prometheus says 503. */

@@ -20,6 +20,8 @@ import { registerOpsRoutes, type Features } from './routes/ops.js';
 import { registerPromQueryRoutes, type PromQueryDeps } from './routes/prom-query.js';
 import { registerPromReadRoutes, type PromReadDeps } from './routes/prom-read.js';
 import { registerPushRoutes, type PushDeps } from './routes/push.js';
+import { registerRulerConfigRoutes, type RulerConfigDeps } from './routes/ruler-config.js';
+import { registerRulerStateRoutes, type RulerStateDeps } from './routes/ruler-state.js';
 import { registerLokiPushRoutes, type LokiPushDeps } from './routes/loki-push.js';
 import { registerLokiQueryRoutes } from './routes/loki-query.js';
 import { registerLokiTailRoutes, type LokiTailDeps } from './routes/loki-tail.js';
@@ -47,6 +49,10 @@ export interface ApiDeps {
   readonly lokiQuery: LokiTailDeps;
   readonly promQuery: PromQueryDeps;
   readonly promRead: PromReadDeps;
+  /** The ruler configuration APIs (rule groups in YAML). */
+  readonly rulerConfig: RulerConfigDeps;
+  /** The ruler's state APIs (`/prometheus/api/v1/rules|alerts`, and under `/logs` for log rules). */
+  readonly rulerState: RulerStateDeps;
 }
 
 /** Route label for metrics and logs: the route pattern, never the raw URL (cardinality). */
@@ -109,5 +115,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerLokiTailRoutes(app, deps.lokiQuery);
   registerPromQueryRoutes(app, deps.promQuery);
   registerPromReadRoutes(app, deps.promRead);
+  registerRulerConfigRoutes(app, deps.rulerConfig);
+  registerRulerStateRoutes(app, deps.rulerState);
   return app;
 }

@@ -5,12 +5,14 @@
 import { isCairnError } from '../util/errors.js';
 import { packageInfo } from '../util/package-info.js';
 import { UsageError } from './args.js';
+import { RULES_USAGE, rules } from './rules.js';
 import { SERVE_USAGE, serve } from './serve.js';
 import { TOKEN_USAGE, token } from './token.js';
 
 const USAGE = `usage:
 ${SERVE_USAGE}
 ${TOKEN_USAGE}
+${RULES_USAGE}
 cairn version
 
 Configuration: flags > CAIRN_* environment variables > --config YAML > defaults.
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'token':
       return token(rest);
+    case 'rules':
+      return rules(rest);
     case 'version':
     case '--version':
       process.stdout.write(`cairn ${packageInfo().version}\n`);

@@ -37,6 +37,12 @@ export interface Limits {
   readonly maxEntriesLimitPerQuery: number;
   readonly maxQuerySeries: number;
   readonly maxConcurrentTailRequests: number;
+  // Ruler (Mimir and Loki keys; groups are counted per tenant and rule kind).
+  readonly rulerMaxRuleGroupsPerTenant: number;
+  readonly rulerMaxRulesPerRuleGroup: number;
+  // Ruler evaluation and notification.
+  readonly rulerQueryOffsetMs: number;
+  readonly rulerAlertmanagerUrl: string;
 }
 
 /**
@@ -81,4 +87,18 @@ export const LIMIT_SPECS: readonly KeySpec[] = [
   { key: 'max_entries_limit_per_query', type: 'int', default: 5000, min: 0, help: 'largest `limit` a log query may ask for; more is refused with 400 (Loki default 5000; 0 = unlimited).' },
   { key: 'max_query_series', type: 'int', default: 500, min: 0, help: 'most series a LogQL metric query may return; more fails the query with 400 (Loki default 500; 0 = unlimited).' },
   { key: 'max_concurrent_tail_requests', type: 'int', default: 10, min: 0, help: 'most open `/loki/api/v1/tail` WebSockets per tenant; more are refused with 400 (Loki default 10; 0 = unlimited).' },
+  { key: 'ruler_max_rule_groups_per_tenant', type: 'int', default: 70, min: 0, help: 'most rule groups a tenant may store per kind (metric rules, log rules); a POST beyond it is refused with 400 (Mimir default 70; 0 = unlimited).' },
+  { key: 'ruler_max_rules_per_rule_group', type: 'int', default: 20, min: 0, help: 'most rules in one rule group; a POST of a larger group is refused with 400 (Mimir default 20; 0 = unlimited).' },
+  {
+    key: 'ruler_query_offset',
+    type: 'duration',
+    default: 0,
+    help: 'rules of groups without `query_offset` query and record at evaluation time minus this (Mimir’s per-tenant key, formerly ruler_evaluation_delay_duration). Mimir defaults to 1m to wait for ingestion across its ring; cairn acknowledges a sample only once it is queryable, so 0 (Prometheus’s default) loses nothing and fires alerts a minute sooner.',
+  },
+  {
+    key: 'ruler_alertmanager_url',
+    type: 'string',
+    default: '',
+    help: 'comma-separated base URLs of external Alertmanagers that receive this tenant’s alerts at `<url>/api/v2/alerts` (Mimir’s -ruler.alertmanager-url, per tenant here); empty = none.',
+  },
 ];

@@ -25,8 +25,22 @@ const FAMILIES: { family: string; method: 'GET' | 'POST'; url: string; scope: Sc
   },
   { family: 'metrics query', method: 'GET', url: '/prometheus/api/v1/query?query=1', scope: 'query_metrics', json: true, real: {} },
   { family: 'logs query', method: 'GET', url: '/loki/api/v1/query?query=vector(1)', scope: 'query_logs', json: false, real: {} },
-  { family: 'metrics rules', method: 'POST', url: '/prometheus/config/v1/rules/ns', scope: 'setup_metrics_rules', json: true },
-  { family: 'logs rules', method: 'POST', url: '/loki/api/v1/rules/ns', scope: 'setup_logs_rules', json: false },
+  {
+    family: 'metrics rules',
+    method: 'POST',
+    url: '/prometheus/config/v1/rules/ns',
+    scope: 'setup_metrics_rules',
+    json: true,
+    real: { payload: Buffer.from('name: g\nrules: [{record: "a:b", expr: up}]'), contentType: 'application/yaml', ok: 202 },
+  },
+  {
+    family: 'logs rules',
+    method: 'POST',
+    url: '/loki/api/v1/rules/ns',
+    scope: 'setup_logs_rules',
+    json: false,
+    real: { payload: Buffer.from('name: g\nrules: [{record: "a:b", expr: "count_over_time({a=\\"b\\"}[1m])"}]'), contentType: 'application/yaml', ok: 202 },
+  },
   { family: 'alertmanager config', method: 'POST', url: '/api/v1/alerts', scope: 'setup_alerts', json: false },
 ];
 

@@ -41,8 +41,8 @@ describe('buildinfo', () => {
     expect(body.status).toBe('success');
     expect(body.data).toMatchObject({ application: 'Grafana Mimir', version: expect.any(String), revision: expect.any(String), branch: expect.any(String), goVersion: expect.any(String) });
     for (const v of Object.values(body.data.features)) expect(typeof v).toBe('string');
-    // Until the ruler exists, Grafana must not be told it can edit rules.
-    expect(body.data.features.ruler_config_api).toBe('false');
+    // The ruler configuration API is built (issue 8), so Grafana may offer its rule editor.
+    expect(body.data.features.ruler_config_api).toBe('true');
   });
 });
 

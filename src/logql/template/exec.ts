@@ -48,6 +48,8 @@ export class ExecState {
     private readonly prog: Program,
     private readonly ctx: FuncContext,
     dot: GoValue,
+    /** The function table; Loki's unless the caller brings its own (Prometheus's, for the ruler). */
+    private readonly funcs: ReadonlyMap<string, GoFunc> = FUNCTIONS,
   ) {
     this.vars = [{ name: '$', value: dot }];
   }
@@ -309,7 +311,7 @@ export class ExecState {
 
   private evalFunction(dot: GoValue, node: IdentifierNode, cmd: AnyNode, args: readonly ArgNode[] | null, final: Final): GoValue {
     this.at(node);
-    const f = FUNCTIONS.get(node.ident);
+    const f = this.funcs.get(node.ident);
     if (f === undefined) this.errorf(`${JSON.stringify(node.ident)} is not a defined function`);
     return this.evalCall(dot, f, cmd, node.ident, args, final);
   }

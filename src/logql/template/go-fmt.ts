@@ -4,7 +4,7 @@
  * `%!(EXTRA int=1)`). Floats are formatted from exact decimal expansions, rounding half to
  * even as Go's strconv does (`%.2f` of 0.125 is `0.12`).
  */
-import { goQuote } from '../go-text.js';
+import { formatGoDurationNs, goQuote } from '../go-text.js';
 import { canBackquote, quoteRune, quoteToASCII } from './go-strconv.js';
 import { monthName, timeString, weekdayName } from './go-time.js';
 import { GoInt, GoTime, LabelsValue, goTypeName, type GoValue } from './values.js';
@@ -350,6 +350,8 @@ function fmtValue(f: Flags, verb: string, v: GoValue, depth: number): string | u
     if ((v.type === 'time.Month' || v.type === 'time.Weekday') && 'vsxXq'.includes(verb)) {
       return fmtString(f, verb, v.type === 'time.Month' ? monthName(Number(v.v)) : weekdayName(Number(v.v)));
     }
+    // Durations (Prometheus's toDuration) are Stringers too: `1h0m0s`.
+    if (v.type === 'time.Duration' && 'vsxXq'.includes(verb)) return fmtString(f, verb, formatGoDurationNs(Number(v.v)));
     return fmtInteger(f, verb, v.v);
   }
   if (v instanceof GoTime) return 'vsxXq'.includes(verb) ? fmtString(f, verb, timeString(v)) : undefined;

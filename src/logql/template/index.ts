@@ -12,13 +12,16 @@ import { compileGoRegexp } from '../../model/matcher.js';
 import type { ListNode } from './ast.js';
 import { TemplateExecError, TemplateParseError } from './errors.js';
 import { ExecState, type Program } from './exec.js';
-import { FUNCTIONS, type FuncContext } from './functions.js';
+import { FUNCTIONS, type FuncContext, type GoFunc } from './functions.js';
 import { timeFromMsNs } from './go-time.js';
 import { parseTemplate } from './parser.js';
-import { LabelsValue, type GoTime, type TemplateLabels } from './values.js';
+import { LabelsValue, type GoTime, type GoValue, type TemplateLabels } from './values.js';
 
 export { TemplateExecError, TemplateParseError };
 export type { TemplateLabels };
+export type { FuncContext, GoFunc } from './functions.js';
+export type { GoValue } from './values.js';
+export type { ListNode } from './ast.js';
 
 /**
  * What a template runs over. Loki passes the entry's labels as a `map[string]string`
@@ -159,4 +162,53 @@ function listFields(root: ListNode): string[] {
   };
   visit(root);
   return [...seen];
+}
+
+/** Options of `compileGoTemplate`. */
+export interface GoTemplateOptions {
+  /** Every function the template may call (Go's builtins included: take them from `FUNCTIONS`). */
+  readonly functions: ReadonlyMap<string, GoFunc>;
+  /** Wall clock in epoch milliseconds, for functions that ask `ctx.nowMs()`; defaults to `Date.now`. */
+  readonly nowMs?: () => number;
+}
+
+/** A template compiled with a caller's function table; runs over any dot. */
+export interface CompiledGoTemplate {
+  readonly name: string;
+  /** The parsed tree, for callers that look ahead (the ruler prefetches constant `query` arguments). */
+  readonly root: ListNode;
+  /** Runs the template over `dot` (`missingkey=zero`). Throws TemplateExecError with Go's text. */
+  execute(dot: GoValue): string;
+}
+
+/**
+ * Parses `text` as Go's text/template with the given function table instead of Loki's,
+ * for callers that are not LogQL (the ruler's Prometheus templates). Throws
+ * TemplateParseError with Go's text; `function "x" not defined` names functions missing
+ * from the table.
+ */
+export function compileGoTemplate(text: string, name: string, options: GoTemplateOptions): CompiledGoTemplate {
+  const { functions } = options;
+  const root = parseTemplate(name, text, (f) => functions.has(f));
+  const prog: Program = { name, text, root };
+  const regexps = new Map<string, RE2>();
+  const regexp = (pattern: string): RE2 => {
+    let re = regexps.get(pattern);
+    if (re === undefined) {
+      re = new RE2(compileGoRegexp(pattern), 'gu') as RE2;
+      if (regexps.size >= REGEXP_CACHE_MAX) regexps.clear();
+      regexps.set(pattern, re);
+    }
+    return re;
+  };
+  const ctx = new EntryContext(options.nowMs ?? Date.now, regexp);
+  return {
+    name,
+    root,
+    execute(dot: GoValue): string {
+      const state = new ExecState(prog, ctx, dot, functions);
+      state.walk(dot, root);
+      return state.out;
+    },
+  };
 }

@@ -19,7 +19,7 @@
 import type { GoLocation } from './go-time.js';
 
 /** Go integer types the functions return (`len` → int, `add` → int64, `index "s" 0` → uint8). */
-export type IntType = 'int' | 'int64' | 'int32' | 'uint8' | 'time.Month' | 'time.Weekday';
+export type IntType = 'int' | 'int64' | 'int32' | 'uint8' | 'time.Month' | 'time.Weekday' | 'time.Duration';
 
 /** A Go integer of a named type; `v` is kept in the type's range by whoever builds it. */
 export class GoInt {
