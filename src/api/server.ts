@@ -55,6 +55,19 @@ export interface ApiDeps {
   readonly rulerState: RulerStateDeps;
 }
 
+/**
+ * The Loki API is also served under `/logs` (`/logs/loki/api/v1/…`, `/logs/api/prom/…`), so
+ * a Grafana Loki data source with URL `http://host:9009/logs` reads its rule state from
+ * `/logs/prometheus/api/v1/rules` while a Mimir data source on `http://host:9009/prometheus`
+ * reads the metric rules' state from `/prometheus/api/v1/rules` (the two would be the same
+ * path with both data sources on the root). The rewrite runs before routing.
+ */
+export function lokiUnderLogs(url: string): string {
+  if (!url.startsWith('/logs/')) return url;
+  const rest = url.slice(5);
+  return rest.startsWith('/loki/') || rest.startsWith('/api/prom/') ? rest : url;
+}
+
 /** Route label for metrics and logs: the route pattern, never the raw URL (cardinality). */
 function routeLabel(pattern: string | undefined): string {
   return pattern ?? 'unmatched';
@@ -70,6 +83,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     // Prometheus sends up to 30 s of samples after an outage; a slow query may take the
     // full query timeout. 0 leaves request timeouts to the engines' own deadlines.
     requestTimeout: 0,
+    rewriteUrl: (req) => lokiUnderLogs(req.url ?? '/'),
   });
 
   installTenancy(app, deps.authorizer);

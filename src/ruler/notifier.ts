@@ -56,6 +56,9 @@ interface TenantQueue {
   draining: Promise<void> | undefined;
 }
 
+/** Longest a stop waits for in-flight sends: well inside the 5 s graceful shutdown of the server. */
+const STOP_GRACE_MS = 2000;
+
 export class AlertNotifier implements Service {
   readonly name = 'ruler-notifier';
   private readonly queues = new Map<string, TenantQueue>();
@@ -130,11 +133,15 @@ export class AlertNotifier implements Service {
 
   async start(): Promise<void> {}
 
-  /** Gives in-flight sends until their timeout, then drops what is left. */
+  /**
+   * Gives in-flight sends until their timeout or STOP_GRACE_MS, whichever comes first,
+   * then aborts them and drops what is left (a dead Alertmanager must not hold a shutdown
+   * past the server's graceful-shutdown window).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     const flushed = this.flush();
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.o.timeoutMs).unref());
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, Math.min(this.o.timeoutMs, STOP_GRACE_MS)).unref());
     await Promise.race([flushed, deadline]);
     this.abort.abort();
   }
