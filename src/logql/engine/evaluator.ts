@@ -3,7 +3,7 @@
  * the tree yields one value per step (a scalar or a vector of samples), range
  * aggregations read the store once for all steps, and the operators combine step by step.
  */
-import type { SampleExpr } from '../ast.js';
+import type { RangeOp, SampleExpr, VectorAggregationExpr } from '../ast.js';
 import { evalRangeAggregation, type Steps } from './range-aggregation.js';
 import type { QueryControl } from './query-control.js';
 import type { LogQLQueryStats, LogQLSource } from './types.js';
@@ -21,6 +21,23 @@ function constant(v: StepValue, n: number): StepValue[] {
   return new Array<StepValue>(n).fill(v);
 }
 
+/** Range functions whose sum over a coarser grouping equals their value over it (Loki's `canInjectVectorGrouping`). */
+const SUMMABLE: ReadonlySet<RangeOp> = new Set(['bytes_over_time', 'bytes_rate', 'sum_over_time', 'rate', 'count_over_time']);
+
+/**
+ * `sum by (x) (count_over_time(…))` needs only `x` from each entry: the range aggregation
+ * is given the sum's grouping (when it has none of its own), as Loki's extractor does. The
+ * sum over the coarser series is the same; fewer series are built, and the parsers extract
+ * only the labels that matter (parser hints). Other operators need every label.
+ */
+function withInjectedGrouping(expr: VectorAggregationExpr): SampleExpr {
+  const inner = expr.expr;
+  if (expr.op !== 'sum' || inner.kind !== 'range_aggregation' || inner.grouping !== undefined || !SUMMABLE.has(inner.op)) return inner;
+  // `without ()` keeps every label, which a range aggregation's empty grouping would not.
+  if (expr.grouping?.without === true && expr.grouping.labels.length === 0) return inner;
+  return { ...inner, grouping: expr.grouping ?? { without: false, labels: [] } };
+}
+
 /** Evaluates `expr` at every step of `ctx.steps`. */
 export async function evalSampleExpr(expr: SampleExpr, ctx: EvalContext): Promise<StepValue[]> {
   const n = ctx.steps.count;
@@ -34,7 +51,7 @@ export async function evalSampleExpr(expr: SampleExpr, ctx: EvalContext): Promis
       return vecs.map((samples) => ({ kind: 'vector', samples }));
     }
     case 'vector_aggregation': {
-      const inner = await evalSampleExpr(expr.expr, ctx);
+      const inner = await evalSampleExpr(withInjectedGrouping(expr), ctx);
       return inner.map((v) => ({ kind: 'vector', samples: aggregateStep(expr, v.kind === 'vector' ? v.samples : []) }));
     }
     case 'label_replace': {

@@ -32,7 +32,8 @@ class SeriesSamples {
   t = new Float64Array(16);
   v = new Float64Array(16);
   n = 0;
-  sorted = true;
+  /** Where each ascending run of times starts (a new run at every step back in time). */
+  private runs: number[] = [0];
   /** Window pointers, advanced monotonically across steps. */
   lo = 0;
   hi = 0;
@@ -50,27 +51,60 @@ class SeriesSamples {
       v2.set(this.v);
       this.v = v2;
     }
-    if (this.n > 0 && t < this.t[this.n - 1]!) this.sorted = false;
+    if (this.n > 0 && t < this.t[this.n - 1]!) this.runs.push(this.n);
     this.t[this.n] = t;
     this.v[this.n] = v;
     this.n++;
   }
 
-  /** Sorts by time, stably (samples of equal time keep their arrival order). */
+  /**
+   * Sorts by time, stably (samples of equal time keep their arrival order), by merging the
+   * ascending runs pairwise: the samples of one source stream arrive in order, so a series
+   * fed by k streams is k runs, merged in log2(k) passes over typed arrays.
+   */
   finish(): void {
-    if (this.sorted) return;
-    const idx = Array.from({ length: this.n }, (_, i) => i);
-    const { t, v } = this;
-    idx.sort((a, b) => t[a]! - t[b]! || a - b);
-    const t2 = new Float64Array(this.n);
-    const v2 = new Float64Array(this.n);
-    for (let i = 0; i < this.n; i++) {
-      t2[i] = t[idx[i]!]!;
-      v2[i] = v[idx[i]!]!;
+    let runs = this.runs;
+    if (runs.length === 1) return;
+    let t = this.t.subarray(0, this.n);
+    let v = this.v.subarray(0, this.n);
+    let t2 = new Float64Array(this.n);
+    let v2 = new Float64Array(this.n);
+    while (runs.length > 1) {
+      const next: number[] = [];
+      for (let r = 0; r < runs.length; r += 2) {
+        const a = runs[r]!;
+        const mid = r + 1 < runs.length ? runs[r + 1]! : this.n;
+        const end = r + 2 < runs.length ? runs[r + 2]! : this.n;
+        next.push(a);
+        let i = a;
+        let j = mid;
+        let k = a;
+        while (i < mid && j < end) {
+          // `<=` keeps the earlier run's sample first on equal times (stable).
+          if (t[i]! <= t[j]!) {
+            t2[k] = t[i]!;
+            v2[k++] = v[i++]!;
+          } else {
+            t2[k] = t[j]!;
+            v2[k++] = v[j++]!;
+          }
+        }
+        for (; i < mid; i++, k++) {
+          t2[k] = t[i]!;
+          v2[k] = v[i]!;
+        }
+        for (; j < end; j++, k++) {
+          t2[k] = t[j]!;
+          v2[k] = v[j]!;
+        }
+      }
+      [t, t2] = [t2, t];
+      [v, v2] = [v2, v];
+      runs = next;
     }
-    this.t = t2;
-    this.v = v2;
-    this.sorted = true;
+    this.t = t;
+    this.v = v;
+    this.runs = [0];
   }
 }
 

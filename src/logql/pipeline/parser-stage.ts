@@ -35,8 +35,11 @@ function build<T>(make: () => T): T {
   }
 }
 
-/** The sink and options that apply Loki's key rules to one stream's builder. */
-function bindSink(b: LabelsBuilder): { sink: FieldSink; options: ParseOptions } {
+/**
+ * The sink and options that apply Loki's key rules to one stream's builder; `wanted`, the
+ * parser hints, is passed on to the parser.
+ */
+function bindSink(b: LabelsBuilder, wanted: ((key: string) => boolean) | undefined): { sink: FieldSink; options: ParseOptions } {
   const sink: FieldSink = (key, value) => {
     const k = b.baseHas(key) || b.hasMetadata(key) ? key + DUPLICATE_SUFFIX : key;
     if (b.wasExtracted(k)) return;
@@ -45,7 +48,7 @@ function bindSink(b: LabelsBuilder): { sink: FieldSink; options: ParseOptions } 
   const absent = (key: string): void => {
     if (b.get(key) === undefined) b.set(Category.Parsed, key, '');
   };
-  return { sink, options: { absent } };
+  return { sink, options: wanted === undefined ? { absent } : { absent, wanted } };
 }
 
 function applyFailure(b: LabelsBuilder, f: ParseFailure | undefined): void {
@@ -54,10 +57,10 @@ function applyFailure(b: LabelsBuilder, f: ParseFailure | undefined): void {
   if (f.details !== '') b.errDetails = f.details;
 }
 
-function parserStage(parser: LineParser): CompiledStage {
+function parserStage(parser: LineParser, wanted: ((key: string) => boolean) | undefined): CompiledStage {
   return {
     bind: (s: EntryState) => {
-      const { sink, options } = bindSink(s.b);
+      const { sink, options } = bindSink(s.b, wanted);
       return () => {
         applyFailure(s.b, parser.parse(s.line, sink, options));
         return true;
@@ -67,34 +70,35 @@ function parserStage(parser: LineParser): CompiledStage {
 }
 
 /** `| json` or `| json a="x.y", …`. Throws a 400 for an expression that does not parse. */
-export function jsonStage(stage: JsonStage): CompiledStage {
-  return parserStage(build(() => (stage.params.length === 0 ? jsonParser() : jsonExpressionParser(stage.params))));
+export function jsonStage(stage: JsonStage, wanted?: (key: string) => boolean): CompiledStage {
+  return parserStage(build(() => (stage.params.length === 0 ? jsonParser() : jsonExpressionParser(stage.params))), wanted);
 }
 
 /** `| logfmt [--strict] [--keep-empty] [a="x", …]`. */
-export function logfmtStage(stage: LogfmtStage): CompiledStage {
+export function logfmtStage(stage: LogfmtStage, wanted?: (key: string) => boolean): CompiledStage {
   const flags = { strict: stage.strict, keepEmpty: stage.keepEmpty };
   return parserStage(
     build(() => (stage.params.length === 0 ? logfmtParser(flags) : logfmtExpressionParser(stage.params, flags))),
+    wanted,
   );
 }
 
 /** `| regexp "…"`. Throws a 400 for an invalid regex or one without named captures. */
-export function regexpStage(stage: RegexpStage): CompiledStage {
-  return parserStage(build(() => regexpParser(stage.pattern)));
+export function regexpStage(stage: RegexpStage, wanted?: (key: string) => boolean): CompiledStage {
+  return parserStage(build(() => regexpParser(stage.pattern)), wanted);
 }
 
 /** `| pattern "…"`. Throws a 400 for an invalid pattern or one without captures. */
-export function patternStage(stage: PatternStage): CompiledStage {
-  return parserStage(build(() => patternParser(stage.pattern)));
+export function patternStage(stage: PatternStage, wanted?: (key: string) => boolean): CompiledStage {
+  return parserStage(build(() => patternParser(stage.pattern)), wanted);
 }
 
 /** `| unpack`: fields become labels and a packed `_entry` replaces the line. */
-export function unpackStage(): CompiledStage {
+export function unpackStage(wanted?: (key: string) => boolean): CompiledStage {
   const parser: UnpackLineParser = unpackParser();
   return {
     bind: (s: EntryState) => {
-      const { sink, options } = bindSink(s.b);
+      const { sink, options } = bindSink(s.b, wanted);
       return () => {
         const r = parser.parse(s.line, sink, options);
         s.line = r.line;

@@ -20,8 +20,11 @@ import { jsonStage, logfmtStage, patternStage, regexpStage, unpackStage } from '
 import { dropStage, keepStage, labelFormatStage, lineFormatStage, type CompiledStage, type EntryState, type StageRunner } from './stages.js';
 import type { LogPipeline, ProcessedEntry, StorePushdown, StreamPipeline } from './types.js';
 
-/** Compiles one AST stage. Throws a `bad_data` CairnError for anything Loki refuses to build. */
-function compileStage(stage: Stage): CompiledStage {
+/**
+ * Compiles one AST stage. Throws a `bad_data` CairnError for anything Loki refuses to build.
+ * `wanted`, when given, tells the parsers which keys are needed at all (parser hints).
+ */
+function compileStage(stage: Stage, wanted?: (key: string) => boolean): CompiledStage {
   switch (stage.kind) {
     case 'line_filter': {
       const test = compileLineFilter(stage);
@@ -32,15 +35,15 @@ function compileStage(stage: Stage): CompiledStage {
       return { bind: (s) => () => test(s.b) };
     }
     case 'json':
-      return jsonStage(stage);
+      return jsonStage(stage, wanted);
     case 'logfmt':
-      return logfmtStage(stage);
+      return logfmtStage(stage, wanted);
     case 'regexp':
-      return regexpStage(stage);
+      return regexpStage(stage, wanted);
     case 'pattern':
-      return patternStage(stage);
+      return patternStage(stage, wanted);
     case 'unpack':
-      return unpackStage();
+      return unpackStage(wanted);
     case 'decolorize':
       return {
         bind: (s) => () => {
@@ -59,9 +62,9 @@ function compileStage(stage: Stage): CompiledStage {
   }
 }
 
-/** Compiles every stage of a list, in order. */
-export function compileLogPipelineStages(stages: readonly Stage[]): CompiledStage[] {
-  return stages.map(compileStage);
+/** Compiles every stage of a list, in order, with optional parser hints (see `compileStage`). */
+export function compileLogPipelineStages(stages: readonly Stage[], wanted?: (key: string) => boolean): CompiledStage[] {
+  return stages.map((s) => compileStage(s, wanted));
 }
 
 /** Whether a stage may replace the line, so later line filters no longer see the stored one. */

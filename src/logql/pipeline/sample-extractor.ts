@@ -46,6 +46,46 @@ function elideLineFormat(stages: readonly Stage[]): Stage[] {
 
 const PARSERS = new Set<Stage['kind']>(['json', 'logfmt', 'regexp', 'pattern', 'unpack']);
 
+/** Stages that read or keep labels by name at run time: with them, parsers must extract everything. */
+const READS_ANY_LABEL = new Set<Stage['kind']>(['line_format', 'label_format', 'drop', 'keep']);
+
+function filterLabelNames(f: LabelFilter, out: Set<string>): void {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      filterLabelNames(f.left, out);
+      filterLabelNames(f.right, out);
+      return;
+    case 'string':
+      out.add(f.matcher.name);
+      return;
+    default:
+      out.add(f.name);
+  }
+}
+
+/**
+ * Loki's parser hints (`log.NewParserHint`): when the series keep only some labels
+ * (`by (…)`, or none), the parsers need to extract only those and the labels that label
+ * filters and `unwrap` read; every other key is skipped. Undefined (extract everything)
+ * when the series keep all labels (no grouping, `without`) or a stage reads labels by
+ * name at run time (templates, `drop`, `keep`). A key is wanted also when its
+ * `_extracted` form is.
+ */
+export function parserHints(stages: readonly Stage[], expr: RangeAggregationExpr, noLabels: boolean): ((key: string) => boolean) | undefined {
+  const g = expr.grouping;
+  if (!noLabels && (g === undefined || g.without)) return undefined;
+  if (stages.some((s) => READS_ANY_LABEL.has(s.kind))) return undefined;
+  const required = new Set<string>(noLabels ? [] : g!.labels);
+  for (const s of stages) if (s.kind === 'label_filter') filterLabelNames(s.filter, required);
+  const u = expr.range.unwrap;
+  if (u !== undefined) {
+    required.add(u.label);
+    for (const f of u.postFilters) filterLabelNames(f, required);
+  }
+  return (key) => required.has(key) || required.has(key + '_extracted');
+}
+
 /** The unwrap conversions: Go's ParseFloat, humanize bytes, Go durations in seconds. */
 function converter(conversion: '' | 'bytes' | 'duration' | 'duration_seconds'): (v: string) => number | ConvertError {
   switch (conversion) {
@@ -82,13 +122,17 @@ export function compileSampleExtractor(expr: RangeAggregationExpr): SampleExtrac
   const lineBytes = op === 'bytes_over_time' || op === 'bytes_rate';
   const allStages = expr.range.selector.stages;
   const stages = lineBytes ? allStages : elideLineFormat(allStages);
-  const full = compileLogPipelineStages(stages);
-  const rest = compileLogPipelineStages(withoutPushedFilters(stages));
-  const pushdown = storePushdown(stages);
-
   let groups = [...(expr.grouping?.labels ?? [])].sort();
   let without = expr.grouping?.without ?? false;
   const noLabels = (expr.grouping !== undefined && groups.length === 0) || op === 'absent_over_time';
+  const wanted = parserHints(stages, expr, noLabels);
+  const full = compileLogPipelineStages(stages, wanted);
+  const restStages = withoutPushedFilters(stages);
+  const rest = compileLogPipelineStages(restStages, wanted);
+  const pushdown = storePushdown(stages);
+  // Only line filters (or nothing) to run: an entry without structured metadata has the
+  // stream's own labels, so its series labels are worked out once per stream.
+  const labelsFixed = (prefiltered: boolean) => (prefiltered ? restStages : stages).every((st) => st.kind === 'line_filter');
 
   const unwrap = expr.range.unwrap;
   if (unwrap === undefined) {
@@ -97,10 +141,13 @@ export function compileSampleExtractor(expr: RangeAggregationExpr): SampleExtrac
       forStream(streamLabels: Labels, prefiltered = false): StreamSampleExtractor {
         const bound = new BoundStages(prefiltered ? rest : full, streamLabels);
         const sample = new Sample();
+        const fixed = labelsFixed(prefiltered);
+        let streamResult: LabelsResult | undefined;
         return {
           process(tMs, tNs, line, metadata) {
             if (!bound.run(tMs, tNs, line, metadata)) return undefined;
             const v = lineBytes ? Buffer.byteLength(bound.state.line, 'utf8') : 1;
+            if (fixed && metadata.length === 0) return sample.fill(v, (streamResult ??= bound.builder.grouped(groups, without, noLabels)));
             return sample.fill(v, bound.builder.grouped(groups, without, noLabels));
           },
         };

@@ -3,6 +3,7 @@
  * `nodeString` printing a node the way Go's `String()` does (error messages quote it:
  * `executing "line" at <.a.b>`). Positions are UTF-16 offsets into the template text.
  */
+import { goQuote } from '../go-text.js';
 
 export interface ListNode {
   readonly kind: 'list';
@@ -35,6 +36,13 @@ export interface ContinueNode {
   readonly kind: 'continue';
   readonly pos: number;
 }
+/** `{{template "name" pipeline}}` (and the call half of `{{block}}`); no pipeline runs it with a nil dot. */
+export interface TemplateNode {
+  readonly kind: 'template';
+  readonly pos: number;
+  readonly name: string;
+  readonly pipe: PipeNode | undefined;
+}
 /** `{{end}}` and `{{else}}` while parsing; never in a finished tree. */
 export interface EndOrElseNode {
   readonly kind: 'end' | 'else';
@@ -42,7 +50,7 @@ export interface EndOrElseNode {
 }
 
 /** A statement-level node. */
-export type Node = ListNode | TextNode | ActionNode | BranchNode | BreakNode | ContinueNode;
+export type Node = ListNode | TextNode | ActionNode | BranchNode | BreakNode | ContinueNode | TemplateNode;
 
 export interface PipeNode {
   readonly kind: 'pipe';
@@ -131,6 +139,8 @@ export function nodeString(n: AnyNode): string {
       return '{{break}}';
     case 'continue':
       return '{{continue}}';
+    case 'template':
+      return n.pipe === undefined ? `{{template ${goQuote(n.name)}}}` : `{{template ${goQuote(n.name)} ${nodeString(n.pipe)}}}`;
     case 'end':
       return '{{end}}';
     case 'else':
@@ -157,5 +167,20 @@ export function nodeString(n: AnyNode): string {
       return n.text;
     case 'string':
       return n.quoted;
+  }
+}
+
+/**
+ * Go's `parse.IsEmptyTree`: only white space. An empty `{{define}}` never replaces a
+ * template that already has a body (so `{{block}}` defaults can be overridden in any order).
+ */
+export function isEmptyTree(n: Node): boolean {
+  switch (n.kind) {
+    case 'list':
+      return n.nodes.every(isEmptyTree);
+    case 'text':
+      return n.text.trim() === '';
+    default:
+      return false;
   }
 }

@@ -8,13 +8,14 @@
  * pipeline yields for nil, printed `<no value>`); `undefined` is a nil `interface{}` read
  * out of a `fromJson` map or list, which a further `.field` reports as a nil pointer.
  */
-import type { AnyNode, ArgNode, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, ListNode, Node, NumberNode, PipeNode, VariableNode } from './ast.js';
+import type { AnyNode, ArgNode, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, VariableNode } from './ast.js';
+import { goQuote } from '../go-text.js';
 import { nodeString } from './ast.js';
 import { GoFuncError, TemplateExecError } from './errors.js';
 import { sprint1 } from './go-fmt.js';
 import { FUNCTIONS, paramTypeName, type FuncContext, type GoFunc, type ParamType } from './functions.js';
 import { civil, formatTime, LOCAL, timeString, UTC } from './go-time.js';
-import { GoInt, GoTime, LabelsValue, goInt, goTypeName, isTrue, type GoValue } from './values.js';
+import { GoInt, GoStruct, GoTime, LabelsValue, goInt, goTypeName, isGoNamed, isTrue, type GoValue } from './values.js';
 
 /** The previous command's value is absent (Go's missingVal). */
 const MISSING = Symbol('missing');
@@ -29,11 +30,33 @@ interface Variable {
   value: GoValue;
 }
 
+/**
+ * How deep `{{template}}` calls may nest. Go allows 100000; a JS stack overflows long
+ * before that, so a runaway recursion stops here with Go's message and this number.
+ */
+export const MAX_EXEC_DEPTH = 1000;
+
 /** A template ready to run: its tree and the text positions refer to. */
 export interface Program {
+  /** The template's name (`executing "name"` in messages). */
   readonly name: string;
   readonly text: string;
   readonly root: ListNode;
+  /** The name of the text it was parsed from, for error locations (Go's ParseName); defaults to `name`. */
+  readonly parseName?: string;
+}
+
+/** What an execution may use besides its dot and functions. */
+export interface ExecOptions {
+  /** Named templates `{{template "x"}}` can call; none when absent. */
+  readonly lookup?: (name: string) => Program | undefined;
+  /**
+   * Filters the text every action prints (the HTML escaping of Alertmanager's HTML
+   * fields); `pipe` is the printing action's pipeline. Text outside actions is not filtered.
+   */
+  readonly escape?: (text: string, pipe: PipeNode) => string;
+  /** Nesting depth of `{{template}}` calls (internal). */
+  readonly depth?: number;
 }
 
 /** One execution; not reentrant, cheap to create. */
@@ -50,6 +73,7 @@ export class ExecState {
     dot: GoValue,
     /** The function table; Loki's unless the caller brings its own (Prometheus's, for the ruler). */
     private readonly funcs: ReadonlyMap<string, GoFunc> = FUNCTIONS,
+    private readonly options: ExecOptions = {},
   ) {
     this.vars = [{ name: '$', value: dot }];
   }
@@ -58,6 +82,7 @@ export class ExecState {
 
   private errorf(msg: string): never {
     const { name, text } = this.prog;
+    const parseName = this.prog.parseName ?? name;
     if (this.node === undefined) throw new TemplateExecError(`template: ${name}: ${msg}`);
     const pos = this.node.pos;
     const before = text.slice(0, pos);
@@ -65,7 +90,7 @@ export class ExecState {
     const col = Buffer.byteLength(before.slice(nl + 1), 'utf8');
     let line = 1;
     for (let i = 0; i < pos; i++) if (text.charCodeAt(i) === 0x0a) line++;
-    throw new TemplateExecError(`template: ${name}:${line}:${col}: executing "${name}" at <${nodeString(this.node)}>: ${msg}`);
+    throw new TemplateExecError(`template: ${parseName}:${line}:${col}: executing ${goQuote(name)} at <${nodeString(this.node)}>: ${msg}`);
   }
 
   private at(n: AnyNode): void {
@@ -104,7 +129,7 @@ export class ExecState {
         return;
       case 'action': {
         const v = this.evalPipeline(dot, node.pipe);
-        if (node.pipe.decl.length === 0) this.printValue(node, v);
+        if (node.pipe.decl.length === 0) this.printValue(node, v, node.pipe);
         return;
       }
       case 'list':
@@ -121,7 +146,24 @@ export class ExecState {
         throw BREAK;
       case 'continue':
         throw CONTINUE;
+      case 'template':
+        this.walkTemplate(dot, node);
+        return;
     }
+  }
+
+  /** Go's walkTemplate: the named template runs over the pipeline's value with only `$` defined. */
+  private walkTemplate(dot: GoValue, t: TemplateNode): void {
+    this.at(t);
+    const tmpl = this.options.lookup?.(t.name);
+    if (tmpl === undefined) this.errorf(`template ${goQuote(t.name)} not defined`);
+    const depth = this.options.depth ?? 0;
+    if (depth >= MAX_EXEC_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+    // Variables declared by the pipeline persist, as in Go.
+    const value = t.pipe === undefined ? null : this.evalPipeline(dot, t.pipe);
+    const inner = new ExecState(tmpl, this.ctx, value, this.funcs, { ...this.options, depth: depth + 1 });
+    inner.walk(value, tmpl.root);
+    this.out += inner.out;
   }
 
   private walkIfOrWith(dot: GoValue, node: BranchNode): void {
@@ -291,6 +333,16 @@ export class ExecState {
     if (receiver === null) return null;
     if (receiver === undefined) this.errorf(`nil pointer evaluating interface {}.${name}`);
     const hasArgs = (args !== null && args.length > 1) || final !== MISSING;
+    // Methods come first, as Go looks up a method before a field or a map key.
+    if (isGoNamed(receiver)) {
+      const m = receiver.goMethod(name);
+      if (m !== undefined) return this.evalCall(dot, m, node, name, args, final);
+    }
+    if (receiver instanceof GoStruct) {
+      if (!receiver.fields.has(name)) this.errorf(`can't evaluate field ${name} in type ${receiver.goType}`);
+      if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
+      return receiver.fields.get(name)!;
+    }
     if (receiver instanceof GoTime) {
       const m = TIME_METHODS.get(name);
       if (m !== undefined) return this.evalCall(dot, { params: m.params, call: (a) => m.call(receiver, a) }, node, name, args, final);
@@ -438,10 +490,12 @@ export class ExecState {
     }
   }
 
-  private printValue(n: AnyNode, v: GoValue): void {
+  private printValue(n: AnyNode, v: GoValue, pipe: PipeNode): void {
     this.at(n);
-    if (typeof v === 'string') this.out += v;
-    else this.out += v === null || v === undefined ? '<no value>' : sprint1(v);
+    let text: string;
+    if (typeof v === 'string') text = v;
+    else text = v === null || v === undefined ? '<no value>' : sprint1(v);
+    this.out += this.options.escape === undefined ? text : this.options.escape(text, pipe);
   }
 }
 

@@ -7,7 +7,7 @@
 import { formatGoDurationNs, goQuote } from '../go-text.js';
 import { canBackquote, quoteRune, quoteToASCII } from './go-strconv.js';
 import { monthName, timeString, weekdayName } from './go-time.js';
-import { GoInt, GoTime, LabelsValue, goTypeName, type GoValue } from './values.js';
+import { GoInt, GoStruct, GoTime, LabelsValue, goTypeName, isGoNamed, type GoValue } from './values.js';
 
 // ---------------------------------------------------------------------------------------
 // Float formatting (strconv.FormatFloat)
@@ -355,8 +355,11 @@ function fmtValue(f: Flags, verb: string, v: GoValue, depth: number): string | u
     return fmtInteger(f, verb, v.v);
   }
   if (v instanceof GoTime) return 'vsxXq'.includes(verb) ? fmtString(f, verb, timeString(v)) : undefined;
+  // A Stringer prints through its String method under the string verbs (fmt's handleMethods).
+  if (isGoNamed(v) && v.goString !== undefined && 'vsxXq'.includes(verb)) return fmtString(f, verb, v.goString());
   // Composites apply the verb to each element; a bad verb shows inside the brackets.
   const elem = (x: GoValue): string => fmtValue(f, verb, x, depth + 1) ?? badVerb(verb, x);
+  if (v instanceof GoStruct) return (v.goType.startsWith('*') && depth === 0 ? '&{' : '{') + [...v.fields.values()].map(elem).join(' ') + '}';
   if (v instanceof LabelsValue) return 'map[' + v.sortedEntries().map(([k, x]) => `${elem(k)}:${elem(x)}`).join(' ') + ']';
   if (v instanceof Map) {
     const keys = [...v.keys()].sort();

@@ -9,19 +9,20 @@
  */
 import RE2 from 're2';
 import { compileGoRegexp } from '../../model/matcher.js';
-import type { ListNode } from './ast.js';
+import { isEmptyTree, type ListNode, type PipeNode } from './ast.js';
 import { TemplateExecError, TemplateParseError } from './errors.js';
-import { ExecState, type Program } from './exec.js';
+import { ExecState, type ExecOptions, type Program } from './exec.js';
 import { FUNCTIONS, type FuncContext, type GoFunc } from './functions.js';
 import { timeFromMsNs } from './go-time.js';
-import { parseTemplate } from './parser.js';
+import { parseTemplate, parseTemplateSet } from './parser.js';
 import { LabelsValue, type GoTime, type GoValue, type TemplateLabels } from './values.js';
 
 export { TemplateExecError, TemplateParseError };
 export type { TemplateLabels };
 export type { FuncContext, GoFunc } from './functions.js';
 export type { GoValue } from './values.js';
-export type { ListNode } from './ast.js';
+export type { ListNode, PipeNode } from './ast.js';
+export { GoStruct, isGoNamed, type GoNamed } from './values.js';
 
 /**
  * What a template runs over. Loki passes the entry's labels as a `map[string]string`
@@ -211,4 +212,82 @@ export function compileGoTemplate(text: string, name: string, options: GoTemplat
       return state.out;
     },
   };
+}
+
+/** Options of one `GoTemplateSet.execute`. */
+export interface GoExecuteOptions {
+  /** Filters what every action prints (Alertmanager's HTML escaping); see ExecOptions. */
+  readonly escape?: (text: string, pipe: PipeNode) => string;
+}
+
+/**
+ * Go's `*template.Template` with its associated templates: texts parsed into one
+ * namespace, where `{{define}}`/`{{block}}` add named templates that `{{template}}` calls
+ * and each text's top level becomes the template named after it. A later definition
+ * replaces an earlier one, except that an empty body never replaces a non-empty one
+ * (Go's `associate`). Uses `missingkey=zero`, as the single-template API.
+ *
+ * Not safe to `parse` while an `execute` runs (execution is synchronous, so this only
+ * matters inside a template function).
+ */
+export class GoTemplateSet {
+  private readonly programs = new Map<string, Program>();
+  private readonly ctx: EntryContext;
+
+  /** An empty set; `parent` (for `overlay`) answers the names this set lacks. */
+  constructor(
+    private readonly options: GoTemplateOptions,
+    private readonly parent?: GoTemplateSet,
+  ) {
+    const regexps = new Map<string, RE2>();
+    this.ctx = new EntryContext(options.nowMs ?? Date.now, (pattern) => {
+      let re = regexps.get(pattern);
+      if (re === undefined) {
+        re = new RE2(compileGoRegexp(pattern), 'gu') as RE2;
+        if (regexps.size >= REGEXP_CACHE_MAX) regexps.clear();
+        regexps.set(pattern, re);
+      }
+      return re;
+    });
+  }
+
+  /**
+   * Parses `text` into the set under `name` (Go's `t.New(name).Parse(text)`). Throws
+   * TemplateParseError with Go's text (`template: name:3: unexpected EOF`); on error the set
+   * is unchanged.
+   */
+  parse(name: string, text: string): void {
+    const parsed = parseTemplateSet(name, text, (f) => this.options.functions.has(f));
+    this.associate({ name, text, root: parsed.root, parseName: name });
+    for (const [def, root] of parsed.defines) this.associate({ name: def, text, root, parseName: name });
+  }
+
+  private associate(p: Program): void {
+    const old = this.lookup(p.name);
+    if (old !== undefined && isEmptyTree(p.root)) return;
+    this.programs.set(p.name, p);
+  }
+
+  /** A new set over this one: its own parses shadow this set's templates, which stay unchanged. */
+  overlay(): GoTemplateSet {
+    return new GoTemplateSet(this.options, this);
+  }
+
+  /** The template named `name`, from this set or its parent. */
+  lookup(name: string): Program | undefined {
+    return this.programs.get(name) ?? this.parent?.lookup(name);
+  }
+
+  /**
+   * Runs template `name` over `dot`. Throws TemplateExecError with Go's text, or
+   * `template: no template "x" associated with template ""` for an unknown name.
+   */
+  execute(name: string, dot: GoValue, options: GoExecuteOptions = {}): string {
+    const prog = this.lookup(name);
+    if (prog === undefined) throw new TemplateExecError(`template: no template ${JSON.stringify(name)} associated with template ""`);
+    const exec: ExecOptions = { lookup: (n) => this.lookup(n), escape: options.escape };
+    const state = new ExecState(prog, this.ctx, dot, this.options.functions, exec);
+    state.walk(dot, prog.root);
+    return state.out;
+  }
 }

@@ -4,12 +4,14 @@
  * (`template: line:1: unexpected "}" in operand`). Functions are checked at parse time
  * against the names the engine defines, as Go does (`function "foo" not defined`).
  *
- * Not built: `{{define}}`, `{{template}}` and `{{block}}` (named templates have no use in a
- * one-template LogQL stage) and complex constants; they fail with a parse error saying so.
+ * Named templates (`{{define}}`, `{{template}}`, `{{block}}`) are parsed by
+ * `parseTemplateSet` only (Alertmanager's notification templates); `parseTemplate`, which
+ * LogQL uses, keeps refusing them as before, since a one-template stage has no use for
+ * them. Complex constants are not built; they fail with a parse error saying so.
  */
 import { goQuote } from '../go-text.js';
-import type { ActionNode, ArgNode, BranchNode, CommandNode, EndOrElseNode, FieldNode, ListNode, Node, NumberNode, PipeNode, VariableNode } from './ast.js';
-import { nodeString } from './ast.js';
+import type { ActionNode, ArgNode, BranchNode, CommandNode, EndOrElseNode, FieldNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, VariableNode } from './ast.js';
+import { isEmptyTree, nodeString } from './ast.js';
 import { TemplateParseError } from './errors.js';
 import { parseGoFloat, parseIntBase0, parseUintBase0, unquote, unquoteChar } from './go-strconv.js';
 import { Item, Lexer, type Token } from './lexer.js';
@@ -32,9 +34,28 @@ function tokenString(t: Token): string {
 
 type Parsed = Node | EndOrElseNode;
 
-/** Parses a template; throws TemplateParseError with Go's text. */
+/** Parses a template; throws TemplateParseError with Go's text. Named templates are refused (LogQL). */
 export function parseTemplate(name: string, text: string, hasFunction: (name: string) => boolean): ListNode {
-  return new Parser(name, text, hasFunction).parse();
+  return new Parser(name, text, hasFunction, undefined).parse();
+}
+
+/** A parsed text with the templates it defines. */
+export interface ParsedTemplateSet {
+  /** The text outside any `{{define}}`. */
+  readonly root: ListNode;
+  /** `{{define}}` and `{{block}}` bodies by name, in order of appearance. */
+  readonly defines: ReadonlyMap<string, ListNode>;
+}
+
+/**
+ * Parses a text that may define named templates, as Go's `Template.Parse` does. Two
+ * non-empty definitions of one name in the same text fail as in Go
+ * (`template: multiple definition of template "x"`); an empty one never replaces a body.
+ */
+export function parseTemplateSet(name: string, text: string, hasFunction: (name: string) => boolean): ParsedTemplateSet {
+  const defines = new Map<string, ListNode>();
+  const root = new Parser(name, text, hasFunction, defines).parse();
+  return { root, defines };
 }
 
 class Parser {
@@ -50,6 +71,8 @@ class Parser {
     private readonly name: string,
     text: string,
     private readonly hasFunction: (name: string) => boolean,
+    /** Where `{{define}}` and `{{block}}` bodies go; undefined refuses them (LogQL). */
+    private readonly defines: Map<string, ListNode> | undefined,
   ) {
     this.lex = new Lexer(text, !hasFunction('break'), !hasFunction('continue'));
   }
@@ -117,6 +140,71 @@ class Parser {
     this.errorf(`${what} is not supported in LogQL templates`);
   }
 
+  // --- named templates (Go's parseDefinition, templateControl, blockControl) ---
+
+  /** Go's `parseTemplateName`: a quoted string. */
+  private templateName(t: Token, context: string): string {
+    if (t.typ !== Item.string && t.typ !== Item.rawString) this.unexpected(t, context);
+    const s = unquote(t.val);
+    if (s === undefined) this.errorf('invalid syntax');
+    return s;
+  }
+
+  /** Parses a body up to its `{{end}}` as a tree of its own: fresh variables (`$` only), no enclosing range. */
+  private body(context: string): ListNode {
+    const vars = this.vars;
+    const rangeDepth = this.rangeDepth;
+    this.vars = ['$'];
+    this.rangeDepth = 0;
+    try {
+      const [list, end] = this.itemList();
+      if (end.kind !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
+      return list;
+    } finally {
+      this.vars = vars;
+      this.rangeDepth = rangeDepth;
+    }
+  }
+
+  /** Go's `Tree.add` within one parse: a second non-empty body of a name is an error. */
+  private addDefinition(name: string, list: ListNode): void {
+    const defines = this.defines!;
+    const old = defines.get(name);
+    if (old === undefined || isEmptyTree(old)) defines.set(name, list);
+    else if (!isEmptyTree(list)) this.errorf(`template: multiple definition of template ${goQuote(name)}`);
+  }
+
+  private definition(): void {
+    const context = 'define clause';
+    const t = this.nextNonSpace();
+    if (t.typ !== Item.string && t.typ !== Item.rawString) this.unexpected(t, context);
+    const name = this.templateName(t, context);
+    this.expect(Item.rightDelim, context);
+    this.addDefinition(name, this.body(context));
+  }
+
+  private templateControl(): TemplateNode {
+    const context = 'template clause';
+    const t = this.nextNonSpace();
+    const name = this.templateName(t, context);
+    let pipe: PipeNode | undefined;
+    if (this.nextNonSpace().typ !== Item.rightDelim) {
+      this.backup();
+      // Variables declared here persist until the enclosing {{end}}, as in an action.
+      pipe = this.pipeline(context, Item.rightDelim);
+    }
+    return { kind: 'template', pos: t.pos, name, pipe };
+  }
+
+  private blockControl(): TemplateNode {
+    const context = 'block clause';
+    const t = this.nextNonSpace();
+    const name = this.templateName(t, context);
+    const pipe = this.pipeline(context, Item.rightDelim);
+    this.addDefinition(name, this.body(context));
+    return { kind: 'template', pos: t.pos, name, pipe };
+  }
+
   // --- grammar ---
 
   parse(): ListNode {
@@ -124,7 +212,11 @@ class Parser {
     while (this.peek().typ !== Item.eof) {
       if (this.peek().typ === Item.leftDelim) {
         const delim = this.next();
-        if (this.nextNonSpace().typ === Item.define) this.unsupported('{{define}}');
+        if (this.nextNonSpace().typ === Item.define) {
+          if (this.defines === undefined) this.unsupported('{{define}}');
+          this.definition();
+          continue;
+        }
         this.backup2(delim);
       }
       const n = this.textOrAction();
@@ -164,11 +256,11 @@ class Parser {
     const t = this.nextNonSpace();
     switch (t.typ) {
       case Item.block:
-        this.unsupported('{{block}}');
-        break;
+        if (this.defines === undefined) this.unsupported('{{block}}');
+        return this.blockControl();
       case Item.template:
-        this.unsupported('{{template}}');
-        break;
+        if (this.defines === undefined) this.unsupported('{{template}}');
+        return this.templateControl();
       case Item.break:
         return this.loopControl('break', t);
       case Item.continue:

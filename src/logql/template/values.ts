@@ -13,9 +13,11 @@
  * | `map[string]string` (dot)  | `LabelsValue`                          |
  * | `map[string]interface{}`   | `Map<string, GoValue>` (from fromJson) |
  * | `[]interface{}`            | `GoValue[]` (from fromJson)            |
+ * | a struct (Alertmanager's)  | `GoStruct`                             |
  * | invalid value / untyped nil| `null`                                 |
  * | nil `interface{}` element  | `undefined` (a map miss; see exec.ts)  |
  */
+import type { GoFunc } from './functions.js';
 import type { GoLocation } from './go-time.js';
 
 /** Go integer types the functions return (`len` → int, `add` → int64, `index "s" 0` → uint8). */
@@ -65,6 +67,36 @@ export class LabelsValue {
   }
 }
 
+/**
+ * A Go struct value, for callers whose data are structs (Alertmanager's `Data`, `Alert`,
+ * `Pair`): fields in declaration order; reading a field it lacks is Go's
+ * `can't evaluate field X in type T`. LogQL never makes one.
+ */
+export class GoStruct {
+  constructor(
+    /** Go's type name as messages print it (`*template.Data`, `template.Pair`). */
+    readonly goType: string,
+    readonly fields: ReadonlyMap<string, GoValue>,
+  ) {}
+}
+
+/**
+ * A value of a named Go type with methods (Alertmanager's `KV`, `Pairs`, `Alerts`): a
+ * `LabelsValue` or an array that also implements this. The executor looks methods up
+ * before fields and map keys, as Go does; `goString` makes it a `fmt.Stringer`.
+ */
+export interface GoNamed {
+  readonly goType: string;
+  /** The method `name` with its Go signature (the receiver is bound), or undefined. */
+  goMethod(name: string): GoFunc | undefined;
+  goString?(): string;
+}
+
+/** Whether a value implements GoNamed. */
+export function isGoNamed(v: unknown): v is GoNamed {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<GoNamed>).goMethod === 'function';
+}
+
 /** A template value. */
 export type GoValue =
   | string
@@ -76,6 +108,7 @@ export type GoValue =
   | GoTime
   | LabelsValue
   | Map<string, GoValue>
+  | GoStruct
   | readonly GoValue[];
 
 /** Go compares strings bytewise; for UTF-16 this equals code point order except across surrogates, which is close enough for sorting map keys. */
@@ -104,6 +137,8 @@ export function goTypeName(v: GoValue): string {
     case 'boolean':
       return 'bool';
   }
+  if (isGoNamed(v)) return v.goType;
+  if (v instanceof GoStruct) return v.goType;
   if (v instanceof GoInt) return v.type;
   if (v instanceof GoTime) return 'time.Time';
   if (v instanceof LabelsValue) return 'map[string]string';
@@ -126,7 +161,7 @@ export function goKind(v: GoValue): GoKind {
       return 'bool';
   }
   if (v instanceof GoInt) return v.type === 'uint8' ? 'uint' : 'int';
-  if (v instanceof GoTime) return 'struct';
+  if (v instanceof GoTime || v instanceof GoStruct) return 'struct';
   if (v instanceof LabelsValue || v instanceof Map) return 'map';
   return 'slice';
 }
@@ -143,7 +178,7 @@ export function isTrue(v: GoValue): boolean {
       return v;
   }
   if (v instanceof GoInt) return v.v !== 0n;
-  if (v instanceof GoTime) return true;
+  if (v instanceof GoTime || v instanceof GoStruct) return true;
   if (v instanceof LabelsValue) return v.labels.size > 0;
   if (v instanceof Map) return v.size > 0;
   return (v as readonly GoValue[]).length > 0;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLogQL } from '../../../src/logql/parser.js';
 import type { RangeAggregationExpr } from '../../../src/logql/ast.js';
 import { compileSampleExtractor } from '../../../src/logql/pipeline/index.js';
+import { parserHints } from '../../../src/logql/pipeline/sample-extractor.js';
 import type { Labels } from '../../../src/model/labels.js';
 
 function rangeOf(query: string): RangeAggregationExpr {
@@ -140,5 +141,27 @@ describe('compileSampleExtractor', () => {
     const x = compileSampleExtractor(rangeOf('rate({app="a"} |= "err" | logfmt [1m])'));
     expect(x.needles).toEqual(['err']);
     expect(x.lineFilter!('no')).toBe(false);
+  });
+});
+
+describe('parser hints', () => {
+  // [query, keys the parsers are asked for (undefined: every key), keys they may skip]
+  const cases: { query: string; wanted?: string[]; skipped?: string[] }[] = [
+    { query: 'count_over_time({a="b"} | json [1m])' },
+    { query: 'max_over_time({a="b"} | json | unwrap v [1m]) without (x)' },
+    { query: 'max_over_time({a="b"} | json | line_format "{{.x}}" |= "y" | unwrap v [1m]) by (z)' },
+    { query: 'max_over_time({a="b"} | json | status >= 500 | unwrap size [1m]) by (app)', wanted: ['status', 'app', 'size'], skipped: ['level', 'msg'] },
+    // A parsed key that clashes with a stream label is stored as <key>_extracted: asking for that asks for the key.
+    { query: 'max_over_time({a="b"} | json | unwrap size [1m]) by (a_extracted)', wanted: ['a', 'size'], skipped: ['b'] },
+    { query: 'max_over_time({a="b"} | logfmt | unwrap took | took > 1 [1m]) by ()', wanted: ['took'], skipped: ['app'] },
+    { query: 'absent_over_time({a="b"} | json | level="error" or code=~"5.." [1m])', wanted: ['level', 'code'], skipped: ['msg'] },
+  ];
+  it.each(cases)('$query', ({ query, wanted, skipped }) => {
+    const expr = parseLogQL(query) as RangeAggregationExpr;
+    const noLabels = (expr.grouping !== undefined && expr.grouping.labels.length === 0) || expr.op === 'absent_over_time';
+    const hint = parserHints(expr.range.selector.stages, expr, noLabels);
+    if (wanted === undefined) return expect(hint).toBeUndefined();
+    for (const k of wanted) expect(hint!(k), k).toBe(true);
+    for (const k of skipped ?? []) expect(hint!(k), k).toBe(false);
   });
 });
