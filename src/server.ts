@@ -22,6 +22,12 @@ import { createLogIngestMetrics } from './ingest/log-metrics.js';
 import { decodeRawPush } from './ingest/loki/raw-push.js';
 import { LogStore, defaultLogStoreOptions } from './logstore/logstore.js';
 import { SqliteRuleStore } from './ruler/rule-store.js';
+import { SqliteAlertmanagerConfigStore } from './alertmanager/config-store.js';
+import { buildIntegrations, defaultIntegrationOptions } from './alertmanager/integrations/index.js';
+import { MultitenantAlertmanager, defaultMultitenantOptions } from './alertmanager/multitenant.js';
+import { AlertmanagerPersistence } from './alertmanager/persistence.js';
+import { compileTemplateFiles } from './alertmanager/templates.js';
+import { systemTimers, type Timers } from './alertmanager/timers.js';
 import { engineQueries, tsdbAppend, tsdbLookup } from './ruler/engine-queries.js';
 import { RulerManager } from './ruler/manager.js';
 import { AlertNotifier, defaultNotifierOptions } from './ruler/notifier.js';
@@ -54,6 +60,8 @@ export interface RunServerOptions {
   readonly config: Config;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** The Alertmanager's timers (group timers, deadlines); tests inject manual ones. Default: real timers on `clock`. */
+  readonly timers?: Timers;
 }
 
 /** A built server: every module wired, not yet listening. */
@@ -70,6 +78,10 @@ export interface CairnServer {
   readonly ruleStore: SqliteRuleStore;
   /** The rule evaluation loop (a service); its state backs `/prometheus/api/v1/rules`. */
   readonly ruler: RulerManager;
+  /** Every tenant's Alertmanager configuration (system.db) and the fallback configuration. */
+  readonly alertmanagerConfigs: SqliteAlertmanagerConfigStore;
+  /** Every tenant's built-in Alertmanager (a service): alerts, silences, notifications. */
+  readonly alertmanager: MultitenantAlertmanager;
   /** Routes may still be added until `start()` (tests use `app.inject()` without it). */
   readonly app: FastifyInstance;
   /** Set on the first start of a data dir. */
@@ -143,6 +155,11 @@ export function createServer(options: RunServerOptions): CairnServer {
   const overrides = new Overrides(config.limits);
   const services = new ServiceManager();
   const ruleStore = new SqliteRuleStore(db, { clock, onListenerError: (err) => logger.error({ err }, 'a rule store change listener failed') });
+  const alertmanagerConfigs = new SqliteAlertmanagerConfigStore(db, {
+    clock,
+    fallbackConfigFile: config.alertmanager.fallbackConfigFile,
+    onListenerError: (err) => logger.error({ err }, 'an alertmanager config change listener failed'),
+  });
 
   const tsdbMetrics = createTsdbMetrics(metrics.registry, () => tsdb);
   const tsdb = new Tsdb(
@@ -208,8 +225,8 @@ export function createServer(options: RunServerOptions): CairnServer {
   }
 
   // The ruler: evaluates every tenant's stored groups through the engines, writes into the
-  // metrics store, hands alerts to the notifier (external Alertmanagers; counted until
-  // Cairn's own Alertmanager exists).
+  // metrics store, hands alerts to the notifier (external Alertmanagers, and the built-in
+  // one through its internal sink, below).
   const notifier = new AlertNotifier({
     ...defaultNotifierOptions(overrides),
     queueCapacity: config.ruler.notificationQueueCapacity,
@@ -257,6 +274,30 @@ export function createServer(options: RunServerOptions): CairnServer {
       else logger.error({ tenant: e.tenant, group: e.group, err: e.error.message }, e.kind === 'restore_failed' ? 'restoring alert for-state failed' : 'writing stale markers of a deleted rule group failed');
     },
   });
+  // The built-in multi-tenant Alertmanager: takes the ruler's alerts directly and keeps its
+  // state (silences, notification log, alerts) in system.db.
+  const timers: Timers = options.timers ?? (clock === systemClock ? systemTimers : { now: () => clock.now(), after: systemTimers.after });
+  const externalBase = config.ruler.externalUrl.replace(/\/+$/, '') || `http://localhost:${config.server.httpListenPort}`;
+  const alertmanager = new MultitenantAlertmanager({
+    ...defaultMultitenantOptions(
+      alertmanagerConfigs,
+      (_tenant, amConfig) => {
+        const templates = compileTemplateFiles(amConfig.templateFiles, () => timers.now());
+        const built = new Map([...amConfig.receivers.values()].map((r) => [r.name, buildIntegrations(r, templates, defaultIntegrationOptions())]));
+        return (receiver) => built.get(receiver) ?? [];
+      },
+      timers,
+      `${externalBase}/alertmanager`,
+    ),
+    persistence: new AlertmanagerPersistence(db),
+    registry: metrics.registry,
+    onDispatchEvent: (tenant, e) => {
+      if (e.kind === 'failed') logger.warn({ tenant, receiver: e.receiver, integration: e.integration, attempts: e.attempts, err: e.error.message }, 'notify failed');
+    },
+    onError: (tenant, err) => logger.error({ tenant, err: err.message }, 'alertmanager error'),
+  });
+  notifier.setInternalSink((tenant, alerts) => alertmanager.receiveFromRuler(tenant, alerts));
+  services.add(alertmanager);
   services.add(notifier);
   services.add(ruler);
 
@@ -273,7 +314,7 @@ export function createServer(options: RunServerOptions): CairnServer {
     metrics,
     version: packageInfo().version,
     revision: '',
-    features: { rulerConfigApi: true, alertmanagerConfigApi: false },
+    features: { rulerConfigApi: true, alertmanagerConfigApi: true },
     stopping: () => stopping,
     push: {
       appender: (tenant) => tsdb.appender(tenant),
@@ -316,6 +357,8 @@ export function createServer(options: RunServerOptions): CairnServer {
     promRead: { tsdb, maxRecvMsgSize: config.distributor.maxRecvMsgSize },
     rulerConfig: { store: ruleStore, limits: overrides },
     rulerState: { ruler },
+    alertmanagerConfig: { store: alertmanagerConfigs, limits: overrides },
+    alertmanagerV2: { am: alertmanager, version: packageInfo().version, revision: '' },
   });
 
   let stopped: Promise<void> | undefined;
@@ -343,6 +386,8 @@ export function createServer(options: RunServerOptions): CairnServer {
     overrides,
     ruleStore,
     ruler,
+    alertmanagerConfigs,
+    alertmanager,
     app,
     bootstrap,
     stop,

@@ -15,16 +15,20 @@ import type { ServiceManager } from '../util/service.js';
 import { asCairnError, sendError, statusFor } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { registerAdminFlushRoutes } from './routes/admin-flush.js';
+import { registerAlertmanagerConfigRoutes, type AlertmanagerConfigDeps } from './routes/alertmanager-config.js';
+import { registerAlertmanagerV2Routes, type AlertmanagerV2Deps } from './routes/alertmanager-v2.js';
 import { registerAdminTokenRoutes } from './routes/admin-tokens.js';
 import { registerOpsRoutes, type Features } from './routes/ops.js';
 import { registerPromQueryRoutes, type PromQueryDeps } from './routes/prom-query.js';
 import { registerPromReadRoutes, type PromReadDeps } from './routes/prom-read.js';
 import { registerPushRoutes, type PushDeps } from './routes/push.js';
+import { registerOtlpMetricsRoutes } from './routes/otlp-metrics.js';
 import { registerRulerConfigRoutes, type RulerConfigDeps } from './routes/ruler-config.js';
 import { registerRulerStateRoutes, type RulerStateDeps } from './routes/ruler-state.js';
 import { registerLokiPushRoutes, type LokiPushDeps } from './routes/loki-push.js';
 import { registerLokiQueryRoutes } from './routes/loki-query.js';
 import { registerLokiTailRoutes, type LokiTailDeps } from './routes/loki-tail.js';
+import { registerOtlpLogsRoutes } from './routes/otlp-logs.js';
 import type { LogStore } from '../logstore/logstore.js';
 import { installTenancy } from './tenancy.js';
 
@@ -53,6 +57,10 @@ export interface ApiDeps {
   readonly rulerConfig: RulerConfigDeps;
   /** The ruler's state APIs (`/prometheus/api/v1/rules|alerts`, and under `/logs` for log rules). */
   readonly rulerState: RulerStateDeps;
+  /** Mimir's Alertmanager configuration API (`/api/v1/alerts`). */
+  readonly alertmanagerConfig: AlertmanagerConfigDeps;
+  /** The tenants' Alertmanager v2 API (`/alertmanager/api/v2/*`). */
+  readonly alertmanagerV2: AlertmanagerV2Deps;
 }
 
 /**
@@ -124,12 +132,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerAdminTokenRoutes(app, deps.tokenStore, deps.clock);
   registerAdminFlushRoutes(app, deps.promQuery.tsdb, deps.logs);
   registerPushRoutes(app, deps.push);
+  // OTLP metrics take remote write's path; the translation reads the tenant's full limits.
+  registerOtlpMetricsRoutes(app, { ...deps.push, limits: deps.overrides });
   registerLokiPushRoutes(app, deps.lokiPush);
+  // Same deps as Loki push; the tenant limits carry the OTLP index-label list too.
+  registerOtlpLogsRoutes(app, { ...deps.lokiPush, limits: deps.overrides });
   registerLokiQueryRoutes(app, deps.lokiQuery);
   registerLokiTailRoutes(app, deps.lokiQuery);
   registerPromQueryRoutes(app, deps.promQuery);
   registerPromReadRoutes(app, deps.promRead);
   registerRulerConfigRoutes(app, deps.rulerConfig);
   registerRulerStateRoutes(app, deps.rulerState);
+  registerAlertmanagerConfigRoutes(app, deps.alertmanagerConfig);
+  registerAlertmanagerV2Routes(app, deps.alertmanagerV2);
   return app;
 }

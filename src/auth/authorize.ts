@@ -14,8 +14,11 @@ import { hashToken, hashesEqual } from './secret.js';
 import type { TokenStore } from './token-store.js';
 import type { UsageRecorder } from './usage.js';
 
-/** What a route demands: a tenant and a scope, or an admin token. */
-export type Requirement = { readonly kind: 'tenant'; readonly scope: Scope } | { readonly kind: 'admin' };
+/**
+ * What a route demands: a tenant and a scope (or any one of several scopes, for read
+ * routes that more than one kind of token may use), or an admin token.
+ */
+export type Requirement = { readonly kind: 'tenant'; readonly scope: Scope | readonly Scope[] } | { readonly kind: 'admin' };
 
 /** The raw request headers auth looks at. */
 export interface RequestCredentials {
@@ -94,7 +97,8 @@ export class Authorizer {
     if (info === 'env') throw forbidden('admin_token_on_tenant_route', 'admin tokens manage tokens only; use a tenant token for tenant data');
     if (info.admin) throw forbidden('admin_token_on_tenant_route', 'admin tokens manage tokens only; use a tenant token for tenant data');
     if (info.tenant !== tenant) throw forbidden('wrong_tenant', `the token is not valid for tenant '${tenant}'`);
-    if (!info.scopes.includes(req.scope)) throw forbidden('missing_scope', `the token lacks the scope ${req.scope} needed here`);
+    const accepted: readonly Scope[] = typeof req.scope === 'string' ? [req.scope] : req.scope;
+    if (!accepted.some((s) => info.scopes.includes(s))) throw forbidden('missing_scope', `the token lacks the scope ${accepted.join(' or ')} needed here`);
     this.usage?.record(info.id, this.clock.now());
     return { tenant, tokenId: info.id };
   }

@@ -3,6 +3,7 @@
  * The `cairn` command. Exit codes: 0 success, 1 failure, 2 usage error.
  */
 import { isCairnError } from '../util/errors.js';
+import { ALERTMANAGER_USAGE, alertmanager } from './alertmanager.js';
 import { packageInfo } from '../util/package-info.js';
 import { UsageError } from './args.js';
 import { RULES_USAGE, rules } from './rules.js';
@@ -13,6 +14,7 @@ const USAGE = `usage:
 ${SERVE_USAGE}
 ${TOKEN_USAGE}
 ${RULES_USAGE}
+${ALERTMANAGER_USAGE}
 cairn version
 
 Configuration: flags > CAIRN_* environment variables > --config YAML > defaults.
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return token(rest);
     case 'rules':
       return rules(rest);
+    case 'alertmanager':
+      return alertmanager(rest);
     case 'version':
     case '--version':
       process.stdout.write(`cairn ${packageInfo().version}\n`);

@@ -16,31 +16,17 @@ import { formatRuleGroup, parseRuleGroup, parseRulesFile, toYaml } from '../rule
 import type { RuleGroupConfig, RuleKind } from '../ruler/types.js';
 import { CairnError } from '../util/errors.js';
 import { UsageError, parse } from './args.js';
+import { ApiClient, CONNECTION_FLAGS, CONNECTION_USAGE, connection, defaultIo, type CliIo } from './http-client.js';
 
 export const RULES_USAGE = `cairn rules load   [CONN] [--kind metrics|logs] [--namespace NS] FILE...
 cairn rules diff   [CONN] [--kind metrics|logs] [--namespace NS] FILE...
 cairn rules list   [CONN] [--kind metrics|logs]
 cairn rules get    [CONN] [--kind metrics|logs] NAMESPACE [GROUP]
 cairn rules delete [CONN] [--kind metrics|logs] NAMESPACE [GROUP]
-  CONN: --address URL --tenant T --token X (or CAIRN_ADDRESS, CAIRN_TENANT, CAIRN_TOKEN)`;
+${CONNECTION_USAGE}`;
 
 /** Where the command reads and writes; tests pass their own. */
-export interface RulesIo {
-  readonly stdout: (s: string) => void;
-  readonly stderr: (s: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly fetch: typeof fetch;
-}
-
-const defaultIo = (): RulesIo => ({
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-  env: process.env,
-  fetch: globalThis.fetch,
-});
-
-/** Cairn's default listen address (server.http_listen_port 9009). */
-const DEFAULT_ADDRESS = 'http://localhost:9009';
+export type RulesIo = CliIo;
 
 const BASE: Readonly<Record<RuleKind, string>> = {
   metrics: '/prometheus/config/v1/rules',
@@ -48,34 +34,13 @@ const BASE: Readonly<Record<RuleKind, string>> = {
 };
 
 const FLAGS = {
-  address: { type: 'string' },
-  tenant: { type: 'string' },
-  token: { type: 'string' },
+  ...CONNECTION_FLAGS,
   kind: { type: 'string' },
   namespace: { type: 'string' },
 } as const;
 
-/** A server connection: base URL of the family's rules API plus headers. The token is only ever sent, never printed. */
-class RulesClient {
-  constructor(
-    private readonly io: RulesIo,
-    private readonly base: string,
-    private readonly headers: Readonly<Record<string, string>>,
-  ) {}
-
-  /** Sends a request; a non-2xx answer (other than an allowed 404) is an error naming the status and the server's text. */
-  async request(method: string, path: string, body?: string, allow404 = false): Promise<{ status: number; text: string }> {
-    let res: Response;
-    try {
-      res = await this.io.fetch(this.base + path, { method, headers: this.headers, ...(body === undefined ? {} : { body }) });
-    } catch (e) {
-      throw new CairnError('unavailable', 'connect_failed', `cannot reach ${this.base}: ${(e as Error).message}`);
-    }
-    const text = await res.text();
-    if (res.ok || (allow404 && res.status === 404)) return { status: res.status, text };
-    throw new CairnError('bad_data', 'server_refused', `${method} ${this.base}${path}: ${res.status} ${text.trim()}`);
-  }
-
+/** The rules API of one family on a server. */
+class RulesClient extends ApiClient {
   /** Every group of the tenant by namespace; Loki's 404 `no rule groups found` is an empty list. */
   async listAll(kind: RuleKind): Promise<Map<string, RuleGroupConfig[]>> {
     const { status, text } = await this.request('GET', '', undefined, true);
@@ -175,17 +140,11 @@ export function lineDiff(before: string, after: string): string {
   return out.join('\n') + '\n';
 }
 
-function connect(values: { address?: string | undefined; tenant?: string | undefined; token?: string | undefined; kind?: string | undefined }, io: RulesIo): { client: RulesClient; kind: RuleKind } {
+function connectRules(values: { address?: string | undefined; tenant?: string | undefined; token?: string | undefined; kind?: string | undefined }, io: RulesIo): { client: RulesClient; kind: RuleKind } {
   const kind = values.kind ?? 'metrics';
   if (kind !== 'metrics' && kind !== 'logs') throw new UsageError(`--kind must be metrics or logs, got ${kind}`);
-  const address = (values.address ?? io.env.CAIRN_ADDRESS ?? DEFAULT_ADDRESS).replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(address)) throw new UsageError(`--address must be an http(s) URL, got ${address}`);
-  const tenant = values.tenant ?? io.env.CAIRN_TENANT;
-  if (tenant === undefined || tenant === '') throw new UsageError('a tenant is required: --tenant T or CAIRN_TENANT');
-  const token = values.token ?? io.env.CAIRN_TOKEN;
-  if (token === undefined || token === '') throw new UsageError('a token is required: --token X or CAIRN_TOKEN (scope setup_metrics_rules or setup_logs_rules)');
-  const headers = { authorization: `Bearer ${token}`, 'x-scope-orgid': tenant };
-  return { client: new RulesClient(io, address + BASE[kind], headers), kind };
+  const c = connection(values, io, 'setup_metrics_rules or setup_logs_rules');
+  return { client: new RulesClient(io, c.address + BASE[kind], c.headers), kind };
 }
 
 function table(rows: string[][]): string {
@@ -200,7 +159,7 @@ export async function rules(argv: string[], io: RulesIo = defaultIo()): Promise<
   switch (sub) {
     case 'list': {
       if (positionals.length > 0) throw new UsageError('rules list takes no arguments');
-      const { client, kind } = connect(values, io);
+      const { client, kind } = connectRules(values, io);
       const all = await client.listAll(kind);
       const rows = [['NAMESPACE', 'GROUP', 'RULES']];
       for (const [ns, groups] of all) for (const g of groups) rows.push([ns, g.name, String(g.rules.length)]);
@@ -209,7 +168,7 @@ export async function rules(argv: string[], io: RulesIo = defaultIo()): Promise<
     }
     case 'get': {
       if (positionals.length < 1 || positionals.length > 2) throw new UsageError('usage: cairn rules get NAMESPACE [GROUP]');
-      const { client } = connect(values, io);
+      const { client } = connectRules(values, io);
       const [ns, group] = positionals as [string, string | undefined];
       const path = group === undefined ? `/${seg(ns)}` : `/${seg(ns)}/${seg(group)}`;
       const { status, text } = await client.request('GET', path, undefined, true);
@@ -222,7 +181,7 @@ export async function rules(argv: string[], io: RulesIo = defaultIo()): Promise<
     }
     case 'delete': {
       if (positionals.length < 1 || positionals.length > 2) throw new UsageError('usage: cairn rules delete NAMESPACE [GROUP]');
-      const { client } = connect(values, io);
+      const { client } = connectRules(values, io);
       const [ns, group] = positionals as [string, string | undefined];
       if (group === undefined) {
         await client.request('DELETE', `/${seg(ns)}`);
@@ -235,7 +194,7 @@ export async function rules(argv: string[], io: RulesIo = defaultIo()): Promise<
     }
     case 'load': {
       if (positionals.length === 0) throw new UsageError('usage: cairn rules load FILE...');
-      const { client, kind } = connect(values, io);
+      const { client, kind } = connectRules(values, io);
       const local = loadRuleFiles(positionals, kind, values.namespace);
       const d = diffRules(local, await client.listAll(kind));
       for (const { namespace, group } of [...d.added, ...d.changed]) {
@@ -248,7 +207,7 @@ export async function rules(argv: string[], io: RulesIo = defaultIo()): Promise<
     }
     case 'diff': {
       if (positionals.length === 0) throw new UsageError('usage: cairn rules diff FILE...');
-      const { client, kind } = connect(values, io);
+      const { client, kind } = connectRules(values, io);
       try {
         const local = loadRuleFiles(positionals, kind, values.namespace);
         const d = diffRules(local, await client.listAll(kind));

@@ -65,6 +65,10 @@ export interface Config {
     readonly notificationQueueCapacity: number;
     readonly notificationTimeoutMs: number;
   };
+  readonly alertmanager: {
+    /** Path of the YAML Alertmanager configuration tenants without one run on; '' = the built-in one. */
+    readonly fallbackConfigFile: string;
+  };
   readonly limits: Limits;
 }
 
@@ -148,6 +152,12 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
   { key: 'ruler.external_url', type: 'string', default: '', help: 'URL users reach cairn at: `$externalURL` in alert templates and the base of the generatorURL sent with alerts (Mimir’s -ruler.external.url).' },
   { key: 'ruler.notification_queue_capacity', type: 'int', default: 10_000, min: 1, help: 'alerts queued per tenant for Alertmanager; beyond it the oldest are dropped and counted (Mimir’s default).' },
   { key: 'ruler.notification_timeout', type: 'duration', default: '10s', help: 'deadline of one POST to an external Alertmanager; a failed POST is retried twice (Mimir’s default timeout).' },
+  {
+    key: 'alertmanager.fallback_config_file',
+    type: 'string',
+    default: '',
+    help: 'Alertmanager configuration (YAML) for tenants that stored none (Mimir’s -alertmanager.configs.fallback); empty = the built-in one, a single receiver `empty-receiver` without integrations, so alerts are accepted, grouped and listed but notify nobody. Read and validated at start.',
+  },
 ];
 
 /** All specs, limits prefixed with `limits.` as they appear in YAML. */

@@ -23,6 +23,9 @@ export interface Limits {
   readonly pastGracePeriodMs: number;
   readonly maxGlobalExemplarsPerUser: number;
   readonly compactorBlocksRetentionPeriodMs: number;
+  // OTLP metrics translation (Mimir distributor).
+  readonly otelMetricSuffixesEnabled: boolean;
+  readonly promoteOtelResourceAttributes: string;
   // Logs ingestion (Loki distributor and ingester).
   readonly ingestionRateMb: number;
   readonly ingestionBurstSizeMb: number;
@@ -33,6 +36,8 @@ export interface Limits {
   readonly rejectOldSamplesMaxAgeMs: number;
   readonly maxStructuredMetadataSize: number;
   readonly maxStructuredMetadataEntriesCount: number;
+  /** Comma-separated OTLP resource attribute names that become stream labels (Loki's otlp_config). */
+  readonly otlpResourceAttributesAsIndexLabels: string;
   // Logs queries (Loki querier).
   readonly maxEntriesLimitPerQuery: number;
   readonly maxQuerySeries: number;
@@ -43,6 +48,10 @@ export interface Limits {
   // Ruler evaluation and notification.
   readonly rulerQueryOffsetMs: number;
   readonly rulerAlertmanagerUrl: string;
+  // Alertmanager configuration API (Mimir keys; 0 = unlimited).
+  readonly alertmanagerMaxConfigSizeBytes: number;
+  readonly alertmanagerMaxTemplatesCount: number;
+  readonly alertmanagerMaxTemplateSizeBytes: number;
 }
 
 /**
@@ -75,6 +84,18 @@ export const LIMIT_SPECS: readonly KeySpec[] = [
   { key: 'past_grace_period', type: 'duration', default: 0, help: 'samples further in the past than this are refused (0 = off; retention still applies).' },
   { key: 'max_global_exemplars_per_user', type: 'int', default: 100_000, min: 0, help: 'exemplars kept in memory per tenant (0 = exemplars dropped). Mimir defaults to 0; cairn keeps them so query_exemplars works out of the box.' },
   { key: 'compactor_blocks_retention_period', type: 'duration', default: '31d', help: 'metrics retention per tenant; older blocks are deleted.' },
+  {
+    key: 'otel_metric_suffixes_enabled',
+    type: 'bool',
+    default: false,
+    help: 'OTLP metrics get Prometheus suffixes: the unit (`_seconds`, `_bytes`, `_per_second`…), `_total` on counters, `_ratio` on gauges of unit 1 (Mimir default false; Prometheus’s own OTLP receiver and Grafana Cloud add them).',
+  },
+  {
+    key: 'promote_otel_resource_attributes',
+    type: 'string',
+    default: '',
+    help: 'comma-separated OTLP resource attributes copied as labels onto every series of the resource (Mimir key; default none: they are only on `target_info`).',
+  },
   { key: 'ingestion_rate_mb', type: 'float', default: 4, min: 0, help: 'logs ingestion rate limit per tenant, in MB of log lines per second (Loki default).' },
   { key: 'ingestion_burst_size_mb', type: 'float', default: 6, min: 0, help: 'logs ingestion burst size per tenant, in MB (Loki default).' },
   { key: 'max_global_streams_per_user', type: 'int', default: 5000, min: 0, help: 'maximum active log streams per tenant (0 = unlimited).' },
@@ -84,6 +105,12 @@ export const LIMIT_SPECS: readonly KeySpec[] = [
   { key: 'reject_old_samples_max_age', type: 'duration', default: '7d', help: 'with reject_old_samples, the oldest log entry accepted, relative to now (Loki default 168h).' },
   { key: 'max_structured_metadata_size', type: 'bytes', default: '64KB', help: 'largest structured metadata of one log entry, names and values (Loki default 64KB; 0 = unlimited).' },
   { key: 'max_structured_metadata_entries_count', type: 'int', default: 128, min: 0, help: 'most structured metadata pairs on one log entry (Loki default 128; 0 = unlimited).' },
+  {
+    key: 'otlp_resource_attributes_as_index_labels',
+    type: 'string',
+    default: 'service.name,service.namespace,service.instance.id,deployment.environment,cloud.region,cloud.availability_zone,k8s.cluster.name,k8s.namespace.name,k8s.pod.name,k8s.container.name,container.name,k8s.replicaset.name,k8s.deployment.name,k8s.statefulset.name,k8s.daemonset.name,k8s.cronjob.name,k8s.job.name',
+    help: 'comma-separated OTLP resource attributes that `/otlp/v1/logs` makes stream labels (dots become underscores: `service.name` → `service_name`); every other attribute is kept as structured metadata. The default is Loki’s `default_resource_attributes_as_index_labels`; a tenant’s value replaces the whole list (Loki’s `otlp_config` with `ignore_defaults`), empty = none.',
+  },
   { key: 'max_entries_limit_per_query', type: 'int', default: 5000, min: 0, help: 'largest `limit` a log query may ask for; more is refused with 400 (Loki default 5000; 0 = unlimited).' },
   { key: 'max_query_series', type: 'int', default: 500, min: 0, help: 'most series a LogQL metric query may return; more fails the query with 400 (Loki default 500; 0 = unlimited).' },
   { key: 'max_concurrent_tail_requests', type: 'int', default: 10, min: 0, help: 'most open `/loki/api/v1/tail` WebSockets per tenant; more are refused with 400 (Loki default 10; 0 = unlimited).' },
@@ -101,4 +128,7 @@ export const LIMIT_SPECS: readonly KeySpec[] = [
     default: '',
     help: 'comma-separated base URLs of external Alertmanagers that receive this tenant’s alerts at `<url>/api/v2/alerts` (Mimir’s -ruler.alertmanager-url, per tenant here); empty = none.',
   },
+  { key: 'alertmanager_max_config_size_bytes', type: 'int', default: 0, min: 0, help: 'largest body `POST /api/v1/alerts` takes (the Alertmanager configuration with its templates), in bytes; larger is refused with 400 (Mimir default 0 = unlimited).' },
+  { key: 'alertmanager_max_templates_count', type: 'int', default: 0, min: 0, help: 'most template files in a tenant’s Alertmanager configuration; more is refused with 400 (Mimir default 0 = unlimited).' },
+  { key: 'alertmanager_max_template_size_bytes', type: 'int', default: 0, min: 0, help: 'largest template file in a tenant’s Alertmanager configuration, in bytes; larger is refused with 400 (Mimir default 0 = unlimited).' },
 ];

@@ -5,14 +5,17 @@
  * (`limits.ruler_alertmanager_url`, a comma-separated list), with retries. When the queue
  * is full the oldest alerts are dropped and counted.
  *
- * Cairn's own multi-tenant Alertmanager does not exist yet (issue 9). Until it does, the
- * alerts meant for it are counted (`cairn_ruler_notifications_queued_total`) and kept in a
- * bounded per-tenant queue that it will drain (`takeInternal`); nothing claims they were
- * delivered.
+ * Alerts for Cairn's own multi-tenant Alertmanager go to the sink it installs
+ * (`setInternalSink`) at once, counted by `cairn_ruler_notifications_queued_total`; until
+ * a sink is installed they wait in a bounded per-tenant queue, which installing the sink
+ * drains (`takeInternal` reads it without one).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Service } from '../util/service.js';
 import type { AlertPayload, RulerNotify } from './types.js';
+
+/** Cairn's own Alertmanager: takes a tenant's alerts synchronously; must not throw. */
+export type InternalAlertSink = (tenant: string, alerts: readonly AlertPayload[]) => void;
 
 /** Where a tenant's alerts go. */
 export interface NotifierLimits {
@@ -68,12 +71,13 @@ export class AlertNotifier implements Service {
   private readonly dropped: Counter<'tenant' | 'destination'>;
   private stopping = false;
   private readonly abort = new AbortController();
+  private internalSink: InternalAlertSink | undefined;
 
   constructor(private readonly o: NotifierOptions) {
     const registers = o.registry === undefined ? [] : [o.registry];
     this.queued = new Counter({
       name: 'cairn_ruler_notifications_queued_total',
-      help: "Alerts queued for the tenant's own Alertmanager (not delivered anywhere until Cairn's Alertmanager exists), by tenant.",
+      help: "Alerts handed to the tenant's own (built-in) Alertmanager, by tenant.",
       labelNames: ['tenant'],
       registers,
     });
@@ -102,9 +106,13 @@ export class AlertNotifier implements Service {
   readonly notify: RulerNotify = (tenant, alerts) => {
     if (alerts.length === 0 || this.stopping) return;
     const q = this.queue(tenant);
-    q.internal.push(...alerts);
     this.queued.inc({ tenant }, alerts.length);
-    this.trim(tenant, q.internal, 'internal');
+    if (this.internalSink !== undefined) {
+      this.internalSink(tenant, alerts);
+    } else {
+      q.internal.push(...alerts);
+      this.trim(tenant, q.internal, 'internal');
+    }
     if (alertmanagerUrls(this.o.limits.forTenant(tenant).rulerAlertmanagerUrl).length === 0) return;
     q.external.push(...alerts);
     this.trim(tenant, q.external, 'external');
@@ -113,7 +121,21 @@ export class AlertNotifier implements Service {
     });
   };
 
-  /** Removes and returns the alerts queued for the tenant's own Alertmanager (issue 9 drains this). */
+  /**
+   * Delivers alerts for the built-in Alertmanager to `sink` from now on, first handing it
+   * what was queued before it was installed.
+   */
+  setInternalSink(sink: InternalAlertSink): void {
+    this.internalSink = sink;
+    for (const [tenant, q] of this.queues) {
+      if (q.internal.length === 0) continue;
+      const pending = q.internal;
+      q.internal = [];
+      sink(tenant, pending);
+    }
+  }
+
+  /** Removes and returns the alerts queued for the tenant's own Alertmanager while no sink is installed. */
   takeInternal(tenant: string): AlertPayload[] {
     const q = this.queues.get(tenant);
     if (q === undefined) return [];

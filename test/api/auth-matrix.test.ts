@@ -14,7 +14,7 @@ import { cleanupTempDirs, testServer } from '../helpers/server.js';
 const FAMILIES: { family: string; method: 'GET' | 'POST'; url: string; scope: Scope; json: boolean; real?: { payload?: Buffer; contentType?: string; ok?: number } }[] = [
   // A snappy block of an empty WriteRequest: preamble 0, no elements.
   { family: 'metrics push', method: 'POST', url: '/api/v1/push', scope: 'write_metrics', json: false, real: { payload: Buffer.from([0]) } },
-  { family: 'otlp push', method: 'POST', url: '/otlp/v1/metrics', scope: 'write_metrics', json: false },
+  { family: 'otlp push', method: 'POST', url: '/otlp/v1/metrics', scope: 'write_metrics', json: false, real: { payload: Buffer.from('{}'), contentType: 'application/json' } },
   {
     family: 'logs push',
     method: 'POST',
@@ -41,7 +41,14 @@ const FAMILIES: { family: string; method: 'GET' | 'POST'; url: string; scope: Sc
     json: false,
     real: { payload: Buffer.from('name: g\nrules: [{record: "a:b", expr: "count_over_time({a=\\"b\\"}[1m])"}]'), contentType: 'application/yaml', ok: 202 },
   },
-  { family: 'alertmanager config', method: 'POST', url: '/api/v1/alerts', scope: 'setup_alerts', json: false },
+  {
+    family: 'alertmanager config',
+    method: 'POST',
+    url: '/api/v1/alerts',
+    scope: 'setup_alerts',
+    json: false,
+    real: { payload: Buffer.from('alertmanager_config: "route: {receiver: r}\\nreceivers: [{name: r}]"'), contentType: 'application/yaml', ok: 201 },
+  },
 ];
 
 const T = 'team-a';

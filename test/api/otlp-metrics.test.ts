@@ -1,0 +1,141 @@
+// Pins `POST /otlp/v1/metrics` through the real server (inject): both formats and every
+// encoding land data readable by PromQL, answers come in the request's format (empty
+// response, partial success, google.rpc.Status), and Mimir's 415/413/400 cases hold.
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zstdCompress } from '../../src/logstore/chunk/zstd.js';
+import type { CairnServer } from '../../src/server.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { compress as lz4Compress } from 'lz4js';
+import { cleanupTempDirs, testServer } from '../helpers/server.js';
+import { MetricsResponseType, StatusType, attr, metric, metricsProto, metricsRequest, nsOf, numberPoint, otlpJson, resourceMetrics } from '../ingest/otlp/fixtures.js';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const MAX = 64 * 1024;
+let server: CairnServer;
+let auth: Record<string, string>;
+let seq = 0;
+
+beforeAll(async () => {
+  server = testServer({ 'distributor.max_recv_msg_size': MAX, 'limits.max_label_names_per_series': 8 }, new ManualClock(NOW));
+  await server.services.startAll();
+  const token = server.tokens.create({ tenant: 'dev', scopes: 'read+write' }).token;
+  auth = { 'x-scope-orgid': 'dev', authorization: `Bearer ${token}` };
+});
+afterAll(async () => {
+  await server.stop();
+  cleanupTempDirs();
+});
+
+/** A gauge request with a metric name no other test uses. */
+function gauge(value: number, t = NOW, attrs = [attr('k', 'v')]): { name: string; req: ReturnType<typeof metricsRequest> } {
+  const name = `otlp_api_${++seq}`;
+  return { name, req: metricsRequest(resourceMetrics([attr('service.name', 'svc')], [metric({ name, gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(t), asDouble: value, attributes: attrs })] } })])) };
+}
+
+const post = (payload: Buffer | Uint8Array, headers: Record<string, string>) =>
+  server.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { ...auth, ...headers }, payload: Buffer.from(payload) });
+
+async function query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const res = await server.app.inject({ method: 'GET', url: `/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${NOW / 1000}`, headers: auth });
+  return (res.json() as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+}
+
+describe('formats and encodings all land the data', () => {
+  it.each([
+    ['protobuf', '', (r: Parameters<typeof metricsProto>[0]) => metricsProto(r)],
+    ['protobuf', 'gzip', (r: Parameters<typeof metricsProto>[0]) => gzipSync(metricsProto(r))],
+    ['protobuf', 'zstd', (r: Parameters<typeof metricsProto>[0]) => zstdCompress(metricsProto(r), 3)],
+    ['protobuf', 'lz4', (r: Parameters<typeof metricsProto>[0]) => lz4Compress(metricsProto(r))],
+    ['json', '', (r: Parameters<typeof metricsProto>[0]) => otlpJson(r)],
+    ['json', 'gzip', (r: Parameters<typeof metricsProto>[0]) => gzipSync(otlpJson(r))],
+  ] as const)('%s with encoding "%s"', async (format, enc, encode) => {
+    const { name, req } = gauge(2.5);
+    const ct = format === 'json' ? 'application/json' : 'application/x-protobuf';
+    const res = await post(encode(req), { 'content-type': ct, ...(enc === '' ? {} : { 'content-encoding': enc }) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain(ct);
+    if (format === 'json') expect(res.body).toBe('{}');
+    else expect(res.rawPayload.length).toBe(0);
+    expect(await query(name)).toEqual([{ metric: { __name__: name, job: 'svc', k: 'v' }, value: [NOW / 1000, '2.5'] }]);
+  });
+});
+
+describe('errors in the request’s format', () => {
+  it('unsupported content type: 415 with Mimir’s text (JSON Status)', async () => {
+    const res = await post(Buffer.from('x'), { 'content-type': 'text/plain' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({ code: 415, message: 'unsupported content type: text/plain, supported: [application/json, application/x-protobuf]' });
+  });
+
+  it('unsupported encoding: 415, body a protobuf Status for a protobuf request', async () => {
+    const res = await post(Buffer.from('x'), { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' });
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['content-type']).toContain('application/x-protobuf');
+    expect(StatusType.toObject(StatusType.decode(res.rawPayload))).toEqual({ code: 415, message: 'unsupported compression: br. Only "gzip", "lz4", "zstd", or no compression supported' });
+  });
+
+  it.each([
+    ['compressed body over the limit', Buffer.alloc(MAX + 10, 1), ''],
+    ['decompressed body over the limit', gzipSync(Buffer.alloc(MAX * 4, 1)), 'gzip'],
+  ])('%s: 413', async (_n, body, enc) => {
+    const res = await post(body, { 'content-type': 'application/json', ...(enc === '' ? {} : { 'content-encoding': enc }) });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().message).toContain(`allowed limit of ${MAX} bytes`);
+  });
+
+  it('undecodable body: 400 with the decoder’s message', async () => {
+    const res = await post(Buffer.from([0x0a, 0x09]), { 'content-type': 'application/x-protobuf' });
+    expect(res.statusCode).toBe(400);
+    expect(StatusType.toObject(StatusType.decode(res.rawPayload))).toMatchObject({ code: 400, message: expect.stringContaining('failed to decode the OTLP protobuf request') });
+  });
+
+  it('a delta sum: 400 otlp parse error (gRPC InvalidArgument), the rest still stored', async () => {
+    const { name, req } = gauge(1);
+    const rm = req.resourceMetrics[0]!;
+    const withDelta = metricsRequest({
+      ...rm,
+      scopeMetrics: [{ ...rm.scopeMetrics[0]!, metrics: [...rm.scopeMetrics[0]!.metrics, metric({ name: 'delta_x', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [numberPoint({ timeUnixNano: nsOf(NOW), asInt: 1n })] } })] }],
+    });
+    const res = await post(otlpJson(withDelta), { 'content-type': 'application/json' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ code: 3, message: 'otlp parse error: invalid temporality and type combination for metric "delta_x"' });
+    expect(await query(name)).toHaveLength(1);
+  });
+
+  it('validation refusal (too many labels): 400 with Mimir’s message', async () => {
+    const { req } = gauge(1, NOW, Array.from({ length: 10 }, (_, i) => attr(`a${i}`, 'x')));
+    const res = await post(otlpJson(req), { 'content-type': 'application/json' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('received a series whose number of labels exceeds the limit');
+  });
+
+  it('out-of-order samples: 200 with a partial success (an ingester soft error)', async () => {
+    const { name, req } = gauge(1, NOW);
+    expect((await post(metricsProto(req), { 'content-type': 'application/x-protobuf' })).statusCode).toBe(200);
+    const older = metricsRequest(resourceMetrics([attr('service.name', 'svc')], [metric({ name, gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(NOW - 60_000), asDouble: 9, attributes: [attr('k', 'v')] })] } })]));
+    const res = await post(metricsProto(older), { 'content-type': 'application/x-protobuf' });
+    expect(res.statusCode).toBe(200);
+    const body = MetricsResponseType.toObject(MetricsResponseType.decode(res.rawPayload), { longs: Number }) as { partialSuccess: { errorMessage: string } };
+    expect(body.partialSuccess.errorMessage).toContain('err-mimir-sample-out-of-order');
+  });
+
+  it('needs write_metrics: a read-only token is refused', async () => {
+    const ro = server.tokens.create({ tenant: 'dev', scopes: 'read' }).token;
+    const res = await server.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { 'x-scope-orgid': 'dev', authorization: `Bearer ${ro}`, 'content-type': 'application/json' }, payload: '{}' });
+    expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('fuzzed bodies are always a 4xx (or 200 for what happens to be valid), never a 5xx', () => {
+  it('random bytes and JSON under both content types', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.jsonValue({ maxDepth: 5 }).map((v) => Buffer.from(JSON.stringify({ resourceMetrics: [v] })))), fc.boolean(), async (body, json) => {
+        const res = await post(body, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+        expect(res.statusCode).toBeLessThan(500);
+      }),
+      { seed: 11, numRuns: 150 },
+    );
+  });
+});

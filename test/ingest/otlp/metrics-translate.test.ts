@@ -1,0 +1,243 @@
+// Proves the OTLP → Prometheus translation follows otlptranslator as Mimir runs it: one
+// row per OTLP shape with the series it must become, names and labels sanitised, the
+// refusals worded, and protobuf and JSON bodies translating alike.
+import { describe, expect, it } from 'vitest';
+import { decodeMetricsRequest } from '../../../src/ingest/otlp/decode.js';
+import { STALE_NAN, defaultTranslateOptions, formatFloatF, labelNameOf, metricNameOf, translateMetrics, type TranslateOptions } from '../../../src/ingest/otlp/metrics-translate.js';
+import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../../../src/ingest/otlp/types.js';
+import { isStaleNaN } from '../../../src/promql/engine/util.js';
+import { MetricType } from '../../../src/ingest/remote-write/types.js';
+import { attr, histogramPoint, metric, metricsProto, metricsRequest, nsOf, numberPoint, otlpJson, resourceMetrics, summaryPoint } from './fixtures.js';
+
+const T = 1_780_000_000_000;
+const SVC = [attr('service.name', 'api'), attr('service.namespace', 'shop'), attr('service.instance.id', 'i-1')];
+
+/** Series as `name{sorted labels}` → [t, v] pairs, for readable expectations. */
+function seriesOf(req: ExportMetricsServiceRequest, opts: TranslateOptions = defaultTranslateOptions()): Record<string, [number, number][]> {
+  const out: Record<string, [number, number][]> = {};
+  for (const ts of translateMetrics(req, opts).request.timeseries) {
+    const name = ts.labels.find((l) => l.name === '__name__')!.value;
+    const rest = ts.labels
+      .filter((l) => l.name !== '__name__')
+      .map((l) => `${l.name}="${l.value}"`)
+      .sort()
+      .join(',');
+    out[`${name}{${rest}}`] = ts.samples.map((s) => [s.t, s.v]);
+  }
+  return out;
+}
+
+const one = (m: Metric, res: readonly KeyValue[] = SVC) => metricsRequest(resourceMetrics(res, [m]));
+const J = 'instance="i-1",job="shop/api"';
+
+describe('one row per OTLP shape', () => {
+  it.each<{ name: string; metric: Metric; expected: Record<string, [number, number][]> }>([
+    {
+      name: 'gauge (double)',
+      metric: metric({ name: 'temp', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 21.5, attributes: [attr('room', 'a')] })] } }),
+      expected: { [`temp{${J},room="a"}`]: [[T, 21.5]] },
+    },
+    {
+      name: 'gauge (int), time truncated to ms',
+      metric: metric({ name: 'n', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T) + 999_999n, asInt: 42n })] } }),
+      expected: { [`n{${J}}`]: [[T, 42]] },
+    },
+    {
+      name: 'monotonic cumulative sum → counter',
+      metric: metric({ name: 'http.requests', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asInt: 7n })] } }),
+      expected: { [`http_requests{${J}}`]: [[T, 7]] },
+    },
+    {
+      name: 'non-monotonic cumulative sum → gauge',
+      metric: metric({ name: 'queue', sum: { aggregationTemporality: 2, isMonotonic: false, dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: -3 })] } }),
+      expected: { [`queue{${J}}`]: [[T, -3]] },
+    },
+    {
+      name: 'explicit histogram → _bucket (cumulative, +Inf = count), _count, _sum',
+      metric: metric({
+        name: 'latency',
+        histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(T), count: 10, sum: 4.5, bucketCounts: [2, 3, 5], explicitBounds: [0.005, 1e-7] })] },
+      }),
+      expected: {
+        [`latency_sum{${J}}`]: [[T, 4.5]],
+        [`latency_count{${J}}`]: [[T, 10]],
+        [`latency_bucket{${J},le="0.005"}`]: [[T, 2]],
+        [`latency_bucket{${J},le="0.0000001"}`]: [[T, 5]],
+        [`latency_bucket{${J},le="+Inf"}`]: [[T, 10]],
+      },
+    },
+    {
+      name: 'histogram without sum → no _sum',
+      metric: metric({ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(T), count: 1, bucketCounts: [1], explicitBounds: [] })] } }),
+      expected: { [`h_count{${J}}`]: [[T, 1]], [`h_bucket{${J},le="+Inf"}`]: [[T, 1]] },
+    },
+    {
+      name: 'summary → quantiles, _count, _sum',
+      metric: metric({ name: 'rpc', summary: { dataPoints: [summaryPoint({ timeUnixNano: nsOf(T), count: 3, sum: 6, quantileValues: [{ quantile: 0.5, value: 2 }, { quantile: 1, value: 3 }] })] } }),
+      expected: { [`rpc_sum{${J}}`]: [[T, 6]], [`rpc_count{${J}}`]: [[T, 3]], [`rpc{${J},quantile="0.5"}`]: [[T, 2]], [`rpc{${J},quantile="1"}`]: [[T, 3]] },
+    },
+    {
+      name: 'attribute names sanitised; colliding names join values with ; in key order',
+      metric: metric({ name: '1st.metric', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1, attributes: [attr('k.b', 'y'), attr('k-b', 'x'), attr('2x', 'z')] })] } }),
+      expected: { [`_1st_metric{${J},k_b="x;y",key_2x="z"}`]: [[T, 1]] },
+    },
+    {
+      name: 'no service attributes → no job/instance, no target_info',
+      metric: metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1 })] } }),
+      expected: { 'g{}': [[T, 1]] },
+    },
+  ])('$name', ({ metric: m, expected }) => {
+    expect(seriesOf(one(m, m.name === 'g' ? [] : SVC))).toEqual(expected);
+  });
+
+  it('NO_RECORDED_VALUE → the stale marker, bit for bit', () => {
+    const [ts] = translateMetrics(one(metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1, flags: 1 })] } }), []), defaultTranslateOptions()).request.timeseries;
+    // Read the bits by assignment: `new Float64Array([v])` would quiet the NaN.
+    const f = new Float64Array(1);
+    f[0] = ts!.samples[0]!.v;
+    expect(new BigUint64Array(f.buffer)[0]).toBe(0x7ff0000000000002n);
+    expect(isStaleNaN(ts!.samples[0]!.v)).toBe(true);
+    expect(isStaleNaN(STALE_NAN)).toBe(true);
+  });
+});
+
+describe('refusals', () => {
+  it.each([
+    ['delta sum', metric({ name: 'd', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asInt: 1n })] } }), 'invalid temporality and type combination for metric "d"'],
+    ['delta histogram', metric({ name: 'dh', histogram: { aggregationTemporality: 1, dataPoints: [histogramPoint({ timeUnixNano: nsOf(T) })] } }), 'invalid temporality and type combination for metric "dh"'],
+    ['exponential histogram', metric({ name: 'eh', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [] } }), 'exponential histogram metric "eh" cannot be ingested'],
+    ['no data', metric({ name: 'empty' }), 'metric "empty" has no data'],
+  ])('%s is left out with an error; the rest is kept', (_n, bad, msg) => {
+    const good = metric({ name: 'ok', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1 })] } });
+    const tr = translateMetrics(metricsRequest(resourceMetrics([], [bad, good])), defaultTranslateOptions());
+    expect(tr.errors).toHaveLength(1);
+    expect(tr.errors[0]).toContain(msg);
+    expect(tr.request.timeseries.map((s) => s.labels.find((l) => l.name === '__name__')!.value)).toEqual(['ok']);
+  });
+});
+
+describe('resource attributes', () => {
+  const req = metricsRequest(
+    resourceMetrics(
+      [...SVC, attr('host.name', 'h1'), attr('cloud.region', 'eu')],
+      [metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1 }), numberPoint({ timeUnixNano: nsOf(T + 400_000), asDouble: 2 })] } })],
+    ),
+  );
+
+  it('target_info carries the non-identifying ones, every 2m30s from first to last sample', () => {
+    const s = seriesOf(req);
+    expect(s[`target_info{cloud_region="eu",host_name="h1",${J}}`]).toEqual([
+      [T, 1],
+      [T + 150_000, 1],
+      [T + 300_000, 1],
+      [T + 400_000, 1],
+    ]);
+    expect(s[`g{${J}}`]).toHaveLength(2);
+  });
+
+  it('promote_otel_resource_attributes copies the named ones onto every series', () => {
+    const s = seriesOf(req, { addSuffixes: false, promoteResourceAttributes: ['host.name'] });
+    expect(s[`g{host_name="h1",${J}}`]).toHaveLength(2);
+  });
+
+  it('job is service.name alone without a namespace', () => {
+    expect(Object.keys(seriesOf(one(metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1 })] } }), [attr('service.name', 'solo')])))).toEqual(['g{job="solo"}']);
+  });
+});
+
+describe('names with otel_metric_suffixes_enabled', () => {
+  it.each([
+    ['http.server.duration', 's', 'other', 'http_server_duration_seconds'],
+    ['requests', '1', 'counter', 'requests_total'],
+    ['requests_total', '', 'counter', 'requests_total'],
+    ['total.requests', '', 'counter', 'requests_total'],
+    ['cpu.utilization', '1', 'gauge', 'cpu_utilization_ratio'],
+    ['throughput', 'By/s', 'gauge', 'throughput_bytes_per_second'],
+    ['mem', 'KiBy', 'gauge', 'mem_kibibytes'],
+    ['conns', '{connections}', 'counter', 'conns_total'],
+    ['disk', '%', 'gauge', 'disk_percent'],
+    ['seconds.spent', 's', 'counter', 'seconds_spent_total'],
+  ] as const)('%s [%s] %s → %s', (name, unit, kind, expected) => {
+    expect(metricNameOf(name, unit, kind, true)).toBe(expected);
+    expect(metricNameOf(name, unit, kind, false)).toBe(metricNameOf(name, '', 'other', false));
+  });
+
+  it.each([
+    ['foo__bar..baz', 'foo_bar_baz'],
+    ['_x_', 'x'],
+    ['a:b', 'a:b'],
+    ['9lives', '_9lives'],
+  ])('name %s → %s', (n, expected) => expect(metricNameOf(n, '', 'other', false)).toBe(expected));
+
+  it.each([
+    ['a.b-c', 'a_b_c'],
+    ['__x', '__x'],
+    ['0day', 'key_0day'],
+  ])('label %s → %s', (n, expected) => expect(labelNameOf(n)).toBe(expected));
+
+  it.each([
+    [0.1, '0.1'],
+    [1e-9, '0.000000001'],
+    [1e21, '1000000000000000000000'],
+    [-2.5e-7, '-0.00000025'],
+    [1.5e22, '15000000000000000000000'],
+    [Infinity, '+Inf'],
+  ])('bound %d → %s', (f, s) => expect(formatFloatF(f)).toBe(s));
+});
+
+describe('metadata and exemplars', () => {
+  const req = one(
+    metric({
+      name: 'lat',
+      description: 'request latency',
+      unit: 's',
+      histogram: {
+        aggregationTemporality: 2,
+        dataPoints: [
+          histogramPoint({
+            timeUnixNano: nsOf(T),
+            count: 2,
+            bucketCounts: [1, 1],
+            explicitBounds: [1],
+            exemplars: [
+              { filteredAttributes: [attr('user', 'u')], timeUnixNano: nsOf(T - 5), asDouble: 0.5, traceId: 'aa'.repeat(16), spanId: 'bb'.repeat(8) },
+              { filteredAttributes: [], timeUnixNano: nsOf(T - 5), asDouble: 7, traceId: 'cc'.repeat(16), spanId: '' },
+            ],
+          }),
+        ],
+      },
+    }),
+  );
+
+  it('one metadata entry per metric with HELP and unit', () => {
+    expect(translateMetrics(req, { addSuffixes: true, promoteResourceAttributes: [] }).request.metadata).toEqual([
+      { type: MetricType.HISTOGRAM, metricFamilyName: 'lat_seconds', help: 'request latency', unit: 's' },
+    ]);
+  });
+
+  it('bucket exemplars go to the first bucket whose bound holds them', () => {
+    const byLe = Object.fromEntries(translateMetrics(req, defaultTranslateOptions()).request.timeseries.filter((s) => s.exemplars.length > 0).map((s) => [s.labels.find((l) => l.name === 'le')!.value, s.exemplars]));
+    expect(byLe['1']).toEqual([{ labels: [{ name: 'trace_id', value: 'aa'.repeat(16) }, { name: 'span_id', value: 'bb'.repeat(8) }, { name: 'user', value: 'u' }], t: T - 5, v: 0.5 }]);
+    expect(byLe['+Inf']).toEqual([{ labels: [{ name: 'trace_id', value: 'cc'.repeat(16) }], t: T - 5, v: 7 }]);
+  });
+});
+
+describe('JSON and protobuf give the same series', () => {
+  const req = metricsRequest(
+    resourceMetrics(
+      [...SVC, attr('host.name', 'h')],
+      [
+        metric({ name: 'a.b', unit: 'ms', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asInt: 3n, attributes: [{ key: 'n', value: { intValue: 5n } }] })] } }),
+        metric({ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(T), count: 3, sum: 1, bucketCounts: [1, 2], explicitBounds: [0.25] })] } }),
+        metric({ name: 'q', summary: { dataPoints: [summaryPoint({ timeUnixNano: nsOf(T), count: 1, sum: 1, quantileValues: [{ quantile: 0.9, value: 1 }] })] } }),
+      ],
+    ),
+  );
+  it.each([false, true])('suffixes %s', (addSuffixes) => {
+    const opts = { addSuffixes, promoteResourceAttributes: [] };
+    const fromProto = translateMetrics(decodeMetricsRequest(metricsProto(req), 'protobuf'), opts);
+    const fromJson = translateMetrics(decodeMetricsRequest(otlpJson(req), 'json'), opts);
+    expect(fromProto).toEqual(fromJson);
+    expect(fromProto.request.timeseries.length).toBe(1 + 4 + 3 + 1);
+  });
+});
