@@ -14,12 +14,10 @@
 import type { Labels } from '../model/labels.js';
 import { GoStruct, GoTemplateSet, TemplateExecError, TemplateParseError, type GoFunc, type GoNamed, type GoValue, type PipeNode } from '../logql/template/index.js';
 import { GoFuncError } from '../logql/template/errors.js';
-import { FUNCTIONS } from '../logql/template/functions.js';
-import { sprintf } from '../logql/template/go-fmt.js';
-import { parseGoFloat, queryUnescape } from '../logql/template/go-strconv.js';
+import { convertToFloat, goFunc, humanizeDuration, matchFunc, reReplaceAllFunc, templateBuiltin } from '../logql/template/prom-helpers.js';
+import { queryUnescape } from '../logql/template/go-strconv.js';
 import { formatTime, loadLocation, unixTime, UTC, ZERO_TIME } from '../logql/template/go-time.js';
 import { GoInt, GoTime, LabelsValue, compareGoStrings, goTypeName } from '../logql/template/values.js';
-import { goQuote } from '../logql/go-text.js';
 import { DEFAULT_TEMPLATES, DEFAULT_TEMPLATES_NAME } from './default-templates.js';
 import type { Alert, NotificationData } from './types.js';
 
@@ -38,7 +36,7 @@ export interface AlertTemplates {
 
 const S = 'string' as const;
 const A = 'any' as const;
-const fn = (params: GoFunc['params'], call: GoFunc['call'], variadic?: GoFunc['variadic']): GoFunc => ({ params, call, variadic });
+const fn = goFunc;
 
 /** A `[]string` argument, checked as Go's reflection would. */
 function stringSlice(v: GoValue, what: string): string[] {
@@ -227,11 +225,7 @@ export function templateData(data: NotificationData): GoStruct {
 /** Go builtins of text/template, taken from the shared engine so their semantics are Go's. */
 const BUILTINS = ['and', 'or', 'not', 'len', 'index', 'slice', 'html', 'js', 'urlquery', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
-function builtin(name: string): GoFunc {
-  const f = FUNCTIONS.get(name);
-  if (f === undefined) throw new Error(`BUG: the template engine has no ${name}`);
-  return f;
-}
+const builtin = templateBuiltin;
 
 /**
  * `cases.Title(language.AmericanEnglish)`: each word's first letter upper-cased and the
@@ -251,45 +245,9 @@ export function casesTitle(s: string): string {
   return out;
 }
 
-const g4 = (v: number, suffix = ''): string => sprintf(`%.4g${suffix.replaceAll('%', '%%')}`, [v]);
-const SMALL = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
-
-/** Prometheus's `HumanizeDuration` (common/helpers/templates), which Alertmanager exposes: seconds to `1d 2h 3m 4s`, sub-second to `ms`/`us`/…. */
-export function humanizeDuration(v: number): string {
-  if (!Number.isFinite(v)) return g4(v);
-  if (v === 0) return g4(v, 's');
-  if (Math.abs(v) >= 1) {
-    const sign = v < 0 ? '-' : '';
-    const d = Math.trunc(Math.abs(v));
-    const seconds = d % 60;
-    const minutes = Math.trunc(d / 60) % 60;
-    const hours = Math.trunc(d / 3600) % 24;
-    const days = Math.trunc(d / 86400);
-    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
-    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${seconds}s`;
-    if (minutes !== 0) return `${sign}${minutes}m ${seconds}s`;
-    return sign + g4(Math.abs(v), 's');
-  }
-  let prefix = '';
-  for (const p of SMALL) {
-    if (Math.abs(v) >= 1) break;
-    prefix = p;
-    v *= 1000;
-  }
-  return g4(v, `${prefix}s`);
-}
-
-/** Prometheus's `convertToFloat`: a float, a parsable string or an integer. */
-function toFloat(v: GoValue): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const f = parseGoFloat(v);
-    if (f === undefined) throw new GoFuncError(`strconv.ParseFloat: parsing ${goQuote(v)}: invalid syntax`);
-    return f;
-  }
-  if (v instanceof GoInt) return Number(v.v);
-  throw new GoFuncError(`can't convert ${goTypeName(v)} to float`);
-}
+// Shared with the ruler's templates (src/logql/template/prom-helpers.ts); re-exported
+// because Alertmanager's template API has always offered it.
+export { humanizeDuration };
 
 /** Names of the functions whose result html/template takes as already safe. */
 const SAFE_FUNCS = new Set(['safeHtml', 'safeUrl']);
@@ -297,20 +255,12 @@ const SAFE_FUNCS = new Set(['safeHtml', 'safeUrl']);
 /** Alertmanager's function table; `nowMs` is the clock of `since`. */
 export function alertmanagerFunctions(nowMs: () => number): ReadonlyMap<string, GoFunc> {
   const m = new Map<string, GoFunc>(BUILTINS.map((n) => [n, builtin(n)]));
-  const reReplace = builtin('regexReplaceAll');
   m.set('toUpper', builtin('ToUpper'));
   m.set('toLower', builtin('ToLower'));
   m.set('title', fn([S], (a) => casesTitle(a[0] as string)));
   m.set('trimSpace', builtin('TrimSpace'));
   m.set('join', fn([S, A], (a) => stringSlice(a[1]!, 'join').join(a[0] as string)));
-  m.set(
-    'match',
-    fn([S, S], (a, c) => {
-      const re = c.regexp(a[0] as string);
-      re.lastIndex = 0;
-      return re.test(a[1] as string);
-    }),
-  );
+  m.set('match', matchFunc());
   m.set('safeHtml', fn([S], (a) => a[0]!));
   m.set('safeUrl', fn([S], (a) => a[0]!));
   m.set(
@@ -323,7 +273,7 @@ export function alertmanagerFunctions(nowMs: () => number): ReadonlyMap<string, 
       }
     }),
   );
-  m.set('reReplaceAll', fn([S, S, S], (a, c) => reReplace.call([a[0]!, a[2]!, a[1]!], c)));
+  m.set('reReplaceAll', reReplaceAllFunc());
   m.set('stringSlice', fn([], (a) => a.slice(), S));
   m.set('date', fn([S, 'time'], (a) => formatTime(a[1] as GoTime, a[0] as string)));
   m.set(
@@ -344,7 +294,7 @@ export function alertmanagerFunctions(nowMs: () => number): ReadonlyMap<string, 
       return new GoInt(BigInt.asIntN(64, ns), 'time.Duration');
     }),
   );
-  m.set('humanizeDuration', fn([A], (a) => humanizeDuration(toFloat(a[0]!))));
+  m.set('humanizeDuration', fn([A], (a) => humanizeDuration(convertToFloat(a[0]!))));
   return m;
 }
 

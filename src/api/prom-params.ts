@@ -6,6 +6,7 @@
  * Every failure is a `bad_data` error in Prometheus's words: `invalid parameter "<name>": …`.
  */
 import { badData } from '../util/errors.js';
+import { parsePromDurationMs } from '../util/duration.js';
 
 /** The merged parameters of one request. */
 export interface PromParams {
@@ -62,18 +63,10 @@ export function parseTime(s: string): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
-/** A Prometheus duration (`1h30m`, `15s`, `2w`, `500ms`) in ms, or undefined. */
+/** A Prometheus duration (`1h30m`, `15s`, `2w`, `500ms`) in ms, or undefined (src/util/duration.ts parses it). */
 export function parsePromDuration(s: string): number | undefined {
-  if (s === '' || s === '0') return s === '0' ? 0 : undefined;
-  const m = DURATION_RE.exec(s);
-  if (m === null) return undefined;
-  const units = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-  let ms = 0;
-  for (let i = 0; i < units.length; i++) if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * DURATION_UNITS_MS[units[i]!]!;
-  return ms;
+  const ms = parsePromDurationMs(s);
+  return typeof ms === 'number' ? ms : undefined;
 }
 
 /** Parses a duration parameter (float seconds or Prometheus duration) to ms. */

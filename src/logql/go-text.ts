@@ -4,6 +4,7 @@
  * `time.Duration.String()`, Prometheus's `model.Duration` parse/print and go-humanize's
  * `Bytes` (the parsers of Go values are in go-convert.ts).
  */
+import { PROM_UNITS_MS, parsePromDurationMs as parsePromDuration } from '../util/duration.js';
 
 /** Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
@@ -75,44 +76,19 @@ function plainDigits(digits: string, exp: number): string {
 // ---------------------------------------------------------------------------------------
 // Durations
 
-/** Milliseconds per Prometheus duration unit; a year is 365 days, a week 7 days. */
-const PROM_UNITS_MS: ReadonlyArray<readonly [string, number]> = [
-  ['y', 365 * 86_400_000],
-  ['w', 7 * 86_400_000],
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-  ['ms', 1],
-];
-
 /**
  * Prometheus's `model.ParseDuration` (prometheus/common, the version Loki 3 uses) in
  * milliseconds, or its error text: digits then a unit, units from largest to smallest
  * (`1h30m`), `0` alone allowed; `unknown unit "x" in duration "5x"` for a unit it does not
- * know, `not a valid duration string: "…"` for any other shape.
+ * know, `not a valid duration string: "…"` for any other shape. The parsing is
+ * src/util/duration.ts's; this words its failures as Loki does.
  */
 export function parsePromDurationMs(s: string): number | { error: string } {
-  if (s === '0') return 0;
-  if (s === '') return { error: 'empty duration string' };
-  const invalid = { error: `not a valid duration string: ${goQuote(s)}` };
-  let total = 0;
-  let lastUnit = -1;
-  let i = 0;
-  while (i < s.length) {
-    const digits = /^[0-9]+/.exec(s.slice(i));
-    if (digits === null) return invalid;
-    i += digits[0].length;
-    const unitText = /^[^0-9]*/.exec(s.slice(i))![0];
-    if (unitText === '') return invalid;
-    i += unitText.length;
-    const unit = PROM_UNITS_MS.findIndex(([u]) => u === unitText);
-    if (unit < 0) return { error: `unknown unit ${goQuote(unitText)} in duration ${goQuote(s)}` };
-    if (unit <= lastUnit) return invalid;
-    lastUnit = unit;
-    total += Number(digits[0]) * PROM_UNITS_MS[unit]![1];
-  }
-  return total;
+  const r = parsePromDuration(s);
+  if (typeof r === 'number') return r;
+  if (r.reason === 'empty') return { error: 'empty duration string' };
+  if (r.reason === 'unknown_unit') return { error: `unknown unit ${goQuote(r.unit)} in duration ${goQuote(s)}` };
+  return { error: `not a valid duration string: ${goQuote(s)}` };
 }
 
 /** Prometheus's `model.Duration.String()`: `0s`, `5m`, `1h30m`, `1w`, `90d`, `1y`. */

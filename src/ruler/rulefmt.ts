@@ -10,7 +10,8 @@
  * mimirtool's `namespace:` key, several YAML documents allowed). Both throw a
  * `RuleFormatError` (400) whose message is the one Mimir answers.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, stringify, type Document, type Node, type ParsedNode } from 'yaml';
+import { isSeq, stringify, type Document, type LineCounter } from 'yaml';
+import { ConfigDecodeError, StrictYamlDecoder, parseYamlDocuments, type StrictYamlOptions } from '../config/yaml-strict.js';
 import { goQuote } from '../logql/go-text.js';
 import { isSampleExpr, parseLogQL } from '../logql/index.js';
 import { parseTemplate } from '../logql/template/parser.js';
@@ -35,141 +36,30 @@ export const BAD_RULE_GROUP = 'unable to decode rule group';
 // decodes into its structs with KnownFields(true), with yaml.v3's messages.
 // ---------------------------------------------------------------------------------------
 
-/** Collects decode errors as yaml.v3 does (`line N: …`), so all are reported at once. */
-class Decoder {
-  readonly errors: string[] = [];
-  constructor(
-    private readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
-  ) {}
+/**
+ * How the ruler's yaml.v3 reading differs from the shared decoder's defaults (yaml.v2, for
+ * Alertmanager): YAML 1.2 scalars (`yes` is a string), a repeated key refused while
+ * parsing (`Map keys must be unique`), and a wrong-typed value printed whole in
+ * `cannot unmarshal` (the texts the ruler APIs and promtool comparisons pin).
+ */
+const RULER_YAML: StrictYamlOptions = { yaml11: false, shortenValues: false, uniqueKeys: true };
 
-  line(node: Node | null | undefined): number {
-    const off = (node as ParsedNode | null | undefined)?.range?.[0] ?? 0;
-    return this.lines.linePos(off).line;
-  }
-
-  /** Follows `*alias` to its anchor, as yaml.v3 does. */
-  resolve(node: unknown): Node | null {
-    if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
-    return node as Node;
-  }
-
-  /** yaml.v3's tag of a node, for `cannot unmarshal !!seq into string`. */
-  private tag(node: Node): string {
-    if (isMap(node)) return '!!map';
-    if (isSeq(node)) return '!!seq';
-    if (isScalar(node)) {
-      const v = node.value;
-      if (v === null) return '!!null';
-      if (typeof v === 'boolean') return '!!bool';
-      if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(Number(v)) && !/[.eE]|inf|nan/i.test(node.source ?? '') ? '!!int' : '!!float';
-      return '!!str';
-    }
-    return '!!str';
-  }
-
-  typeError(node: Node, into: string): void {
-    const shown = isScalar(node) ? ` \`${scalarText(node)}\`` : '';
-    this.errors.push(`line ${this.line(node)}: cannot unmarshal ${this.tag(node)}${shown} into ${into}`);
-  }
-
-  /** Any scalar decodes into a Go string (numbers and booleans as written); null is "". */
-  string(raw: unknown): string | undefined {
-    const node = this.resolve(raw);
-    if (node === null) return '';
-    if (!isScalar(node)) {
-      this.typeError(node, 'string');
-      return undefined;
-    }
-    return scalarText(node);
-  }
-
-  int(raw: unknown): number | undefined {
-    const node = this.resolve(raw);
-    if (node === null) return 0;
-    if (isScalar(node) && node.value === null) return 0;
-    if (isScalar(node) && this.tag(node) === '!!int') return Number(node.value);
-    this.typeError(node, 'int');
+/**
+ * `model.Duration`: decoded as a string, then Prometheus's ParseDuration. Unlike
+ * Alertmanager's decoder (which stops at such an error), the ruler records the error
+ * bare, without a line, as yaml.v3 passes an Unmarshaler's error through, and goes on.
+ */
+function decodeDuration(d: StrictYamlDecoder, raw: unknown): number | undefined {
+  const node = d.resolve(raw);
+  if (node === null) return 0;
+  const s = d.string(node);
+  if (s === undefined) return undefined;
+  try {
+    return parseDurationMs(s);
+  } catch (e) {
+    d.errors.push((e as Error).message);
     return undefined;
   }
-
-  /** `model.Duration`: decoded as a string, then Prometheus's ParseDuration (its error is returned bare). */
-  duration(raw: unknown): number | undefined {
-    const node = this.resolve(raw);
-    if (node === null || (isScalar(node) && node.value === null)) return 0;
-    const s = this.string(node);
-    if (s === undefined) return undefined;
-    try {
-      return parseDurationMs(s);
-    } catch (e) {
-      // yaml.v3 passes an Unmarshaler's error through without a line.
-      this.errors.push((e as Error).message);
-      return undefined;
-    }
-  }
-
-  stringMap(raw: unknown): Map<string, string> | undefined {
-    const node = this.resolve(raw);
-    if (node === null || (isScalar(node) && node.value === null)) return new Map();
-    if (!isMap(node)) {
-      this.typeError(node, 'map[string]string');
-      return undefined;
-    }
-    const out = new Map<string, string>();
-    for (const pair of node.items) {
-      const k = this.string(pair.key);
-      const v = this.string(pair.value);
-      if (k !== undefined && v !== undefined) out.set(k, v);
-    }
-    return out;
-  }
-
-  stringList(raw: unknown): string[] | undefined {
-    const node = this.resolve(raw);
-    if (node === null || (isScalar(node) && node.value === null)) return [];
-    if (!isSeq(node)) {
-      this.typeError(node, '[]string');
-      return undefined;
-    }
-    const out: string[] = [];
-    for (const item of node.items) {
-      const s = this.string(item);
-      if (s !== undefined) out.push(s);
-    }
-    return out;
-  }
-
-  /**
-   * The fields of a mapping decoded into a Go struct: unknown keys are refused with
-   * yaml.v3's `field x not found in type T`; a non-mapping is a type error.
-   */
-  struct(raw: unknown, type: string, known: readonly string[]): Map<string, unknown> | undefined {
-    const node = this.resolve(raw);
-    if (node === null || (isScalar(node) && node.value === null)) return new Map();
-    if (!isMap(node)) {
-      this.typeError(node, type);
-      return undefined;
-    }
-    const out = new Map<string, unknown>();
-    for (const pair of node.items) {
-      const key = this.string(pair.key);
-      if (key === undefined) continue;
-      if (!known.includes(key)) {
-        this.errors.push(`line ${this.line(pair.key as Node)}: field ${key} not found in type ${type}`);
-        continue;
-      }
-      out.set(key, pair.value);
-    }
-    return out;
-  }
-}
-
-/** A scalar's text as Go would decode it into a string: quoted values as parsed, plain ones as written. */
-function scalarText(node: { value: unknown; source?: string }): string {
-  if (typeof node.value === 'string') return node.value;
-  if (node.value === null) return '';
-  return node.source ?? String(node.value);
 }
 
 /** Group keys Cairn reads. `evaluation_delay` is Mimir's older name of `query_offset` (metrics only, as Loki never had it). */
@@ -201,27 +91,27 @@ interface RawGroup {
   sourceTenants: string[];
 }
 
-function decodeRule(d: Decoder, raw: unknown): RawRule | undefined {
-  const f = d.struct(raw, 'rulefmt.Rule', RULE_KEYS);
+function decodeRule(d: StrictYamlDecoder, raw: unknown): RawRule | undefined {
+  const f = d.struct(raw, 'rulefmt.Rule', RULE_KEYS)?.fields;
   if (f === undefined) return undefined;
   const r: RawRule = {
     record: d.string(f.get('record')) ?? '',
     alert: d.string(f.get('alert')) ?? '',
     expr: d.string(f.get('expr')) ?? '',
-    forMs: d.duration(f.get('for')) ?? 0,
-    keepFiringForMs: d.duration(f.get('keep_firing_for')) ?? 0,
+    forMs: decodeDuration(d, f.get('for')) ?? 0,
+    keepFiringForMs: decodeDuration(d, f.get('keep_firing_for')) ?? 0,
     labels: d.stringMap(f.get('labels')) ?? new Map(),
     annotations: d.stringMap(f.get('annotations')) ?? new Map(),
   };
   return r;
 }
 
-function decodeGroup(d: Decoder, raw: unknown, kind: RuleKind): RawGroup | undefined {
-  const f = d.struct(raw, 'rulefmt.RuleGroup', GROUP_KEYS[kind]);
+function decodeGroup(d: StrictYamlDecoder, raw: unknown, kind: RuleKind): RawGroup | undefined {
+  const f = d.struct(raw, 'rulefmt.RuleGroup', GROUP_KEYS[kind])?.fields;
   if (f === undefined) return undefined;
   const rules: RawRule[] = [];
   const rulesNode = d.resolve(f.get('rules'));
-  if (rulesNode !== null && !(isScalar(rulesNode) && rulesNode.value === null)) {
+  if (rulesNode !== null) {
     if (!isSeq(rulesNode)) d.typeError(rulesNode, '[]rulefmt.Rule');
     else
       for (const item of rulesNode.items) {
@@ -231,30 +121,26 @@ function decodeGroup(d: Decoder, raw: unknown, kind: RuleKind): RawGroup | undef
   }
   return {
     name: d.string(f.get('name')) ?? '',
-    intervalMs: d.duration(f.get('interval')) ?? 0,
-    queryOffsetMs: f.has('query_offset') ? (d.duration(f.get('query_offset')) ?? 0) : undefined,
-    evaluationDelayMs: f.has('evaluation_delay') ? (d.duration(f.get('evaluation_delay')) ?? 0) : undefined,
+    intervalMs: decodeDuration(d, f.get('interval')) ?? 0,
+    queryOffsetMs: f.has('query_offset') ? (decodeDuration(d, f.get('query_offset')) ?? 0) : undefined,
+    evaluationDelayMs: f.has('evaluation_delay') ? (decodeDuration(d, f.get('evaluation_delay')) ?? 0) : undefined,
     limit: d.int(f.get('limit')) ?? 0,
     rules,
     sourceTenants: d.stringList(f.get('source_tenants')) ?? [],
   };
 }
 
-/** Parses one YAML document with line positions; a syntax error is yaml.v3-style `yaml: line N: …`. */
-function parseYamlDocs(text: string, many: boolean, prefix: string): { docs: Document.Parsed[]; lines: LineCounter } {
-  const lines = new LineCounter();
-  const options = { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: false } as const;
-  const docs = many ? parseAllDocuments(text, options) : [parseDocument(text, options)];
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) throw new RuleFormatError('undecodable_rule_group', `${prefix}yaml: the document is empty or not YAML`);
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err !== undefined) {
-      const line = lines.linePos(err.pos[0]).line;
-      throw new RuleFormatError('undecodable_rule_group', `${prefix}yaml: line ${line}: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
-    }
+/**
+ * Parses YAML with the ruler's options; a syntax error is yaml.v3-style `yaml: line N: …`
+ * behind `prefix`, as a RuleFormatError (the shared parser's error, wrapped).
+ */
+function parseYamlDocs(text: string, many: boolean, prefix: string): { docs: readonly Document.Parsed[]; lines: LineCounter } {
+  try {
+    return parseYamlDocuments(text, many, RULER_YAML);
+  } catch (e) {
+    if (e instanceof ConfigDecodeError) throw new RuleFormatError('undecodable_rule_group', `${prefix}${e.message}`);
+    throw e;
   }
-  return { docs: list, lines };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -410,7 +296,7 @@ function validateGroup(g: RawGroup, kind: RuleKind): RuleGroupConfig {
 export function parseRuleGroup(text: string, kind: RuleKind): RuleGroupConfig {
   const { docs, lines } = parseYamlDocs(text, false, `${BAD_RULE_GROUP}: `);
   const doc = docs[0]!;
-  const d = new Decoder(doc, lines);
+  const d = new StrictYamlDecoder(doc, lines, RULER_YAML);
   const raw = decodeGroup(d, doc.contents, kind);
   if (raw === undefined || d.errors.length > 0) throw new RuleFormatError('undecodable_rule_group', `${BAD_RULE_GROUP}: ${d.errors.join('; ')}`);
   return validateGroup(raw, kind);
@@ -433,12 +319,12 @@ export function parseRulesFile(text: string, kind: RuleKind, where: string): Rul
   const out: RulesFileNamespace[] = [];
   for (const doc of docs) {
     if (doc.contents === null) continue;
-    const d = new Decoder(doc, lines);
-    const f = d.struct(doc.contents, 'rules.RuleNamespace', ['namespace', 'groups']);
+    const d = new StrictYamlDecoder(doc, lines, RULER_YAML);
+    const f = d.struct(doc.contents, 'rules.RuleNamespace', ['namespace', 'groups'])?.fields;
     const namespace = f?.has('namespace') ? d.string(f.get('namespace')) : undefined;
     const groups: RawGroup[] = [];
     const groupsNode = d.resolve(f?.get('groups'));
-    if (groupsNode !== null && !(isScalar(groupsNode) && groupsNode.value === null)) {
+    if (groupsNode !== null) {
       if (!isSeq(groupsNode)) d.typeError(groupsNode, '[]rulefmt.RuleGroup');
       else
         for (const item of groupsNode.items) {

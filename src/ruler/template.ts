@@ -13,12 +13,12 @@
 import { compileGoTemplate, TemplateExecError, TemplateParseError, type CompiledGoTemplate, type GoFunc, type GoValue, type ListNode } from '../logql/template/index.js';
 import { GoFuncError } from '../logql/template/errors.js';
 import { sprintf } from '../logql/template/go-fmt.js';
-import { FUNCTIONS } from '../logql/template/functions.js';
-import { parseGoFloat, queryEscape } from '../logql/template/go-strconv.js';
+import { convertToFloat, g4, goFunc, humanize, humanize1024, humanizeDuration, matchFunc, reReplaceAllFunc, templateBuiltin } from '../logql/template/prom-helpers.js';
+import { queryEscape } from '../logql/template/go-strconv.js';
 import { timeString, unixTime, UTC } from '../logql/template/go-time.js';
 import { GoInt, GoTime, LabelsValue, goTypeName } from '../logql/template/values.js';
 import { goQuote } from '../logql/go-text.js';
-import { parseDuration } from '../util/duration.js';
+import { parsePromDurationMs } from '../util/duration.js';
 import type { RuleSample } from './types.js';
 
 /** What one expansion may read besides its data. */
@@ -47,85 +47,8 @@ const BUILTINS = ['and', 'or', 'not', 'len', 'index', 'slice', 'call', 'html', '
 
 const S = 'string' as const;
 const A = 'any' as const;
-const fn = (params: GoFunc['params'], call: GoFunc['call'], variadic?: GoFunc['variadic']): GoFunc => ({ params, call, variadic });
-const builtin = (name: string): GoFunc => {
-  const f = FUNCTIONS.get(name);
-  if (f === undefined) throw new Error(`BUG: the template engine has no ${name}`);
-  return f;
-};
-
-/** Prometheus's `convertToFloat`: float64, a parsable string or an integer. */
-function toFloat(v: GoValue): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const f = parseGoFloat(v);
-    if (f === undefined) throw new GoFuncError(`strconv.ParseFloat: parsing ${goQuote(v)}: invalid syntax`);
-    return f;
-  }
-  if (v instanceof GoInt) return Number(v.v);
-  throw new GoFuncError(`can't convert ${goTypeName(v)} to float`);
-}
-
-const g4 = (v: number, suffix = ''): string => sprintf(`%.4g${suffix.replaceAll('%', '%%')}`, [v]);
-
-/** SI prefixes for |v| ≥ 1 and below 1, in Prometheus's order. */
-const BIG = ['k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
-const SMALL = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
-
-function humanize(v: number): string {
-  if (v === 0 || !Number.isFinite(v)) return g4(v);
-  let prefix = '';
-  if (Math.abs(v) >= 1) {
-    for (const p of BIG) {
-      if (Math.abs(v) < 1000) break;
-      prefix = p;
-      v /= 1000;
-    }
-    return g4(v, prefix);
-  }
-  for (const p of SMALL) {
-    if (Math.abs(v) >= 1) break;
-    prefix = p;
-    v *= 1000;
-  }
-  return g4(v, prefix);
-}
-
-function humanize1024(v: number): string {
-  if (Math.abs(v) <= 1 || !Number.isFinite(v)) return g4(v);
-  let prefix = '';
-  for (const p of ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi']) {
-    if (Math.abs(v) < 1024) break;
-    prefix = p;
-    v /= 1024;
-  }
-  return g4(v, prefix);
-}
-
-function humanizeDuration(v: number): string {
-  if (!Number.isFinite(v)) return g4(v);
-  if (v === 0) return g4(v, 's');
-  if (Math.abs(v) >= 1) {
-    const sign = v < 0 ? '-' : '';
-    v = Math.abs(v);
-    const d = Math.trunc(v);
-    const seconds = d % 60;
-    const minutes = Math.trunc(d / 60) % 60;
-    const hours = Math.trunc(d / 3600) % 24;
-    const days = Math.trunc(d / 86400);
-    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
-    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${seconds}s`;
-    if (minutes !== 0) return `${sign}${minutes}m ${seconds}s`;
-    return sign + g4(v, 's');
-  }
-  let prefix = '';
-  for (const p of SMALL) {
-    if (Math.abs(v) >= 1) break;
-    prefix = p;
-    v *= 1000;
-  }
-  return g4(v, `${prefix}s`);
-}
+const fn = goFunc;
+const builtin = templateBuiltin;
 
 /** The largest |ns| a Go `int64` holds, as a float (Prometheus's overflow check). */
 const MAX_INT64_F = 9.223372036854775807e18;
@@ -208,7 +131,6 @@ function pathOf(url: string): string {
 /** Prometheus's function table over a context the caller refills per evaluation. */
 export function prometheusFunctions(ctx: TemplateContext): ReadonlyMap<string, GoFunc> {
   const m = new Map<string, GoFunc>(BUILTINS.map((n) => [n, builtin(n)]));
-  const regexpReplace = builtin('regexReplaceAll');
   const set = (name: string, f: GoFunc) => m.set(name, f);
   set(
     'query',
@@ -239,16 +161,9 @@ export function prometheusFunctions(ctx: TemplateContext): ReadonlyMap<string, G
       A,
     ),
   );
-  set('reReplaceAll', fn([S, S, S], (a, c) => regexpReplace.call([a[0]!, a[2]!, a[1]!], c)));
+  set('reReplaceAll', reReplaceAllFunc());
   set('safeHtml', fn([S], (a) => a[0]!));
-  set(
-    'match',
-    fn([S, S], (a, c) => {
-      const re = c.regexp(a[0] as string);
-      re.lastIndex = 0;
-      return re.test(a[1] as string);
-    }),
-  );
+  set('match', matchFunc());
   set('title', builtin('title'));
   set('toUpper', builtin('ToUpper'));
   set('toLower', builtin('ToLower'));
@@ -279,23 +194,23 @@ export function prometheusFunctions(ctx: TemplateContext): ReadonlyMap<string, G
       return short;
     }),
   );
-  set('humanize', fn([A], (a) => humanize(toFloat(a[0]!))));
-  set('humanize1024', fn([A], (a) => humanize1024(toFloat(a[0]!))));
-  set('humanizeDuration', fn([A], (a) => humanizeDuration(toFloat(a[0]!))));
-  set('humanizePercentage', fn([A], (a) => g4(toFloat(a[0]!) * 100, '%')));
+  set('humanize', fn([A], (a) => humanize(convertToFloat(a[0]!))));
+  set('humanize1024', fn([A], (a) => humanize1024(convertToFloat(a[0]!))));
+  set('humanizeDuration', fn([A], (a) => humanizeDuration(convertToFloat(a[0]!))));
+  set('humanizePercentage', fn([A], (a) => g4(convertToFloat(a[0]!) * 100, '%')));
   set(
     'humanizeTimestamp',
     fn([A], (a) => {
-      const v = toFloat(a[0]!);
+      const v = convertToFloat(a[0]!);
       if (!Number.isFinite(v)) return g4(v);
       return timeString(floatToTime(v));
     }),
   );
-  set('toTime', fn([A], (a) => floatToTime(toFloat(a[0]!))));
+  set('toTime', fn([A], (a) => floatToTime(convertToFloat(a[0]!))));
   set(
     'toDuration',
     fn([A], (a) => {
-      const v = toFloat(a[0]!);
+      const v = convertToFloat(a[0]!);
       if (!Number.isFinite(v)) throw new GoFuncError('value is NaN or Inf');
       if (Math.abs(v * 1e9) > MAX_INT64_F) throw new GoFuncError(`${sprintf('%v', [v])} cannot be represented as a nanoseconds duration since it overflows int64`);
       return new GoInt(BigInt(Math.trunc(v * 1e9)), 'time.Duration');
@@ -309,10 +224,9 @@ export function prometheusFunctions(ctx: TemplateContext): ReadonlyMap<string, G
     fn([S], (a) => {
       const s = a[0] as string;
       // Prometheus's model.ParseDuration: integer amounts of y w d h m s ms, largest first.
-      if (s === '0') return 0;
-      if (s === '') throw new GoFuncError('empty duration string');
-      if (!/^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/.test(s)) throw new GoFuncError(`not a valid duration string: ${goQuote(s)}`);
-      return parseDuration(s) / 1000;
+      const ms = parsePromDurationMs(s);
+      if (typeof ms !== 'number') throw new GoFuncError(ms.reason === 'empty' ? 'empty duration string' : `not a valid duration string: ${goQuote(s)}`);
+      return ms / 1000;
     }),
   );
   set('urlQueryEscape', fn([S], (a) => queryEscape(a[0] as string)));

@@ -69,3 +69,55 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------
+// Prometheus's strict syntax (`model.ParseDuration` of prometheus/common), the one place
+// it is parsed: PromQL, LogQL, rule files, Alertmanager's config and the API parameters
+// delegate here and each words the failure in its own upstream's text.
+
+/** Prometheus's duration units, largest first, in ms: a year is 365 days, a week 7 (also what its printers walk). */
+export const PROM_UNITS_MS: ReadonlyArray<readonly [string, number]> = [
+  ['y', 365 * 86_400_000],
+  ['w', 7 * 86_400_000],
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
+
+/**
+ * Why a text is not a Prometheus duration: `empty`; `unknown_unit` (digits followed by a
+ * `unit` Prometheus does not know, as in `5x`); `invalid` for any other shape (no digits,
+ * no unit, units repeated or out of order).
+ */
+export type PromDurationError = { readonly reason: 'empty' } | { readonly reason: 'invalid' } | { readonly reason: 'unknown_unit'; readonly unit: string };
+
+/**
+ * Prometheus's `model.ParseDuration` in ms: integer counts of `y w d h m s ms`, each unit
+ * at most once and from largest to smallest (`1h30m`), `0` alone allowed. Returns the
+ * reason instead of throwing so each caller words it as its upstream does. Sums are exact
+ * up to 2^53 ms, far beyond Go's int64-nanosecond limit (about 292 years), which callers
+ * that enforce it check on the result.
+ */
+export function parsePromDurationMs(s: string): number | PromDurationError {
+  if (s === '0') return 0;
+  if (s === '') return { reason: 'empty' };
+  let total = 0;
+  let lastUnit = -1;
+  let i = 0;
+  while (i < s.length) {
+    const digits = /^[0-9]+/.exec(s.slice(i));
+    if (digits === null) return { reason: 'invalid' };
+    i += digits[0].length;
+    const unitText = /^[^0-9]*/.exec(s.slice(i))![0];
+    if (unitText === '') return { reason: 'invalid' };
+    i += unitText.length;
+    const unit = PROM_UNITS_MS.findIndex(([u]) => u === unitText);
+    if (unit < 0) return { reason: 'unknown_unit', unit: unitText };
+    if (unit <= lastUnit) return { reason: 'invalid' };
+    lastUnit = unit;
+    total += Number(digits[0]) * PROM_UNITS_MS[unit]![1];
+  }
+  return total;
+}

@@ -1,50 +1,14 @@
 // Proves `cairn alertmanager` drives a running server as a user would: load (Mimir's document or a bare config plus templates), get and delete over HTTP, validating locally first and never printing the token.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { alertmanager } from '../../src/cli/alertmanager.js';
 import { UsageError } from '../../src/cli/args.js';
 import type { CliIo } from '../../src/cli/http-client.js';
-import type { RunningServer } from '../../src/server.js';
-import { cleanupTempDirs, tempDir, testServer } from '../helpers/server.js';
+import { useCliServer } from '../helpers/cli.js';
 
 const T = 'cli-am';
-let running: RunningServer;
-let token = '';
-let dir = '';
-
-beforeAll(async () => {
-  running = await testServer({ 'server.http_listen_port': 0, 'server.http_listen_address': '127.0.0.1' }).start();
-  await running.ready;
-  token = running.tokens.create({ tenant: T, scopes: 'setup_alerts' }).token;
-  dir = tempDir();
-});
-
-afterAll(async () => {
-  await running.stop();
-  cleanupTempDirs();
-});
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    env: { CAIRN_ADDRESS: running.url, CAIRN_TENANT: T, CAIRN_TOKEN: token },
-    fetch: globalThis.fetch,
-  };
-  const code = await alertmanager(argv, io);
-  expect(out + err).not.toContain(token);
-  return { code, out, err };
-}
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const cli = useCliServer({ tenant: T, scopes: 'setup_alerts', command: alertmanager });
+const { run, file } = cli;
 
 const BARE = 'route:\n  receiver: r\nreceivers:\n  - name: r\ntemplates: ["*.tmpl"]\n';
 
@@ -58,7 +22,7 @@ describe('cairn alertmanager', () => {
     const got = await run('get');
     expect(got.code).toBe(0);
     expect(parseYaml(got.out)).toEqual({ template_files: { 'a.tmpl': '{{ define "a" }}A{{ end }}', 'b.tmpl': '{{ define "b" }}B{{ end }}' }, alertmanager_config: BARE });
-    expect(running.alertmanagerConfigs.configFor(T).config.templateFiles.map((f) => f.name)).toEqual(['a.tmpl', 'b.tmpl']);
+    expect(cli.running.alertmanagerConfigs.configFor(T).config.templateFiles.map((f) => f.name)).toEqual(['a.tmpl', 'b.tmpl']);
 
     expect(await run('delete')).toEqual({ code: 0, out: 'deleted the alertmanager configuration; the tenant runs on the fallback configuration\n', err: '' });
     expect((await run('get')).code).toBe(1);
@@ -69,21 +33,21 @@ describe('cairn alertmanager', () => {
     expect((await run('load', doc)).out).toBe('loaded the alertmanager configuration with 1 template file\n');
     const printed = file('printed.yaml', (await run('get')).out);
     expect((await run('load', printed)).code).toBe(0);
-    expect(running.alertmanagerConfigs.get(T)?.templateFiles).toEqual({ 'x.tmpl': '{{ define "x" }}X{{ end }}' });
+    expect(cli.running.alertmanagerConfigs.get(T)?.templateFiles).toEqual({ 'x.tmpl': '{{ define "x" }}X{{ end }}' });
     await run('delete');
   });
 
   it('refuses an invalid file before sending anything', async () => {
     const bad = file('bad.yaml', 'route:\n  receiver: nope\n');
     await expect(run('load', bad)).rejects.toThrow(`${bad}: error validating Alertmanager config: undefined receiver "nope" used in route`);
-    expect(running.alertmanagerConfigs.get(T)).toBeUndefined();
+    expect(cli.running.alertmanagerConfigs.get(T)).toBeUndefined();
   });
 
   it('reports usage mistakes and server refusals', async () => {
     await expect(run('load')).rejects.toBeInstanceOf(UsageError);
     await expect(run('get', 'x')).rejects.toBeInstanceOf(UsageError);
     await expect(run('frobnicate')).rejects.toThrow("unknown alertmanager command 'frobnicate'");
-    const io: CliIo = { stdout: () => {}, stderr: () => {}, env: { CAIRN_ADDRESS: running.url, CAIRN_TENANT: T, CAIRN_TOKEN: 'nope' }, fetch: globalThis.fetch };
+    const io: CliIo = { stdout: () => {}, stderr: () => {}, env: { CAIRN_ADDRESS: cli.running.url, CAIRN_TENANT: T, CAIRN_TOKEN: 'nope' }, fetch: globalThis.fetch };
     await expect(alertmanager(['get'], io)).rejects.toThrow(/GET .*\/api\/v1\/alerts: 401 /);
     await expect(alertmanager(['get'], { ...io, env: {} })).rejects.toThrow('a tenant is required');
   });

@@ -1,49 +1,12 @@
 // Proves `cairn rules` drives a running server as a user would: load, list, get, diff and delete over HTTP, for metric and log rules, never printing the token.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
 import { lineDiff, rules, type RulesIo } from '../../src/cli/rules.js';
-import type { RunningServer } from '../../src/server.js';
-import { cleanupTempDirs, tempDir, testServer } from '../helpers/server.js';
+import { useCliServer } from '../helpers/cli.js';
 
 const T = 'cli-tenant';
-let running: RunningServer;
-let token = '';
-let dir = '';
-
-beforeAll(async () => {
-  running = await testServer({ 'server.http_listen_port': 0, 'server.http_listen_address': '127.0.0.1' }).start();
-  await running.ready;
-  token = running.tokens.create({ tenant: T, scopes: 'setup_metrics_rules,setup_logs_rules' }).token;
-  dir = tempDir();
-});
-
-afterAll(async () => {
-  await running.stop();
-  cleanupTempDirs();
-});
-
-/** Runs the command with captured output; the connection comes from the environment, as CAIRN_* would give it. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: RulesIo = {
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    env: { CAIRN_ADDRESS: running.url, CAIRN_TENANT: T, CAIRN_TOKEN: token },
-    fetch: globalThis.fetch,
-  };
-  const code = await rules(argv, io);
-  expect(out + err).not.toContain(token);
-  return { code, out, err };
-}
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const cli = useCliServer({ tenant: T, scopes: 'setup_metrics_rules,setup_logs_rules', command: rules });
+const { run, file } = cli;
 
 describe('cairn rules (metrics)', () => {
   it('loads, lists, gets, diffs and deletes', async () => {
@@ -70,7 +33,7 @@ describe('cairn rules (metrics)', () => {
       '~ alerts/g1\n    name: g1\n    rules:\n      - alert: Down\n        expr: up == 0\n  -     for: 5m\n  +     for: 10m\n- alerts/g2 (only on the server; load keeps it, cairn rules delete removes it)\n',
     );
     expect((await run('load', f1b)).out).toBe('updated   alerts/g1\n');
-    expect(running.ruleStore.get(T, 'metrics', 'alerts', 'g1')?.group.rules[0]).toMatchObject({ forMs: 600_000 });
+    expect(cli.running.ruleStore.get(T, 'metrics', 'alerts', 'g1')?.group.rules[0]).toMatchObject({ forMs: 600_000 });
 
     expect(await run('delete', 'alerts', 'g2')).toEqual({ code: 0, out: 'deleted group alerts/g2\n', err: '' });
     expect(await run('delete', 'team/x')).toEqual({ code: 0, out: 'deleted namespace team/x\n', err: '' });
@@ -83,7 +46,7 @@ describe('cairn rules (metrics)', () => {
     const bad = file('bad.yaml', 'groups:\n  - name: g\n    rules: [{record: "a b", expr: up}]\n');
     await expect(run('load', bad)).rejects.toThrow(`${bad}: group "g", rule 1, "a b": invalid recording rule name: a b`);
     expect(await run('diff', bad)).toMatchObject({ code: 2, err: expect.stringContaining('invalid recording rule name') });
-    expect(running.ruleStore.list(T, 'metrics')).toEqual([]);
+    expect(cli.running.ruleStore.list(T, 'metrics')).toEqual([]);
   });
 
   it('takes the namespace from --namespace when the file has none', async () => {
@@ -122,7 +85,7 @@ describe('usage and connection errors', () => {
   });
 
   it('names the status and the server text when refused, without the token', async () => {
-    const io: RulesIo = { stdout: () => {}, stderr: () => {}, env: { CAIRN_ADDRESS: running.url, CAIRN_TENANT: T }, fetch: globalThis.fetch };
+    const io: RulesIo = { stdout: () => {}, stderr: () => {}, env: { CAIRN_ADDRESS: cli.running.url, CAIRN_TENANT: T }, fetch: globalThis.fetch };
     const err = await rules(['list', '--token', 'cairn_wrong_token'], io).catch((e: Error) => e);
     expect(String(err)).toMatch(/401/);
     expect(String(err)).not.toContain('cairn_wrong_token');

@@ -5,6 +5,7 @@
  */
 import { ParseError } from './parse-error.js';
 import { goQuote } from './go-format.js';
+import { parsePromDurationMs } from '../../util/duration.js';
 
 const MS_PER_UNIT: ReadonlyArray<readonly [string, bigint]> = [
   ['y', 365n * 24n * 3_600_000n],
@@ -16,13 +17,11 @@ const MS_PER_UNIT: ReadonlyArray<readonly [string, bigint]> = [
   ['ms', 1n],
 ];
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
 /**
  * Go's time.Duration is int64 nanoseconds, so Prometheus refuses durations longer than
  * (2^63 - 1) ns, about 292 years.
  */
-const MAX_DURATION_MS = (2n ** 63n - 1n) / 1_000_000n;
+const MAX_DURATION_MS = Number((2n ** 63n - 1n) / 1_000_000n);
 
 /**
  * Parses `1h30m`, `5m`, `1y`, `2w`, `500ms`, `0` into milliseconds. Throws a `ParseError`
@@ -32,18 +31,11 @@ const MAX_DURATION_MS = (2n ** 63n - 1n) / 1_000_000n;
  */
 export function parseDurationMs(s: string): number {
   const range = { start: 0, end: s.length };
-  if (s === '0') return 0;
-  if (s === '') throw new ParseError('empty duration string', range);
-  const m = DURATION_RE.exec(s);
-  if (m === null) throw new ParseError(`not a valid duration string: ${goQuote(s)}`, range);
-  let total = 0n;
-  for (let i = 0; i < MS_PER_UNIT.length; i++) {
-    const group = m[i + 1];
-    if (group === undefined) continue;
-    total += BigInt(group) * MS_PER_UNIT[i]![1];
-    if (total > MAX_DURATION_MS) throw new ParseError('duration out of range', range);
-  }
-  return Number(total);
+  const r = parsePromDurationMs(s);
+  if (typeof r !== 'number') throw new ParseError(r.reason === 'empty' ? 'empty duration string' : `not a valid duration string: ${goQuote(s)}`, range);
+  // Exact here: the sum is an integer far below 2^53 whenever it is near the limit.
+  if (r > MAX_DURATION_MS) throw new ParseError('duration out of range', range);
+  return r;
 }
 
 /**
