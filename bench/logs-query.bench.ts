@@ -16,13 +16,14 @@
  * (default the store's), RAW_MB=1024 of log text, STREAMS=1000,
  * SPAN_HOURS=6, RUNS=3, ONLY=name,… to run some queries, FLOOR_MB=256 of chunks for the
  * floors, PROFILE=name,…|all to write a CPU profile of one more run of those queries to
- * bench/.out/logs-query-prof/ and print their top self-time functions).
+ * bench/.out/logs-query-prof/ and print their top self-time functions, COMPARE_CODECS=
+ * brotli:4,zstd:9,… to compare block codecs on the floors' chunks).
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { newMatcher } from '../src/model/matcher.js';
 import { decodeEntries, containsAllTest } from '../src/logstore/chunk/chunk-format.js';
-import { decompress, defaultBlockCodec, type CodecOptions, type LogCodec } from '../src/logstore/chunk/codec.js';
+import { compress, decompress, defaultBlockCodec, type CodecOptions, type LogCodec } from '../src/logstore/chunk/codec.js';
 import { openLogBlockDb } from '../src/logstore/block/log-block-sqlite.js';
 import { parseLogQL } from '../src/logql/index.js';
 import { compileMatchers } from '../src/logql/engine/selection.js';
@@ -50,6 +51,7 @@ const RUNS = Number(process.env.RUNS ?? 3);
 const ONLY = process.env.ONLY?.split(',');
 const FLOOR_MB = Number(process.env.FLOOR_MB ?? 256);
 const PROFILE = process.env.PROFILE?.split(',');
+const COMPARE_CODECS = process.env.COMPARE_CODECS?.split(',');
 const outDir = join(import.meta.dirname, '.out');
 mkdirSync(outDir, { recursive: true });
 
@@ -311,3 +313,26 @@ floor('decodeEntries, every line to a string, decompressed chunks', () => {
   for (const b of plain) n += decodeEntries(b, () => {});
   return n;
 });
+
+// Codecs for compacted chunks on the same sample (`COMPARE_CODECS=brotli:4,zstd:6,zstd:9`):
+// ratio of line text, compression and decompression MB/s per core — how the block codec
+// was chosen (bench/RESULTS.md, "logs-query after the changes").
+if (COMPARE_CODECS !== undefined) {
+  console.log('\n| codec | ratio (compressed / encoded chunk) | compress MB/s per core | decompress MB/s per core |');
+  console.log('|---|---:|---:|---:|');
+  for (const spec of COMPARE_CODECS) {
+    const codec = parseCodec(spec);
+    const c0 = cpuS();
+    const packed = plain.map((b) => compress(codec, b));
+    const compressS = cpuS() - c0;
+    const packedBytes = packed.reduce((a, b) => a + b.length, 0);
+    const plainBytes = plain.reduce((a, b) => a + b.length, 0);
+    const speeds: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const d0 = cpuS();
+      for (const b of packed) decompress(codec.codec, b);
+      speeds.push(plainBytes / MB / (cpuS() - d0));
+    }
+    console.log(`| ${spec} | ${(packedBytes / plainBytes).toFixed(4)} | ${(plainBytes / MB / compressS).toFixed(0)} | ${median(speeds).toFixed(0)} |`);
+  }
+}
