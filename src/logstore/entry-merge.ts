@@ -42,7 +42,15 @@ export class MergeIterator implements LogEntryIterator {
   private readonly sameTime = new SameTimeEntries();
   private readonly forward: boolean;
 
-  constructor(sources: readonly EntrySource[], direction: Direction) {
+  /**
+   * `dedupe` false skips the duplicate check: for sources that cannot overlap in time (the
+   * caller knows), whose entries may then carry no line.
+   */
+  constructor(
+    sources: readonly EntrySource[],
+    direction: Direction,
+    private readonly dedupe = true,
+  ) {
     this.forward = direction === 'forward';
     // Pending sources in the order the merge reaches them; popped from the end.
     const ps = sources.map((source, order) => ({ source, order }));
@@ -81,8 +89,10 @@ export class MergeIterator implements LogEntryIterator {
       if (this.forward ? ++c.i >= c.entries.length : --c.i < 0) this.popTop();
       else this.siftDown(0);
       const prev = this.cur;
-      if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
-      if (!this.sameTime.add(e)) continue;
+      if (this.dedupe) {
+        if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
+        if (!this.sameTime.add(e)) continue;
+      }
       this.cur = e;
       return true;
     }

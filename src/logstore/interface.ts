@@ -101,6 +101,11 @@ export interface LogSelectParams {
    * bytes were tested for the needles, skip `lineFilter`.
    */
   readonly needlesExact?: boolean;
+  /**
+   * The caller never reads entries' lines (it counts them): the store may hand out '' as
+   * the line of entries from compressed chunks, which saves making every line a string.
+   */
+  readonly linesUnused?: boolean;
   /** When given, the select counts the chunks it skipped and decoded into it. */
   readonly counters?: LogSelectCounters;
 }

@@ -10,7 +10,7 @@ import { compareLabels, labelsKey, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import type { LogBlockSet, OpenLogBlock } from './block-set.js';
 import { chunkMayContainAll, visitChunk, type EncodedChunk } from './chunk/encoded-chunk.js';
-import { compareEntries, type LogEntry } from './entry.js';
+import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
 import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet, LogStreamVolume } from './interface.js';
@@ -30,7 +30,12 @@ function clip(entries: readonly LogEntry[], p: LogSelectParams): LogEntry[] {
 }
 
 /** A compressed chunk as a source: decoded when reached, needles tested on the raw bytes. */
-function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
+/** Set once a stream's sources are all known: whether its chunks may skip their lines. */
+interface LineMode {
+  noLines: boolean;
+}
+
+function chunkSource(c: EncodedChunk, p: LogSelectParams, mode: LineMode): EntrySource {
   const needles = p.needles !== undefined && p.needles.length > 0 ? p.needles : undefined;
   // The needle test on the line's bytes is the whole filter when it is exact.
   const f = needles !== undefined && p.needlesExact === true ? undefined : p.lineFilter;
@@ -49,13 +54,21 @@ function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
         if (inRange(tMs, tNs, p) && (f === undefined || f(line))) out.push({ tMs, tNs, line, metadata });
       },
       needles,
+      !(mode.noLines && f === undefined),
     );
     return out;
   };
   return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
 }
 
-function headChunkSource(c: HeadChunk, p: LogSelectParams): EntrySource | undefined {
+/** Whether two sources' time ranges touch (then equal entries may sit in both). */
+function overlapping(sources: readonly EntrySource[]): boolean {
+  const s = [...sources].sort((a, b) => a.minTMs - b.minTMs);
+  for (let i = 1; i < s.length; i++) if (s[i]!.minTMs <= s[i - 1]!.maxTMs) return true;
+  return false;
+}
+
+function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode): EntrySource | undefined {
   // Read the state now: a later compression swaps entries for the encoded chunk.
   const entries = c.entries;
   if (entries !== undefined) {
@@ -69,7 +82,7 @@ function headChunkSource(c: HeadChunk, p: LogSelectParams): EntrySource | undefi
     };
     return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
   }
-  if (c.encoded !== undefined) return chunkSource(c.encoded, p);
+  if (c.encoded !== undefined) return chunkSource(c.encoded, p, mode);
   return undefined; // dropped by retention
 }
 
@@ -87,6 +100,7 @@ function skippable(c: EncodedChunk, p: LogSelectParams): boolean {
 interface Gathered {
   labels: Labels;
   sources: EntrySource[];
+  mode: LineMode;
 }
 
 class StreamSetOf implements LogStreamSet {
@@ -124,7 +138,7 @@ export class TenantLogQuerier implements LogQuerier {
     const gather = (labels: Labels): Gathered => {
       const key = labelsKey(labels);
       let g = byKey.get(key);
-      if (g === undefined) byKey.set(key, (g = { labels, sources: [] }));
+      if (g === undefined) byKey.set(key, (g = { labels, sources: [], mode: { noLines: false } }));
       return g;
     };
     // Blocks and head in one synchronous step (see the file comment).
@@ -132,7 +146,7 @@ export class TenantLogQuerier implements LogQuerier {
       // The reader leaves out (and counts) the chunks its filters rule out.
       for (const s of b.reader.select(matchers, mint, maxt, p.needles, p.counters)) {
         const g = gather(s.labels);
-        for (const c of s.chunks) g.sources.push(chunkSource(c, p));
+        for (const c of s.chunks) g.sources.push(chunkSource(c, p, g.mode));
       }
     }
     for (const s of this.head.select(matchers)) {
@@ -140,8 +154,9 @@ export class TenantLogQuerier implements LogQuerier {
       for (const c of s.chunks) {
         if (c.maxTMs < mint || c.minTMs > maxt) continue;
         if (c.encoded !== undefined && skippable(c.encoded, p)) continue;
-        const src = headChunkSource(c, p);
-        if (src !== undefined) (g ??= gather(s.labels)).sources.push(src);
+        g ??= gather(s.labels);
+        const src = headChunkSource(c, p, g.mode);
+        if (src !== undefined) g.sources.push(src);
       }
       if (s.open.length > 0) {
         if (p.counters !== undefined) {
@@ -150,17 +165,22 @@ export class TenantLogQuerier implements LogQuerier {
         }
         const entries = clip(s.open, p);
         if (entries.length > 0) {
-          entries.sort(compareEntries); // stable: equal times stay in write order
+          // Stable: equal times stay in write order. The open buffer may hold copies of an
+          // entry (dropped when it is sealed): dropped here too, so every source is free of them.
+          dedupeSorted(entries.sort(compareEntries));
           (g ??= gather(s.labels)).sources.push({ minTMs: entries[0]!.tMs, maxTMs: entries[entries.length - 1]!.tMs, open: () => entries });
         }
       }
     }
+    // A stream whose sources cannot hold the same entry twice needs no duplicate check, so
+    // its chunks may skip their lines for a caller that does not read them.
+    if (p.linesUnused === true) for (const g of byKey.values()) g.mode.noLines = !overlapping(g.sources);
     const streams: LogStream[] = [...byKey.values()]
       .filter((g) => g.sources.length > 0)
       .sort((a, b) => compareLabels(a.labels, b.labels))
       .map((g) => ({
         labels: g.labels,
-        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction),
+        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction, !g.mode.noLines),
       }));
     return new StreamSetOf(streams);
   }

@@ -191,6 +191,29 @@ describe('LogStore', () => {
     expect(read('backward')).toEqual([...want].reverse());
   });
 
+  it('hands out entries without lines to a counting reader only where no duplicate can hide', async () => {
+    const { store } = await openStore({ chunkBytes: 4096 });
+    await push(store, 1, 100);
+    await store.store(T)!.flushHead(true);
+    const count = (linesUnused: boolean) => {
+      const q = store.logQuerier(T, 0, NOW + DAY);
+      const set = q.select([newMatcher('=', 'job', 'app')], { startMs: 0, startNs: 0, endMs: NOW + DAY, endNs: 0, direction: 'forward', linesUnused });
+      const lines: string[] = [];
+      while (set.next()) for (const it = set.at().iterator(); it.next(); ) lines.push(it.at().line);
+      q.close();
+      return lines;
+    };
+    // One block, chunks apart in time: lines are skipped, every entry is counted.
+    expect(count(true)).toEqual(Array.from({ length: 100 }, () => ''));
+    expect(count(false)).toHaveLength(100);
+    // The same entries pushed again sit in the head over the block's range: the duplicate
+    // check needs lines, so they stay, and each entry is still counted once.
+    await push(store, 1, 100);
+    const again = count(true);
+    expect(again).toHaveLength(100);
+    expect(again.every((l) => l !== '')).toBe(true);
+  });
+
   it('keeps a querier opened before a flush reading every entry once', async () => {
     const { store } = await openStore({ chunkBytes: 4096 });
     await push(store, 2, 300);

@@ -171,7 +171,7 @@ export async function evalRangeAggregation(
   const querier = src.querier(lowMs, highMs);
   try {
     // [low, high + 1ns): the store's end is exclusive, the window's is inclusive.
-    const base = { startMs: lowMs, startNs: 0, endMs: highMs, endNs: 1, direction: 'forward' as const };
+    const base = { startMs: lowMs, startNs: 0, endMs: highMs, endNs: 1, direction: 'forward' as const, linesUnused: extractor.linesUnused === true };
     const set = querier.select(matchers, selectParams(base, extractor, stats));
     while (set.next()) {
       ctl.check();

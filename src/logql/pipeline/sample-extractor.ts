@@ -138,6 +138,7 @@ export function compileSampleExtractor(expr: RangeAggregationExpr): SampleExtrac
   if (unwrap === undefined) {
     return {
       ...pushdown,
+      linesUnused: !lineBytes && restStages.length === 0,
       forStream(streamLabels: Labels, prefiltered = false): StreamSampleExtractor {
         const bound = new BoundStages(prefiltered ? rest : full, streamLabels);
         const sample = new Sample();

@@ -76,6 +76,11 @@ export interface StreamSampleExtractor {
 
 /** A compiled sample extractor for one range aggregation (`count_over_time(...)`, `... | unwrap x`). */
 export interface SampleExtractor extends StorePushdown {
+  /**
+   * True when, bound with `prefiltered`, the extractor never reads an entry's line (a
+   * count of entries whose every filter was pushed down): the store may skip the lines.
+   */
+  readonly linesUnused?: boolean;
   /** As `LogPipeline.forStream`. */
   forStream(streamLabels: Labels, prefiltered?: boolean): StreamSampleExtractor;
 }

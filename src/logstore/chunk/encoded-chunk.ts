@@ -95,10 +95,10 @@ function readChunkMismatch(c: EncodedChunk, entries: number, minTMs: number, max
  * Decompresses and decodes a chunk, visiting its entries (see `decodeEntries`); with
  * needles, only lines containing all of them are made into strings and visited.
  */
-export function visitChunk(c: EncodedChunk, visit: EntryVisitor, needles?: readonly string[]): number {
+export function visitChunk(c: EncodedChunk, visit: EntryVisitor, needles?: readonly string[], withLines = true): number {
   const test = needles === undefined ? undefined : containsAllTest(needles);
   // Decoded in place: every line and label the visitor gets is a string copied out.
-  return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => decodeEntries(checkChunk(c, raw), visit, test));
+  return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => decodeEntries(checkChunk(c, raw), visit, test, withLines));
 }
 
 /** False when the chunk's filter proves some needle absent; true without a filter. */
