@@ -4,17 +4,21 @@
  */
 import { isCairnError } from '../util/errors.js';
 import { ALERTMANAGER_USAGE, alertmanager } from './alertmanager.js';
+import { BENCH_USAGE, bench } from './bench/bench.js';
 import { packageInfo } from '../util/package-info.js';
 import { UsageError } from './args.js';
 import { RULES_USAGE, rules } from './rules.js';
 import { SERVE_USAGE, serve } from './serve.js';
 import { TOKEN_USAGE, token } from './token.js';
+import { VERIFY_USAGE, verify } from './verify.js';
 
 const USAGE = `usage:
 ${SERVE_USAGE}
 ${TOKEN_USAGE}
 ${RULES_USAGE}
 ${ALERTMANAGER_USAGE}
+${BENCH_USAGE}
+${VERIFY_USAGE}
 cairn version
 
 Configuration: flags > CAIRN_* environment variables > --config YAML > defaults.
@@ -32,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
       return rules(rest);
     case 'alertmanager':
       return alertmanager(rest);
+    case 'bench':
+      return bench(rest);
+    case 'verify':
+      return verify(rest);
     case 'version':
     case '--version':
       process.stdout.write(`cairn ${packageInfo().version}\n`);
