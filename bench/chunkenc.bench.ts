@@ -4,6 +4,7 @@
  * Data is generated once from a fixed seed. Run: `npx tsx bench/chunkenc.bench.ts` (or
  * `npm run bench -- chunkenc`). Set TIME_MS to change the time budget per case.
  */
+import { mulberry32 as rng } from '../src/util/random.js';
 import { Bench } from 'tinybench';
 import { SAMPLES_PER_CHUNK, XorChunk, XorIterator } from '../src/tsdb/chunkenc/index.js';
 
@@ -19,17 +20,6 @@ const SCRAPE_MS = 15_000;
 const SEED = 0x5eed;
 const T0 = 1_700_000_000_000;
 
-/** mulberry32: small, fast, and the same sequence on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pattern {
   readonly name: string;

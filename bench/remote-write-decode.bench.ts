@@ -14,6 +14,7 @@
  *   request, as a client that batches per series (backfill, catching up) would.
  * - `long-10x200`: 10k series × 200 samples, 10 series × 200 samples per request.
  */
+import { mulberry32 as rng } from '../src/util/random.js';
 import { Bench } from 'tinybench';
 import { uncompress as snappyjsUncompress } from 'snappyjs';
 import {
@@ -38,17 +39,6 @@ const T0 = 1_717_200_000_000;
 
 // ---- seeded data -----------------------------------------------------------------------
 
-/** mulberry32: small, fast, deterministic PRNG (public domain). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** node_exporter metric families and the extra labels each series of them carries. */
 function nodeExporterSeries(instance: string, perInstance: number): Label[][] {

@@ -4,9 +4,9 @@
  * label equals ""). An alert matching both sides of a rule cannot be inhibited by alerts
  * that also match both sides (itself included), so two such alerts never mute each other.
  */
+import { matchesAll } from '../model/matcher.js';
 import { labelValue, type Labels } from '../model/labels.js';
 import type { AlertStore } from './alerts.js';
-import { matchesAll } from './route-match.js';
 import { isResolved, type Alert, type InhibitRule } from './types.js';
 
 interface RuleState {
@@ -24,7 +24,7 @@ export class Inhibitor {
     this.rules = rules.map((rule) => ({ rule, sources: new Map() }));
     this.unsubscribe = store.subscribe((a) => {
       for (const r of this.rules) {
-        if (matchesAll(r.rule.sourceMatchers, a.labels)) r.sources.set(a.fingerprint, a);
+        if (matchesAll(a.labels, r.rule.sourceMatchers)) r.sources.set(a.fingerprint, a);
         else r.sources.delete(a.fingerprint);
       }
     });
@@ -36,13 +36,13 @@ export class Inhibitor {
    */
   inhibitedBy(labels: Labels, nowMs: number): string | undefined {
     for (const { rule, sources } of this.rules) {
-      if (!matchesAll(rule.targetMatchers, labels)) continue;
-      const excludeTwoSided = matchesAll(rule.sourceMatchers, labels);
+      if (!matchesAll(labels, rule.targetMatchers)) continue;
+      const excludeTwoSided = matchesAll(labels, rule.sourceMatchers);
       for (const s of sources.values()) {
         // The source cache may hold resolved alerts until GC.
         if (isResolved(s, nowMs)) continue;
         if (!rule.equal.every((n) => labelValue(s.labels, n) === labelValue(labels, n))) continue;
-        if (excludeTwoSided && matchesAll(rule.targetMatchers, s.labels)) continue;
+        if (excludeTwoSided && matchesAll(s.labels, rule.targetMatchers)) continue;
         return s.fingerprint;
       }
     }

@@ -2,15 +2,9 @@
  * The routing tree (Alertmanager's `dispatch/route.go`): which routes handle an alert and
  * which labels form its aggregation group there.
  */
-import { labelValue, type Labels } from '../model/labels.js';
-import type { Matcher } from '../model/matcher.js';
+import type { Labels } from '../model/labels.js';
+import { matchesAll } from '../model/matcher.js';
 import type { Route } from './types.js';
-
-/** True when every matcher accepts the alert's value of its label ('' when absent). */
-export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
-  for (const m of matchers) if (!m.matches(labelValue(labels, m.name))) return false;
-  return true;
-}
 
 /**
  * The routes that handle an alert, depth-first: a matching route hands the alert to its
@@ -19,7 +13,7 @@ export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolea
  * Empty when `route` does not match (never for a root, which has no matchers).
  */
 export function matchRoutes(route: Route, labels: Labels): Route[] {
-  if (!matchesAll(route.matchers, labels)) return [];
+  if (!matchesAll(labels, route.matchers)) return [];
   const all: Route[] = [];
   for (const child of route.routes) {
     const matched = matchRoutes(child, labels);

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Labels } from '../model/labels.js';
-import { newMatcher, type Matcher } from '../model/matcher.js';
-import { matchesAll } from './route-match.js';
+import { matchesAll, newMatcher, type Matcher } from '../model/matcher.js';
 
 /** A silence matcher as the API carries it. */
 export interface SilenceMatcher {
@@ -217,7 +216,7 @@ export class Silences {
   mutedBy(labels: Labels, nowMs: number): string[] {
     const ids: string[] = [];
     for (const e of this.entries.values()) {
-      if (silenceState(e.silence, nowMs) === 'active' && matchesAll(e.matchers, labels)) ids.push(e.silence.id);
+      if (silenceState(e.silence, nowMs) === 'active' && matchesAll(labels, e.matchers)) ids.push(e.silence.id);
     }
     return ids.sort();
   }

@@ -14,7 +14,7 @@
  * in Loki's ingester.
  */
 import { labelsKey, type Label, type Labels } from '../model/labels.js';
-import type { Matcher } from '../model/matcher.js';
+import { matchesAll, type Matcher } from '../model/matcher.js';
 import { encodeEntries } from './chunk/chunk-format.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
@@ -312,20 +312,5 @@ export class LogHead {
     }
     return n;
   }
-}
-
-/** Whether a label set satisfies every matcher (a missing label has the value ""). */
-export function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
-  for (const m of matchers) {
-    let v = '';
-    for (const l of labels) {
-      if (l.name === m.name) {
-        v = l.value;
-        break;
-      }
-    }
-    if (!m.matches(v)) return false;
-  }
-  return true;
 }
 

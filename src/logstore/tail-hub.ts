@@ -8,9 +8,8 @@
  * never published.
  */
 import type { Labels } from '../model/labels.js';
-import type { Matcher } from '../model/matcher.js';
+import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { LogEntry } from './entry.js';
-import { matchesAll } from './head.js';
 
 /** One stream's entries of a commit, in the order they were appended. */
 export interface AppliedStream {

@@ -15,6 +15,7 @@
  * that selectors typically use are answered by string operations.
  */
 import RE2 from 're2';
+import { labelValue, type Labels } from './labels.js';
 import { badData } from '../util/errors.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
@@ -47,6 +48,12 @@ export function newMatcher(type: MatchType, name: string, value: string): Matche
       return { type, name, value, matches: (v) => !test(v) };
     }
   }
+}
+
+/** True when every matcher accepts the label set (an absent label reads as ''). */
+export function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
+  for (const m of matchers) if (!m.matches(labelValue(labels, m.name))) return false;
+  return true;
 }
 
 /** True when the matcher matches the empty string, i.e. also series without the label. */

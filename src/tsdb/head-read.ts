@@ -6,18 +6,12 @@
  * yields are not seen half-way. `selectChunks` hands out the same as chunk lists, for the
  * querier that merges the head with blocks (querier.ts).
  */
-import { compareLabels, labelValue, type Labels } from '../model/labels.js';
-import type { Matcher } from '../model/matcher.js';
+import { compareLabels, labelValue } from '../model/labels.js';
+import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './head-series.js';
 import { ChunkSeries, ListSeriesSet, type ChunkedSeries } from './chunk-series.js';
 import type { Querier, SelectHints, Series, SeriesSet } from './interface.js';
-
-/** True when every matcher accepts the series' labels (absent labels read as ''). */
-export function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
-  for (const m of matchers) if (!m.matches(labelValue(labels, m.name))) return false;
-  return true;
-}
 
 export class HeadQuerier implements Querier {
   constructor(

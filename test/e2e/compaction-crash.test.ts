@@ -12,7 +12,7 @@ import { Tsdb, defaultTsdbOptions } from '../../src/tsdb/tsdb.js';
 import { ServeProcess, assertBuilt, cairn } from '../helpers/child.js';
 import { writeRequestBody } from '../helpers/remote-write.js';
 import { tempDir } from '../helpers/server.js';
-import { mulberry32 } from '../../bench/lib/log-corpus.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 const ROUNDS = 20;
 const SENDERS = 3;

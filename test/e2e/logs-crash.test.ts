@@ -11,7 +11,7 @@ import { newMatcher } from '../../src/model/matcher.js';
 import { ServeProcess, assertBuilt, cairn } from '../helpers/child.js';
 import { lokiJsonBody, ns } from '../helpers/loki.js';
 import { tempDir } from '../helpers/server.js';
-import { mulberry32 } from '../../bench/lib/log-corpus.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 const ROUNDS = 15;
 const SENDERS = 3;

@@ -20,18 +20,8 @@
  * (gzip ~8–12×). Stream volumes are skewed too (a few chatty ingress streams, many quiet
  * pods). Everything comes from one mulberry32 seed, so a corpus is the same in every run.
  */
+import { mulberry32 } from '../../util/random.js';
 
-/** A deterministic PRNG (mulberry32): small, fast, and the same sequence on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type LogFormat = 'nginx' | 'apache' | 'json' | 'logfmt' | 'java' | 'node';
 
@@ -465,3 +455,5 @@ function makeWriter(r: Rand, app: AppSpec, level: string | undefined): LineWrite
       return nodeWriter(r, app.app);
   }
 }
+
+export { mulberry32 };

@@ -13,6 +13,7 @@
  * Both shard like Prometheus's queue manager (series index mod shards), so one series'
  * samples always go out in time order on one shard.
  */
+import { mulberry32 as rng } from '../../util/random.js';
 import { WriteRequestType, snappyCompress } from '../../ingest/remote-write/index.js';
 
 /** A fixed workload: `series` series with `samplesPerSeries` samples each. */
@@ -22,17 +23,6 @@ export interface Workload {
   readonly samplesPerSeries: number;
 }
 
-/** A deterministic PRNG (mulberry32), so payloads are the same in every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How a series' value moves from one sample to the next. */
 export type ValueKind = 'counter' | 'gauge' | 'bucket';
@@ -258,3 +248,6 @@ export class MetricsSource {
     return { labels: s.labels.map((l) => (l.name === 'instance' ? { name: 'instance', value: instance } : l)), kind: s.kind, share: s.share, value: s.kind === 'gauge' ? s.value : 0 };
   }
 }
+
+/** The generators' PRNG (mulberry32), so payloads are the same in every run. */
+export { rng };

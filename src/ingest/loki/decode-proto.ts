@@ -543,7 +543,7 @@ function readLabelPair(r: Reader, s: number, e: number, index: number): Label {
  * for it (at the position of the name's first appearance). Returns
  * `pairs` itself in the common case where there is nothing to change.
  */
-function normaliseMetadata(pairs: Label[]): readonly Label[] {
+export function normaliseMetadata(pairs: Label[]): readonly Label[] {
   const n = pairs.length;
   // The pairwise scan is quadratic; past a handful of pairs the Map pass below is cheaper
   // and keeps a request with thousands of pairs per entry linear.

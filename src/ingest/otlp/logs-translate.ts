@@ -41,6 +41,7 @@
  * it after validation); only the index-label list of Loki's `otlp_config` is configurable
  * (no per-attribute `drop`, no regexes, no scope or log attribute rules).
  */
+import { normaliseMetadata } from '../loki/decode-proto.js';
 import { compareByName, type Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
 import type { PushRequest, PushStream } from '../loki/types.js';
@@ -139,21 +140,6 @@ function scopeMetadata(scope: InstrumentationScope): Label[] {
   return out;
 }
 
-/** Cairn's log store holds unique metadata names: the last value wins, at the first one's place. */
-function uniqueNames(pairs: Label[]): Label[] {
-  const last = new Map<string, Label>();
-  for (const l of pairs) last.set(l.name, l);
-  if (last.size === pairs.length) return pairs;
-  const out: Label[] = [];
-  for (const l of pairs) {
-    const kept = last.get(l.name);
-    if (kept === undefined) continue;
-    last.delete(l.name);
-    out.push(kept);
-  }
-  return out;
-}
-
 /** The stream labels of one resource and its leftover attributes as metadata. */
 function resourceLabels(attributes: readonly KeyValue[], opts: OtlpLogsTranslateOptions): { labels: Label[]; metadata: Label[] } {
   const stream = new Map<string, string>();
@@ -204,7 +190,8 @@ export function translateOtlpLogs(req: ExportLogsServiceRequest, opts: OtlpLogsT
         const pairs: Label[] = [];
         recordMetadata(log, pairs);
         pairs.push(...resourceMeta, ...scopeMeta);
-        let metadata: readonly Label[] = uniqueNames(pairs);
+        // Cairn's log store holds unique metadata names: the last value wins, at the first one's place.
+        let metadata: readonly Label[] = normaliseMetadata(pairs);
         const line = anyValueAsString(log.body);
         const level = detectLevel(labels, metadata, line);
         if (level.normalized !== undefined) metadata = level.normalized;

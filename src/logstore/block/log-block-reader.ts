@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Labels } from '../../model/labels.js';
-import type { Matcher } from '../../model/matcher.js';
+import { matchesAll, type Matcher } from '../../model/matcher.js';
 import { CairnError } from '../../util/errors.js';
 import type { EncodedChunk } from '../chunk/encoded-chunk.js';
 import { mayContain } from '../chunk/filter.js';
@@ -314,14 +314,14 @@ export class LogBlockReader {
   private *matching(matchers: readonly Matcher[]): Generator<StreamRow> {
     const ids = this.postingsFor(matchers);
     if (ids === undefined) {
-      for (const s of this.allStreams()) if (matchesAll(matchers, s.labels)) yield s;
+      for (const s of this.allStreams()) if (matchesAll(s.labels, matchers)) yield s;
       return;
     }
     for (const id of ids) {
       const t = this.streamById.get(id) as StreamTuple | undefined;
       if (t === undefined) throw corrupt(this.path, `stream ${id} named by postings is missing`);
       const s = this.streamRow(t);
-      if (matchesAll(matchers, s.labels)) yield s;
+      if (matchesAll(s.labels, matchers)) yield s;
     }
   }
 
@@ -371,20 +371,6 @@ function plainBytes(b: Uint8Array): Uint8Array {
 
 function chunkRef(r: ChunkTuple): LogChunkRef {
   return { id: r[0], minTMs: r[1], maxTMs: r[2], entries: r[3], rawBytes: r[4], codec: r[5] };
-}
-
-function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
-  for (const m of matchers) {
-    let v = '';
-    for (const l of labels) {
-      if (l.name === m.name) {
-        v = l.value;
-        break;
-      }
-    }
-    if (!m.matches(v)) return false;
-  }
-  return true;
 }
 
 /** Intersection of two ascending id lists. */

@@ -4,8 +4,8 @@
  * for compaction. Synchronous; every call is a few indexed SQLite reads plus decoding.
  */
 import { existsSync } from 'node:fs';
-import type { Label, Labels } from '../../model/labels.js';
-import type { Matcher } from '../../model/matcher.js';
+import type { Label } from '../../model/labels.js';
+import { matchesAll, type Matcher } from '../../model/matcher.js';
 import { CairnError } from '../../util/errors.js';
 import { decodePostings, decodeSymbolPage, GroupDecoder } from './block-codec.js';
 import { BLOCK_FORMAT_VERSION, type BlockMeta, type BlockSeries } from './block-meta.js';
@@ -210,7 +210,7 @@ export class BlockReader {
           id++;
           const labels = materialize(dec, syms, prev);
           prev = labels;
-          if (!matchesAll(matchers, labels)) {
+          if (!matchesAll(labels, matchers)) {
             dec.skipChunks();
             continue;
           }
@@ -302,20 +302,6 @@ function materialize(dec: GroupDecoder, syms: readonly string[], prev: readonly 
   if (prev !== undefined) for (; i < dec.shared; i++) out[i] = prev[i]!;
   for (; i < n; i++) out[i] = { name: syms[pairs[i * 2]!]!, value: syms[pairs[i * 2 + 1]!]! };
   return out;
-}
-
-function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
-  for (const m of matchers) {
-    let v = '';
-    for (const l of labels) {
-      if (l.name === m.name) {
-        v = l.value;
-        break;
-      }
-    }
-    if (!m.matches(v)) return false;
-  }
-  return true;
 }
 
 /**

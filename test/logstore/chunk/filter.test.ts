@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeEntries } from '../../../src/logstore/chunk/chunk-format.js';
 import { encodeChunk, chunkMayContainAll, readChunk } from '../../../src/logstore/chunk/encoded-chunk.js';
 import { buildFilter, buildFilterFromLines, defaultFilterOptions, filterFill, mayContain } from '../../../src/logstore/chunk/filter.js';
-import { mulberry32 } from '../../../bench/lib/log-corpus.js';
+import { mulberry32 } from '../../../src/util/random.js';
 import { entriesArb, entry } from './fixtures.js';
 
 /** 1 MiB of random bytes: about every trigram occurs. */

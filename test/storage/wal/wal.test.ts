@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../../../src/util/errors.js';
 import { frameBytes, SEGMENT_START_BYTES, segmentName, Wal, type FsCallback, type WalEvent, type WalFs, type WalOptions, type WalScheduler } from '../../../src/storage/wal/index.js';
-import { mulberry32 } from '../../../bench/lib/log-corpus.js';
+import { mulberry32 } from '../../../src/util/random.js';
 
 const dirs: string[] = [];
 afterEach(() => {

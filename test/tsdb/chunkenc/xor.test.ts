@@ -16,7 +16,7 @@ import {
   XorIterator,
 } from '../../../src/tsdb/chunkenc/index.js';
 import { CairnError } from '../../../src/util/errors.js';
-import { mulberry32 } from '../../../bench/lib/log-corpus.js';
+import { mulberry32 } from '../../../src/util/random.js';
 
 // ---------------------------------------------------------------------------------------
 // Helpers. Values travel as their 64-bit patterns (bigint) and become numbers only at the
