@@ -7,7 +7,7 @@
  */
 import type { Labels } from '../model/labels.js';
 import { XorChunk, XorIterator } from './chunkenc/xor.js';
-import type { ClosedChunk } from './chunkenc/xor-open.js';
+import { lastValue, type ClosedChunk } from './chunkenc/xor-open.js';
 import type { SampleIterator, Series, SeriesSet } from './interface.js';
 
 /** A series with its chunks, sorted by mint and not overlapping. */
@@ -72,6 +72,41 @@ export class ChunksIterator implements SampleIterator {
     if (this.cur === undefined) while (this.i < this.chunks.length && this.chunks[this.i]!.maxt < t) this.i++;
     while (this.next()) if (this.t >= t) return true;
     return false;
+  }
+
+  /**
+   * The newest sample at or before `t`: only the chunk holding it is looked at, and a
+   * chunk wholly at or before `t` that records its last value is not decoded at all (an
+   * instant query "now" over the head decodes nothing).
+   */
+  lastAtOrBefore(t: number): boolean {
+    this.finished = true;
+    this.cur = undefined;
+    const maxt = Math.min(t, this.maxt);
+    const chunks = this.chunks;
+    let i = chunks.length - 1;
+    while (i >= 0 && chunks[i]!.mint > maxt) i--;
+    if (i < 0) return false;
+    const c = chunks[i]!;
+    // Chunks do not overlap, so nothing newer than c's samples can be at or before maxt.
+    if (c.maxt < this.mint) return false;
+    if (c.maxt <= maxt) {
+      const v = lastValue(c);
+      if (v !== undefined) {
+        this.t = c.maxt;
+        this.v = v;
+        return true;
+      }
+    }
+    const it = new XorIterator(c.bytes);
+    let found = false;
+    while (it.next() && it.t <= maxt) {
+      if (it.t < this.mint) continue;
+      this.t = it.t;
+      this.v = it.v;
+      found = true;
+    }
+    return found;
   }
 
   err(): Error | undefined {

@@ -10,6 +10,7 @@ import { compareLabels, labelValue } from '../model/labels.js';
 import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './head-series.js';
+import { ClosedChunkSlabs } from './chunkenc/byte-slabs.js';
 import { ChunkSeries, ListSeriesSet, type ChunkedSeries } from './chunk-series.js';
 import type { Querier, SelectHints, Series, SeriesSet } from './interface.js';
 
@@ -49,16 +50,17 @@ export class HeadQuerier implements Querier {
 
   /**
    * The matching series with a sample in [mint, maxt] (within the querier's bounds), sorted
-   * by labels, each with a snapshot of its chunks (all of them: the reader clips).
+   * by labels, each with a snapshot of its chunks that overlap [mint, maxt] (the reader clips samples).
    */
   selectChunks(matchers: readonly Matcher[], mint: number, maxt: number): ChunkedSeries[] {
     mint = Math.max(this.mint, mint);
     maxt = Math.min(this.maxt, maxt);
     const list: ChunkedSeries[] = [];
+    // The open chunks' snapshots share slabs that live as long as this selection's result.
+    const slabs = new ClosedChunkSlabs(4096);
     for (const s of this.candidates(matchers)) {
-      const chunks = s.chunks();
+      const chunks = s.chunks(slabs, mint, maxt);
       if (chunks.length === 0) continue;
-      if (chunks[chunks.length - 1]!.maxt < mint || chunks[0]!.mint > maxt) continue;
       list.push({ labels: s.labels, chunks });
     }
     list.sort((a, b) => compareLabels(a.labels, b.labels));

@@ -107,6 +107,11 @@ export interface SampleIterator {
   readonly t: number;
   readonly v: number;
   err(): Error | undefined;
+  /**
+   * Optional fast path for an instant selector, on a fresh iterator only: moves to the
+   * newest sample at or before `t` (false if there is none) and ends the iteration.
+   */
+  lastAtOrBefore?(t: number): boolean;
 }
 
 export interface Series {

@@ -13,6 +13,13 @@ function chunk(ts: readonly number[]): ClosedChunk {
   return { bytes: c.bytes().slice(), mint: ts[0]!, maxt: ts[ts.length - 1]!, numSamples: ts.length };
 }
 
+/** The chunk as the head hands it out: with its last value's bits recorded. */
+function headChunk(ts: readonly number[]): ClosedChunk {
+  const c = chunk(ts);
+  const halves = new Int32Array(new Float64Array([ts[ts.length - 1]! * 2]).buffer);
+  return { ...c, lastLo: halves[0], lastHi: halves[1] };
+}
+
 function read(chunks: readonly ClosedChunk[], mint = -Infinity, maxt = Infinity): number[] {
   const it = new ChunksIterator(chunks, mint, maxt);
   const out: number[] = [];
@@ -74,4 +81,38 @@ describe('ChunksIterator', () => {
       { numRuns: 300 },
     );
   });
+
+  it('finds the newest sample at or before t like a scan does, with and without recorded last values (property)', () => {
+    fc.assert(
+      fc.property(chunkList, fc.boolean(), fc.integer({ min: -10, max: 5010 }), fc.integer({ min: -10, max: 5010 }), fc.integer({ min: -10, max: 5010 }), (plain, recorded, a, b, ref) => {
+        const chunks = recorded ? plain.map((c) => headChunk(read([c]))) : plain;
+        const [mint, maxt] = a <= b ? [a, b] : [b, a];
+        const want = read(plain, mint, maxt).filter((t) => t <= ref).pop();
+        const it = new ChunksIterator(chunks, mint, maxt);
+        expect(it.lastAtOrBefore(ref)).toBe(want !== undefined);
+        if (want !== undefined) expect([it.t, it.v]).toEqual([want, want * 2]);
+        expect(it.next()).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['ref after the last chunk: its recorded value, no decoding', 100, [90, 999]],
+    ['ref inside the last chunk: decoded up to ref', 75, [70, 140]],
+    ['ref in the gap between chunks', 55, [50, 100]],
+    ['ref before everything', 5, undefined],
+  ])('%s', (_name, ref, want) => {
+    const chunks = [headChunk([10, 20, 50]), headChunk([60, 70, 80, 90])];
+    // A recorded value that differs from the decoded one (999 vs 180) shows which path answered.
+    const forged = [chunks[0]!, { ...chunks[1]!, ...halvesOf(999) }];
+    const it = new ChunksIterator(forged, -Infinity, Infinity);
+    expect(it.lastAtOrBefore(ref)).toBe(want !== undefined);
+    if (want !== undefined) expect([it.t, it.v]).toEqual(want);
+  });
 });
+
+function halvesOf(v: number): { lastLo: number; lastHi: number } {
+  const halves = new Int32Array(new Float64Array([v]).buffer);
+  return { lastLo: halves[0]!, lastHi: halves[1]! };
+}

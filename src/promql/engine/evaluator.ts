@@ -267,6 +267,29 @@ export class Evaluator {
     const steps = this.steps;
     const tBuf = new Float64Array(steps);
     const vBuf = new Float64Array(steps);
+    if (steps === 1) {
+      // An instant selector needs each series' newest sample in the lookback window only.
+      const ref = (at ?? this.start) - vs.offsetMs;
+      for (const s of series) {
+        const it = s.iterator();
+        let found: boolean;
+        if (it.lastAtOrBefore !== undefined) {
+          found = it.lastAtOrBefore(ref) && it.t >= ref - lookback && !isStaleNaN(it.v);
+          vBuf[0] = it.v;
+        } else {
+          const cur = new SelectorCursor(it, lookback);
+          found = cur.at(ref);
+          vBuf[0] = cur.v;
+        }
+        if (found) {
+          tBuf[0] = this.start;
+          this.q.add(1);
+          sink(s.labels, tBuf, vBuf, 1);
+        }
+        if (this.q.tick(1)) await this.q.pause();
+      }
+      return;
+    }
     for (const s of series) {
       const cur = new SelectorCursor(s.iterator(), lookback);
       let n = 0;

@@ -63,11 +63,18 @@ export class ClosedChunkSlabs {
   private slab = new Uint8Array(0);
   private used = 0;
 
+  /**
+   * @param nextSlab the first slab's size; each next one doubles, up to 1 MiB. A reader's
+   *   snapshot of a few open chunks should not pay for zeroing a whole megabyte.
+   */
+  constructor(private nextSlab = SLAB_BYTES) {}
+
   /** An immutable copy of `src[0, length)`. */
   copy(src: Uint8Array, length: number): Uint8Array {
     if (length > SLAB_BYTES / 8) return src.slice(0, length);
     if (this.used + length > this.slab.length) {
-      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slab = new Uint8Array(Math.max(this.nextSlab, length));
+      this.nextSlab = Math.min(SLAB_BYTES, this.nextSlab * 2);
       this.used = 0;
     }
     const out = this.slab.subarray(this.used, this.used + length);

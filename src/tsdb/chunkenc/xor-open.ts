@@ -13,7 +13,7 @@
  * paths of the general appender are not needed; a sample that would break them throws.
  */
 import { assert } from '../../util/errors.js';
-import { chunkBuffers, closedChunks } from './byte-slabs.js';
+import { chunkBuffers, closedChunks, type ClosedChunkSlabs } from './byte-slabs.js';
 import { MAX_BYTES_PER_XOR_CHUNK, SAMPLES_PER_CHUNK, XOR_HEADER_BYTES, chunkRangeEnd, nextChunkEndTime } from './xor.js';
 
 /** Prometheus allocates 128 bytes for a new chunk: 120 regular samples fit. */
@@ -55,6 +55,23 @@ export interface ClosedChunk {
   readonly mint: number;
   readonly maxt: number;
   readonly numSamples: number;
+  /**
+   * The newest sample's value as the int32 halves of its bits (`lastValue`), where known
+   * (the head knows it; chunks read back from blocks do not): an instant selector at or
+   * after `maxt` takes it instead of decoding the chunk. Halves, not a double: they are
+   * small integers in the object (a double field is a boxed heap number) and keep a NaN's
+   * payload (the stale marker) exactly.
+   */
+  readonly lastHi?: number;
+  readonly lastLo?: number;
+}
+
+/** The value of a chunk's newest sample, if the chunk records it. */
+export function lastValue(c: ClosedChunk): number | undefined {
+  if (c.lastHi === undefined || c.lastLo === undefined) return undefined;
+  i32[HI] = c.lastHi;
+  i32[LO] = c.lastLo;
+  return f64[0]!;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -104,7 +121,7 @@ export class OpenXorChunk {
         cut = t >= this.nextAt || this.num >= SAMPLES_PER_CHUNK * 2;
       }
       if (cut) {
-        (this.closed ??= []).push({ bytes: closedChunks.copy(this.buf, bytes), mint: this.mint, maxt: this.t, numSamples: this.num });
+        (this.closed ??= []).push({ bytes: closedChunks.copy(this.buf, bytes), mint: this.mint, maxt: this.t, numSamples: this.num, lastHi: this.vHi, lastLo: this.vLo });
         this.startChunk(t);
       }
     }
@@ -112,12 +129,18 @@ export class OpenXorChunk {
   }
 
   /**
-   * The closed chunks plus a copy of the open one: a stable list for a reader, which
-   * later appends neither change nor extend.
+   * The closed chunks plus a copy of the open one (copied into `slabs` if given), those
+   * overlapping [mint, maxt] only: a stable list for a reader, which later appends neither
+   * change nor extend.
    */
-  chunks(): ClosedChunk[] {
-    const out = this.closed === undefined ? [] : this.closed.slice();
-    if (this.num > 0) out.push({ bytes: this.buf.slice(0, this.byteLength()), mint: this.mint, maxt: this.t, numSamples: this.num });
+  chunks(slabs?: ClosedChunkSlabs, mint = -Infinity, maxt = Infinity): ClosedChunk[] {
+    const out: ClosedChunk[] = [];
+    if (this.closed !== undefined) for (const c of this.closed) if (c.maxt >= mint && c.mint <= maxt) out.push(c);
+    if (this.num > 0 && this.t >= mint && this.mint <= maxt) {
+      const length = this.byteLength();
+      const bytes = slabs === undefined ? this.buf.slice(0, length) : slabs.copy(this.buf, length);
+      out.push({ bytes, mint: this.mint, maxt: this.t, numSamples: this.num, lastHi: this.vHi, lastLo: this.vLo });
+    }
     return out;
   }
 
