@@ -19,11 +19,18 @@ export interface EntrySource {
   readonly maxTMs: number;
   /** The entries, oldest first, already clipped to the query and its line filter. */
   open(): LogEntry[];
+  /**
+   * For a source that hands its entries out in batches (a chunk read for a log query with
+   * a limit): the next batch after the last one, further in the query's direction, oldest
+   * first like `open`'s; empty once there is none.
+   */
+  more?(): LogEntry[];
 }
 
 interface Cursor {
   entries: LogEntry[];
   i: number;
+  readonly source: EntrySource;
   /** Position of the source in the constructor's list: breaks ties of equal times. */
   readonly order: number;
 }
@@ -76,7 +83,7 @@ export class MergeIterator implements LogEntryIterator {
       pending.pop();
       const entries = s.open();
       if (entries.length === 0) continue;
-      this.push({ entries, i: this.forward ? 0 : entries.length - 1, order });
+      this.push({ entries, i: this.forward ? 0 : entries.length - 1, source: s, order });
     }
   }
 
@@ -86,8 +93,18 @@ export class MergeIterator implements LogEntryIterator {
       if (this.heap.length === 0) return false;
       const c = this.heap[0]!;
       const e = c.entries[c.i]!;
-      if (this.forward ? ++c.i >= c.entries.length : --c.i < 0) this.popTop();
-      else this.siftDown(0);
+      if (this.forward ? ++c.i >= c.entries.length : --c.i < 0) {
+        const batch = c.source.more?.() ?? [];
+        if (batch.length === 0) {
+          this.popTop();
+        } else {
+          c.entries = batch;
+          c.i = this.forward ? 0 : batch.length - 1;
+          this.siftDown(0);
+        }
+      } else {
+        this.siftDown(0);
+      }
       const prev = this.cur;
       if (this.dedupe) {
         if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();

@@ -108,6 +108,12 @@ export interface LogSelectParams {
   readonly linesUnused?: boolean;
   /** When given, the select counts the chunks it skipped and decoded into it. */
   readonly counters?: LogSelectCounters;
+  /**
+   * The caller reads at most this many entries over all streams (a log query's limit): the
+   * store may then read compressed chunks in batches in the query's direction, making
+   * strings only of the lines read and, backwards, searching needles from the end.
+   */
+  readonly limit?: number;
 }
 
 /** What a select did with compressed chunks (for a query's `stats`). Mutated by the querier. */

@@ -9,7 +9,8 @@
 import { compareLabels, labelsKey, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import type { LogBlockSet, OpenLogBlock } from './block-set.js';
-import { chunkMayContainAll, visitChunk, type EncodedChunk } from './chunk/encoded-chunk.js';
+import { BATCH_DONE, BATCH_START, readBatch, type BatchFilter } from './chunk/chunk-batch.js';
+import { chunkMayContainAll, visitChunk, withChunkBytes, type EncodedChunk } from './chunk/encoded-chunk.js';
 import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
@@ -61,6 +62,53 @@ function chunkSource(c: EncodedChunk, p: LogSelectParams, mode: LineMode): Entry
   return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
 }
 
+/** Batch sizes of the chunks of one select (see `LogSelectParams.limit`). */
+interface Batching {
+  /** First batch: set once the select knows how many streams share the limit. */
+  first: number;
+  /** No batch is larger than the limit. */
+  readonly max: number;
+}
+
+/**
+ * Smallest first batch: a stream's first batch is about twice its share of the limit,
+ * never below this, so a pipeline stage that drops some lines rarely costs a second read.
+ */
+const MIN_FIRST_BATCH = 16;
+
+/**
+ * A compressed chunk read in batches for a log query with a limit: the first batch holds
+ * about the stream's share of the limit, each next one twice the last (the chunk is
+ * decompressed again for it), so a query that needs few lines of each stream reads each
+ * chunk once and makes few strings.
+ */
+function batchedChunkSource(c: EncodedChunk, p: LogSelectParams, batching: Batching): EntrySource {
+  const needles = (p.needles ?? []).filter((n) => n.length > 0).map((n) => Buffer.from(n, 'utf8'));
+  const filter: BatchFilter = {
+    inRange: (tMs, tNs) => inRange(tMs, tNs, p),
+    beforeRange: (tMs, tNs) => tMs < p.startMs || (tMs === p.startMs && tNs < p.startNs),
+    afterRange: (tMs, tNs) => tMs > p.endMs || (tMs === p.endMs && tNs >= p.endNs),
+    needles,
+  };
+  let pos = BATCH_START;
+  let size = 0;
+  const read = (): LogEntry[] => {
+    const k = p.counters;
+    if (pos === BATCH_START && k !== undefined) {
+      k.chunksDecoded++;
+      k.compressedBytes += c.data.byteLength;
+      k.decompressedBytes += c.rawBytes;
+      k.decompressedLines += c.entries;
+    }
+    if (pos === BATCH_DONE) return [];
+    size = size === 0 ? Math.min(batching.first, batching.max) : Math.min(size * 2, batching.max);
+    const batch: LogEntry[] = [];
+    pos = withChunkBytes(c, (raw) => readBatch(raw, p.direction, pos, size, filter, batch));
+    return p.direction === 'forward' ? batch : batch.reverse();
+  };
+  return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: read, more: read };
+}
+
 /** Whether two sources' time ranges touch (then equal entries may sit in both). */
 function overlapping(sources: readonly EntrySource[]): boolean {
   const s = [...sources].sort((a, b) => a.minTMs - b.minTMs);
@@ -68,7 +116,7 @@ function overlapping(sources: readonly EntrySource[]): boolean {
   return false;
 }
 
-function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode): EntrySource | undefined {
+function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode, batching: Batching | undefined): EntrySource | undefined {
   // Read the state now: a later compression swaps entries for the encoded chunk.
   const entries = c.entries;
   if (entries !== undefined) {
@@ -82,7 +130,7 @@ function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode): Entr
     };
     return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
   }
-  if (c.encoded !== undefined) return chunkSource(c.encoded, p, mode);
+  if (c.encoded !== undefined) return batching === undefined ? chunkSource(c.encoded, p, mode) : batchedChunkSource(c.encoded, p, batching);
   return undefined; // dropped by retention
 }
 
@@ -141,12 +189,17 @@ export class TenantLogQuerier implements LogQuerier {
       if (g === undefined) byKey.set(key, (g = { labels, sources: [], mode: { noLines: false } }));
       return g;
     };
+    // Batches only where the needles are the whole line filter: a batch that another
+    // filter thins would have to be read again and again.
+    const batching: Batching | undefined =
+      p.limit !== undefined && p.limit > 0 && p.linesUnused !== true && (p.lineFilter === undefined || p.needlesExact === true) ? { first: p.limit, max: p.limit } : undefined;
+    const source = (c: EncodedChunk, g: Gathered): EntrySource => (batching === undefined ? chunkSource(c, p, g.mode) : batchedChunkSource(c, p, batching));
     // Blocks and head in one synchronous step (see the file comment).
     for (const b of this.acquire()) {
       // The reader leaves out (and counts) the chunks its filters rule out.
       for (const s of b.reader.select(matchers, mint, maxt, p.needles, p.counters)) {
         const g = gather(s.labels);
-        for (const c of s.chunks) g.sources.push(chunkSource(c, p, g.mode));
+        for (const c of s.chunks) g.sources.push(source(c, g));
       }
     }
     for (const s of this.head.select(matchers)) {
@@ -155,7 +208,7 @@ export class TenantLogQuerier implements LogQuerier {
         if (c.maxTMs < mint || c.minTMs > maxt) continue;
         if (c.encoded !== undefined && skippable(c.encoded, p)) continue;
         g ??= gather(s.labels);
-        const src = headChunkSource(c, p, g.mode);
+        const src = headChunkSource(c, p, g.mode, batching);
         if (src !== undefined) g.sources.push(src);
       }
       if (s.open.length > 0) {
@@ -175,8 +228,9 @@ export class TenantLogQuerier implements LogQuerier {
     // A stream whose sources cannot hold the same entry twice needs no duplicate check, so
     // its chunks may skip their lines for a caller that does not read them.
     if (p.linesUnused === true) for (const g of byKey.values()) g.mode.noLines = !overlapping(g.sources);
-    const streams: LogStream[] = [...byKey.values()]
-      .filter((g) => g.sources.length > 0)
+    const gathered = [...byKey.values()].filter((g) => g.sources.length > 0);
+    if (batching !== undefined) batching.first = Math.max(MIN_FIRST_BATCH, Math.ceil((2 * batching.max) / Math.max(1, gathered.length)));
+    const streams: LogStream[] = gathered
       .sort((a, b) => compareLabels(a.labels, b.labels))
       .map((g) => ({
         labels: g.labels,

@@ -11,7 +11,7 @@ import { labelsFromObject, type Labels } from '../../src/model/labels.js';
 import { newMatcher } from '../../src/model/matcher.js';
 import type { LogJobFault } from '../../src/logstore/block/log-jobs.js';
 import { formatNs, type LogEntry } from '../../src/logstore/entry.js';
-import { LogAppendStatus, type Direction, type LogQuerier } from '../../src/logstore/interface.js';
+import { emptySelectCounters, LogAppendStatus, type Direction, type LogQuerier, type LogSelectParams } from '../../src/logstore/interface.js';
 import { LogStore, defaultLogStoreOptions } from '../../src/logstore/logstore.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { isCairnError } from '../../src/util/errors.js';
@@ -70,8 +70,8 @@ async function push(store: LogStore, streams: number, n: number, k0 = 0): Promis
 }
 
 /** Everything in the store as `labels → [ns, line][]`, in the direction asked. */
-function readAll(q: LogQuerier, direction: Direction = 'forward'): Map<string, [string, string][]> {
-  const set = q.select([newMatcher('=', 'job', 'app')], { startMs: 0, startNs: 0, endMs: NOW + DAY, endNs: 0, direction });
+function readAll(q: LogQuerier, direction: Direction = 'forward', extra: Partial<LogSelectParams> = {}): Map<string, [string, string][]> {
+  const set = q.select([newMatcher('=', 'job', 'app')], { startMs: 0, startNs: 0, endMs: NOW + DAY, endNs: 0, direction, ...extra });
   const out = new Map<string, [string, string][]>();
   while (set.next()) {
     const s = set.at();
@@ -212,6 +212,29 @@ describe('LogStore', () => {
     const again = count(true);
     expect(again).toHaveLength(100);
     expect(again.every((l) => l !== '')).toBe(true);
+  });
+
+  it.each<[string, Partial<LogSelectParams>]>([
+    ['no filter', {}],
+    ['a needle', { needles: ['-1'], needlesExact: true, lineFilter: (l) => l.includes('-1') }],
+    ['two needles', { needles: ['s1', '9 '], needlesExact: true, lineFilter: (l) => l.includes('s1') && l.includes('9 ') }],
+    ['a time range', { startMs: NOW - HOUR + 20_500, startNs: 3, endMs: NOW - HOUR + 280_000, endNs: 5 }],
+  ])('reads the same entries in batches for a limit as without one (%s), both ways, over blocks and the head', async (_name, extra) => {
+    const { store } = await openStore({ chunkBytes: 2048 });
+    await push(store, 3, 300);
+    await store.flush(T);
+    // The same entries again (and more) in the head, over the block's range: merged once.
+    await push(store, 3, 100, 250);
+    await store.store(T)!.compressPending();
+    for (const direction of ['forward', 'backward'] as const) {
+      const q = store.logQuerier(T, 0, NOW + DAY);
+      const whole = readAll(q, direction, extra);
+      for (const limit of [1, 7, 1000]) {
+        const counters = emptySelectCounters();
+        expect(readAll(store.logQuerier(T, 0, NOW + DAY), direction, { ...extra, limit, counters })).toEqual(whole);
+        expect(counters.chunksDecoded).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('keeps a querier opened before a flush reading every entry once', async () => {

@@ -128,7 +128,7 @@ export async function evalLogQuery(
   const pipeline = compileLogPipeline(expr.stages);
   const querier = src.querier(p.startMs, p.endNs === 0 ? p.endMs - 1 : p.endMs);
   try {
-    const base = { startMs: p.startMs, startNs: p.startNs, endMs: p.endMs, endNs: p.endNs, direction: p.direction };
+    const base = { startMs: p.startMs, startNs: p.startNs, endMs: p.endMs, endNs: p.endNs, direction: p.direction, limit: p.limit };
     const set = querier.select(matchers, selectParams(base, pipeline, stats));
     const forward = p.direction === 'forward';
     const heap = new CursorHeap(forward);

@@ -544,10 +544,21 @@ export class EntryCursor {
   get metadata(): readonly Label[] {
     if (this.metaCache !== undefined) return this.metaCache;
     if (!this.withMeta) return NO_METADATA;
-    const c = { pos: this.metaAt };
+    return (this.metaCache = this.metadataAt(this.metaAt));
+  }
+
+  /** Where the current entry's metadata record starts in `bytes` (-1 without a metadata section). */
+  get metadataOffset(): number {
+    return this.withMeta ? this.metaAt : -1;
+  }
+
+  /** The metadata record at `offset` (a `metadataOffset` of this chunk) decoded; NO_METADATA for -1. */
+  metadataAt(offset: number): readonly Label[] {
+    if (offset < 0) return NO_METADATA;
+    const c = { pos: offset };
     const buf = this.bytes;
     const m = readUvarint(buf, c);
-    if (m === 0) return (this.metaCache = NO_METADATA);
+    if (m === 0) return NO_METADATA;
     const out: Label[] = new Array(m);
     for (let i = 0; i < m; i++) {
       const nl = readUvarint(buf, c);
@@ -558,7 +569,7 @@ export class EntryCursor {
       c.pos += vl;
       out[i] = { name, value };
     }
-    return (this.metaCache = out);
+    return out;
   }
 
   /**

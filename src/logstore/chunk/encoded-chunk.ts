@@ -101,6 +101,14 @@ export function visitChunk(c: EncodedChunk, visit: EntryVisitor, needles?: reado
   return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => decodeEntries(checkChunk(c, raw), visit, test, withLines));
 }
 
+/**
+ * Calls `fn` with the chunk's decompressed entries (chunk-format.ts), valid only during
+ * the call (they may sit in a decompressor's memory), and returns what it returns.
+ */
+export function withChunkBytes<T>(c: EncodedChunk, fn: (raw: Uint8Array) => T): T {
+  return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => fn(checkChunk(c, raw)));
+}
+
 /** False when the chunk's filter proves some needle absent; true without a filter. */
 export function chunkMayContainAll(c: EncodedChunk, needles: readonly string[]): boolean {
   if (c.filter === null) return true;
