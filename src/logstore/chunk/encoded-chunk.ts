@@ -25,14 +25,6 @@ export interface EncodedChunk {
   readonly filter: Uint8Array | null;
 }
 
-/**
- * A filter this full rules out too little to pay for its bytes: above it the chunk is
- * stored without one. At the default sizing about 1 − e^(−2/3) ≈ 0.49 of the bits are
- * set and an absent trigram passes 24 % of the time; at 0.7 it passes 49 % and a needle
- * needs many absent trigrams to be ruled out (only capped filters get there).
- */
-const MAX_USEFUL_FILTER_FILL = 0.7;
-
 /** Options of `encodeChunk`. */
 export interface EncodeChunkOptions {
   readonly codec: CodecOptions;
@@ -51,7 +43,9 @@ export function encodeChunk(raw: Uint8Array, options: EncodeChunkOptions): Encod
   let filter: Uint8Array | null = null;
   if (filterOptions !== null) {
     filter = buildFilter(raw, filterOptions);
-    if (filterFill(filter) > MAX_USEFUL_FILTER_FILL) filter = null;
+    // buildFilter leaves out sections fuller than maxFill; with neither left, the filter
+    // rules nothing out and is not stored (filterFill is then 1).
+    if (filterFill(filter) > filterOptions.maxFill) filter = null;
   }
   return {
     codec: codecId(options.codec.codec),

@@ -1,11 +1,12 @@
-// Proves that a chunk's trigram filter never rules out a needle that a line contains (no
-// false negatives, property-tested), rules out most absent needles, and that a corrupt
-// filter is refused.
+// Proves that a chunk's needle filter never rules out a needle that a line contains (no
+// false negatives, property-tested), rules out most absent needles, that a too-full
+// section is left out (and a filter with none is not stored), and that a corrupt filter is
+// refused. Long-gram specifics and the kind-1 format are in filter-long-grams.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEntries } from '../../../src/logstore/chunk/chunk-format.js';
 import { encodeChunk, chunkMayContainAll, readChunk } from '../../../src/logstore/chunk/encoded-chunk.js';
-import { buildFilter, buildFilterFromLines, defaultFilterOptions, filterFill, mayContain } from '../../../src/logstore/chunk/filter.js';
+import { buildFilter, buildFilterFromLines, defaultFilterOptions, describeFilter, filterFill, mayContain } from '../../../src/logstore/chunk/filter.js';
 import { mulberry32 } from '../../../src/util/random.js';
 import { entriesArb, entry } from './fixtures.js';
 
@@ -60,13 +61,18 @@ describe('needle filter', () => {
     expect(mayContain(buildFilterFromLines(['zzz']), 'alp')).toBe(false);
   });
 
-  it('sizes the bit set by distinct trigrams within bounds', () => {
+  it('sizes the bit sets by distinct grams within bounds, and leaves out a too-full section', () => {
     const opts = defaultFilterOptions();
-    expect(buildFilterFromLines(['abc']).length).toBeLessThan(opts.minBytes + 8);
+    // Both minimum bit sets (64 B of trigrams, 8 B of long grams) and nine header bytes.
+    expect(buildFilterFromLines(['abc']).length).toBe(opts.minBytes + 8 + 9);
     const big = buildFilterFromLines([noise()]);
-    expect(big.length).toBeLessThanOrEqual(opts.maxBytes + 8);
-    expect(filterFill(big)).toBeGreaterThan(0.6);
+    expect(big.length).toBeLessThanOrEqual(opts.maxBytes + 16);
+    // Random bytes hold about every trigram: the capped trigram section is too full to
+    // keep. They hardly hold 15-byte alphanumeric runs: the long-gram section is near empty.
+    expect(describeFilter(big)).toMatchObject({ kind: 2, trigrams: null, longGrams: { window: 8 } });
+    expect(filterFill(big)).toBeLessThan(0.1);
     expect(filterFill(filter)).toBeLessThan(0.6); // 1 − e^(−2/3) ≈ 0.49 expected
+    expect(describeFilter(filter).trigrams?.fill).toBeCloseTo(0.49, 1);
   });
 
   it('refuses a corrupt filter', () => {
@@ -88,8 +94,25 @@ describe('encodeChunk', () => {
     expect(chunkMayContainAll({ ...c, filter: null }, ['DELETE'])).toBe(true);
   });
 
-  it('drops a filter too full to rule anything out', () => {
-    const lines = Array.from({ length: 2000 }, (_, i) => entry(T0 + i, 0, `request ${i * 7919} from 10.0.${i % 256}.${(i * 13) % 256}`));
+  it('keeps the long-gram section of a chunk whose trigram section is too full', () => {
+    const r = mulberry32(11);
+    const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
+    const junk = Array.from({ length: 100 }, (_, i) => entry(T0 + i, 0, Buffer.from(Array.from({ length: 2048 }, () => Math.floor(r() * 256))).toString('latin1')));
+    const ids = Array.from({ length: 500 }, () => hex(32));
+    const es = [...junk, ...ids.map((id, i) => entry(T0 + 100 + i, 0, `GET /api/v1/checkout 200 ${id}`))];
+    // Capped at 8 KiB, the trigram section of 200 KB of random bytes is nearly all ones.
+    const c = encodeChunk(encodeEntries(es), { codec: { codec: 'none' }, filter: { ...defaultFilterOptions(), maxBytes: 8 * 1024 } });
+    expect(c.filter).not.toBeNull();
+    expect(describeFilter(c.filter!)).toMatchObject({ trigrams: null, longGrams: { hashes: 1 } });
+    expect(chunkMayContainAll(c, [ids[123]!])).toBe(true);
+    expect(chunkMayContainAll(c, ['3f9c2e1b4d5a67890abcdef012345678'])).toBe(false);
+    expect(chunkMayContainAll(c, ['checkout'])).toBe(true); // no trigram section: short needles may
+  });
+
+  it('drops a filter whose sections are both too full to rule anything out', () => {
+    const r = mulberry32(3);
+    const token = (): string => Array.from({ length: 40 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(r() * 36)]).join('');
+    const lines = Array.from({ length: 2000 }, (_, i) => entry(T0 + i, 0, `request ${token()} from 10.0.${i % 256}.${(i * 13) % 256}`));
     const c = encodeChunk(encodeEntries(lines), { codec: { codec: 'none' }, filter: { ...defaultFilterOptions(), maxBytes: 64 } });
     expect(c.filter).toBeNull();
   });
