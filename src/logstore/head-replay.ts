@@ -73,7 +73,7 @@ export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogRe
         stats.skippedEntries += c.entries;
         return;
       }
-      head.restoreChunk(s, new HeadChunk(undefined, undefined, c.minTMs, c.maxTMs, c.entries, c.rawBytes), c);
+      head.restoreChunk(s, new HeadChunk(undefined, c.minTMs, c.maxTMs, c.entries, c.rawBytes), c);
       stats.chunks++;
     },
   });

@@ -1,11 +1,12 @@
 /**
  * The log store's head: one tenant's active streams in memory. Each stream has
  *
- * - an open buffer of entries in arrival order (Loki accepts out-of-order entries within
- *   a window, so the buffer is sorted only when it is sealed or read);
+ * - an open buffer of entries in arrival order, as columns of bytes (open-buffer.ts; Loki
+ *   accepts out-of-order entries within a window, so the buffer is sorted only when it is
+ *   sealed or read);
  * - sealed chunks: the buffer sorted, deduplicated and encoded (chunk-format.ts) once it
  *   reaches the target size or age, then compressed by a worker; until the worker answers,
- *   the chunk keeps its sorted entries so readers need not wait;
+ *   readers decode the chunk's raw bytes, so they need not wait;
  * - no history: sealed chunks leave for a block at the next flush (tenant-log-store.ts).
  *
  * Memory is bounded by active streams × (target chunk size + compressed chunks awaiting
@@ -15,9 +16,9 @@
  */
 import { labelsKey, type Label, type Labels } from '../model/labels.js';
 import { matchesAll, type Matcher } from '../model/matcher.js';
-import { encodeEntries } from './chunk/chunk-format.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
-import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
+import { OpenBuffer } from './open-buffer.js';
+import type { LogEntry } from './entry.js';
 
 export interface LogHeadOptions {
   /** A stream's open buffer is sealed into a chunk at this many bytes of lines. */
@@ -37,33 +38,30 @@ export function defaultLogHeadOptions(): LogHeadOptions {
   return { chunkTargetBytes: 256 * 1024, maxChunkAgeMs: 2 * 3_600_000, chunkIdlePeriodMs: 30 * 60_000, outOfOrderWindowMs: 3_600_000 };
 }
 
-/** A sealed chunk of the head: sorted entries until the worker has compressed them. */
+/** A sealed chunk of the head: its encoded entries until the worker has compressed them. */
 export class HeadChunk {
-  /** Sorted, deduplicated entries; dropped once `encoded` is set. */
-  entries: LogEntry[] | undefined;
   /** The compressed chunk, once the worker answered. */
-  encoded: EncodedChunk | undefined;
-  /** The encoded, uncompressed bytes (chunk-format.ts); dropped once compressed. */
+  encoded: EncodedChunk | undefined = undefined;
+  /** The encoded, uncompressed bytes (chunk-format.ts): readers decode them until `encoded` is set; then dropped. */
   raw: Uint8Array | undefined;
+  /** Removed from the head (in a block, or past retention): a late worker result is ignored. */
+  dropped = false;
 
   constructor(
-    entries: LogEntry[] | undefined,
     raw: Uint8Array | undefined,
     readonly minTMs: number,
     readonly maxTMs: number,
     readonly count: number,
     readonly rawBytes: number,
   ) {
-    this.entries = entries;
     this.raw = raw;
   }
 }
 
 export class MemStream {
   /** Entries in arrival order, not yet sealed. */
-  open: LogEntry[] = [];
-  /** Whether `open` happens to be in order (then sealing need not sort). */
-  openSorted = true;
+  open = new OpenBuffer();
+  /** Bytes of the open entries as the appender counted them (lines, and metadata where any). */
   openBytes = 0;
   /** Wall-clock ms when the oldest entry of `open` arrived. */
   openSince = 0;
@@ -88,25 +86,15 @@ export class MemStream {
 
   /** Whether the stream holds anything in memory. */
   get empty(): boolean {
-    return this.open.length === 0 && this.chunks.length === 0;
+    return this.open.count === 0 && this.chunks.length === 0;
   }
 
   /** Oldest timestamp (ms) in memory; Infinity when empty. */
   minTMs(): number {
     let t = Infinity;
     for (const c of this.chunks) if (c.minTMs < t) t = c.minTMs;
-    for (const e of this.open) if (e.tMs < t) t = e.tMs;
-    return t;
+    return Math.min(t, this.open.minTMs());
   }
-}
-
-/**
- * Sorts by time (stable: equal times keep their write order) and drops exact duplicates
- * (same time, line and metadata).
- */
-export function sortAndDedupe(entries: LogEntry[], sorted: boolean): LogEntry[] {
-  if (!sorted) entries.sort(compareEntries);
-  return dedupeSorted(entries);
 }
 
 /** Byte length of a line as Loki counts it (UTF-8). */
@@ -155,12 +143,8 @@ export class LogHead {
 
   /** Appends an entry the appender checked; seals the buffer when it is full. */
   append(s: MemStream, e: LogEntry, bytes: number, nowMs: number): void {
-    if (s.open.length === 0) s.openSince = nowMs;
-    else if (s.openSorted) {
-      const last = s.open[s.open.length - 1]!;
-      if (e.tMs < last.tMs || (e.tMs === last.tMs && e.tNs < last.tNs)) s.openSorted = false;
-    }
-    s.open.push(e);
+    if (s.open.count === 0) s.openSince = nowMs;
+    s.open.append(e.tMs, e.tNs, e.line, e.metadata);
     s.openBytes += bytes;
     this.rawBytesInMemory += bytes;
     if (e.tMs > s.maxTMs || (e.tMs === s.maxTMs && e.tNs >= s.maxTNs)) {
@@ -175,13 +159,11 @@ export class LogHead {
 
   /** Seals a stream's open buffer into a chunk queued for compression. */
   seal(s: MemStream): HeadChunk | undefined {
-    if (s.open.length === 0) return undefined;
-    const entries = sortAndDedupe(s.open, s.openSorted);
-    const raw = encodeEntries(entries);
-    const c = new HeadChunk(entries, raw, entries[0]!.tMs, entries[entries.length - 1]!.tMs, entries.length, s.openBytes);
+    const sealed = s.open.encode();
+    if (sealed === undefined) return undefined;
+    const c = new HeadChunk(sealed.raw, sealed.minTMs, sealed.maxTMs, sealed.count, s.openBytes);
     s.chunks.push(c);
-    s.open = [];
-    s.openSorted = true;
+    s.open = new OpenBuffer();
     s.openBytes = 0;
     this.toCompress.push(c);
     return c;
@@ -191,7 +173,7 @@ export class LogHead {
   sealAged(nowMs: number): void {
     const { maxChunkAgeMs, chunkIdlePeriodMs } = this.options;
     for (const s of this.streams.values()) {
-      if (s.open.length === 0) continue;
+      if (s.open.count === 0) continue;
       if (nowMs - s.openSince >= maxChunkAgeMs || nowMs - s.lastAppend >= chunkIdlePeriodMs) this.seal(s);
     }
   }
@@ -211,11 +193,10 @@ export class LogHead {
     this.toCompress.unshift(...chunks);
   }
 
-  /** Installs a worker's result: the chunk no longer holds its entries. */
+  /** Installs a worker's result: the chunk no longer holds its raw bytes. */
   compressed(c: HeadChunk, encoded: EncodedChunk): void {
-    if (c.entries === undefined) return; // already dropped (retention) or compressed
+    if (c.dropped || c.encoded !== undefined) return;
     c.encoded = encoded;
-    c.entries = undefined;
     c.raw = undefined;
     this.rawBytesInMemory -= c.rawBytes;
     this.compressedBytesInMemory += encoded.data.byteLength;
@@ -250,7 +231,7 @@ export class LogHead {
   private forget(c: HeadChunk): void {
     if (c.encoded !== undefined) this.compressedBytesInMemory -= c.encoded.data.byteLength;
     else this.rawBytesInMemory -= c.rawBytes;
-    c.entries = undefined;
+    c.dropped = true;
     c.raw = undefined;
   }
 
@@ -270,12 +251,11 @@ export class LogHead {
         } else keep.push(c);
       }
       s.chunks = keep;
-      if (s.open.some((e) => e.tMs < cutoff)) {
-        const before = s.open.length;
-        s.open = s.open.filter((e) => e.tMs >= cutoff);
-        dropped += before - s.open.length;
-        let bytes = 0;
-        for (const e of s.open) bytes += lineBytes(e.line);
+      if (s.open.minTMs() < cutoff) {
+        const before = s.open.count;
+        s.open = s.open.keepFrom(cutoff);
+        dropped += before - s.open.count;
+        const bytes = s.open.lineBytes;
         this.rawBytesInMemory -= s.openBytes - bytes;
         s.openBytes = bytes;
       }
@@ -307,7 +287,7 @@ export class LogHead {
   entryCount(): number {
     let n = 0;
     for (const s of this.streams.values()) {
-      n += s.open.length;
+      n += s.open.count;
       for (const c of s.chunks) n += c.count;
     }
     return n;

@@ -11,6 +11,7 @@ import type { Matcher } from '../model/matcher.js';
 import type { LogBlockSet, OpenLogBlock } from './block-set.js';
 import { BATCH_DONE, BATCH_START, readBatch, type BatchFilter } from './chunk/chunk-batch.js';
 import { chunkMayContainAll, visitChunk, withChunkBytes, type EncodedChunk } from './chunk/encoded-chunk.js';
+import { decodeAll } from './chunk/chunk-format.js';
 import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
@@ -117,16 +118,16 @@ function overlapping(sources: readonly EntrySource[]): boolean {
 }
 
 function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode, batching: Batching | undefined): EntrySource | undefined {
-  // Read the state now: a later compression swaps entries for the encoded chunk.
-  const entries = c.entries;
-  if (entries !== undefined) {
+  // Read the state now: a later compression swaps the raw bytes for the encoded chunk.
+  const raw = c.encoded === undefined ? c.raw : undefined;
+  if (raw !== undefined) {
     const open = (): LogEntry[] => {
       const k = p.counters;
       if (k !== undefined) {
         k.headChunkBytes += c.rawBytes;
         k.headChunkLines += c.count;
       }
-      return clip(entries, p);
+      return clip(decodeAll(raw), p);
     };
     return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
   }
@@ -211,12 +212,12 @@ export class TenantLogQuerier implements LogQuerier {
         const src = headChunkSource(c, p, g.mode, batching);
         if (src !== undefined) g.sources.push(src);
       }
-      if (s.open.length > 0) {
+      if (s.open.count > 0) {
         if (p.counters !== undefined) {
           p.counters.headChunkBytes += s.openBytes;
-          p.counters.headChunkLines += s.open.length;
+          p.counters.headChunkLines += s.open.count;
         }
-        const entries = clip(s.open, p);
+        const entries = clip(s.open.entries(), p);
         if (entries.length > 0) {
           // Stable: equal times stay in write order. The open buffer may hold copies of an
           // entry (dropped when it is sealed): dropped here too, so every source is free of them.
@@ -275,10 +276,11 @@ export class TenantLogQuerier implements LogQuerier {
         out.bytes += c.rawBytes;
         any = true;
       }
-      for (const e of s.open) {
-        if (e.tMs < this.mint || e.tMs > this.maxt) continue;
+      for (let i = 0; i < s.open.count; i++) {
+        const t = s.open.timeMs(i);
+        if (t < this.mint || t > this.maxt) continue;
         out.entries++;
-        out.bytes += Buffer.byteLength(e.line);
+        out.bytes += s.open.lineBytesOf(i);
         any = true;
       }
       if (any) keys.add(s.key);
@@ -309,9 +311,10 @@ export class TenantLogQuerier implements LogQuerier {
         bytes += c.rawBytes;
         any = true;
       }
-      for (const e of s.open) {
-        if (e.tMs < this.mint || e.tMs > this.maxt) continue;
-        bytes += Buffer.byteLength(e.line);
+      for (let i = 0; i < s.open.count; i++) {
+        const t = s.open.timeMs(i);
+        if (t < this.mint || t > this.maxt) continue;
+        bytes += s.open.lineBytesOf(i);
         any = true;
       }
       if (any) add(s.key, s.labels, bytes);

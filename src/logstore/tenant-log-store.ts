@@ -29,7 +29,7 @@ import { LogBlockReader } from './block/log-block-reader.js';
 import type { LogBlockMeta } from './block/log-block-meta.js';
 import type { LogJobFault, LogJobRunner } from './block/log-jobs.js';
 import { LogBlockSet, OpenLogBlock } from './block-set.js';
-import { encodeEntries } from './chunk/chunk-format.js';
+import { decodeAll } from './chunk/chunk-format.js';
 import type { CodecOptions } from './chunk/codec.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import type { HeadChunk, LogHead, MemStream } from './head.js';
@@ -138,17 +138,15 @@ export class TenantLogStore {
       const chunks = this.head.takeUncompressed();
       if (chunks.length === 0) return;
       for (let i = 0; i < chunks.length; i += CHUNKS_PER_JOB) {
-        const batch = chunks.slice(i, i + CHUNKS_PER_JOB).filter((c) => c.raw !== undefined && c.entries !== undefined);
+        const batch = chunks.slice(i, i + CHUNKS_PER_JOB).filter((c) => c.raw !== undefined && c.encoded === undefined && !c.dropped);
         if (batch.length === 0) continue;
+        // Copied to the worker, not moved: readers decode the raw bytes until the
+        // compressed chunk is installed, and a failed job is retried from them.
         const raws = batch.map((c) => c.raw!);
-        // The buffers move to the worker (no copy on this thread); the chunks keep their
-        // entries, from which a failed job's input is encoded again.
-        for (const c of batch) c.raw = undefined;
         let encoded: EncodedChunk[];
         try {
-          encoded = await this.runner.run({ kind: 'compress', chunks: raws, codec: this.options.headCodec, fault: this.options.fault?.() }, { transferInputs: true });
+          encoded = await this.runner.run({ kind: 'compress', chunks: raws, codec: this.options.headCodec, fault: this.options.fault?.() });
         } catch (err) {
-          for (const c of batch) if (c.entries !== undefined) c.raw = encodeEntries(c.entries);
           this.head.requeue(chunks.slice(i));
           throw err;
         }
@@ -273,15 +271,15 @@ export function checkpointRecords(head: LogHead): Uint8Array[] {
       if (c.encoded !== undefined) {
         encodeChunkRecord(w, s.ref, c.encoded);
         flush();
-      } else if (c.entries !== undefined) {
+      } else if (c.raw !== undefined) {
         beginEntries(w, 1);
-        encodeEntryGroup(w, s.ref, c.entries);
+        encodeEntryGroup(w, s.ref, decodeAll(c.raw));
         flush();
       }
     }
-    if (s.open.length > 0) {
+    if (s.open.count > 0) {
       beginEntries(w, 1);
-      encodeEntryGroup(w, s.ref, s.open);
+      encodeEntryGroup(w, s.ref, s.open.entries());
       flush();
     }
   }

@@ -257,6 +257,19 @@ export class ChunkEncoder {
     this.metadata(metadata);
   }
 
+  /** Appends an entry whose line is the UTF-8 bytes `bytes[start, end)` (copied). */
+  addBytes(tMs: number, tNs: number, bytes: Uint8Array, start: number, end: number, metadata: readonly Label[]): void {
+    this.time(tMs, tNs);
+    const n = end - start;
+    const l = this.lines;
+    l.ensure(n);
+    if (bytes instanceof Buffer) bytes.copy(l.buf, l.pos, start, end);
+    else l.buf.set(bytes.subarray(start, end), l.pos);
+    l.pos += n;
+    this.length(n);
+    this.metadata(metadata);
+  }
+
   /**
    * Appends an entry whose line is the UTF-8 bytes `bytes[start, end)` and whose
    * metadata is `metaRecord`, a metadata record as `EntryCursor.metadataRecord()` returns

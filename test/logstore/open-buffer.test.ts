@@ -1,0 +1,57 @@
+// Proves that the open buffer's columns hold entries exactly (any Unicode, metadata, any
+// arrival order) and that sealing gives the chunk the entry-object path gave: sorted
+// stably by time, later copies of an entry of the same time dropped, then encoded.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeAll, encodeEntries } from '../../src/logstore/chunk/chunk-format.js';
+import { compareEntries, dedupeSorted, type LogEntry } from '../../src/logstore/entry.js';
+import { OpenBuffer } from '../../src/logstore/open-buffer.js';
+import { entriesArb, entry, plain } from './chunk/fixtures.js';
+
+const T0 = 1_700_000_000_000;
+
+function fill(entries: readonly LogEntry[]): OpenBuffer {
+  const b = new OpenBuffer();
+  for (const e of entries) expect(b.append(e.tMs, e.tNs, e.line, e.metadata)).toBe(Buffer.byteLength(e.line));
+  return b;
+}
+
+/** Shuffled, with some entries repeated: arrival orders a stream may see. */
+const arrivalsArb = entriesArb({ spanMs: 20 }).chain((es) =>
+  fc.tuple(fc.shuffledSubarray(es, { minLength: es.length, maxLength: es.length }), fc.array(fc.nat(es.length - 1), { maxLength: 10 })).map(([shuffled, repeats]) => [...shuffled, ...repeats.map((i) => es[i]!)]),
+);
+
+describe('OpenBuffer', () => {
+  it('gives back every entry as appended, and seals into the chunk the entry path made (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(entriesArb({ spanMs: 20 }), arrivalsArb), (arrivals) => {
+        const b = fill(arrivals);
+        expect(plain(b.entries())).toEqual(plain(arrivals));
+        expect(b.count).toBe(arrivals.length);
+        expect(b.lineBytes).toBe(arrivals.reduce((n, e) => n + Buffer.byteLength(e.line), 0));
+        const want = dedupeSorted([...arrivals].sort(compareEntries));
+        const sealed = b.encode()!;
+        expect(plain(decodeAll(sealed.raw))).toEqual(plain(want));
+        expect(Buffer.from(sealed.raw)).toEqual(Buffer.from(encodeEntries(want)));
+        expect([sealed.count, sealed.minTMs, sealed.maxTMs]).toEqual([want.length, want[0]!.tMs, want.at(-1)!.tMs]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('drops copies within a long run of one timestamp (the keyed path) and keeps entries differing only in metadata', () => {
+    const run: LogEntry[] = [];
+    for (let i = 0; i < 40; i++) run.push(entry(T0, 0, `line ${i % 25}`));
+    run.push(entry(T0, 0, 'line 3', { k: 'v' }), entry(T0, 0, 'line 3', { k: 'v' }));
+    const sealed = fill(run).encode()!;
+    expect(decodeAll(sealed.raw).map((e) => e.line + (e.metadata.length > 0 ? '+m' : ''))).toEqual([...Array.from({ length: 25 }, (_, i) => `line ${i}`), 'line 3+m']);
+  });
+
+  it('keeps the entries at or after a cutoff, in their order', () => {
+    const b = fill([entry(T0 + 5, 0, 'c'), entry(T0, 0, 'a'), entry(T0 + 9, 1, 'd', { x: '1' })]);
+    const kept = b.keepFrom(T0 + 5);
+    expect(plain(kept.entries())).toEqual(plain([entry(T0 + 5, 0, 'c'), entry(T0 + 9, 1, 'd', { x: '1' })]));
+    expect([kept.minTMs(), kept.lineBytes]).toEqual([T0 + 5, 2]);
+    expect(new OpenBuffer().encode()).toBeUndefined();
+  });
+});
