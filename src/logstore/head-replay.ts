@@ -30,7 +30,7 @@ export type RawPushDecoder = (format: number, body: Uint8Array) => readonly { re
 
 export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogReplayStats, nowMs: number, decodeRaw?: RawPushDecoder): void {
   const appendEntry = (ref: number, e: LogEntry) => {
-    const s = head.streams.get(ref);
+    const s = head.replayStream(ref);
     if (s === undefined) {
       stats.unknownRefs++;
       return;
@@ -64,7 +64,7 @@ export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogRe
       }
     },
     chunk(ref, c) {
-      const s = head.streams.get(ref);
+      const s = head.replayStream(ref);
       if (s === undefined) {
         stats.unknownRefs++;
         return;

@@ -106,6 +106,8 @@ export class LogHead {
   readonly streams = new Map<number, MemStream>();
   private readonly byKey = new Map<string, MemStream>();
   private nextRef = 1;
+  /** During a WAL replay: refs whose Streams record named labels another ref already has. */
+  private readonly replayAliases = new Map<number, MemStream>();
   /** Sealed chunks waiting for a worker, in seal order. */
   private readonly toCompress: HeadChunk[] = [];
   /** Bytes of lines in open buffers and uncompressed sealed chunks. */
@@ -124,15 +126,32 @@ export class LogHead {
     return this.streams.size;
   }
 
+  /** The stream a WAL record's ref names during replay: its own, or the one it aliases. */
+  replayStream(ref: number): MemStream | undefined {
+    return this.streams.get(ref) ?? this.replayAliases.get(ref);
+  }
+
+  /** Forgets the replay's aliases (after the replay). */
+  endReplay(): void {
+    this.replayAliases.clear();
+  }
+
   byLabels(labels: Labels): MemStream | undefined {
     return this.byKey.get(labelsKey(labels));
   }
 
   /** Creates a stream (labels sorted and valid); `ref` given when replaying the WAL. */
   create(labels: Labels, ref?: number): MemStream {
+    // Refs of the WAL are never handed out again, also those that only alias a stream.
+    if (ref !== undefined && ref >= this.nextRef) this.nextRef = ref + 1;
     const key = labelsKey(labels);
     const found = this.byKey.get(key);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      // The same labels under a second ref (replay): the stream left the head while idle
+      // and came back under a new ref, while a checkpoint still names the old one.
+      if (ref !== undefined && ref !== found.ref) this.replayAliases.set(ref, found);
+      return found;
+    }
     const r = ref ?? this.nextRef;
     if (r >= this.nextRef) this.nextRef = r + 1;
     const s = new MemStream(r, labels, key);

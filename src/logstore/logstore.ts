@@ -144,6 +144,7 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
     const stats = emptyLogReplayStats();
     const t0 = performance.now();
     const report = wal.replay((payload) => replayLogRecord(head, payload, stats, now(), this.options.decodeRaw));
+    head.endReplay();
     this.onEvent({ kind: 'replayed', tenant, stats, records: report.records, durationMs: performance.now() - t0 });
     this.tenants.set(tenant, store);
     this.compress(store);

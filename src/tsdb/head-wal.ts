@@ -44,7 +44,7 @@ export function replayRecord(head: Head, payload: Uint8Array, stats: HeadReplayS
       return;
     case RecordType.Samples:
       decodeSamples(r, values, (ref, t, i) => {
-        const s = head.series.get(ref);
+        const s = head.replaySeries(ref);
         if (s === undefined) {
           stats.unknownRefs++;
           return;
@@ -60,14 +60,15 @@ export function replayRecord(head: Head, payload: Uint8Array, stats: HeadReplayS
       return;
     case RecordType.Exemplars:
       decodeExemplars(r, (e) => {
-        if (!head.series.has(e.ref)) return;
-        head.addExemplar({ seriesRef: e.ref, labels: e.labels, t: e.t, v: e.v });
+        const s = head.replaySeries(e.ref);
+        if (s === undefined) return;
+        head.addExemplar({ seriesRef: s.ref, labels: e.labels, t: e.t, v: e.v });
         stats.exemplars++;
       });
       return;
     case RecordType.Chunks:
       decodeChunks(r, (ref, bytes) => {
-        const s = head.series.get(ref);
+        const s = head.replaySeries(ref);
         if (s === undefined) {
           stats.unknownRefs++;
           return;

@@ -65,6 +65,8 @@ export class Head {
   private nextRef = 1;
   /** Bumped whenever series are removed, invalidating `SeriesHandle`s held elsewhere. */
   seriesEpoch = 0;
+  /** During a WAL replay: refs whose Series record named labels another ref already has. */
+  private readonly replayAliases = new Map<number, MemSeries>();
   minT = Infinity;
   maxT = -Infinity;
   /**
@@ -128,13 +130,30 @@ export class Head {
 
   /** Re-creates a series with a known ref (WAL replay). Limits do not apply. */
   restore(ref: number, labels: Labels): MemSeries {
+    // Refs of the WAL are never handed out again, also those that only alias a series.
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
     const hash = labelsHash(labels);
     const found = this.find(hash, labels);
-    if (found !== undefined) return found;
-    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    if (found !== undefined) {
+      // The same labels under a second ref: the series left the head (truncated, empty)
+      // and came back under a new ref, while a checkpoint still names the old one. Records
+      // of either ref are the same series.
+      if (found.ref !== ref) this.replayAliases.set(ref, found);
+      return found;
+    }
     const s = this.insert(ref, labels, hash);
     s.walLogged = true;
     return s;
+  }
+
+  /** The series a WAL record's ref names during replay: its own, or the one it aliases. */
+  replaySeries(ref: number): MemSeries | undefined {
+    return this.series.get(ref) ?? this.replayAliases.get(ref);
+  }
+
+  /** Forgets the replay's aliases (after the replay: new records use the series' own refs). */
+  endReplay(): void {
+    this.replayAliases.clear();
   }
 
   private insert(ref: number, given: Labels, hash: number): MemSeries {

@@ -123,6 +123,7 @@ export class Tsdb implements Appendable, Queryable, Service {
     const stats = emptyReplayStats();
     const t0 = performance.now();
     const report = wal.replay((payload) => replayRecord(head, payload, stats));
+    head.endReplay();
     this.onEvent({
       kind: 'replayed',
       tenant,

@@ -101,4 +101,33 @@ describe('head truncation', () => {
     expect(again.metadata.get('a')?.type).toBe('counter');
     expect(stats.unknownRefs).toBe(0);
   });
+
+  it('replays a series that left the head and came back under a new ref as one series (checkpoint names the old ref)', async () => {
+    // As in the compaction crash test: a flush checkpoints series a (ref 1); the truncation
+    // then removes it (empty, older than the floor); the next push creates it again (ref 2),
+    // whose records go to the segments after the checkpoint.
+    const head = new Head('t', limits);
+    await fill(head, 'a', 0, HOUR);
+    const checkpoint: Uint8Array[] = [];
+    for await (const r of checkpointRecords(head, 0)) checkpoint.push(r);
+    await head.truncate(HOUR);
+    expect(head.series.size).toBe(0);
+    const segment: Uint8Array[] = [];
+    const recording: WalSink = { append: (rs) => void segment.push(...rs.map((r) => r.slice())), async waitDurable() {} };
+    const ls = labelsFromObject({ __name__: 'a', job: 'j' });
+    const app = new HeadAppender(head, recording);
+    for (let t = HOUR; t < 2 * HOUR; t += 15_000) app.append(0, ls, t, t / 1000);
+    await app.commit();
+    const again = new Head('t', limits);
+    const stats = emptyReplayStats();
+    for (const r of [...checkpoint, ...segment]) replayRecord(again, r, stats);
+    again.endReplay();
+    expect(stats.unknownRefs).toBe(0);
+    expect(samples(again, 'a')).toEqual(Array.from({ length: (2 * HOUR) / 15_000 }, (_, i) => i * 15_000));
+    // Neither ref is handed out again.
+    const fresh = new HeadAppender(again, sink);
+    const ref = fresh.append(0, labelsFromObject({ __name__: 'b' }), 2 * HOUR, 1);
+    expect(ref).toBeGreaterThan(2);
+    fresh.rollback();
+  });
 });
