@@ -102,7 +102,7 @@ export function replayRecord(head: Head, payload: Uint8Array, stats: HeadReplayS
  * Series per checkpoint record: records of a few MiB, so writing one never holds the
  * event loop for long and a reader's buffer stays small.
  */
-const CHECKPOINT_SERIES_PER_RECORD = 2000;
+const CHECKPOINT_SERIES_PER_RECORD = 200;
 
 /**
  * The records of a checkpoint of `head`: every series still in memory, its chunks that

@@ -26,9 +26,9 @@ export interface HeadOptions {
 }
 
 /** Series looked at per turn of the event loop while truncating (a few ms of work). */
-const TRUNCATE_BATCH = 2_000;
+const TRUNCATE_BATCH = 200;
 /** Postings entries checked per turn while cleaning them after a truncation. */
-const POSTINGS_PER_TURN = 200_000;
+const POSTINGS_PER_TURN = 5_000;
 
 function turn(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -267,23 +267,27 @@ export class Head {
       const values = this.postings.get(name);
       if (values === undefined) continue;
       for (const [value, list] of values) {
-        work += list.length;
+        work += list.length + 1;
         let n = 0;
         for (const ref of list) if (this.series.has(ref)) list[n++] = ref;
-        if (n === list.length) continue;
-        if (n > 0) list.length = n;
-        else {
-          values.delete(value);
-          this.interned.get(name)?.delete(value);
+        if (n < list.length) {
+          if (n > 0) list.length = n;
+          else {
+            values.delete(value);
+            this.interned.get(name)?.delete(value);
+          }
+        }
+        // Yield within a name too: `instance` alone may have 100 k values. Iterating a Map
+        // across the yield is safe: entries added meanwhile are visited later (their refs
+        // are live), deleted ones are not visited.
+        if (work >= POSTINGS_PER_TURN) {
+          work = 0;
+          await turn();
         }
       }
-      if (values.size === 0) {
+      if (values.size === 0 && this.postings.get(name) === values) {
         this.postings.delete(name);
         this.interned.delete(name);
-      }
-      if (work >= POSTINGS_PER_TURN) {
-        work = 0;
-        await turn();
       }
     }
     if (this.exemplars.length > 0) {

@@ -51,8 +51,11 @@ export function addReports(a: StepReport, b: StepReport): StepReport {
   };
 }
 
-/** Series gathered per turn of the event loop while building a block's input. */
-const SERIES_PER_TURN = 1000;
+/**
+ * Longest stretch of a cut's work between two turns of the event loop: a push waits for
+ * the stretch in progress at each of its steps (body read, WAL write, answer).
+ */
+const TURN_MS = 1;
 /**
  * How long a head truncation waits for queriers opened before the swap: a query is
  * bounded by its timeout (2 min by default), and a querier someone forgot to close must not
@@ -179,9 +182,14 @@ export class TenantStore {
     // in the block of its range; a block never spans ranges, compaction joins them later.
     const writers = new Map<number, BlockInputWriter>();
     let samples = 0;
-    for (let i = 0; i < series.length; i += SERIES_PER_TURN) {
-      for (const s of series.slice(i, i + SERIES_PER_TURN)) samples += this.gather(s, until, range, writers);
-      await turn();
+    let slice = performance.now();
+    for (let i = 0; i < series.length; i++) {
+      samples += this.gather(series[i]!, until, range, writers);
+      // A push waits for the turn in progress at each of its steps: keep turns short.
+      if ((i & 15) === 15 && performance.now() - slice >= TURN_MS) {
+        await turn();
+        slice = performance.now();
+      }
     }
     if (writers.size === 0) return emptyReport;
     const added: OpenBlock[] = [];

@@ -7,6 +7,10 @@ import { sortedBlockInput } from './block-input.js';
 import type { BlockMeta } from './block-meta.js';
 import { writeBlock } from './block-writer.js';
 import { compactBlocks } from './compact.js';
+import { lowerThisThreadPriority } from '../../util/thread-priority.js';
+
+// Block writes and compactions can wait; pushes and queries on the main thread cannot.
+lowerThisThreadPriority();
 
 /**
  * Test-only fault injection, so the pool owner can test its handling of failed workers:
