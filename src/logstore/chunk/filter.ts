@@ -248,13 +248,6 @@ for (let c = 0; c < 256; c++) {
   ALNUM[c] = /[0-9A-Za-z]/.test(ch) ? 1 : 0;
 }
 
-/** The order hash g of the 8-byte gram at `i`: fmix32 of fmix32(first half) ^ second half. */
-function longGramHash(b: Uint8Array, i: number): number {
-  const hi = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-  const lo = ((b[i + 4]! << 24) | (b[i + 5]! << 16) | (b[i + 6]! << 8) | b[i + 7]!) >>> 0;
-  return fmix32((fmix32(hi) ^ lo) >>> 0);
-}
-
 // Per-thread scratch of one run: its gram hashes and the minimizer deque (indices).
 let runHashes = new Uint32Array(256);
 let runDeque = new Int32Array(256);
@@ -291,8 +284,14 @@ function runMinimizers(b: Uint8Array, from: number, n: number, window: number, e
   let head = 0;
   let tail = 0;
   let last = -1;
+  // The order hash of the 8-byte gram at j: g = fmix32(fmix32(hi) ^ lo), hi and lo its
+  // first and second 4 bytes as big-endian words, rolled in a byte a step.
+  let hi = ((b[from]! << 16) | (b[from + 1]! << 8) | b[from + 2]!) >>> 0;
+  let lo = ((b[from + 4]! << 16) | (b[from + 5]! << 8) | b[from + 6]!) >>> 0;
   for (let j = 0; j < n; j++) {
-    const g = longGramHash(b, from + j);
+    hi = ((hi << 8) | b[from + j + 3]!) >>> 0;
+    lo = ((lo << 8) | b[from + j + 7]!) >>> 0;
+    const g = fmix32((fmix32(hi) ^ lo) >>> 0);
     h[j] = g;
     // Pop only strictly larger hashes: an equal earlier gram stays in front (leftmost wins).
     while (tail > head && h[dq[tail - 1]!]! > g) tail--;
@@ -307,8 +306,10 @@ function runMinimizers(b: Uint8Array, from: number, n: number, window: number, e
   }
 }
 
-// Per-thread list of the minimizers' order hashes while a filter is built.
+// Per-thread list of the minimizers' order hashes while a filter is built, and the hash
+// set that finds the distinct ones.
 let minimizers = new Uint32Array(1 << 12);
+let table = new Uint32Array(1 << 12);
 
 /** Collects the long-gram minimizers of lines given as (start, end) spans. */
 class LongGramSet {
@@ -330,11 +331,40 @@ class LongGramSet {
 
   /** Builds the long-gram section, sized by distinct hashes (equal hashes set equal bits). */
   finish(options: FilterOptions): Section {
-    const sorted = minimizers.subarray(0, this.count).sort();
+    // Distinct hashes through an open-addressing set (a typed-array sort cost ~40 ns a
+    // minimizer, most of the section's build time). 0 marks an empty slot; a hash of 0
+    // is counted on the side.
+    const n = this.count;
+    let size = 16;
+    while (size < n * 2) size *= 2;
+    if (table.length < size) table = new Uint32Array(size);
+    const t = table.subarray(0, size);
+    t.fill(0);
+    const mask = size - 1;
     let distinct = 0;
-    for (let j = 0; j < sorted.length; j++) if (j === 0 || sorted[j] !== sorted[j - 1]) distinct++;
+    let zero = false;
+    for (let j = 0; j < n; j++) {
+      const g = minimizers[j]!;
+      if (g === 0) {
+        if (!zero) distinct++;
+        zero = true;
+        continue;
+      }
+      let slot = Math.imul(g, 0x9e3779b1) >>> 0 & mask;
+      for (;;) {
+        const x = t[slot]!;
+        if (x === g) break;
+        if (x === 0) {
+          t[slot] = g;
+          distinct++;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
     const out = emptySection(distinct, options.longGramBitsPerGram, options.longGramHashes, LONG_GRAM_MIN_BYTES, options.maxBytes);
-    for (let j = 0; j < sorted.length; j++) setLongGram(out, sorted[j]!);
+    for (let j = 0; j < size; j++) if (t[j] !== 0) setLongGram(out, t[j]!);
+    if (zero) setLongGram(out, 0);
     this.count = 0;
     return out;
   }
@@ -349,7 +379,9 @@ function longGramBloomHashes(g: number): [number, number] {
 }
 
 function setLongGram(s: Section, g: number): void {
-  const [h1, h2] = longGramBloomHashes(g);
+  // longGramBloomHashes inlined: this runs once per minimizer while building.
+  const h1 = fmix32((g ^ 0x5bd1e995) >>> 0);
+  const h2 = (fmix32((g ^ 0x9e3779b9) >>> 0) | 1) >>> 0;
   for (let i = 0; i < s.k; i++) {
     const bit = bloomBit(h1, h2, i, s.m);
     s.bits[bit >>> 3]! |= 1 << (bit & 7);
