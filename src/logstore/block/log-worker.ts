@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import { compareLabels, type Labels } from '../../model/labels.js';
 import { codecName, defaultHeadCodec, type CodecOptions, type LogCodec } from '../chunk/codec.js';
 import { chunkTransferList, encodeChunk, type EncodedChunk } from '../chunk/encoded-chunk.js';
+import { headFilterOptions } from '../chunk/filter.js';
 import { compactLogBlocks } from './log-compact.js';
 import type { LogBlockMeta } from './log-block-meta.js';
 import { writeLogBlock } from './log-block-writer.js';
@@ -76,7 +77,7 @@ export default function runLogJob(job: LogJob): unknown {
   switch (job.kind) {
     case 'compress': {
       const codec = job.codec === undefined ? defaultHeadCodec() : typeof job.codec === 'string' ? { codec: codecName(job.codec) } : job.codec;
-      const out = job.chunks.map((raw) => encodeChunk(raw, { codec }));
+      const out = job.chunks.map((raw) => encodeChunk(raw, { codec, filter: headFilterOptions() }));
       return move(out, chunkTransferList(out));
     }
     case 'write': {
