@@ -44,6 +44,12 @@ export interface SampleWindow {
   readonly v: ArrayLike<number>;
   readonly lo: number;
   readonly hi: number;
+  /**
+   * Optional: a running count of counter resets (samples lower than the one before), so
+   * `drops[hi - 1] - drops[lo]` is the number of resets inside the window; a counter
+   * kernel skips its reset scan for a window without any.
+   */
+  readonly drops?: ArrayLike<number>;
 }
 
 /** The columns of a list of points, as one window over all of them. */

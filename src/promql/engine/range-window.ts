@@ -18,6 +18,8 @@ interface MutablePoint {
 export class RangeWindow implements SampleWindow {
   t = new Float64Array(INITIAL_CAPACITY);
   v = new Float64Array(INITIAL_CAPACITY);
+  /** Running count of samples lower than the one pushed before them (SampleWindow.drops). */
+  drops = new Int32Array(INITIAL_CAPACITY);
   lo = 0;
   hi = 0;
   /** The point objects of `points()`, reused from call to call. */
@@ -45,9 +47,13 @@ export class RangeWindow implements SampleWindow {
   /** Appends a sample newer than every sample in the window. */
   push(t: number, v: number): void {
     if (this.hi === this.t.length) this.makeRoom();
-    this.t[this.hi] = t;
-    this.v[this.hi] = v;
-    this.hi++;
+    const i = this.hi;
+    // The sample before it is at i - 1 even when the window dropped it: the count only
+    // ever matters as a difference between two positions inside the window.
+    this.drops[i] = i === 0 ? 0 : this.drops[i - 1]! + (v < this.v[i - 1]! ? 1 : 0);
+    this.t[i] = t;
+    this.v[i] = v;
+    this.hi = i + 1;
   }
 
   /** Moves the window to the front of the columns, or doubles them when it fills them. */
@@ -56,13 +62,17 @@ export class RangeWindow implements SampleWindow {
     if (this.lo > 0 && n <= this.t.length / 2) {
       this.t.copyWithin(0, this.lo, this.hi);
       this.v.copyWithin(0, this.lo, this.hi);
+      this.drops.copyWithin(0, this.lo, this.hi);
     } else {
       const t = new Float64Array(this.t.length * 2);
       const v = new Float64Array(this.v.length * 2);
+      const drops = new Int32Array(this.drops.length * 2);
       t.set(this.t.subarray(this.lo, this.hi));
       v.set(this.v.subarray(this.lo, this.hi));
+      drops.set(this.drops.subarray(this.lo, this.hi));
       this.t = t;
       this.v = v;
+      this.drops = drops;
     }
     this.lo = 0;
     this.hi = n;

@@ -70,7 +70,8 @@ export function extrapolatedRateOf(w: SampleWindow, rangeStartMs: number, rangeE
   const lastT = t[hi - 1]!;
 
   let result = v[hi - 1]! - firstV;
-  if (isCounter) {
+  // Without a reset in the window the scan adds nothing (and `result` is the same number).
+  if (isCounter && (w.drops === undefined || w.drops[hi - 1] !== w.drops[lo])) {
     let prev = firstV;
     for (let i = lo + 1; i < hi; i++) {
       const cur = v[i]!;
