@@ -28,6 +28,7 @@ import type { Head } from './head.js';
 import { HeadQuerier } from './head-read.js';
 import type { MemSeries } from './head-series.js';
 import { checkpointRecords } from './head-wal.js';
+import { XorChunk, XorIterator } from './chunkenc/xor.js';
 import { TenantQuerier } from './querier.js';
 
 /** What one step did, for the flush answer, logs and metrics. */
@@ -223,8 +224,13 @@ export class TenantStore {
     const counts = this.gatherCounts;
     counts.length = 0;
     let lastRange = NaN;
+    // A chunk ending at or after `until` still goes in when it starts before it: its
+    // samples below `until` (a push may land in a series' open chunk while the cut yields
+    // before gathering it). The head keeps the whole chunk; readers read it from the new
+    // floor on, and the next cut's copy of the older part is merged away as a duplicate.
+    const wanted = (mint: number, maxt: number): boolean => mint < until && maxt >= this.readFrom;
     s.forEachChunk((_b, mint, maxt) => {
-      if (maxt >= until || maxt < this.readFrom) return;
+      if (!wanted(mint, maxt)) return;
       const r = Math.floor(mint / range);
       if (r !== lastRange) {
         counts.push(r, 0);
@@ -237,7 +243,7 @@ export class TenantStore {
     let group = -2;
     lastRange = NaN;
     s.forEachChunk((bytes, mint, maxt, n) => {
-      if (maxt >= until || maxt < this.readFrom) return;
+      if (!wanted(mint, maxt)) return;
       const r = Math.floor(mint / range);
       let w = writers.get(r);
       if (w === undefined) writers.set(r, (w = new BlockInputWriter()));
@@ -246,8 +252,14 @@ export class TenantStore {
         lastRange = r;
         w.beginSeries(s.labels, counts[group + 1]!);
       }
-      w.addChunk(bytes, mint, maxt, n);
-      samples += n;
+      if (maxt < until) {
+        w.addChunk(bytes, mint, maxt, n);
+        samples += n;
+      } else {
+        const part = samplesBefore(bytes, until);
+        w.addChunk(part.bytes, mint, part.maxt, part.n);
+        samples += part.n;
+      }
     });
     return samples;
   }
@@ -355,4 +367,18 @@ function turn(): Promise<void> {
 /** Creates the blocks directory. */
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
+}
+
+/** The samples of XOR chunk `bytes` older than `until`, as a chunk of their own (at least the first). */
+function samplesBefore(bytes: Uint8Array, until: number): { bytes: Uint8Array; maxt: number; n: number } {
+  const it = new XorIterator(bytes);
+  const out = new XorChunk();
+  let maxt = -Infinity;
+  let n = 0;
+  while (it.next() && it.t < until) {
+    out.append(it.t, it.v);
+    maxt = it.t;
+    n++;
+  }
+  return { bytes: out.bytes().slice(), maxt, n };
 }

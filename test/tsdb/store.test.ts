@@ -114,6 +114,38 @@ describe('flush', () => {
     expect(readAll(again.db.querier(T, -Infinity, Infinity))).toEqual(expected(0, 40 * 60_000));
   });
 
+  it('keeps the samples older than the cut of series that received newer ones while the cut yielded', async () => {
+    const { db, dir } = await openDb();
+    const n = 3000;
+    // Each series' open chunk ends at 9 min: the cut's boundary is 9 min + 1 ms.
+    await write(db, 0, 10 * 60_000, n);
+    const flushing = db.flush(T);
+    // While the cut gathers series in short stretches, every series gets a newer sample:
+    // the ones not gathered yet have an open chunk that now ends past the boundary.
+    let pushes = 0;
+    let done = false;
+    void flushing.then(() => (done = true));
+    while (!done && pushes < 200) {
+      await new Promise((r) => setImmediate(r));
+      const t = 10 * 60_000 + pushes;
+      const app = db.appender(T);
+      for (let i = 0; i < n; i++) app.append(0, labelsFromObject({ __name__: 'm', i: String(i) }), t, t / 1000 + i);
+      await app.commit();
+      pushes++;
+    }
+    await flushing;
+    expect(pushes).toBeGreaterThan(0);
+    const want = new Set(expected(0, 10 * 60_000, n));
+    const got = new Set(readAll(db.querier(T, -Infinity, Infinity)));
+    const missing = [...want].filter((k) => !got.has(k));
+    expect(missing.slice(0, 5)).toEqual([]);
+    // And after a restart (blocks, then the WAL's checkpoint and tail).
+    await stop(db);
+    const again = (await openDb({ dir })).db;
+    const after = new Set(readAll(again.querier(T, -Infinity, Infinity)));
+    expect([...want].filter((k) => !after.has(k)).slice(0, 5)).toEqual([]);
+  });
+
   it('a querier opened before the swap still sees every sample once', async () => {
     const { db } = await openDb();
     await write(db, 0, 20 * 60_000);
