@@ -12,19 +12,12 @@
  */
 import type { Label } from '../model/labels.js';
 import { ChunkEncoder, MAX_NS_DELTA_SPAN_MS, NO_METADATA } from './chunk/chunk-format.js';
-import type { LogEntry } from './entry.js';
+import { sameMetadata, type LogEntry } from './entry.js';
 
 const FIRST_ENTRIES = 16;
 const FIRST_LINE_BYTES = 4096;
 /** Entries of one time compared pairwise before the duplicate check switches to a set. */
 const RUN_PAIRWISE_MAX = 16;
-
-function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
-  return true;
-}
 
 export class OpenBuffer {
   /** Entries held. */
@@ -120,13 +113,12 @@ export class OpenBuffer {
   /** A new buffer with the entries at or after `cutoffMs` (retention), in their order. */
   keepFrom(cutoffMs: number): OpenBuffer {
     const out = new OpenBuffer();
-    for (let i = 0; i < this.count; i++) if (this.tMs[i]! >= cutoffMs) out.appendBytes(this, i);
+    for (let i = 0; i < this.count; i++) {
+      if (this.tMs[i]! < cutoffMs) continue;
+      const e = this.at(i); // retention runs rarely: through strings is fine
+      out.append(e.tMs, e.tNs, e.line, e.metadata);
+    }
     return out;
-  }
-
-  private appendBytes(from: OpenBuffer, j: number): void {
-    const e = from.at(j);
-    this.append(e.tMs, e.tNs, e.line, e.metadata);
   }
 
   /** Entry indices in time order (stable: equal times keep their arrival order). */
@@ -146,7 +138,7 @@ export class OpenBuffer {
     const ni = this.ends[i]! - si;
     if (ni !== this.ends[j]! - sj) return false;
     if (this.lines.compare(this.lines, sj, sj + ni, si, si + ni) !== 0) return false;
-    return this.meta === undefined || sameLabels(this.meta[i]!, this.meta[j]!);
+    return this.meta === undefined || sameMetadata(this.meta[i]!, this.meta[j]!);
   }
 
   /** Line bytes and metadata of entry i as one string, each part length-prefixed. */

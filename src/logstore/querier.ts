@@ -17,11 +17,19 @@ import type { LogHead, HeadChunk } from './head.js';
 import { MergeIterator, type EntrySource } from './entry-merge.js';
 import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet, LogStreamVolume } from './interface.js';
 
+/** Whether a (ms, ns) time is before `[start, end)`. */
+function beforeRange(tMs: number, tNs: number, p: LogSelectParams): boolean {
+  return tMs < p.startMs || (tMs === p.startMs && tNs < p.startNs);
+}
+
+/** Whether a (ms, ns) time is at or after the end of `[start, end)`. */
+function afterRange(tMs: number, tNs: number, p: LogSelectParams): boolean {
+  return tMs > p.endMs || (tMs === p.endMs && tNs >= p.endNs);
+}
+
 /** Whether a (ms, ns) time is in [start, end). */
 function inRange(tMs: number, tNs: number, p: LogSelectParams): boolean {
-  if (tMs < p.startMs || (tMs === p.startMs && tNs < p.startNs)) return false;
-  if (tMs > p.endMs || (tMs === p.endMs && tNs >= p.endNs)) return false;
-  return true;
+  return !beforeRange(tMs, tNs, p) && !afterRange(tMs, tNs, p);
 }
 
 function clip(entries: readonly LogEntry[], p: LogSelectParams): LogEntry[] {
@@ -31,25 +39,29 @@ function clip(entries: readonly LogEntry[], p: LogSelectParams): LogEntry[] {
   return out;
 }
 
-/** A compressed chunk as a source: decoded when reached, needles tested on the raw bytes. */
+/** Counts a compressed chunk as decoded, when the select counts. */
+function countDecoded(c: EncodedChunk, p: LogSelectParams): void {
+  const k = p.counters;
+  if (k === undefined) return;
+  k.chunksDecoded++;
+  k.compressedBytes += c.data.byteLength;
+  k.decompressedBytes += c.rawBytes;
+  k.decompressedLines += c.entries;
+}
+
 /** Set once a stream's sources are all known: whether its chunks may skip their lines. */
 interface LineMode {
   noLines: boolean;
 }
 
+/** A compressed chunk as a source: decoded when reached, needles tested on the raw bytes. */
 function chunkSource(c: EncodedChunk, p: LogSelectParams, mode: LineMode): EntrySource {
   const needles = p.needles !== undefined && p.needles.length > 0 ? p.needles : undefined;
   // The needle test on the line's bytes is the whole filter when it is exact.
   const f = needles !== undefined && p.needlesExact === true ? undefined : p.lineFilter;
   const open = (): LogEntry[] => {
     const out: LogEntry[] = [];
-    const k = p.counters;
-    if (k !== undefined) {
-      k.chunksDecoded++;
-      k.compressedBytes += c.data.byteLength;
-      k.decompressedBytes += c.rawBytes;
-      k.decompressedLines += c.entries;
-    }
+    countDecoded(c, p);
     visitChunk(
       c,
       (tMs, tNs, line, metadata) => {
@@ -86,21 +98,14 @@ const MIN_FIRST_BATCH = 16;
 function batchedChunkSource(c: EncodedChunk, p: LogSelectParams, batching: Batching): EntrySource {
   const needles = (p.needles ?? []).filter((n) => n.length > 0).map((n) => Buffer.from(n, 'utf8'));
   const filter: BatchFilter = {
-    inRange: (tMs, tNs) => inRange(tMs, tNs, p),
-    beforeRange: (tMs, tNs) => tMs < p.startMs || (tMs === p.startMs && tNs < p.startNs),
-    afterRange: (tMs, tNs) => tMs > p.endMs || (tMs === p.endMs && tNs >= p.endNs),
+    beforeRange: (tMs, tNs) => beforeRange(tMs, tNs, p),
+    afterRange: (tMs, tNs) => afterRange(tMs, tNs, p),
     needles,
   };
   let pos = BATCH_START;
   let size = 0;
   const read = (): LogEntry[] => {
-    const k = p.counters;
-    if (pos === BATCH_START && k !== undefined) {
-      k.chunksDecoded++;
-      k.compressedBytes += c.data.byteLength;
-      k.decompressedBytes += c.rawBytes;
-      k.decompressedLines += c.entries;
-    }
+    if (pos === BATCH_START) countDecoded(c, p);
     if (pos === BATCH_DONE) return [];
     size = size === 0 ? Math.min(batching.first, batching.max) : Math.min(size * 2, batching.max);
     const batch: LogEntry[] = [];

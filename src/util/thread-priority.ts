@@ -13,6 +13,7 @@ import { platform, setPriority } from 'node:os';
 /** Nice value of background worker threads (0 normal, 19 lowest). */
 export const BACKGROUND_NICE = 10;
 
+/** Sets the calling thread's nice value (Linux only); true when it was set. */
 export function lowerThisThreadPriority(nice = BACKGROUND_NICE): boolean {
   if (platform() !== 'linux') return false;
   try {

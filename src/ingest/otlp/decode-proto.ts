@@ -596,17 +596,22 @@ function resourceMetrics(r: ProtoReader): ResourceMetrics {
   return { resource: e.head, scopeMetrics: e.items, schemaUrl: e.schemaUrl };
 }
 
-/** Decodes a protobuf `ExportMetricsServiceRequest`. Throws a `protobuf_invalid` 400. */
-export function decodeMetricsProto(body: Uint8Array): ExportMetricsServiceRequest {
+/** The messages of field 1 of an export request (its one repeated field); others skipped. */
+function exportRequest<T>(body: Uint8Array, field: string, item: (r: ProtoReader) => T): T[] {
   const r = ProtoReader.of(body);
-  const resourceMetricsList: ResourceMetrics[] = [];
+  const out: T[] = [];
   while (r.next()) {
     if (r.field === 1) {
-      r.expect(WT.LEN, 'ExportMetricsServiceRequest.resource_metrics');
-      resourceMetricsList.push(resourceMetrics(r.message()));
+      r.expect(WT.LEN, field);
+      out.push(item(r.message()));
     } else r.skip();
   }
-  return { resourceMetrics: resourceMetricsList };
+  return out;
+}
+
+/** Decodes a protobuf `ExportMetricsServiceRequest`. Throws a `protobuf_invalid` 400. */
+export function decodeMetricsProto(body: Uint8Array): ExportMetricsServiceRequest {
+  return { resourceMetrics: exportRequest(body, 'ExportMetricsServiceRequest.resource_metrics', resourceMetrics) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -692,13 +697,5 @@ function resourceLogs(r: ProtoReader): ResourceLogs {
 
 /** Decodes a protobuf `ExportLogsServiceRequest`. Throws a `protobuf_invalid` 400. */
 export function decodeLogsProto(body: Uint8Array): ExportLogsServiceRequest {
-  const r = ProtoReader.of(body);
-  const list: ResourceLogs[] = [];
-  while (r.next()) {
-    if (r.field === 1) {
-      r.expect(WT.LEN, 'ExportLogsServiceRequest.resource_logs');
-      list.push(resourceLogs(r.message()));
-    } else r.skip();
-  }
-  return { resourceLogs: list };
+  return { resourceLogs: exportRequest(body, 'ExportLogsServiceRequest.resource_logs', resourceLogs) };
 }

@@ -11,18 +11,16 @@
  */
 import type { LogEntry } from '../entry.js';
 import type { Direction } from '../interface.js';
-import { EntryCursor, type LineTest } from './chunk-format.js';
+import { containsAllBytesTest, EntryCursor, type LineTest } from './chunk-format.js';
 
 /** Where the next batch starts: an entry index; `BATCH_DONE` once nothing is left. */
 export const BATCH_DONE = -1;
 /** The position before the first batch, in either direction. */
 export const BATCH_START = -2;
 
-/** What a batch keeps: entries whose time passes `inRange` and whose line bytes pass the needles. */
+/** What a batch keeps: entries in the query's time range whose line bytes pass the needles. */
 export interface BatchFilter {
-  /** Whether an entry's time is in the query's range. */
-  readonly inRange: (tMs: number, tNs: number) => boolean;
-  /** Time order: entries before the range (forward: after it) end the batch for good. */
+  /** Whether an entry is before / after the range. Entries are in time order, so reaching one ends the reading that way. */
   readonly beforeRange: (tMs: number, tNs: number) => boolean;
   readonly afterRange: (tMs: number, tNs: number) => boolean;
   /** UTF-8 needles every kept line contains (none: every line passes). */
@@ -81,39 +79,19 @@ export function readBatch(raw: Uint8Array, direction: Direction, from: number, m
 
 function readForward(raw: Uint8Array, from: number, max: number, f: BatchFilter, out: LogEntry[]): number {
   const start = from === BATCH_START ? 0 : from;
-  const test: LineTest | undefined = f.needles.length === 0 ? undefined : forwardTest(f.needles);
+  const test: LineTest | undefined = f.needles.length === 0 ? undefined : containsAllBytesTest(f.needles);
   const c = new EntryCursor(raw);
   const n = c.chunkHeader.entries;
   let taken = 0;
   for (let i = 0; c.next(); i++) {
     if (i < start) continue;
     if (f.afterRange(c.tMs, c.tNs)) return BATCH_DONE;
-    if (!f.inRange(c.tMs, c.tNs)) continue;
+    if (f.beforeRange(c.tMs, c.tNs)) continue;
     if (test !== undefined && !test(c.bytes, c.lineStart, c.lineEnd)) continue;
     out.push({ tMs: c.tMs, tNs: c.tNs, line: c.line, metadata: c.metadata });
     if (++taken === max) return i + 1 < n ? i + 1 : BATCH_DONE;
   }
   return BATCH_DONE;
-}
-
-/** `containsAllTest`'s one scan per needle, for lines tested in chunk order. */
-function forwardTest(needles: readonly Buffer[]): LineTest {
-  let whole: Buffer | undefined;
-  const next = new Array<number>(needles.length).fill(-1);
-  return (bytes, start, end) => {
-    whole ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let k = 0; k < needles.length; k++) {
-      const nd = needles[k]!;
-      let at = next[k]!;
-      if (at === Infinity) return false;
-      if (at < start) {
-        at = whole.indexOf(nd, start);
-        next[k] = at = at < 0 ? Infinity : at;
-      }
-      if (at + nd.length > end) return false;
-    }
-    return true;
-  };
 }
 
 function readBackward(raw: Uint8Array, from: number, max: number, f: BatchFilter, out: LogEntry[]): number {
@@ -130,7 +108,7 @@ function readBackward(raw: Uint8Array, from: number, max: number, f: BatchFilter
   if (f.needles.length === 0) {
     for (; i >= 0; i--) {
       if (f.beforeRange(col.tMs[i]!, col.tNs[i]!)) return BATCH_DONE;
-      if (f.inRange(col.tMs[i]!, col.tNs[i]!) && take(i)) return i > 0 ? i - 1 : BATCH_DONE;
+      if (!f.afterRange(col.tMs[i]!, col.tNs[i]!) && take(i)) return i > 0 ? i - 1 : BATCH_DONE;
     }
     return BATCH_DONE;
   }
@@ -150,7 +128,7 @@ function readBackward(raw: Uint8Array, from: number, max: number, f: BatchFilter
     // One that runs past line i's end is in no line: look again before it, from line i's end.
     if (at + first.length > col.lineEnd[i]!) continue;
     if (f.beforeRange(col.tMs[i]!, col.tNs[i]!)) return BATCH_DONE;
-    if (f.inRange(col.tMs[i]!, col.tNs[i]!) && containsAll(whole, col.lineStart[i]!, col.lineEnd[i]!, f.needles, 1) && take(i)) {
+    if (!f.afterRange(col.tMs[i]!, col.tNs[i]!) && containsAll(whole, col.lineStart[i]!, col.lineEnd[i]!, f.needles, 1) && take(i)) {
       return i > 0 ? i - 1 : BATCH_DONE;
     }
     i--;

@@ -636,7 +636,11 @@ export function decodeAll(raw: Uint8Array): LogEntry[] {
  */
 export function containsAllTest(needles: readonly string[]): LineTest | undefined {
   const ns = needles.filter((n) => n.length > 0).map((n) => Buffer.from(n, 'utf8'));
-  if (ns.length === 0) return undefined;
+  return ns.length === 0 ? undefined : containsAllBytesTest(ns);
+}
+
+/** `containsAllTest` over needles already in UTF-8 (none empty). */
+export function containsAllBytesTest(ns: readonly Uint8Array[]): LineTest {
   let chunk: Uint8Array | undefined = undefined;
   let whole: Buffer = Buffer.alloc(0);
   const next = new Array<number>(ns.length).fill(-1);

@@ -392,9 +392,7 @@ function longGramBloomHashes(g: number): [number, number] {
 }
 
 function setLongGram(s: Section, g: number): void {
-  // longGramBloomHashes inlined: this runs once per minimizer while building.
-  const h1 = fmix32((g ^ 0x5bd1e995) >>> 0);
-  const h2 = (fmix32((g ^ 0x9e3779b9) >>> 0) | 1) >>> 0;
+  const [h1, h2] = longGramBloomHashes(g);
   for (let i = 0; i < s.k; i++) {
     const bit = bloomBit(h1, h2, i, s.m);
     s.bits[bit >>> 3]! |= 1 << (bit & 7);

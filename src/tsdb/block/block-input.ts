@@ -71,7 +71,6 @@ export class BlockInputWriter {
    * than the view; transfer that whole `ArrayBuffer` (`transferList: [input.buffer]`) and
    * the receiving side sees the same offset and length.
    */
-  /** The input: a view of a buffer only this writer had, which the caller may transfer. */
   finish(): Uint8Array {
     assert(!this.finished, 'block input writer finished twice');
     this.finished = true;

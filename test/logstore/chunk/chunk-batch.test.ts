@@ -15,7 +15,6 @@ function filterOf(start: [number, number], end: [number, number], needles: reado
   const before = (tMs: number, tNs: number): boolean => tMs < start[0] || (tMs === start[0] && tNs < start[1]);
   const after = (tMs: number, tNs: number): boolean => tMs > end[0] || (tMs === end[0] && tNs >= end[1]);
   return {
-    inRange: (tMs, tNs) => !before(tMs, tNs) && !after(tMs, tNs),
     beforeRange: before,
     afterRange: after,
     needles: needles.filter((n) => n !== '').map((n) => Buffer.from(n, 'utf8')),
@@ -24,7 +23,7 @@ function filterOf(start: [number, number], end: [number, number], needles: reado
 
 /** What a full decode keeps, in direction order. */
 function reference(entries: readonly LogEntry[], f: BatchFilter, needles: readonly string[], direction: Direction): LogEntry[] {
-  const kept = decodeAll(encodeEntries(entries)).filter((e) => f.inRange(e.tMs, e.tNs) && needles.every((n) => Buffer.from(e.line, 'utf8').includes(Buffer.from(n, 'utf8'))));
+  const kept = decodeAll(encodeEntries(entries)).filter((e) => !f.beforeRange(e.tMs, e.tNs) && !f.afterRange(e.tMs, e.tNs) && needles.every((n) => Buffer.from(e.line, 'utf8').includes(Buffer.from(n, 'utf8'))));
   return direction === 'forward' ? kept : kept.reverse();
 }
 
