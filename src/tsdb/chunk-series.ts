@@ -6,7 +6,8 @@
  * so a reader sees every sample exactly once.
  */
 import type { Labels } from '../model/labels.js';
-import { XorChunk, XorIterator } from './chunkenc/xor.js';
+import { chunkIterator, type ChunkSampleIterator } from './chunkenc/chunk-iterator.js';
+import { XorChunk } from './chunkenc/xor.js';
 import { lastValue, type ClosedChunk } from './chunkenc/xor-open.js';
 import type { SampleIterator, Series, SeriesSet } from './interface.js';
 
@@ -19,7 +20,7 @@ export interface ChunkedSeries {
 /** Iterates a list of chunks in order, clipped to [mint, maxt]. */
 export class ChunksIterator implements SampleIterator {
   private i = 0;
-  private cur: SampleIterator | undefined;
+  private cur: ChunkSampleIterator | undefined;
   t = 0;
   v = 0;
   private finished = false;
@@ -36,7 +37,7 @@ export class ChunksIterator implements SampleIterator {
       const c = this.chunks[this.i++]!;
       if (c.maxt < this.mint) continue;
       if (c.mint > this.maxt) break;
-      this.cur = new XorIterator(c.bytes);
+      this.cur = chunkIterator(c);
       return true;
     }
     this.finished = true;
@@ -98,7 +99,7 @@ export class ChunksIterator implements SampleIterator {
         return true;
       }
     }
-    const it = new XorIterator(c.bytes);
+    const it = chunkIterator(c);
     let found = false;
     while (it.next() && it.t <= maxt) {
       if (it.t < this.mint) continue;
@@ -174,7 +175,7 @@ const MERGED_SAMPLES_PER_CHUNK = 120;
 function mergeOverlapping(chunks: readonly ClosedChunk[]): ClosedChunk[] {
   const ts: number[] = [];
   const vs: number[] = [];
-  const its = chunks.map((c) => new XorIterator(c.bytes));
+  const its = chunks.map((c) => chunkIterator(c));
   const live = its.map((it) => it.next());
   for (;;) {
     let best = -1;

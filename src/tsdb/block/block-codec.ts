@@ -3,9 +3,14 @@
  * symbol ids, prefix-shared with the previous series, then the series' chunks), postings
  * lists (gap varints with runs) and symbol pages. Decoders work on the exact bytes SQLite
  * returned and never copy chunk bytes: a chunk is a `subarray` of the row's blob.
+ *
+ * Chunks are XOR chunks in format 1 and dense chunks (`../chunkenc/dense.ts`) in format 2,
+ * whose timestamp columns are stored once per block when series share them (`TimesInterner`).
  */
 import { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { CairnError } from '../../util/errors.js';
+import { decodeTimes, encodeTimes, encodeValues, timesHeader } from '../chunkenc/dense.js';
+import { XorIterator } from '../chunkenc/xor.js';
 import type { ClosedChunk } from '../chunkenc/xor-open.js';
 
 /** Bytes before the first sample in an XOR chunk: the uint16 sample count. */
@@ -70,6 +75,7 @@ export function encodeGroupSeries(
   pairs: readonly number[],
   shared: number,
   chunks: readonly ClosedChunk[],
+  dense?: DenseChunkEncoder,
 ): void {
   const n = pairs.length / 2;
   w.uvarint(shared);
@@ -77,10 +83,110 @@ export function encodeGroupSeries(
   for (let i = shared * 2; i < pairs.length; i++) w.uvarint(pairs[i]!);
   w.uvarint(chunks.length);
   for (const c of chunks) {
-    w.uvarint(c.maxt - c.mint);
-    w.bytes(c.bytes); // uvarint length, then the chunk as-is
+    if (dense !== undefined) {
+      dense.write(w, c);
+    } else {
+      w.uvarint(c.maxt - c.mint);
+      w.bytes(c.bytes); // uvarint length, then the chunk as-is
+    }
   }
 }
+
+/**
+ * Bounds the interner's memory: past this many bytes of remembered columns, columns not
+ * seen yet are stored inline without being remembered (a block of series that share no
+ * timestamps would otherwise keep every column of the block in the map).
+ */
+const MAX_INTERNED_BYTES = 32 << 20;
+
+/**
+ * Writes chunks in the dense format (FORMAT.md, format 2): XOR chunks are transcoded, dense
+ * chunks (from a format-2 block being compacted) keep their values column. A timestamp
+ * column is written inline the first time it is seen; the second time it goes to the
+ * `times` table (through `storeTimes`) and every later chunk with the same timestamps
+ * refers to that row. One encoder per block.
+ */
+export class DenseChunkEncoder {
+  /** Column bytes (latin1) → times row id, or 0 when seen once and stored inline. */
+  private readonly interned = new Map<string, number>();
+  private internedBytes = 0;
+  private nextId = 1;
+  /** Column keys of shared decoded timestamp arrays (compaction hands the same array to many chunks). */
+  private readonly keyOf = new WeakMap<Float64Array, string>();
+  private ts = new Float64Array(128);
+  private vs = new Float64Array(128);
+  private readonly it = new XorIterator(new Uint8Array(0));
+  /** Bytes of value columns and of timestamp columns written (inline or to the table). */
+  valueBytes = 0;
+  timesBytes = 0;
+
+  constructor(private readonly storeTimes: (id: number, column: Uint8Array) => void) {}
+
+  write(w: ByteWriter, c: ClosedChunk): void {
+    let key: string;
+    let values: Uint8Array;
+    let column: Uint8Array | undefined = undefined;
+    if (c.times !== undefined) {
+      values = c.bytes;
+      const known = this.keyOf.get(c.times);
+      if (known !== undefined) {
+        key = known;
+      } else {
+        column = encodeTimes(c.times, c.times.length);
+        key = Buffer.from(column.buffer, column.byteOffset, column.length).toString('latin1');
+        this.keyOf.set(c.times, key);
+      }
+    } else {
+      const n = this.decodeXor(c);
+      column = encodeTimes(this.ts, n);
+      key = Buffer.from(column.buffer, column.byteOffset, column.length).toString('latin1');
+      values = encodeValues(this.vs, n);
+    }
+    const id = this.interned.get(key);
+    if (id !== undefined && id > 0) {
+      w.uvarint(id);
+    } else if (id === 0) {
+      const newId = this.nextId++;
+      this.interned.set(key, newId);
+      this.storeTimes(newId, column ?? Buffer.from(key, 'latin1'));
+      this.timesBytes += key.length;
+      w.uvarint(newId);
+    } else {
+      if (this.internedBytes < MAX_INTERNED_BYTES) {
+        this.interned.set(key, 0);
+        this.internedBytes += key.length;
+      }
+      w.uvarint(0);
+      w.bytes(column ?? Buffer.from(key, 'latin1'));
+      this.timesBytes += key.length;
+    }
+    w.bytes(values);
+    this.valueBytes += values.length;
+  }
+
+  /** Decodes an XOR chunk into `ts`/`vs`; returns its sample count. */
+  private decodeXor(c: ClosedChunk): number {
+    if (this.ts.length < c.numSamples) {
+      this.ts = new Float64Array(c.numSamples);
+      this.vs = new Float64Array(c.numSamples);
+    }
+    const it = this.it;
+    it.reset(c.bytes);
+    let n = 0;
+    while (it.next()) {
+      this.ts[n] = it.t;
+      this.vs[n] = it.v; // stays in a Float64Array: NaN payloads keep their bits
+      n++;
+    }
+    const err = it.err();
+    if (err !== undefined) throw err;
+    if (n !== c.numSamples || n === 0) throw corrupt(`an XOR chunk holds ${n} samples, its record says ${c.numSamples}`);
+    return n;
+  }
+}
+
+/** Decoded timestamp columns of a format-2 block by `times` row id (the reader caches them). */
+export type TimesResolver = (id: number) => Float64Array;
 
 /**
  * A cursor over the series of one group blob. `pairs` holds the current series' label
@@ -95,7 +201,11 @@ export class GroupDecoder {
   /** How many leading pairs the current series shares with the previous one. */
   shared = 0;
 
-  constructor(blob: Uint8Array) {
+  /** `times` is given for a format-2 (dense) block and resolves its shared timestamp columns. */
+  constructor(
+    blob: Uint8Array,
+    private readonly times?: TimesResolver,
+  ) {
     this.c = { buf: blob, pos: 0 };
   }
 
@@ -122,6 +232,7 @@ export class GroupDecoder {
 
   /** Decodes the current series' chunks, zero-copy; only those overlapping [mint, maxt]. */
   chunks(mint: number, maxt: number): ClosedChunk[] {
+    if (this.times !== undefined) return this.denseChunks(mint, maxt, this.times);
     const c = this.c;
     const buf = c.buf;
     const n = readUvarint(c);
@@ -142,12 +253,58 @@ export class GroupDecoder {
     return out;
   }
 
+  private denseChunks(mint: number, maxt: number, resolve: TimesResolver): ClosedChunk[] {
+    const c = this.c;
+    const n = readUvarint(c);
+    const out: ClosedChunk[] = [];
+    for (let k = 0; k < n; k++) {
+      const ref = readUvarint(c);
+      let times: Float64Array | undefined = undefined;
+      let cmint: number;
+      let cmaxt: number;
+      if (ref === 0) {
+        const col = this.slice();
+        const h = timesHeader(col);
+        cmint = h.mint;
+        cmaxt = h.maxt;
+        if (cmaxt >= mint && cmint <= maxt) times = decodeTimes(col);
+      } else {
+        times = resolve(ref);
+        cmint = times[0]!;
+        cmaxt = times[times.length - 1]!;
+      }
+      const values = this.slice();
+      if (times === undefined || cmaxt < mint || cmint > maxt) continue;
+      out.push({ bytes: values, times, mint: cmint, maxt: cmaxt, numSamples: times.length });
+    }
+    return out;
+  }
+
+  /** A length-prefixed byte run of the blob, zero-copy. */
+  private slice(): Uint8Array {
+    const c = this.c;
+    const len = readUvarint(c);
+    const start = c.pos;
+    const end = start + len;
+    if (end > c.buf.length) throw corrupt(`a ${len}-byte column at ${start} in a ${c.buf.length}-byte group`);
+    c.pos = end;
+    return c.buf.subarray(start, end);
+  }
+
   /** Skips the current series' chunks. */
   skipChunks(): void {
     const c = this.c;
     const n = readUvarint(c);
+    const dense = this.times !== undefined;
     for (let k = 0; k < n; k++) {
-      readUvarint(c); // time span
+      if (dense) {
+        if (readUvarint(c) === 0) {
+          const inline = readUvarint(c); // an inline times column
+          c.pos += inline;
+        }
+      } else {
+        readUvarint(c); // time span
+      }
       const len = readUvarint(c); // read before adding: `c.pos += f(c)` would use the old pos
       c.pos += len;
     }

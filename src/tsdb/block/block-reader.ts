@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import type { Label } from '../../model/labels.js';
 import { matchesAll, type Matcher } from '../../model/matcher.js';
 import { CairnError } from '../../util/errors.js';
-import { decodePostings, decodeSymbolPage, GroupDecoder } from './block-codec.js';
-import { BLOCK_FORMAT_VERSION, type BlockMeta, type BlockSeries } from './block-meta.js';
+import { decodeTimes } from '../chunkenc/dense.js';
+import { decodePostings, decodeSymbolPage, GroupDecoder, type TimesResolver } from './block-codec.js';
+import { BLOCK_FORMAT_VERSION, XOR_BLOCK_FORMAT_VERSION, type BlockMeta, type BlockSeries } from './block-meta.js';
 import { BLOCK_APPLICATION_ID, openBlockDb, type BlockDb, type BlockStatement } from './block-sqlite.js';
 import { BLOCK_SUFFIX, BLOCK_TMP_SUFFIX, META_KEY, GROUP_STARTS_KEY } from './block-writer.js';
 
@@ -17,6 +18,12 @@ import { BLOCK_SUFFIX, BLOCK_TMP_SUFFIX, META_KEY, GROUP_STARTS_KEY } from './bl
  * one query each: a query costs about as much as decoding a few unwanted groups.
  */
 const MAX_GROUP_GAP = 4;
+
+/**
+ * Decoded timestamp columns a reader keeps (format 2), in samples: 2 M (16 MiB). Columns
+ * shared by many series are few and stay; past the bound the cache starts over.
+ */
+const MAX_CACHED_TIMES_SAMPLES = 2_000_000;
 
 function corrupt(path: string, what: string): CairnError {
   return new CairnError('internal', 'corrupt_block', `corrupt block ${path}: ${what}`);
@@ -44,6 +51,11 @@ export class BlockReader {
   // from string to id, needed only by `=` matchers and name lookups, is built lazily too.
   private syms: string[] | undefined = undefined;
   private symIds: Map<string, number> | undefined = undefined;
+  /** Format 2: decoded shared timestamp columns by row id, and how to fetch one (undefined for format 1). */
+  private readonly timesCache = new Map<number, Float64Array>();
+  private timesCached = 0;
+  private readonly timesRow: BlockStatement | undefined;
+  private readonly resolveTimes: TimesResolver | undefined;
 
   private constructor(
     readonly path: string,
@@ -52,7 +64,9 @@ export class BlockReader {
     const appId = db.pragma('application_id', { simple: true });
     const version = db.pragma('user_version', { simple: true });
     if (appId !== BLOCK_APPLICATION_ID) throw corrupt(path, `application_id ${String(appId)} is not a cairn block's`);
-    if (version !== BLOCK_FORMAT_VERSION) throw corrupt(path, `format version ${String(version)}, this cairn reads ${BLOCK_FORMAT_VERSION}`);
+    if (version !== BLOCK_FORMAT_VERSION && version !== XOR_BLOCK_FORMAT_VERSION) {
+      throw corrupt(path, `format version ${String(version)}, this cairn reads ${XOR_BLOCK_FORMAT_VERSION} and ${BLOCK_FORMAT_VERSION}`);
+    }
     const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     const metaJson = getMeta.get(META_KEY) as string | undefined;
     const starts = getMeta.get(GROUP_STARTS_KEY) as Uint8Array | undefined;
@@ -66,6 +80,48 @@ export class BlockReader {
     this.postingsOfName = db.prepare('SELECT value, ids FROM postings WHERE name = ?').raw();
     this.valuesOfName = db.prepare('SELECT value FROM postings WHERE name = ?').pluck();
     this.nextName = db.prepare('SELECT name FROM postings WHERE name > ? ORDER BY name LIMIT 1').pluck();
+    if (version === XOR_BLOCK_FORMAT_VERSION) {
+      this.timesRow = undefined;
+      this.resolveTimes = undefined;
+    } else {
+      this.timesRow = db.prepare('SELECT data FROM times WHERE id = ?').pluck();
+      this.resolveTimes = (id) => this.times(id);
+    }
+  }
+
+  /** The decoded timestamp column `id` (format 2), from the cache or the `times` table. */
+  private times(id: number): Float64Array {
+    const hit = this.timesCache.get(id);
+    if (hit !== undefined) return hit;
+    const blob = this.timesRow!.get(id) as Uint8Array | undefined;
+    if (blob === undefined) throw corrupt(this.path, `timestamp column ${id} is missing`);
+    return this.cacheTimes(id, decodeTimes(blob));
+  }
+
+  private cacheTimes(id: number, ts: Float64Array): Float64Array {
+    if (this.timesCached + ts.length > MAX_CACHED_TIMES_SAMPLES) {
+      this.timesCache.clear();
+      this.timesCached = 0;
+    }
+    this.timesCache.set(id, ts);
+    this.timesCached += ts.length;
+    return ts;
+  }
+
+  /**
+   * Loads every timestamp column (format 2) before a `series()` scan, during which the
+   * connection cannot run another statement. A block of series that share timestamps has
+   * few; a block of series that share none has none in the table (they are inline).
+   */
+  private loadAllTimes(): void {
+    if (this.timesRow === undefined) return;
+    this.timesCache.clear();
+    this.timesCached = 0;
+    for (const [id, blob] of this.db.prepare('SELECT id, data FROM times').raw().iterate() as IterableIterator<[number, Uint8Array]>) {
+      const ts = decodeTimes(blob);
+      this.timesCache.set(id, ts);
+      this.timesCached += ts.length;
+    }
   }
 
   /**
@@ -155,8 +211,19 @@ export class BlockReader {
    */
   *series(): Generator<BlockSeries> {
     const syms = this.symbols();
+    this.loadAllTimes();
+    // No statement may run while the scan iterates: the scan resolves from the full cache.
+    const all = this.timesCache;
+    const resolve: TimesResolver | undefined =
+      this.resolveTimes === undefined
+        ? undefined
+        : (id) => {
+            const ts = all.get(id);
+            if (ts === undefined) throw corrupt(this.path, `timestamp column ${id} is missing`);
+            return ts;
+          };
     for (const row of this.groupRange.iterate(0, Number.MAX_SAFE_INTEGER) as IterableIterator<[number, Uint8Array]>) {
-      const dec = new GroupDecoder(row[1]);
+      const dec = new GroupDecoder(row[1], resolve);
       let prev: Label[] = [];
       while (dec.more) {
         dec.nextLabels();
@@ -194,7 +261,7 @@ export class BlockReader {
       }
       for (const row of this.groupRange.all(g, last) as [number, Uint8Array][]) {
         const grp = row[0];
-        const dec = new GroupDecoder(row[1]);
+        const dec = new GroupDecoder(row[1], this.resolveTimes);
         let id = starts[grp]!;
         let prev: Label[] | undefined = undefined;
         while (dec.more) {

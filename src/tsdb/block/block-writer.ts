@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { compareLabels, type Labels } from '../../model/labels.js';
 import { ByteWriter } from '../../util/bytes.js';
 import { assert, CairnError } from '../../util/errors.js';
-import { chunkMint, chunkNumSamples, encodeGroupSeries, encodePostings, encodeSymbolPage } from './block-codec.js';
-import { BLOCK_FORMAT_VERSION, type BlockMeta, type SeriesInput } from './block-meta.js';
+import { chunkMint, chunkNumSamples, DenseChunkEncoder, encodeGroupSeries, encodePostings, encodeSymbolPage } from './block-codec.js';
+import { BLOCK_FORMAT_VERSION, XOR_BLOCK_FORMAT_VERSION, type BlockFormatVersion, type BlockMeta, type SeriesInput } from './block-meta.js';
 import { BLOCK_APPLICATION_ID, createBlockDb, type BlockDb } from './block-sqlite.js';
 
 /** Suffix of a block file while it is written; never opened by readers. */
@@ -79,6 +79,12 @@ export interface WriteBlockOptions {
   readonly groupTargetBytes?: number;
   /** Tuning for benchmarks and tests; see DEFAULT_PAGE_SIZE_BYTES. */
   readonly pageSizeBytes?: number;
+  /**
+   * The file format: BLOCK_FORMAT_VERSION (dense chunks, the default) or
+   * XOR_BLOCK_FORMAT_VERSION (Prometheus XOR chunks as they are: what Cairn wrote before
+   * format 2; kept so tests and benchmarks can write it and readers be checked on it).
+   */
+  readonly formatVersion?: BlockFormatVersion;
 }
 
 /** The schema (FORMAT.md). Tables are created after `page_size` is set. */
@@ -88,6 +94,8 @@ CREATE TABLE symbols (page INTEGER PRIMARY KEY, strings BLOB NOT NULL);
 CREATE TABLE series (grp INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE postings (name INTEGER NOT NULL, value INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (name, value)) WITHOUT ROWID;
 `;
+/** Format 2's shared timestamp columns. */
+const TIMES_SCHEMA = 'CREATE TABLE times (id INTEGER PRIMARY KEY, data BLOB NOT NULL);';
 
 /** Meta-table key of the BlockMeta JSON. */
 export const META_KEY = 'meta';
@@ -133,11 +141,18 @@ function fill(db: BlockDb, opts: WriteBlockOptions): BlockMeta {
   db.pragma('synchronous = OFF');
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma(`application_id = ${BLOCK_APPLICATION_ID}`);
-  db.pragma(`user_version = ${BLOCK_FORMAT_VERSION}`);
+  const version = opts.formatVersion ?? BLOCK_FORMAT_VERSION;
+  db.pragma(`user_version = ${version}`);
   db.exec(SCHEMA);
+  if (version !== XOR_BLOCK_FORMAT_VERSION) db.exec(TIMES_SCHEMA);
   db.exec('BEGIN');
 
   const insertGroup = db.prepare('INSERT INTO series (grp, data) VALUES (?, ?)');
+  let dense: DenseChunkEncoder | undefined = undefined;
+  if (version !== XOR_BLOCK_FORMAT_VERSION) {
+    const insertTimes = db.prepare('INSERT INTO times (id, data) VALUES (?, ?)');
+    dense = new DenseChunkEncoder((id, column) => insertTimes.run(id, column));
+  }
   // Symbol ids in order of first appearance: the writer streams, so it cannot sort them
   // up front. Readers sort strings where order matters (label names and values).
   const symbolIds = new Map<string, number>();
@@ -181,8 +196,13 @@ function fill(db: BlockDb, opts: WriteBlockOptions): BlockMeta {
     let prevMint = -Infinity;
     for (const c of s.chunks) {
       assert(c.mint >= prevMint, 'chunks of a block series must be sorted by mint');
-      assert(chunkNumSamples(c.bytes) === c.numSamples && c.numSamples > 0, `chunk header counts ${chunkNumSamples(c.bytes)} samples, chunk says ${c.numSamples}`);
-      assert(chunkMint(c.bytes) === c.mint, `chunk starts at ${chunkMint(c.bytes)}, chunk says mint ${c.mint}`);
+      if (c.times === undefined) {
+        assert(chunkNumSamples(c.bytes) === c.numSamples && c.numSamples > 0, `chunk header counts ${chunkNumSamples(c.bytes)} samples, chunk says ${c.numSamples}`);
+        assert(chunkMint(c.bytes) === c.mint, `chunk starts at ${chunkMint(c.bytes)}, chunk says mint ${c.mint}`);
+      } else {
+        assert(c.times.length === c.numSamples && c.numSamples > 0 && c.times[0] === c.mint, `dense chunk of ${c.times.length} samples from ${c.times[0]} says ${c.numSamples} from ${c.mint}`);
+        assert(dense !== undefined, 'a dense chunk cannot be written to a format-1 block');
+      }
       prevMint = c.mint;
       numSamples += c.numSamples;
       if (c.mint < minTime) minTime = c.mint;
@@ -208,7 +228,7 @@ function fill(db: BlockDb, opts: WriteBlockOptions): BlockMeta {
       const max = Math.min(pairs.length, prevPairs.length);
       while (shared * 2 < max && pairs[shared * 2] === prevPairs[shared * 2] && pairs[shared * 2 + 1] === prevPairs[shared * 2 + 1]) shared++;
     }
-    encodeGroupSeries(group, pairs, shared, s.chunks);
+    encodeGroupSeries(group, pairs, shared, s.chunks, dense);
     prevPairs = pairs;
     if (++inGroup === seriesPerGroup || group.length >= groupTargetBytes) flushGroup();
   }
@@ -239,7 +259,7 @@ function fill(db: BlockDb, opts: WriteBlockOptions): BlockMeta {
     level: opts.level,
     sources: [...opts.sources].sort(),
     parents: [...opts.parents],
-    version: BLOCK_FORMAT_VERSION,
+    version,
   };
   const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
   insertMeta.run(META_KEY, JSON.stringify(meta));

@@ -1,11 +1,14 @@
 /**
  * Compaction: merges N blocks into one. Series are merged by labels with one cursor per
  * source (a k-way merge that holds one series group per source in memory). Per series,
- * chunks that overlap no other chunk are copied byte for byte; overlapping chunks are
- * decoded, merged by timestamp with duplicates dropped, and re-encoded.
+ * chunks that overlap no other chunk are kept as they are (a dense chunk's values column
+ * and timestamps go to the writer untouched; an XOR chunk from a format-1 block is
+ * transcoded by it); overlapping chunks are decoded, merged by timestamp with duplicates
+ * dropped, and re-encoded.
  */
 import { compareLabels } from '../../model/labels.js';
-import { SAMPLES_PER_CHUNK, XorChunk, XorIterator } from '../chunkenc/xor.js';
+import { chunkIterator } from '../chunkenc/chunk-iterator.js';
+import { SAMPLES_PER_CHUNK, XorChunk } from '../chunkenc/xor.js';
 import type { ClosedChunk } from '../chunkenc/xor-open.js';
 import type { BlockMeta, BlockSeries, SeriesInput } from './block-meta.js';
 import { BlockReader } from './block-reader.js';
@@ -108,9 +111,8 @@ function reencode(parts: readonly SourcedChunk[]): ClosedChunk[] {
   const vs = new Float64Array(total);
   const src = new Int32Array(total);
   let n = 0;
-  const it = new XorIterator(new Uint8Array(0));
   for (const p of parts) {
-    it.reset(p.chunk.bytes);
+    const it = chunkIterator(p.chunk);
     while (it.next()) {
       ts[n] = it.t;
       vs[n] = it.v;

@@ -1,6 +1,7 @@
 /**
- * Chunk encodings of the time-series store. Today one: Prometheus's XOR chunk for float
- * samples (FORMAT.md), with the rule by which the head cuts series into chunks.
+ * Chunk encodings of the time-series store: Prometheus's XOR chunk for float samples
+ * (FORMAT.md), used by the head, the WAL and remote read, with the rule by which the head
+ * cuts series into chunks; and the dense chunk of compacted blocks (`dense.ts`).
  */
 export { BitReader, BitWriter } from './bstream.js';
 export {
@@ -19,3 +20,5 @@ export {
   type ChunkCutState,
   type OpenChunkInfo,
 } from './xor.js';
+export { chunkIterator, type ChunkSampleIterator } from './chunk-iterator.js';
+export { DenseIterator, decodeTimes, decodeValues, encodeTimes, encodeValues } from './dense.js';

@@ -64,6 +64,12 @@ export interface ClosedChunk {
    */
   readonly lastHi?: number;
   readonly lastLo?: number;
+  /**
+   * Set on a dense chunk read from a format-2 block (`dense.ts`): its timestamps (often
+   * one array shared by many series' chunks; never written), and `bytes` is then its
+   * values column rather than an XOR chunk. Read either kind with `chunkIterator`.
+   */
+  readonly times?: Float64Array;
 }
 
 /** The value of a chunk's newest sample, if the chunk records it. */

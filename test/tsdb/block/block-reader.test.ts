@@ -4,29 +4,33 @@
 // only published `.db` files open.
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { labelValue } from '../../../src/model/labels.js';
 import { newMatcher, type MatchType } from '../../../src/model/matcher.js';
 import { BlockReader } from '../../../src/tsdb/block/block-reader.js';
 import { blockPath, blockTmpPath, writeBlock } from '../../../src/tsdb/block/block-writer.js';
-import type { SeriesInput } from '../../../src/tsdb/block/block-meta.js';
+import { BLOCK_FORMAT_VERSION, XOR_BLOCK_FORMAT_VERSION, type BlockFormatVersion, type SeriesInput } from '../../../src/tsdb/block/block-meta.js';
 import { bruteSelect, chunkOf, chunksOf, labels, matcherSpecArb, plain, seriesArb, T0, useTempDir } from './fixtures.js';
 
 const tempDir = useTempDir();
 let counter = 0;
 
-/** Writes and publishes a block; returns its reader. */
-function publish(dir: string, series: readonly SeriesInput[], seriesPerGroup?: number, groupTargetBytes?: number): BlockReader {
-  const ulid = `B${++counter}`;
-  writeBlock({ dir, ulid, series, level: 1, sources: [ulid], parents: [], seriesPerGroup, groupTargetBytes });
-  renameSync(blockTmpPath(dir, ulid), blockPath(dir, ulid));
-  return BlockReader.open(blockPath(dir, ulid));
-}
-
 const withChunks = (series: SeriesInput[]) => series.filter((s) => s.chunks.length > 0);
 
-describe('block writer and reader', () => {
+describe.each([
+  { formatVersion: BLOCK_FORMAT_VERSION as BlockFormatVersion, chunks: 'dense' },
+  { formatVersion: XOR_BLOCK_FORMAT_VERSION as BlockFormatVersion, chunks: 'XOR (format 1)' },
+])('block writer and reader, $chunks chunks', ({ formatVersion }) => {
+  /** Writes and publishes a block; returns its reader. */
+  function publish(dir: string, series: readonly SeriesInput[], seriesPerGroup?: number, groupTargetBytes?: number): BlockReader {
+    const ulid = `B${++counter}`;
+    writeBlock({ dir, ulid, series, level: 1, sources: [ulid], parents: [], seriesPerGroup, groupTargetBytes, formatVersion });
+    renameSync(blockTmpPath(dir, ulid), blockPath(dir, ulid));
+    return BlockReader.open(blockPath(dir, ulid));
+  }
+
   it('select equals a brute-force filter of the input', () => {
     const dir = tempDir();
     fc.assert(
@@ -100,7 +104,7 @@ describe('block writer and reader', () => {
       const got = Object.fromEntries(r.select([], c.mint, c.maxt).map((s) => [s.labels[0]!.value, s.chunks.length]));
       expect(got, c.name).toEqual(c.expected);
     }
-    expect(r.meta).toMatchObject({ minTime: 1000, maxTime: 6000, numSeries: 2, numChunks: 4, numSamples: 302, level: 1, version: 1, parents: [] });
+    expect(r.meta).toMatchObject({ minTime: 1000, maxTime: 6000, numSeries: 2, numChunks: 4, numSamples: 302, level: 1, version: formatVersion, parents: [] });
     r.close();
   });
 
@@ -129,7 +133,7 @@ describe('block writer and reader', () => {
     expect(() => BlockReader.open(join(dir, file))).toThrow(error);
   });
 
-  it('streams every series in label order', () => {
+  it('streams every series in label order, also from the shared timestamp columns', () => {
     const dir = tempDir();
     const input = Array.from({ length: 50 }, (_, i) => ({ labels: labels({ a: String(i).padStart(3, '0'), job: 'j' }), chunks: [chunkOf([[i, i]])] }));
     const r = publish(dir, input);
@@ -137,3 +141,32 @@ describe('block writer and reader', () => {
     r.close();
   });
 });
+
+describe('dense blocks (format 2)', () => {
+  it('store a timestamp column shared by many series once, and read each series back exactly', () => {
+    const dir = tempDir();
+    // 200 series scraped together (one time column), values of the three codings.
+    const times = Array.from({ length: 240 }, (_, i) => T0 + i * 15_000 + (i % 3) * 7);
+    const input = Array.from({ length: 200 }, (_, s) => ({
+      labels: labels({ __name__: 'm', i: String(s).padStart(3, '0') }),
+      chunks: chunksOf(times.map((t, i): [number, number] => [t, s % 3 === 0 ? 1000 + i * s : s % 3 === 1 ? (i * s) / 100 : Math.sqrt(i * s + 2)])),
+    }));
+    const r = publish2(dir, input);
+    const db = new Database(blockPath(dir, r.meta.ulid), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM times').pluck().get()).toBe(2); // two chunks' worth of times
+    } finally {
+      db.close();
+    }
+    expect(plain(r.select([], -Infinity, Infinity))).toEqual(plain(input));
+    expect(plain([...r.series()])).toEqual(plain(input));
+    r.close();
+  });
+});
+
+function publish2(dir: string, series: readonly SeriesInput[]): BlockReader {
+  const ulid = `D${++counter}`;
+  writeBlock({ dir, ulid, series, level: 1, sources: [ulid], parents: [] });
+  renameSync(blockTmpPath(dir, ulid), blockPath(dir, ulid));
+  return BlockReader.open(blockPath(dir, ulid));
+}

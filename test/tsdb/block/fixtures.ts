@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterEach } from 'vitest';
 import { compareLabels, labelsKey, labelValue, type Label, type Labels } from '../../../src/model/labels.js';
 import type { Matcher } from '../../../src/model/matcher.js';
-import { SAMPLES_PER_CHUNK, XorChunk, XorIterator } from '../../../src/tsdb/chunkenc/xor.js';
+import { chunkIterator } from '../../../src/tsdb/chunkenc/chunk-iterator.js';
+import { SAMPLES_PER_CHUNK, XorChunk } from '../../../src/tsdb/chunkenc/xor.js';
 import type { ClosedChunk } from '../../../src/tsdb/chunkenc/xor-open.js';
 import type { BlockSeries, SeriesInput } from '../../../src/tsdb/block/block-meta.js';
 
@@ -41,8 +42,9 @@ export function chunksOf(samples: readonly (readonly [number, number])[], perChu
 export function samplesOf(chunks: readonly ClosedChunk[]): [number, number][] {
   const out: [number, number][] = [];
   for (const c of chunks) {
-    const it = new XorIterator(c.bytes);
+    const it = chunkIterator(c);
     while (it.next()) out.push([it.t, it.v]);
+    if (it.err() !== undefined) throw it.err();
   }
   return out;
 }
@@ -53,11 +55,24 @@ export function labels(o: Record<string, string>): Labels {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Comparable form of series: labels as objects, chunks by hex bytes and bounds. */
+/** A chunk's samples as `t:value bits in hex`, so any encoding of the same samples compares equal, bit for bit. */
+function sampleBits(c: ClosedChunk): string[] {
+  const f = new Float64Array(1);
+  const out: string[] = [];
+  const it = chunkIterator(c);
+  while (it.next()) {
+    f[0] = it.v;
+    out.push(`${it.t}:${Buffer.from(f.buffer).toString('hex')}`);
+  }
+  if (it.err() !== undefined) throw it.err();
+  return out;
+}
+
+/** Comparable form of series: labels as strings, chunks by bounds and exact samples (not bytes: blocks transcode). */
 export function plain(series: readonly (SeriesInput | BlockSeries)[]) {
   return series.map((s) => ({
     labels: s.labels.map((l) => `${l.name}=${l.value}`).join(','),
-    chunks: s.chunks.map((c) => ({ mint: c.mint, maxt: c.maxt, n: c.numSamples, hex: Buffer.from(c.bytes).toString('hex') })),
+    chunks: s.chunks.map((c) => ({ mint: c.mint, maxt: c.maxt, n: c.numSamples, samples: sampleBits(c) })),
   }));
 }
 
