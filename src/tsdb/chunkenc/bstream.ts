@@ -250,21 +250,7 @@ export class BitReader {
       this.pos = this.endBit;
       return 0;
     }
-    const b = this.buf;
-    const i = pos >>> 3;
-    const off = pos & 7;
-    let w: number;
-    if (i + 4 < this.endByte) {
-      // Fast path: five bytes are in range, enough for 32 bits at any bit offset.
-      w = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-      if (off !== 0) w = (w << off) | (b[i + 4]! >>> (8 - off));
-    } else {
-      // Near the end: take what exists, zeros after it (the bounds check above already
-      // guarantees the requested bits exist).
-      w = 0;
-      for (let k = 0; k < 4; k++) w = (w << 8) | (i + k < this.endByte ? b[i + k]! : 0);
-      if (off !== 0) w = (w << off) | (i + 4 < this.endByte ? b[i + 4]! >>> (8 - off) : 0);
-    }
+    const w = peek32(this.buf, this.endByte, pos);
     this.pos = end;
     return w >>> (32 - nbits);
   }
@@ -307,6 +293,34 @@ export class BitReader {
     }
     return -1n;
   }
+}
+
+/**
+ * The 32 bits of `buf` starting at bit `pos`, most significant first, as an int32; bits at
+ * or past byte `endByte` read as zero. Does not move anything: decoders that keep their
+ * own bit position take a window with one call and cut several fields out of it with
+ * shifts, instead of one bounds-checked call per field (see XorIterator.next).
+ */
+export function peek32(buf: Uint8Array, endByte: number, pos: number): number {
+  const i = pos >>> 3;
+  if (i + 4 < endByte) {
+    // Five bytes cover 32 bits at any bit offset; `(b << off) >>> 8` is the fifth byte's
+    // top `off` bits, and zero when off is 0, so the aligned case needs no branch.
+    const off = pos & 7;
+    const w = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
+    return (w << off) | ((buf[i + 4]! << off) >>> 8);
+  }
+  return peek32Tail(buf, endByte, pos);
+}
+
+/** `peek32` within five bytes of the end: the bytes that exist, zeros after them. */
+function peek32Tail(buf: Uint8Array, endByte: number, pos: number): number {
+  const i = pos >>> 3;
+  const off = pos & 7;
+  let w = 0;
+  for (let k = 0; k < 4; k++) w = (w << 8) | (i + k < endByte ? buf[i + k]! : 0);
+  const b4 = i + 4 < endByte ? buf[i + 4]! : 0;
+  return (w << off) | ((b4 << off) >>> 8);
 }
 
 /**

@@ -12,7 +12,7 @@
  * (`ChunkCutPolicy`), so that Cairn's chunks cover the same spans as Prometheus's.
  */
 import { assert, CairnError } from '../../util/errors.js';
-import { BitReader, BitWriter, joinInt64, splitInt64 } from './bstream.js';
+import { BitReader, BitWriter, joinInt64, peek32, splitInt64 } from './bstream.js';
 
 /** Bytes of the header: the sample count as a big-endian uint16. */
 export const XOR_HEADER_BYTES = 2;
@@ -257,6 +257,13 @@ export class XorAppender {
   }
 }
 
+/**
+ * Reads the varints of samples 0 and 1 for every iterator (`next()` reads the rest
+ * straight from the bytes); iteration is synchronous, so one suffices and an iterator
+ * costs no reader of its own.
+ */
+const varintReader = new BitReader(new Uint8Array(0));
+
 /** Scratch for splitting a 64-bit integer; appends are synchronous, so one suffices. */
 const scratchHiLo = new Uint32Array(2);
 
@@ -298,34 +305,55 @@ interface XorAppenderState {
  * will not see the new samples). On malformed bytes `next()` returns false and `err()`
  * returns a CairnError (kind `internal`, reason `corrupt_chunk`); it never throws.
  * Reusable for another chunk via `reset()`.
+ *
+ * Speed: samples from the third on (all but two of a chunk) are decoded by `next()` from
+ * 32-bit windows of the bytes (`peek32`): the delta of delta with its prefix comes out of
+ * one window, and a value's XOR out of two, read in place and masked to the XOR window,
+ * rather than bit by bit through a reader. Reads past the end see zeros; one comparison
+ * of the bit position with the end per sample then reports the truncation, as a
+ * bounds-checked reader would have. `npx tsx bench/chunkenc.bench.ts`, decode, against
+ * the bit-at-a-time reader: counter 27.0 → 20.6 ns/sample, gauge 29.4 → 23.6, constant
+ * 13.5 → 11.6, random 33.8 → 24.4.
  */
 export class XorIterator {
-  private readonly r: BitReader;
+  private buf: Uint8Array;
+  private endByte = 0;
+  private endBit = 0;
+  /** Next bit to decode. Passes `endBit` only inside a sample the bytes cut short. */
+  private pos = 0;
   private numTotal = 0;
   private numRead = 0;
   private _t = 0;
   private _v = 0;
   private tDelta = 0;
+  /**
+   * Bits of the last value, as signed 32-bit halves: V8 keeps int32s as small integers
+   * in the object, whereas uint32s of 2^31 and above would be boxed doubles.
+   */
   private vHi = 0;
   private vLo = 0;
   private leading = 0;
   private trailing = 0;
+  /** The bits of the high and low words the XOR window covers (see `setWindow`). */
+  private hiMask = -1;
+  private loMask = -1;
   /** Whether the writer had a window: it wrote one, or reused one (Go's 0/0 default). */
   private windowSet = false;
   private done = false;
   private error: CairnError | undefined = undefined;
-  private byteLength = 0;
 
   /** An iterator over the chunk `bytes` (header included). */
   constructor(bytes: Uint8Array) {
-    this.r = new BitReader(bytes, HEADER_BITS);
+    this.buf = bytes;
     this.reset(bytes);
   }
 
   /** Restarts the iterator on another chunk's bytes. */
   reset(bytes: Uint8Array): void {
-    this.r.reset(bytes, HEADER_BITS);
-    this.byteLength = bytes.length;
+    this.buf = bytes;
+    this.endByte = bytes.length;
+    this.endBit = bytes.length * 8;
+    this.pos = HEADER_BITS;
     this.numRead = 0;
     this._t = 0;
     this._v = 0;
@@ -334,6 +362,8 @@ export class XorIterator {
     this.vLo = 0;
     this.leading = 0;
     this.trailing = 0;
+    this.hiMask = -1;
+    this.loMask = -1;
     this.windowSet = false;
     this.done = false;
     this.error = undefined;
@@ -362,66 +392,107 @@ export class XorIterator {
 
   /** Moves to the next sample; false when there is none or the chunk is malformed. */
   next(): boolean {
-    if (this.done) return false;
     const num = this.numRead;
+    // The first two samples (varints), the end and a failed iterator go the slow way.
+    if (num < 2 || num >= this.numTotal || this.done) return this.nextSlow(num);
+    const buf = this.buf;
+    const endByte = this.endByte;
+    let pos = this.pos;
+    // The delta of delta's prefix is 0, 10, 110, 1110 or 1111, tested from the window's
+    // top bit down; the bucket's bits follow in the same window, except the 64-bit one's.
+    // Values above 2^(n-1) are negative (see the bucket constants).
+    const w = peek32(buf, endByte, pos);
+    let delta = this.tDelta;
+    // The window after the delta of delta: its top two bits are the value's first bits,
+    // which is all a repeated value ('0') or a reused XOR window ('10') needs.
+    let h: number;
+    if (w >= 0) {
+      pos += 1; // dod == 0: the regular interval continues.
+      h = w << 1;
+    } else if ((w & 0x4000_0000) === 0) {
+      const dod = (w >>> 16) & 0x3fff;
+      delta += dod > DOD14_MAX ? dod - 2 ** 14 : dod;
+      pos += 16;
+      h = w << 16;
+    } else if ((w & 0x2000_0000) === 0) {
+      const dod = (w >>> 12) & 0x1ffff;
+      delta += dod > DOD17_MAX ? dod - 2 ** 17 : dod;
+      pos += 20;
+      h = w << 20;
+    } else if ((w & 0x1000_0000) === 0) {
+      const dod = (w >>> 8) & 0xfffff;
+      delta += dod > DOD20_MAX ? dod - 2 ** 20 : dod;
+      pos += 24;
+      h = w << 24;
+    } else {
+      const hi = peek32(buf, endByte, pos + 4);
+      const lo = peek32(buf, endByte, pos + 36);
+      pos += 68;
+      if (pos > this.endBit) return this.truncated();
+      const d = this.addWideDod(hi, lo);
+      if (d === undefined) return false;
+      delta = d;
+      h = peek32(buf, endByte, pos);
+    }
+    const t = this._t + delta;
+    // Operands are safe integers, so a result within the safe range is exact.
+    if (delta > MAX_SAFE || delta < -MAX_SAFE || t > MAX_SAFE || t < -MAX_SAFE) {
+      // A sample that ran past the end is truncated, whatever else is wrong with it.
+      if (pos > this.endBit) return this.truncated();
+      return this.fail(`corrupt xor chunk: sample ${num} has timestamp ${this._t} + ${delta} ms, outside ±(2^53 - 1)`);
+    }
+    this.tDelta = delta;
+    this._t = t;
+    if (h >= 0) {
+      pos += 1; // '0': same bits as the previous value
+    } else {
+      pos = this.readValue(pos, h);
+      if (pos < 0) return false;
+    }
+    if (pos > this.endBit) return this.truncated();
+    this.pos = pos;
+    this.numRead = num + 1;
+    return true;
+  }
+
+  /** `next()` for samples 0 and 1, past the last sample and after a failure. */
+  private nextSlow(num: number): boolean {
+    if (this.done) return false;
     if (num >= this.numTotal) {
       this.done = true;
       return false;
     }
-    const r = this.r;
+    const r = varintReader;
+    r.reset(this.buf, this.pos);
     if (num === 0) {
-      const t = this.readTimestamp();
+      const t = this.readTimestamp(r);
       if (t === undefined) return false;
       this._t = t;
-      this.vHi = r.readBits(32);
-      this.vLo = r.readBits(32);
+      this.vHi = r.readBits(32) | 0;
+      this.vLo = r.readBits(32) | 0;
       u32[HI] = this.vHi;
       u32[LO] = this.vLo;
       this._v = f64[0]!;
+      if (r.overrun) return this.truncated();
+      this.pos = r.pos;
     } else {
-      let delta: number;
-      if (num === 1) {
-        const d = this.readFirstDelta();
-        if (d === undefined) return false;
-        delta = d;
-      } else {
-        // The prefix is 0, 10, 110, 1110 or 1111; the bucket's bits follow. Values above
-        // 2^(n-1) are negative (see the bucket constants).
-        let dod = 0;
-        let wide = false;
-        if (r.readBit() === 0) {
-          // dod == 0: the regular interval continues.
-        } else if (r.readBit() === 0) {
-          dod = r.readBits(14);
-          if (dod > DOD14_MAX) dod -= 2 ** 14;
-        } else if (r.readBit() === 0) {
-          dod = r.readBits(17);
-          if (dod > DOD17_MAX) dod -= 2 ** 17;
-        } else if (r.readBit() === 0) {
-          dod = r.readBits(20);
-          if (dod > DOD20_MAX) dod -= 2 ** 20;
-        } else {
-          wide = true;
-        }
-        if (!wide) {
-          delta = this.tDelta + dod;
-        } else {
-          const d = this.addWideDod(r.readBits(32), r.readBits(32));
-          if (d === undefined) return false;
-          delta = d;
-        }
-      }
+      const delta = this.readFirstDelta(r);
+      if (delta === undefined) return false;
+      // Whatever else is wrong with a sample that runs past the end, it is reported as
+      // truncated (as in next()).
+      if (r.overrun) return this.truncated();
+      // readFirstDelta returns only safe integers; the sum may still leave the range.
       const t = this._t + delta;
-      // Operands are safe integers, so a result within the safe range is exact.
-      if (delta > MAX_SAFE || delta < -MAX_SAFE || t > MAX_SAFE || t < -MAX_SAFE) {
-        if (r.overrun) return this.truncated();
+      if (t > MAX_SAFE || t < -MAX_SAFE) {
         return this.fail(`corrupt xor chunk: sample ${num} has timestamp ${this._t} + ${delta} ms, outside ±(2^53 - 1)`);
       }
       this.tDelta = delta;
       this._t = t;
-      if (!this.readValue(r)) return false;
+      const pos = this.readValue(r.pos, peek32(this.buf, this.endByte, r.pos));
+      if (pos < 0) return false;
+      if (pos > this.endBit) return this.truncated();
+      this.pos = pos;
     }
-    if (r.overrun) return this.truncated();
     this.numRead = num + 1;
     return true;
   }
@@ -446,17 +517,16 @@ export class XorIterator {
       numSamples: this.numRead,
       t: this._t,
       tDelta: this.tDelta,
-      vHi: this.vHi,
-      vLo: this.vLo,
+      vHi: this.vHi >>> 0,
+      vLo: this.vLo >>> 0,
       leading: this.windowSet ? this.leading : NO_WINDOW,
       trailing: this.trailing,
-      bitLength: this.r.pos,
+      bitLength: this.pos,
     };
   }
 
   /** The first sample's timestamp: a zigzag varint. */
-  private readTimestamp(): number | undefined {
-    const r = this.r;
+  private readTimestamp(r: BitReader): number | undefined {
     const start = r.pos;
     const zz = r.readUvarint();
     if (zz >= 0) return zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
@@ -472,8 +542,7 @@ export class XorIterator {
   }
 
   /** The second sample's delta: an unsigned varint holding the int64 delta. */
-  private readFirstDelta(): number | undefined {
-    const r = this.r;
+  private readFirstDelta(r: BitReader): number | undefined {
     const start = r.pos;
     const d = r.readUvarint();
     if (d >= 0) return d;
@@ -489,12 +558,11 @@ export class XorIterator {
   }
 
   /**
-   * tDelta + dod for a 64-bit delta of delta, wrapping at 64 bits as Go does. Undefined
-   * (and the iterator failed) when the data ran out or the result is not a safe integer;
-   * a number result may still be out of range, which the caller checks.
+   * tDelta + dod for a 64-bit delta of delta (halves `hi`, `lo`, read in full), wrapping
+   * at 64 bits as Go does. Undefined (and the iterator failed) when the result is not a
+   * safe integer; a number result may still be out of range, which the caller checks.
    */
   private addWideDod(hi: number, lo: number): number | undefined {
-    if (this.r.overrun) return this.truncatedValue();
     const dod = joinInt64(hi, lo);
     if (typeof dod === 'number') return this.tDelta + dod;
     const sum = BigInt.asIntN(64, BigInt(this.tDelta) + dod);
@@ -504,63 +572,75 @@ export class XorIterator {
     return Number(sum);
   }
 
-  private readValue(r: BitReader): boolean {
-    if (r.readBit() === 0) return true; // same bits as the previous value
-    let leading = this.leading;
-    let trailing = this.trailing;
-    if (r.readBit() === 1) {
-      leading = r.readBits(5);
-      let sig = r.readBits(6);
+  /**
+   * Decodes the value that starts at bit `pos` into `_v`; `h` holds at least its first
+   * two bits at the top. Returns the bit after the value, which may be past `endBit` (the
+   * caller reports the truncation), or -1 when the iterator failed.
+   */
+  private readValue(pos: number, h: number): number {
+    if (h >= 0) return pos + 1; // '0': same bits as the previous value
+    const buf = this.buf;
+    const endByte = this.endByte;
+    if ((h & 0x4000_0000) === 0) {
+      pos += 2; // '10': the current window
+    } else {
+      // '11', 5 bits of leading zeros, 6 bits of significant-bit count (0 means 64).
+      const w = peek32(buf, endByte, pos);
+      const leading = (w >>> 25) & 0x1f;
+      let sig = (w >>> 19) & 0x3f;
       if (sig === 0) sig = 64;
+      pos += 13;
       if (leading + sig > 64) {
-        if (r.overrun) return this.truncated();
-        return this.fail(`corrupt xor chunk: sample ${this.numRead} has ${leading} leading zeros and ${sig} significant bits, over 64`);
+        if (pos > this.endBit) return this.truncatedPos();
+        this.fail(`corrupt xor chunk: sample ${this.numRead} has ${leading} leading zeros and ${sig} significant bits, over 64`);
+        return -1;
       }
-      trailing = 64 - leading - sig;
-      this.leading = leading;
-      this.trailing = trailing;
+      this.setWindow(leading, 64 - leading - sig);
     }
     this.windowSet = true;
-    const n = 64 - leading - trailing;
-    let hi: number;
-    let lo: number;
-    if (n > 32) {
-      hi = r.readBits(n - 32);
-      lo = r.readBits(32);
-    } else {
-      hi = 0;
-      lo = r.readBits(n);
-    }
-    // Shift the significant bits back into place: (hi:lo) << trailing.
-    let xh: number;
-    let xl: number;
-    if (trailing >= 32) {
-      xh = lo << (trailing - 32);
-      xl = 0;
-    } else if (trailing === 0) {
-      xh = hi;
-      xl = lo;
-    } else {
-      xh = (hi << trailing) | (lo >>> (32 - trailing));
-      xl = lo << trailing;
-    }
-    this.vHi = (this.vHi ^ xh) >>> 0;
-    this.vLo = (this.vLo ^ xl) >>> 0;
-    u32[HI] = this.vHi;
-    u32[LO] = this.vLo;
+    const leading = this.leading;
+    // The significant bits sit at [pos, pos + sig): the 64 bits from `leading` before
+    // them, masked to the window, are the XOR already in place, with no shifting back.
+    // The header and sample 0 (at least 88 bits) precede any XOR and leading is at most
+    // 31, so `p` is never negative.
+    const p = pos - leading;
+    const loMask = this.loMask;
+    const vHi = this.vHi ^ (peek32(buf, endByte, p) & this.hiMask);
+    const vLo = loMask === 0 ? this.vLo : this.vLo ^ (peek32(buf, endByte, p + 32) & loMask);
+    this.vHi = vHi;
+    this.vLo = vLo;
+    u32[HI] = vHi;
+    u32[LO] = vLo;
     this._v = f64[0]!;
-    return true;
+    return pos + 64 - leading - this.trailing;
+  }
+
+  /**
+   * Records a new XOR window and the masks that cut it out of the 64 bits starting
+   * `leading` bits before the significant ones. `trailing` is at most 63 (the window
+   * holds a bit), and shifts are by 0 to 31.
+   */
+  private setWindow(leading: number, trailing: number): void {
+    this.leading = leading;
+    this.trailing = trailing;
+    this.hiMask = (-1 >>> leading) & (trailing > 32 ? -1 << (trailing - 32) : -1);
+    this.loMask = trailing >= 32 ? 0 : -1 << trailing;
   }
 
   private truncated(): false {
     return this.fail(
-      `corrupt xor chunk: ${this.byteLength} bytes end inside sample ${this.numRead} of the ${this.numTotal} its header counts`,
+      `corrupt xor chunk: ${this.endByte} bytes end inside sample ${this.numRead} of the ${this.numTotal} its header counts`,
     );
   }
 
   private truncatedValue(): undefined {
     this.truncated();
     return undefined;
+  }
+
+  private truncatedPos(): number {
+    this.truncated();
+    return -1;
   }
 
   private fail(message: string): false {
