@@ -101,6 +101,9 @@ async function latencyDuringFlush(): Promise<void> {
       const duringP99 = pct(during, 99);
       console.log(`push latency, ${what}: idle p50 ${pct(idle, 50).toFixed(1)} ms p99 ${idleP99.toFixed(1)} ms (${idle.length} requests); during the ${((f1 - f0) / 1000).toFixed(2)} s flush: p50 ${pct(during, 50).toFixed(1)} ms p99 ${duringP99.toFixed(1)} ms max ${Math.max(...during).toFixed(1)} ms (${during.length} requests); ratio p99 ${(duringP99 / idleP99).toFixed(2)}×`);
       console.log(`  flush answer: ${answer}`);
+      // Where the slowest requests fell: start, middle or end of the flush tell gather, worker or swap apart.
+      const slowest = stream.samples.filter((x) => x.at >= f0 && x.at <= f1).sort((a, b) => b.ms - a.ms).slice(0, 5);
+      console.log(`  slowest during: ${slowest.map((x) => `${x.ms.toFixed(1)} ms at +${(x.at - f0).toFixed(0)} ms`).join(', ')}`);
     };
     // The steady stream writes "now"; the loaded datasets lie before it, in the same day.
     await measure('flush cutting a 2 M-sample head into a block', Date.now() - 20 * 60_000);

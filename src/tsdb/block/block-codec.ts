@@ -9,7 +9,7 @@
  */
 import { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { CairnError } from '../../util/errors.js';
-import { decodeTimes, encodeTimes, encodeValues, timesHeader } from '../chunkenc/dense.js';
+import { decodeTimes, DenseEncoder, timesHeader } from '../chunkenc/dense.js';
 import { XorIterator } from '../chunkenc/xor.js';
 import type { ClosedChunk } from '../chunkenc/xor-open.js';
 
@@ -116,6 +116,7 @@ export class DenseChunkEncoder {
   private ts = new Float64Array(128);
   private vs = new Float64Array(128);
   private readonly it = new XorIterator(new Uint8Array(0));
+  private readonly enc = new DenseEncoder();
   /** Bytes of value columns and of timestamp columns written (inline or to the table). */
   valueBytes = 0;
   timesBytes = 0;
@@ -123,24 +124,25 @@ export class DenseChunkEncoder {
   constructor(private readonly storeTimes: (id: number, column: Uint8Array) => void) {}
 
   write(w: ByteWriter, c: ClosedChunk): void {
+    const enc = this.enc;
     let key: string;
-    let values: Uint8Array;
     let column: Uint8Array | undefined = undefined;
+    let values: Uint8Array;
     if (c.times !== undefined) {
       values = c.bytes;
       const known = this.keyOf.get(c.times);
       if (known !== undefined) {
         key = known;
       } else {
-        column = encodeTimes(c.times, c.times.length);
-        key = Buffer.from(column.buffer, column.byteOffset, column.length).toString('latin1');
+        column = enc.times(c.times, c.times.length);
+        key = latin1(column);
         this.keyOf.set(c.times, key);
       }
     } else {
       const n = this.decodeXor(c);
-      column = encodeTimes(this.ts, n);
-      key = Buffer.from(column.buffer, column.byteOffset, column.length).toString('latin1');
-      values = encodeValues(this.vs, n);
+      column = enc.times(this.ts, n);
+      key = latin1(column);
+      values = enc.values(this.vs, n);
     }
     const id = this.interned.get(key);
     if (id !== undefined && id > 0) {
@@ -183,6 +185,11 @@ export class DenseChunkEncoder {
     if (n !== c.numSamples || n === 0) throw corrupt(`an XOR chunk holds ${n} samples, its record says ${c.numSamples}`);
     return n;
   }
+}
+
+/** The bytes as a latin1 string: one char per byte, a compact Map key. */
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 }
 
 /** Decoded timestamp columns of a format-2 block by `times` row id (the reader caches them). */

@@ -3,7 +3,7 @@
  * and compacting blocks. Jobs and results are plain data (DESIGN.md, Concurrency); the
  * block lands in `<dir>/<ulid>.tmp` and the main thread renames it to `<ulid>.db`.
  */
-import { sortedBlockInput } from './block-input.js';
+import { sortedBlockInput, type BlockInput } from './block-input.js';
 import type { BlockMeta } from './block-meta.js';
 import { writeBlock } from './block-writer.js';
 import { compactBlocks } from './compact.js';
@@ -20,12 +20,12 @@ lowerThisThreadPriority();
  */
 export type BlockJobFault = 'throw' | 'exit';
 
-/** Write a head-built block: `input` from `BlockInputWriter.finish()` (transfer its buffer). */
+/** Write a head-built block: `input` from `BlockInputWriter.finish()` (transfer its buffers: `blockInputTransfer`). */
 export interface WriteBlockJob {
   readonly kind: 'write';
   readonly dir: string;
   readonly ulid: string;
-  readonly input: Uint8Array;
+  readonly input: BlockInput;
   readonly level: 1;
   /** Test-only; see BlockJobFault. */
   readonly fault?: BlockJobFault;

@@ -70,6 +70,13 @@ export class BitWriter {
     return w;
   }
 
+  /** Empties the stream for reuse, keeping its buffer (zeroed: writes OR into it). */
+  reset(): void {
+    this.buf.fill(0, 0, Math.min(this.buf.length, this.byteLength + 1));
+    this.pos = 0;
+    this.padded = false;
+  }
+
   /** Bits written so far. */
   get bitLength(): number {
     return this.pos;

@@ -5,9 +5,10 @@
  * - a timestamp column can be shared: every series of one scrape target carries the same
  *   timestamps (Prometheus stamps a whole scrape with one time), and a block stores each
  *   distinct column once instead of once per series;
- * - values pick the cheapest of three codings per chunk: integers (counters, most gauges
- *   of counts and bytes) as bit-packed deltas, decimals with a few fraction digits as
- *   scaled integers, and anything else as Gorilla XOR, Prometheus's value coding.
+ * - values pick a coding per chunk: integers (counters, most gauges of counts and bytes)
+ *   as bit-packed deltas, decimals with a few fraction digits as scaled integers (both
+ *   taken when their deltas fit 3 bytes, else when smaller than XOR), and anything else
+ *   as Gorilla XOR, Prometheus's value coding.
  *
  * XOR chunks (`xor.ts`) stay the format of the head, the WAL and remote read; blocks
  * transcode at write time, losslessly: every value decodes to the same 64 bits (NaN
@@ -55,24 +56,150 @@ function corrupt(message: string): CairnError {
 }
 
 // ---------------------------------------------------------------------------------------
-// Times.
+// Encoding.
 
-/** Encodes `n` (≥ 1) safe-integer timestamps as a times column. */
-export function encodeTimes(ts: ArrayLike<number>, n: number): Uint8Array {
-  const w = new ByteWriter(16 + n * 2);
-  w.uvarint(n);
-  w.varint(ts[0]!);
-  w.varint(ts[n - 1]! - ts[0]!);
-  if (n >= 2) {
-    let delta = ts[1]! - ts[0]!;
-    w.varint(delta);
-    for (let i = 2; i < n; i++) {
-      const d = ts[i]! - ts[i - 1]!;
-      w.varint(d - delta);
-      delta = d;
+/**
+ * Encodes columns into scratch buffers it owns, so a block writer transcoding hundreds of
+ * thousands of chunks allocates nothing per chunk (a worker's garbage is collected by V8
+ * threads that run at normal priority, beside the main thread's pushes). Each result is a
+ * view valid until the next call of the same method.
+ */
+export class DenseEncoder {
+  private readonly tw = new ByteWriter(1024);
+  private readonly head = new ByteWriter(32);
+  private readonly bits = new BitWriter(1024);
+  private out = new Uint8Array(1024);
+  private ints = new Float64Array(128);
+
+  /** The times column of `ts[0..n)` (n ≥ 1, safe integers). */
+  times(ts: ArrayLike<number>, n: number): Uint8Array {
+    const w = this.tw;
+    w.reset();
+    w.uvarint(n);
+    w.varint(ts[0]!);
+    w.varint(ts[n - 1]! - ts[0]!);
+    if (n >= 2) {
+      let delta = ts[1]! - ts[0]!;
+      w.varint(delta);
+      for (let i = 2; i < n; i++) {
+        const d = ts[i]! - ts[i - 1]!;
+        w.varint(d - delta);
+        delta = d;
+      }
     }
+    return w.view_();
   }
-  return w.finish();
+
+  /**
+   * The values column of `vs[0..n)` (n ≥ 1): INT or DEC when they hold the values exactly
+   * and are small (see the class comment), else XOR. `vs` is read through its bits, so NaN
+   * payloads survive.
+   */
+  values(vs: Float64Array, n: number): Uint8Array {
+    if (this.ints.length < n) this.ints = new Float64Array(n);
+    const decimals = integerForm(vs, n, this.ints);
+    if (decimals >= 0) {
+      const packed = this.intValues(this.ints, n, decimals);
+      // Deltas of at most 3 bytes beat XOR's ≥ 2 control bits plus the changed mantissa
+      // bits of an integer-valued double; only wider ones are compared.
+      if (packed !== undefined && (n < 2 || packed.length <= (n - 1) * 3 + 16 || packed.length <= xorBytes(vs, n))) return packed;
+    }
+    return this.xorValues(vs, n);
+  }
+
+  /** INT (decimals 0) or DEC column of the integers `m`; undefined when the deltas span more than MAX_WIDTH bits. */
+  private intValues(m: Float64Array, n: number, decimals: number): Uint8Array | undefined {
+    let minDelta = Infinity;
+    let maxDelta = -Infinity;
+    for (let i = 1; i < n; i++) {
+      const d = m[i]! - m[i - 1]!;
+      if (d < minDelta) minDelta = d;
+      if (d > maxDelta) maxDelta = d;
+    }
+    const range = n >= 2 ? maxDelta - minDelta : 0;
+    if (range >= 2 ** MAX_WIDTH) return undefined;
+    const width = range === 0 ? 0 : range >= 2 ** 31 ? 32 : 32 - Math.clz32(range);
+    const head = this.head;
+    head.reset();
+    if (decimals === 0) {
+      head.byte(VALUES_INT);
+    } else {
+      head.byte(VALUES_DEC);
+      head.byte(decimals);
+    }
+    head.varint(m[0]!);
+    if (n >= 2) {
+      head.varint(minDelta);
+      head.byte(width);
+    }
+    const bodyBytes = Math.ceil((width * (n - 1)) / 8);
+    const len = head.length + bodyBytes;
+    const out = this.room(len);
+    out.set(head.view_());
+    if (bodyBytes > 0) {
+      const w = this.bits;
+      w.reset();
+      for (let i = 1; i < n; i++) w.writeBits(m[i]! - m[i - 1]! - minDelta, width);
+      out.set(w.bytes().subarray(0, bodyBytes), head.length);
+    }
+    return out.subarray(0, len);
+  }
+
+  /** The XOR column (always possible). */
+  private xorValues(vs: Float64Array, n: number): Uint8Array {
+    // Read the doubles as 32-bit halves of their own buffer: exact bits, NaN payloads too.
+    const bits = new Uint32Array(vs.buffer, vs.byteOffset, n * 2);
+    const w = this.bits;
+    w.reset();
+    w.writeBits(VALUES_XOR, 8);
+    let vHi = bits[HI]!;
+    let vLo = bits[LO]!;
+    w.writeBits64(vHi, vLo, 64);
+    let windowLeading = NO_WINDOW;
+    let windowTrailing = 0;
+    for (let i = 1; i < n; i++) {
+      const hi = bits[i * 2 + HI]!;
+      const lo = bits[i * 2 + LO]!;
+      const xh = (hi ^ vHi) >>> 0;
+      const xl = (lo ^ vLo) >>> 0;
+      vHi = hi;
+      vLo = lo;
+      if ((xh | xl) === 0) {
+        w.writeBit(0);
+        continue;
+      }
+      let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+      const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+      if (leading > MAX_LEADING) leading = MAX_LEADING;
+      if (windowLeading !== NO_WINDOW && leading >= windowLeading && trailing >= windowTrailing) {
+        w.writeBits(0b10, 2);
+        writeSignificant(w, xh, xl, windowLeading, windowTrailing);
+        continue;
+      }
+      windowLeading = leading;
+      windowTrailing = trailing;
+      const sig = 64 - leading - trailing;
+      w.writeBits((0b11 << 11) | (leading << 6) | (sig & 0x3f), 13);
+      writeSignificant(w, xh, xl, leading, trailing);
+    }
+    // BitWriter may carry Go's extra zero byte; the column is exactly the bits, rounded up.
+    return w.bytes().subarray(0, Math.ceil(w.bitLength / 8));
+  }
+
+  private room(n: number): Uint8Array {
+    if (this.out.length < n) this.out = new Uint8Array(Math.max(n, this.out.length * 2));
+    return this.out;
+  }
+}
+
+/** Encodes `n` (≥ 1) safe-integer timestamps as a times column (a fresh copy). */
+export function encodeTimes(ts: ArrayLike<number>, n: number): Uint8Array {
+  return new DenseEncoder().times(ts, n).slice();
+}
+
+/** Encodes `n` (≥ 1) values as a values column (a fresh copy); see `DenseEncoder.values`. */
+export function encodeValues(vs: Float64Array, n: number): Uint8Array {
+  return new DenseEncoder().values(vs, n).slice();
 }
 
 /** The header of a times column: sample count and first and last timestamps, without decoding the rest. */
@@ -115,28 +242,12 @@ function decodeTimesUnchecked(col: Uint8Array): Float64Array {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------
-// Values.
-
 /**
- * Encodes `n` (≥ 1) values as a values column, in the smallest of the codings that hold
- * them exactly. `vs` is read through its bits, so NaN payloads survive.
+ * Fills `m` with integers such that v = m / 10^decimals for the smallest decimals in
+ * 0..MAX_DECIMALS that holds every value exactly, and returns decimals; -1 when none does
+ * (NaN, ±Inf, -0, too large, too many digits).
  */
-export function encodeValues(vs: Float64Array, n: number): Uint8Array {
-  const xor = encodeXorValues(vs, n);
-  const ints = integerForm(vs, n);
-  if (ints === undefined) return xor;
-  const packed = encodeIntValues(ints.m, n, ints.decimals);
-  return packed !== undefined && packed.length <= xor.length ? packed : xor;
-}
-
-/**
- * The values as integers m with v = m / 10^decimals for the smallest decimals in
- * 0..MAX_DECIMALS that holds every value exactly, or undefined (NaN, ±Inf, -0, too large,
- * too many digits).
- */
-function integerForm(vs: Float64Array, n: number): { m: Float64Array; decimals: number } | undefined {
-  const m = new Float64Array(n);
+function integerForm(vs: Float64Array, n: number, m: Float64Array): number {
   for (let e = 0; e <= MAX_DECIMALS; e++) {
     const scale = POW10[e]!;
     let ok = true;
@@ -144,51 +255,48 @@ function integerForm(vs: Float64Array, n: number): { m: Float64Array; decimals: 
       const v = vs[i]!;
       const x = e === 0 ? v : Math.round(v * scale);
       // -0 would come back as +0, and NaN/Inf are not integers: both fail here.
-      if (!Number.isInteger(x) || x > MAX_INT || x < -MAX_INT || (e === 0 ? Object.is(v, -0) : x / scale !== v || Object.is(v, -0))) {
+      if (!Number.isInteger(x) || x > MAX_INT || x < -MAX_INT || Object.is(v, -0) || (e > 0 && x / scale !== v)) {
         ok = false;
         break;
       }
       m[i] = x;
     }
-    if (ok) return { m, decimals: e };
+    if (ok) return e;
   }
-  return undefined;
+  return -1;
 }
 
-/** INT (decimals 0) or DEC payload of the integers `m`; undefined when the deltas span more than MAX_WIDTH bits. */
-function encodeIntValues(m: Float64Array, n: number, decimals: number): Uint8Array | undefined {
-  let minDelta = Infinity;
-  let maxDelta = -Infinity;
+/** The byte length of the XOR coding of the values, counted without writing it. */
+function xorBytes(vs: Float64Array, n: number): number {
+  const bits = new Uint32Array(vs.buffer, vs.byteOffset, n * 2);
+  let total = 8 + 64;
+  let vHi = bits[HI]!;
+  let vLo = bits[LO]!;
+  let windowLeading = NO_WINDOW;
+  let windowTrailing = 0;
   for (let i = 1; i < n; i++) {
-    const d = m[i]! - m[i - 1]!;
-    if (d < minDelta) minDelta = d;
-    if (d > maxDelta) maxDelta = d;
+    const hi = bits[i * 2 + HI]!;
+    const lo = bits[i * 2 + LO]!;
+    const xh = (hi ^ vHi) >>> 0;
+    const xl = (lo ^ vLo) >>> 0;
+    vHi = hi;
+    vLo = lo;
+    if ((xh | xl) === 0) {
+      total += 1;
+      continue;
+    }
+    let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+    const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+    if (leading > MAX_LEADING) leading = MAX_LEADING;
+    if (windowLeading !== NO_WINDOW && leading >= windowLeading && trailing >= windowTrailing) {
+      total += 2 + 64 - windowLeading - windowTrailing;
+      continue;
+    }
+    windowLeading = leading;
+    windowTrailing = trailing;
+    total += 13 + 64 - leading - trailing;
   }
-  const range = n >= 2 ? maxDelta - minDelta : 0;
-  if (range >= 2 ** MAX_WIDTH) return undefined;
-  const width = range === 0 ? 0 : range >= 2 ** 31 ? 32 : 32 - Math.clz32(range);
-  const head = new ByteWriter(24);
-  if (decimals === 0) {
-    head.byte(VALUES_INT);
-  } else {
-    head.byte(VALUES_DEC);
-    head.byte(decimals);
-  }
-  head.varint(m[0]!);
-  if (n >= 2) {
-    head.varint(minDelta);
-    head.byte(width);
-  }
-  const headBytes = head.finish();
-  const bodyBits = width * (n - 1);
-  const out = new Uint8Array(headBytes.length + Math.ceil(bodyBits / 8));
-  out.set(headBytes);
-  if (bodyBits > 0) {
-    const w = new BitWriter(Math.ceil(bodyBits / 8) + 2);
-    for (let i = 1; i < n; i++) w.writeBits(m[i]! - m[i - 1]! - minDelta, width);
-    out.set(w.bytes().subarray(0, out.length - headBytes.length), headBytes.length);
-  }
-  return out;
+  return Math.ceil(total / 8);
 }
 
 /** Writes bits [trailing, 64 - leading) of the 64-bit value xh:xl. */
@@ -207,50 +315,6 @@ function writeSignificant(w: BitWriter, xh: number, xl: number, leading: number,
     lo = ((xl >>> trailing) | (xh << (32 - trailing))) >>> 0;
   }
   w.writeBits64(hi, lo, n);
-}
-
-/** The XOR coding of the values (always possible). */
-function encodeXorValues(vs: Float64Array, n: number): Uint8Array {
-  // Read the doubles as 32-bit halves of their own buffer: exact bits, NaN payloads too.
-  const bits = new Uint32Array(vs.buffer, vs.byteOffset, n * 2);
-  const w = new BitWriter(16 + n * 2);
-  let nbits = 8 + 64;
-  w.writeBits(VALUES_XOR, 8);
-  let vHi = bits[HI]!;
-  let vLo = bits[LO]!;
-  w.writeBits64(vHi, vLo, 64);
-  let windowLeading = NO_WINDOW;
-  let windowTrailing = 0;
-  for (let i = 1; i < n; i++) {
-    const hi = bits[i * 2 + HI]!;
-    const lo = bits[i * 2 + LO]!;
-    const xh = (hi ^ vHi) >>> 0;
-    const xl = (lo ^ vLo) >>> 0;
-    vHi = hi;
-    vLo = lo;
-    if ((xh | xl) === 0) {
-      w.writeBit(0);
-      nbits += 1;
-      continue;
-    }
-    let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-    const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
-    if (leading > MAX_LEADING) leading = MAX_LEADING;
-    if (windowLeading !== NO_WINDOW && leading >= windowLeading && trailing >= windowTrailing) {
-      w.writeBits(0b10, 2);
-      writeSignificant(w, xh, xl, windowLeading, windowTrailing);
-      nbits += 2 + 64 - windowLeading - windowTrailing;
-      continue;
-    }
-    windowLeading = leading;
-    windowTrailing = trailing;
-    const sig = 64 - leading - trailing;
-    w.writeBits((0b11 << 11) | (leading << 6) | (sig & 0x3f), 13);
-    writeSignificant(w, xh, xl, leading, trailing);
-    nbits += 13 + sig;
-  }
-  // BitWriter may carry Go's extra zero byte; the column is exactly the bits, rounded up.
-  return w.bytes().slice(0, Math.ceil(nbits / 8));
 }
 
 /** Trailing zero count of a non-zero 32-bit integer. */
