@@ -6,6 +6,7 @@ import { isCairnError } from '../util/errors.js';
 import { ALERTMANAGER_USAGE, alertmanager } from './alertmanager.js';
 import { BENCH_USAGE, bench } from './bench/bench.js';
 import { packageInfo } from '../util/package-info.js';
+import { lowerHelperThreadPriority } from '../util/thread-priority.js';
 import { UsageError } from './args.js';
 import { RULES_USAGE, rules } from './rules.js';
 import { SERVE_USAGE, serve } from './serve.js';
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'serve':
+      // V8's background threads yield to the main thread (thread-priority.ts).
+      lowerHelperThreadPriority();
       return serve(rest);
     case 'token':
       return token(rest);
