@@ -31,6 +31,7 @@
 import { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { CairnError } from '../../util/errors.js';
 import { BitReader, BitWriter } from './bstream.js';
+import { ctz32, writeSignificant } from './xor.js';
 
 /** Value codings (the values column's first byte). */
 export const VALUES_XOR = 0;
@@ -99,10 +100,13 @@ export class DenseEncoder {
     if (this.ints.length < n) this.ints = new Float64Array(n);
     const decimals = integerForm(vs, n, this.ints);
     if (decimals >= 0) {
+      // `packed` lives in `out`, XOR in `bits`: both views stay valid for the comparison.
       const packed = this.intValues(this.ints, n, decimals);
       // Deltas of at most 3 bytes beat XOR's ≥ 2 control bits plus the changed mantissa
       // bits of an integer-valued double; only wider ones are compared.
-      if (packed !== undefined && (n < 2 || packed.length <= (n - 1) * 3 + 16 || packed.length <= xorBytes(vs, n))) return packed;
+      if (packed !== undefined && (n < 2 || packed.length <= (n - 1) * 3 + 16)) return packed;
+      const xor = this.xorValues(vs, n);
+      return packed !== undefined && packed.length <= xor.length ? packed : xor;
     }
     return this.xorValues(vs, n);
   }
@@ -264,62 +268,6 @@ function integerForm(vs: Float64Array, n: number, m: Float64Array): number {
     if (ok) return e;
   }
   return -1;
-}
-
-/** The byte length of the XOR coding of the values, counted without writing it. */
-function xorBytes(vs: Float64Array, n: number): number {
-  const bits = new Uint32Array(vs.buffer, vs.byteOffset, n * 2);
-  let total = 8 + 64;
-  let vHi = bits[HI]!;
-  let vLo = bits[LO]!;
-  let windowLeading = NO_WINDOW;
-  let windowTrailing = 0;
-  for (let i = 1; i < n; i++) {
-    const hi = bits[i * 2 + HI]!;
-    const lo = bits[i * 2 + LO]!;
-    const xh = (hi ^ vHi) >>> 0;
-    const xl = (lo ^ vLo) >>> 0;
-    vHi = hi;
-    vLo = lo;
-    if ((xh | xl) === 0) {
-      total += 1;
-      continue;
-    }
-    let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-    const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
-    if (leading > MAX_LEADING) leading = MAX_LEADING;
-    if (windowLeading !== NO_WINDOW && leading >= windowLeading && trailing >= windowTrailing) {
-      total += 2 + 64 - windowLeading - windowTrailing;
-      continue;
-    }
-    windowLeading = leading;
-    windowTrailing = trailing;
-    total += 13 + 64 - leading - trailing;
-  }
-  return Math.ceil(total / 8);
-}
-
-/** Writes bits [trailing, 64 - leading) of the 64-bit value xh:xl. */
-function writeSignificant(w: BitWriter, xh: number, xl: number, leading: number, trailing: number): void {
-  const n = 64 - leading - trailing;
-  let hi: number;
-  let lo: number;
-  if (trailing >= 32) {
-    hi = 0;
-    lo = xh >>> (trailing - 32);
-  } else if (trailing === 0) {
-    hi = xh;
-    lo = xl;
-  } else {
-    hi = xh >>> trailing;
-    lo = ((xl >>> trailing) | (xh << (32 - trailing))) >>> 0;
-  }
-  w.writeBits64(hi, lo, n);
-}
-
-/** Trailing zero count of a non-zero 32-bit integer. */
-function ctz32(x: number): number {
-  return 31 - Math.clz32(x & -x);
 }
 
 // Node runs on little-endian platforms only (asserted in the remote-write scanner too).

@@ -72,7 +72,7 @@ function corrupt(message: string): CairnError {
 }
 
 /** Trailing zero count of a non-zero 32-bit integer. */
-function ctz32(x: number): number {
+export function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
@@ -267,8 +267,8 @@ const varintReader = new BitReader(new Uint8Array(0));
 /** Scratch for splitting a 64-bit integer; appends are synchronous, so one suffices. */
 const scratchHiLo = new Uint32Array(2);
 
-/** Writes bits [trailing, 64 - leading) of the 64-bit value xh:xl. */
-function writeSignificant(w: BitWriter, xh: number, xl: number, leading: number, trailing: number): void {
+/** Writes bits [trailing, 64 - leading) of the 64-bit value xh:xl (an XOR value's window; dense.ts's XOR values too). */
+export function writeSignificant(w: BitWriter, xh: number, xl: number, leading: number, trailing: number): void {
   const n = 64 - leading - trailing;
   let hi: number;
   let lo: number;
