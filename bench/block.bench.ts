@@ -2,7 +2,8 @@
  * bench/block: on-disk size of a block (bytes/sample, against Prometheus's and
  * VictoriaMetrics' figures for the same shapes) and the speed of writing it and of
  * `BlockReader.select`, for node-exporter-like series (bench/lib/payloads.ts) scraped
- * every 15 s with up to 50 ms jitter. Run: `npx tsx bench/block.bench.ts`; VARIANTS=1 also
+ * every 15 s with up to 50 ms jitter; format 2 (dense chunks, the default) beside format 1
+ * (XOR chunks) in size and in reading every sample back. Run: `npx tsx bench/block.bench.ts`; VARIANTS=1 also
  * sizes other page sizes and group sizes; TIME_MS sets the time per select case.
  */
 import { mkdtempSync, rmSync, statSync, renameSync } from 'node:fs';
@@ -13,9 +14,9 @@ import Database from 'better-sqlite3';
 import { Bench } from 'tinybench';
 import { compareLabels } from '../src/model/labels.js';
 import { newMatcher } from '../src/model/matcher.js';
-import { SAMPLES_PER_CHUNK, XorChunk } from '../src/tsdb/chunkenc/index.js';
+import { chunkIterator, SAMPLES_PER_CHUNK, XorChunk } from '../src/tsdb/chunkenc/index.js';
 import type { ClosedChunk } from '../src/tsdb/chunkenc/xor-open.js';
-import { BlockReader, blockPath, blockTmpPath, writeBlock, type SeriesInput } from '../src/tsdb/block/index.js';
+import { BlockReader, blockPath, blockTmpPath, writeBlock, XOR_BLOCK_FORMAT_VERSION, type SeriesInput } from '../src/tsdb/block/index.js';
 import { generateSeries, rng } from './lib/payloads.js';
 
 const TIME_MS = Number(process.env.TIME_MS ?? 1000);
@@ -64,7 +65,7 @@ function dataset(shape: Shape): SeriesInput[] {
   return out.sort((a, b) => compareLabels(a.labels, b.labels));
 }
 
-function sizeOf(dir: string, data: SeriesInput[], opts: { seriesPerGroup?: number; pageSizeBytes?: number; groupTargetBytes?: number }, name: string) {
+function sizeOf(dir: string, data: SeriesInput[], opts: { seriesPerGroup?: number; pageSizeBytes?: number; groupTargetBytes?: number; formatVersion?: 1 | 2 }, name: string) {
   const t0 = performance.now();
   writeBlock({ dir, ulid: name, series: data, level: 1, sources: [name], parents: [], ...opts });
   const ms = performance.now() - t0;
@@ -115,6 +116,39 @@ try {
       `  deflate per series blob: chunk bytes ${(chunkBytes / samples).toFixed(3)} -> ${(deflated / samples).toFixed(3)} B/sample ` +
         `(deflate ${(dt1 - dt0).toFixed(0)} ms, inflate ${(dt2 - dt1).toFixed(0)} ms for ${shape.series} series)`,
     );
+
+    // Format 1 (XOR chunks as they are) beside format 2 (dense, the default): size and the
+    // cost of reading every sample back (select, then decode each chunk), interleaved.
+    const v1 = sizeOf(dir, data, { formatVersion: XOR_BLOCK_FORMAT_VERSION }, `${name}-v1`);
+    console.log(`  format 1 (XOR chunks): ${(v1.bytes / samples).toFixed(3)} B/sample, written in ${v1.ms.toFixed(0)} ms`);
+    const readers = [
+      { label: 'format 2 (dense)', r: BlockReader.open(blockPath(dir, name)), ms: [] as number[] },
+      { label: 'format 1 (XOR)', r: BlockReader.open(blockPath(dir, `${name}-v1`)), ms: [] as number[] },
+    ];
+    let check = 0;
+    for (let rep = 0; rep < 7; rep++) {
+      for (const x of readers) {
+        const t0 = performance.now();
+        let n = 0;
+        for (const s of x.r.select([], -Infinity, Infinity)) {
+          for (const c of s.chunks) {
+            const it = chunkIterator(c);
+            while (it.next()) {
+              n++;
+              check += it.v;
+            }
+          }
+        }
+        x.ms.push(performance.now() - t0);
+        if (n !== samples) throw new Error(`${x.label}: read ${n} samples of ${samples}`);
+      }
+    }
+    for (const x of readers) {
+      const med = [...x.ms].sort((a, b) => a - b)[3]!;
+      console.log(`  read every sample back, ${x.label}: median ${med.toFixed(0)} ms (${((samples / med) * 1000 / 1e6).toFixed(1)} M samples/s)`);
+      x.r.close();
+    }
+    if (Number.isNaN(check)) console.log('  (checksum NaN)');
 
     if (process.env.VARIANTS === '1') {
       for (const pageSizeBytes of [4096, 16384, 65536]) {

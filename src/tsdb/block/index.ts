@@ -3,7 +3,7 @@
  * compact blocks (`worker.ts`); the main thread reads them with `BlockReader`.
  */
 export { BlockInputWriter, readBlockInput } from './block-input.js';
-export { BLOCK_FORMAT_VERSION, type BlockMeta, type BlockSeries, type SeriesInput } from './block-meta.js';
+export { BLOCK_FORMAT_VERSION, XOR_BLOCK_FORMAT_VERSION, type BlockFormatVersion, type BlockMeta, type BlockSeries, type SeriesInput } from './block-meta.js';
 export { BlockReader } from './block-reader.js';
 export {
   BLOCK_SUFFIX,
