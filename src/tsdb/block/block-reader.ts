@@ -20,10 +20,12 @@ import { BLOCK_SUFFIX, BLOCK_TMP_SUFFIX, META_KEY, GROUP_STARTS_KEY } from './bl
 const MAX_GROUP_GAP = 4;
 
 /**
- * Decoded timestamp columns a reader keeps (format 2), in samples: 2 M (16 MiB). Columns
- * shared by many series are few and stay; past the bound the cache starts over.
+ * Decoded timestamp columns a reader keeps (format 2), in samples: 256 Ki (2 MiB). A tenant
+ * has a reader per block (a month of daily blocks and more), so the bound is per reader
+ * and small; columns are shared by the series of a scrape target, so a few hundred targets'
+ * columns fit. Past the bound the cache starts over (a lookup and decode each: ~µs).
  */
-const MAX_CACHED_TIMES_SAMPLES = 2_000_000;
+const MAX_CACHED_TIMES_SAMPLES = 262_144;
 
 function corrupt(path: string, what: string): CairnError {
   return new CairnError('internal', 'corrupt_block', `corrupt block ${path}: ${what}`);
