@@ -124,7 +124,8 @@ export function entryWindow(nowMs: number, limits: LokiValidationLimits): EntryW
 
 /**
  * Checks one entry; returns the error (not thrown) or undefined. `lineBytes` is the line's
- * UTF-8 length (the caller has it already).
+ * length as stored (`lineByteLength`: a protobuf line's raw bytes, as Loki counts a Go
+ * string; a JSON line's UTF-8), which the caller has already.
  */
 export function validateEntry(e: LogEntry, lineBytes: number, stream: Labels, w: EntryWindow, limits: LokiValidationLimits): CairnError | undefined {
   if (e.tMs < w.oldestMs) {

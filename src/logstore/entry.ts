@@ -18,6 +18,64 @@ export interface LogEntry {
 
 export const NS_PER_MS = 1_000_000;
 
+/**
+ * A `LogEntry` whose line is the bytes `[start, end)` of `buf` (a decompressed protobuf
+ * push body, or a WAL record at replay) rather than a string: the push path's hot loop
+ * (validation, the duplicate check, the open buffer, which stores bytes) reads the bytes
+ * and never makes a string, so a line costs the scavenger nothing. `line` decodes the
+ * bytes on every read (WHATWG UTF-8: an invalid sequence reads as U+FFFD, as queries
+ * read the stored bytes), for the few who want text: live tail subscribers, tests.
+ *
+ * The bytes are stored as they are, valid UTF-8 or not (Loki stores a protobuf line's
+ * bytes too); `buf` must not change while the entry is in use. Holding the entry holds
+ * the whole `buf`: the store copies the bytes and keeps no entry.
+ */
+export class ByteLineEntry implements LogEntry {
+  constructor(
+    readonly tMs: number,
+    readonly tNs: number,
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly metadata: readonly Label[],
+  ) {}
+
+  get line(): string {
+    return this.buf.toString('utf8', this.start, this.end);
+  }
+}
+
+/** The line's length in bytes as stored: UTF-8 of a string line, the raw length of a byte line. */
+export function lineByteLength(e: LogEntry): number {
+  return e instanceof ByteLineEntry ? e.end - e.start : Buffer.byteLength(e.line);
+}
+
+/**
+ * Whether two entries' lines are the same bytes as stored. Byte lines compare bytes; a
+ * string line is compared by its UTF-8 encoding against a byte line (off the hot path:
+ * callers compare lines only of entries with equal timestamps).
+ */
+export function sameLine(a: LogEntry, b: LogEntry): boolean {
+  const ab = a instanceof ByteLineEntry;
+  const bb = b instanceof ByteLineEntry;
+  if (!ab && !bb) return a.line === b.line;
+  if (ab && bb) return a.end - a.start === b.end - b.start && a.buf.compare(b.buf, b.start, b.end, a.start, a.end) === 0;
+  const bytes = ab ? a : (b as ByteLineEntry);
+  return lineEqualsBytes(ab ? b.line : a.line, bytes.buf, bytes.start, bytes.end);
+}
+
+/** Whether the entry's line, as stored, is the bytes `[start, end)` of `buf`. */
+export function lineEquals(e: LogEntry, buf: Buffer, start: number, end: number): boolean {
+  if (e instanceof ByteLineEntry) return e.end - e.start === end - start && e.buf.compare(buf, start, end, e.start, e.end) === 0;
+  return lineEqualsBytes(e.line, buf, start, end);
+}
+
+function lineEqualsBytes(line: string, buf: Buffer, start: number, end: number): boolean {
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: lengths outside that range cannot match.
+  if (end - start < line.length || end - start > line.length * 3) return false;
+  return Buffer.from(line, 'utf8').equals(buf.subarray(start, end));
+}
+
 /** Orders two timestamps: negative when (aMs, aNs) is earlier than (bMs, bNs). */
 export function compareTime(aMs: number, aNs: number, bMs: number, bNs: number): number {
   return aMs !== bMs ? aMs - bMs : aNs - bNs;
@@ -125,7 +183,7 @@ export function fromNsBigInt(ns: bigint): { tMs: number; tNs: number } {
 
 /** Bytes an entry counts for in rate limits and stats: the line plus metadata names and values (UTF-8), as Loki counts. */
 export function entryBytes(e: LogEntry): number {
-  let n = Buffer.byteLength(e.line);
+  let n = lineByteLength(e);
   for (const m of e.metadata) n += Buffer.byteLength(m.name) + Buffer.byteLength(m.value);
   return n;
 }

@@ -5,12 +5,12 @@
  * the memory order. A stream created by a request that then fails stays in memory (empty,
  * removed once idle) and is logged by the next commit that uses it.
  */
-import type { Label, Labels } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
 import type { Wal } from '../storage/wal/index.js';
 import { ByteWriter } from '../util/bytes.js';
 import { CairnError } from '../util/errors.js';
-import { sameMetadata, type LogEntry } from './entry.js';
-import { lineBytes, type LogHead, type MemStream } from './head.js';
+import { lineByteLength, sameLine, sameMetadata, type LogEntry } from './entry.js';
+import type { LogHead, MemStream } from './head.js';
 import { LogAppendStatus, type LogAppender, type LogStreamHandle, type RawPushSource } from './interface.js';
 import type { AppliedStream } from './tail-hub.js';
 import { beginEntries, encodeEntryGroup, encodeRawPush, encodeStreams } from './wal-records.js';
@@ -25,11 +25,11 @@ interface Group {
   readonly s: MemStream;
   readonly entries: LogEntry[];
   readonly bytes: number[];
-  /** Newest entry of the stream counting this request's accepted entries. */
+  /** Newest time of the stream counting this request's accepted entries. */
   maxTMs: number;
   maxTNs: number;
-  lastLine: string | undefined;
-  lastMeta: readonly Label[] | undefined;
+  /** This request's entry at that time, once it has one; before, the stream's newest counts. */
+  last: LogEntry | undefined;
 }
 
 const recordWriter = new ByteWriter(1 << 20);
@@ -68,7 +68,7 @@ export class LogHeadAppender implements LogAppender {
     let g = this.groups.get(stream.ref);
     if (g === undefined) {
       const s = stream as MemStream;
-      g = { s, entries: [], bytes: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, lastLine: s.lastLine, lastMeta: s.lastMeta };
+      g = { s, entries: [], bytes: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, last: undefined };
       this.groups.set(stream.ref, g);
     }
     return g;
@@ -83,17 +83,18 @@ export class LogHeadAppender implements LogAppender {
   append(stream: LogStreamHandle, e: LogEntry, bytes?: number): LogAppendStatus {
     if (e.tMs < this.head.floor) return LogAppendStatus.TooOld;
     const g = this.group(stream);
-    if (e.tMs === g.maxTMs && e.tNs === g.maxTNs && e.line === g.lastLine && g.lastMeta !== undefined && sameMetadata(e.metadata, g.lastMeta)) {
-      return LogAppendStatus.Duplicate;
+    if (e.tMs === g.maxTMs && e.tNs === g.maxTNs) {
+      // Lines compare as the bytes stored (a byte line's raw bytes, a string's UTF-8).
+      const last = g.last;
+      if (last !== undefined ? sameLine(e, last) && sameMetadata(e.metadata, last.metadata) : g.s.isNewest(e)) return LogAppendStatus.Duplicate;
     }
     if (e.tMs < g.maxTMs - this.head.options.outOfOrderWindowMs) return LogAppendStatus.TooFarBehind;
     g.entries.push(e);
-    g.bytes.push(bytes ?? lineBytes(e.line));
+    g.bytes.push(bytes ?? lineByteLength(e));
     if (e.tMs > g.maxTMs || (e.tMs === g.maxTMs && e.tNs >= g.maxTNs)) {
       g.maxTMs = e.tMs;
       g.maxTNs = e.tNs;
-      g.lastLine = e.line;
-      g.lastMeta = e.metadata;
+      g.last = e;
     }
     return LogAppendStatus.Ok;
   }

@@ -4,9 +4,9 @@
  * Replaying a record twice doubles nothing a reader sees: equal entries are merged on read
  * and on sealing.
  */
-import type { LogEntry } from './entry.js';
+import { lineByteLength, type LogEntry } from './entry.js';
 import type { LogHead } from './head.js';
-import { HeadChunk, lineBytes } from './head.js';
+import { HeadChunk } from './head.js';
 import { decodeLogRecord } from './wal-records.js';
 import { CairnError } from '../util/errors.js';
 
@@ -39,7 +39,7 @@ export function replayLogRecord(head: LogHead, payload: Uint8Array, stats: LogRe
       stats.skippedEntries++;
       return;
     }
-    head.append(s, e, lineBytes(e.line), nowMs);
+    head.append(s, e, lineByteLength(e), nowMs);
     stats.entries++;
   };
   decodeLogRecord(payload, {

@@ -18,7 +18,7 @@ import { labelsKey, type Label, type Labels } from '../model/labels.js';
 import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import { OpenBuffer } from './open-buffer.js';
-import type { LogEntry } from './entry.js';
+import { ByteLineEntry, lineEquals, sameMetadata, type LogEntry } from './entry.js';
 
 export interface LogHeadOptions {
   /** A stream's open buffer is sealed into a chunk at this many bytes of lines. */
@@ -70,8 +70,14 @@ export class MemStream {
   /** The newest entry appended (for the out-of-order window and Loki's duplicate rule). */
   maxTMs = -Infinity;
   maxTNs = 0;
-  lastLine: string | undefined = undefined;
-  /** Structured metadata of the newest entry (with lastLine, Loki's duplicate check). */
+  /** Index in `open` of the newest entry while it is there; -1 once sealed (see `lastLine`). */
+  lastIdx = -1;
+  /**
+   * The newest entry's line bytes, copied when its buffer was sealed (a copy per seal, not
+   * per entry: while the entry is open, `lastIdx` finds its bytes).
+   */
+  lastLine: Buffer | undefined = undefined;
+  /** Structured metadata of the newest entry; undefined when the newest entry is unknown (none, or restored from a checkpoint's chunk). */
   lastMeta: readonly Label[] | undefined = undefined;
   /** Whether a Streams record for this stream is in the WAL. */
   walLogged = false;
@@ -83,6 +89,16 @@ export class MemStream {
     readonly labels: Labels,
     readonly key: string,
   ) {}
+
+  /**
+   * Loki's duplicate rule: whether `e` has the newest entry's time, line bytes and
+   * metadata (then it is dropped).
+   */
+  isNewest(e: LogEntry): boolean {
+    if (e.tMs !== this.maxTMs || e.tNs !== this.maxTNs || this.lastMeta === undefined || !sameMetadata(e.metadata, this.lastMeta)) return false;
+    if (this.lastIdx >= 0) return this.open.lineEquals(this.lastIdx, e);
+    return this.lastLine !== undefined && lineEquals(e, this.lastLine, 0, this.lastLine.length);
+  }
 
   /** Whether the stream holds anything in memory. */
   get empty(): boolean {
@@ -97,10 +113,6 @@ export class MemStream {
   }
 }
 
-/** Byte length of a line as Loki counts it (UTF-8). */
-export function lineBytes(line: string): number {
-  return Buffer.byteLength(line);
-}
 
 export class LogHead {
   readonly streams = new Map<number, MemStream>();
@@ -163,26 +175,35 @@ export class LogHead {
   /** Appends an entry the appender checked; seals the buffer when it is full. */
   append(s: MemStream, e: LogEntry, bytes: number, nowMs: number): void {
     if (s.open.count === 0) s.openSince = nowMs;
-    s.open.append(e.tMs, e.tNs, e.line, e.metadata);
+    if (e instanceof ByteLineEntry) s.open.appendBytes(e.tMs, e.tNs, e.buf, e.start, e.end, e.metadata);
+    else s.open.append(e.tMs, e.tNs, e.line, e.metadata);
     s.openBytes += bytes;
     this.rawBytesInMemory += bytes;
     if (e.tMs > s.maxTMs || (e.tMs === s.maxTMs && e.tNs >= s.maxTNs)) {
       s.maxTMs = e.tMs;
       s.maxTNs = e.tNs;
-      s.lastLine = e.line;
+      s.lastIdx = s.open.count - 1;
+      s.lastLine = undefined;
       s.lastMeta = e.metadata;
     }
     s.lastAppend = nowMs;
-    if (s.openBytes >= this.options.chunkTargetBytes) this.seal(s);
+    if (s.openBytes >= this.options.chunkTargetBytes) this.seal(s, true);
   }
 
-  /** Seals a stream's open buffer into a chunk queued for compression. */
-  seal(s: MemStream): HeadChunk | undefined {
+  /**
+   * Seals a stream's open buffer into a chunk queued for compression. `full`: sealed for
+   * size, so the next buffer starts at this one's size.
+   */
+  seal(s: MemStream, full = false): HeadChunk | undefined {
     const sealed = s.open.encode();
     if (sealed === undefined) return undefined;
     const c = new HeadChunk(sealed.raw, sealed.minTMs, sealed.maxTMs, sealed.count, s.openBytes);
+    if (s.lastIdx >= 0) {
+      s.lastLine = s.open.lineCopy(s.lastIdx);
+      s.lastIdx = -1;
+    }
     s.chunks.push(c);
-    s.open = new OpenBuffer();
+    s.open = full ? new OpenBuffer(s.open.sizeHint()) : new OpenBuffer();
     s.openBytes = 0;
     this.toCompress.push(c);
     return c;
@@ -230,6 +251,7 @@ export class LogHead {
     if (t > s.maxTMs) {
       s.maxTMs = t;
       s.maxTNs = 0;
+      s.lastIdx = -1;
       s.lastLine = undefined;
       s.lastMeta = undefined;
     }
@@ -272,6 +294,11 @@ export class LogHead {
       s.chunks = keep;
       if (s.open.minTMs() < cutoff) {
         const before = s.open.count;
+        // The kept entries get new indices: the newest's line moves to a copy.
+        if (s.lastIdx >= 0) {
+          s.lastLine = s.open.lineCopy(s.lastIdx);
+          s.lastIdx = -1;
+        }
         s.open = s.open.keepFrom(cutoff);
         dropped += before - s.open.count;
         const bytes = s.open.lineBytes;

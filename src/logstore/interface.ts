@@ -56,7 +56,8 @@ export interface LogAppender {
   streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle;
   /**
    * Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. `lineBytes`
-   * is the line's UTF-8 length when the caller knows it already.
+   * is the line's length as stored (`lineByteLength`: a byte line's raw length, a string
+   * line's UTF-8 length) when the caller knows it already.
    */
   append(stream: LogStreamHandle, entry: LogEntry, lineBytes?: number): LogAppendStatus;
   /** The oldest timestamp (ms) `append` accepts for the stream now (for error messages). */

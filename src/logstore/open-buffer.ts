@@ -12,10 +12,26 @@
  */
 import type { Label } from '../model/labels.js';
 import { ChunkEncoder, MAX_NS_DELTA_SPAN_MS, NO_METADATA } from './chunk/chunk-format.js';
-import { sameMetadata, type LogEntry } from './entry.js';
+import { ByteLineEntry, lineEquals, sameMetadata, type LogEntry } from './entry.js';
 
+/** Default first sizes of a buffer's columns (doubled as it fills). */
 const FIRST_ENTRIES = 16;
 const FIRST_LINE_BYTES = 4096;
+/** Columns are allocated at the first append: a stream that stays idle after a seal holds none. */
+const NO_F64 = new Float64Array(0);
+const NO_I32 = new Int32Array(0);
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * First sizes for a buffer expected to fill like a previous one (the next buffer of a
+ * stream sealed for size): allocated once instead of doubled from 4 KiB to the chunk
+ * size, which freed ~1 MiB of external memory per 256 KiB chunk and, through V8's
+ * external-memory heuristic, triggered young-generation collections.
+ */
+export interface OpenBufferSizeHint {
+  readonly entries: number;
+  readonly lineBytes: number;
+}
 /** Entries of one time compared pairwise before the duplicate check switches to a set. */
 const RUN_PAIRWISE_MAX = 16;
 
@@ -26,38 +42,69 @@ export class OpenBuffer {
   lineBytes = 0;
   /** Whether the entries happen to be in time order (then sealing need not sort). */
   sorted = true;
-  private tMs = new Float64Array(FIRST_ENTRIES);
-  private tNs = new Int32Array(FIRST_ENTRIES);
+  private tMs = NO_F64;
+  private tNs = NO_I32;
   /** Entry i's line is `lines[ends[i - 1] ?? 0, ends[i])`. */
-  private ends = new Int32Array(FIRST_ENTRIES);
-  private lines = Buffer.allocUnsafe(FIRST_LINE_BYTES);
+  private ends = NO_I32;
+  private lines = NO_BYTES;
   /** Metadata by entry, only once some entry has any. */
   private meta: (readonly Label[])[] | undefined = undefined;
+  private readonly firstEntries: number;
+  private readonly firstLineBytes: number;
 
-  /** Appends an entry; returns its line's byte length. */
+  constructor(hint?: OpenBufferSizeHint) {
+    // A little over the previous buffer's size: the line that crosses the target differs.
+    this.firstEntries = hint === undefined ? FIRST_ENTRIES : Math.max(FIRST_ENTRIES, hint.entries + (hint.entries >>> 4));
+    this.firstLineBytes = hint === undefined ? FIRST_LINE_BYTES : Math.max(FIRST_LINE_BYTES, hint.lineBytes + (hint.lineBytes >>> 4));
+  }
+
+  /** The size hint for a next buffer expected to fill like this one. */
+  sizeHint(): OpenBufferSizeHint {
+    return { entries: this.count, lineBytes: this.lineBytes };
+  }
+
+  /** Appends an entry with a string line (stored as its UTF-8); returns the line's byte length. */
   append(tMs: number, tNs: number, line: string, metadata: readonly Label[]): number {
+    const at = this.lineBytes;
+    // A UTF-16 unit is at most 3 UTF-8 bytes.
+    if (at + line.length * 3 > this.lines.length) this.growLines(at + line.length * 3);
+    const n = this.lines.write(line, at, 'utf8');
+    this.push(tMs, tNs, at + n, metadata);
+    return n;
+  }
+
+  /**
+   * Appends an entry whose line is `src[start, end)`, stored as those bytes (valid UTF-8
+   * or not: readers decode with replacement); returns the line's byte length.
+   */
+  appendBytes(tMs: number, tNs: number, src: Uint8Array, start: number, end: number, metadata: readonly Label[]): number {
+    const at = this.lineBytes;
+    const n = end - start;
+    if (at + n > this.lines.length) this.growLines(at + n);
+    this.lines.set(src.subarray(start, end), at);
+    this.push(tMs, tNs, at + n, metadata);
+    return n;
+  }
+
+  /** Records entry `count`'s time, line end and metadata once its bytes are in `lines`. */
+  private push(tMs: number, tNs: number, end: number, metadata: readonly Label[]): void {
     const i = this.count;
     if (i === this.tMs.length) this.growEntries();
     if (i > 0 && this.sorted) {
       const pm = this.tMs[i - 1]!;
       if (tMs < pm || (tMs === pm && tNs < this.tNs[i - 1]!)) this.sorted = false;
     }
-    const at = this.lineBytes;
-    // A UTF-16 unit is at most 3 UTF-8 bytes.
-    if (at + line.length * 3 > this.lines.length) this.growLines(at + line.length * 3);
-    const n = this.lines.write(line, at, 'utf8');
     this.tMs[i] = tMs;
     this.tNs[i] = tNs;
-    this.ends[i] = at + n;
+    this.ends[i] = end;
     if (metadata.length > 0 && this.meta === undefined) this.meta = new Array<readonly Label[]>(i).fill(NO_METADATA);
     if (this.meta !== undefined) this.meta.push(metadata.length > 0 ? metadata : NO_METADATA);
-    this.lineBytes = at + n;
+    this.lineBytes = end;
     this.count = i + 1;
-    return n;
   }
 
   private growEntries(): void {
-    const n = this.tMs.length * 2;
+    const n = Math.max(this.tMs.length * 2, this.firstEntries);
     const tMs = new Float64Array(n);
     tMs.set(this.tMs);
     const tNs = new Int32Array(n);
@@ -70,7 +117,7 @@ export class OpenBuffer {
   }
 
   private growLines(need: number): void {
-    let size = this.lines.length * 2;
+    let size = Math.max(this.lines.length * 2, this.firstLineBytes);
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.lines.copy(next, 0, 0, this.lineBytes);
@@ -91,6 +138,16 @@ export class OpenBuffer {
     return this.ends[i]! - this.start(i);
   }
 
+  /** Whether entry i's line is, as stored, the same bytes as `e`'s line. */
+  lineEquals(i: number, e: LogEntry): boolean {
+    return lineEquals(e, this.lines, this.start(i), this.ends[i]!);
+  }
+
+  /** A copy of entry i's line bytes. */
+  lineCopy(i: number): Buffer {
+    return Buffer.from(this.lines.subarray(this.start(i), this.ends[i]!));
+  }
+
   /** Entry i (in arrival order), made on demand. */
   at(i: number): LogEntry {
     return { tMs: this.tMs[i]!, tNs: this.tNs[i]!, line: this.lines.toString('utf8', this.start(i), this.ends[i]!), metadata: this.meta?.[i] ?? NO_METADATA };
@@ -100,6 +157,17 @@ export class OpenBuffer {
   entries(): LogEntry[] {
     const out = new Array<LogEntry>(this.count);
     for (let i = 0; i < this.count; i++) out[i] = this.at(i);
+    return out;
+  }
+
+  /**
+   * Every entry, in arrival order, with its line as the stored bytes (views of this
+   * buffer: valid until the next append), for the WAL checkpoint, which must keep bytes
+   * that are not valid UTF-8 as they are.
+   */
+  byteEntries(): ByteLineEntry[] {
+    const out = new Array<ByteLineEntry>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = new ByteLineEntry(this.tMs[i]!, this.tNs[i]!, this.lines, this.start(i), this.ends[i]!, this.meta?.[i] ?? NO_METADATA);
     return out;
   }
 
@@ -115,8 +183,8 @@ export class OpenBuffer {
     const out = new OpenBuffer();
     for (let i = 0; i < this.count; i++) {
       if (this.tMs[i]! < cutoffMs) continue;
-      const e = this.at(i); // retention runs rarely: through strings is fine
-      out.append(e.tMs, e.tNs, e.line, e.metadata);
+      // The bytes as they are: a line that is not valid UTF-8 must not change on the way.
+      out.appendBytes(this.tMs[i]!, this.tNs[i]!, this.lines, this.start(i), this.ends[i]!, this.meta?.[i] ?? NO_METADATA);
     }
     return out;
   }

@@ -17,7 +17,11 @@ export interface AppliedStream {
   readonly entries: readonly LogEntry[];
 }
 
-/** Receives a stream's newly committed entries; must not hold `entries` beyond copying what it needs. */
+/**
+ * Receives a stream's newly committed entries; must not hold `entries` beyond copying what
+ * it needs. A protobuf push's entries are `ByteLineEntry`s whose `line` is decoded from the
+ * request's bytes on each read (so only a tail pays for strings): read it once per entry.
+ */
 export type TailListener = (labels: Labels, entries: readonly LogEntry[]) => void;
 
 interface Subscription {

@@ -29,7 +29,7 @@ import { LogBlockReader } from './block/log-block-reader.js';
 import type { LogBlockMeta } from './block/log-block-meta.js';
 import type { LogJobFault, LogJobRunner } from './block/log-jobs.js';
 import { LogBlockSet, OpenLogBlock } from './block-set.js';
-import { decodeAll } from './chunk/chunk-format.js';
+import { decodeAllBytes } from './chunk/chunk-format.js';
 import type { CodecOptions } from './chunk/codec.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import type { HeadChunk, LogHead, MemStream } from './head.js';
@@ -273,13 +273,13 @@ export function checkpointRecords(head: LogHead): Uint8Array[] {
         flush();
       } else if (c.raw !== undefined) {
         beginEntries(w, 1);
-        encodeEntryGroup(w, s.ref, decodeAll(c.raw));
+        encodeEntryGroup(w, s.ref, decodeAllBytes(c.raw));
         flush();
       }
     }
     if (s.open.count > 0) {
       beginEntries(w, 1);
-      encodeEntryGroup(w, s.ref, s.open.entries());
+      encodeEntryGroup(w, s.ref, s.open.byteEntries());
       flush();
     }
   }

@@ -19,7 +19,7 @@ import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { CairnError } from '../util/errors.js';
 import { codecId } from './chunk/codec.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
-import type { LogEntry } from './entry.js';
+import { ByteLineEntry, type LogEntry } from './entry.js';
 import type { RawPushSource } from './interface.js';
 
 export const enum LogRecordType {
@@ -51,7 +51,10 @@ export function encodeEntryGroup(w: ByteWriter, ref: number, entries: readonly L
   for (const e of entries) {
     w.uvarint(e.tMs);
     w.uvarint(e.tNs);
-    w.string(e.line);
+    // A byte line is written as its bytes (not made a string): the same length-prefixed
+    // layout, and a line that is not valid UTF-8 stays as it was.
+    if (e instanceof ByteLineEntry) w.bytes(e.buf.subarray(e.start, e.end));
+    else w.string(e.line);
     w.uvarint(e.metadata.length);
     for (const m of e.metadata) {
       w.string(m.name);
@@ -89,6 +92,7 @@ export function encodeRawPush(w: ByteWriter, raw: RawPushSource): void {
 
 export interface LogRecordVisitor {
   stream(ref: number, labels: Labels): void;
+  /** An entry of an Entries record; its line is a range of `payload`, valid during the call. */
   entry(ref: number, e: LogEntry): void;
   chunk(ref: number, c: EncodedChunk): void;
   raw(raw: RawPushSource): void;
@@ -111,6 +115,9 @@ export function decodeLogRecord(payload: Uint8Array, v: LogRecordVisitor): void 
       return;
     }
     case LogRecordType.Entries: {
+      // Lines come out as byte ranges of the payload, as stored: no string per line, and
+      // bytes that are not valid UTF-8 replay unchanged.
+      const text = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       const groups = r.uvarint();
       for (let g = 0; g < groups; g++) {
         const ref = r.uvarint();
@@ -118,7 +125,8 @@ export function decodeLogRecord(payload: Uint8Array, v: LogRecordVisitor): void 
         for (let i = 0; i < n; i++) {
           const tMs = r.uvarint();
           const tNs = r.uvarint();
-          const line = r.string();
+          const line = r.bytes();
+          const start = line.byteOffset - text.byteOffset;
           const nm = r.uvarint();
           let metadata = NO_METADATA;
           if (nm > 0) {
@@ -126,7 +134,7 @@ export function decodeLogRecord(payload: Uint8Array, v: LogRecordVisitor): void 
             for (let j = 0; j < nm; j++) m.push({ name: r.string(), value: r.string() });
             metadata = m;
           }
-          v.entry(ref, { tMs, tNs, line, metadata });
+          v.entry(ref, new ByteLineEntry(tMs, tNs, text, start, start + line.length, metadata));
         }
       }
       return;

@@ -5,9 +5,13 @@
  *
  * A hand-written reader over the bytes, in the manner of the remote-write scanner
  * (`../remote-write/decode-fast.ts`): tags and lengths read inline on the common one- and
- * two-byte forms, strings decoded natively from the request buffer, no intermediate
- * message objects. Stream label strings go through
- * a `SelectorLabelsCache`, since every request of a client repeats them.
+ * two-byte forms, no intermediate message objects. Log lines are not decoded at all: each
+ * entry is a `ByteLineEntry` naming its line's bytes in the request buffer, which the log
+ * store copies as they are (no string per line is made on the push path; invalid UTF-8 is
+ * stored raw, as Loki stores it, and reads back with U+FFFD). Metadata strings are decoded
+ * natively from the buffer; stream label strings go through a `SelectorLabelsCache`,
+ * since every request of a client repeats them. The entries hold the buffer: it must not
+ * be reused while they live.
  *
  * Robustness: any malformed input — a truncated varint or tag, a length past the end of
  * its enclosing message, a known field with the wrong wire type, wire types 6 and 7,
@@ -30,7 +34,7 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
-import type { LogEntry } from '../../logstore/entry.js';
+import { ByteLineEntry, type LogEntry } from '../../logstore/entry.js';
 import { CairnError } from '../../util/errors.js';
 import { MAX_GROUP_DEPTH, PROTOBUF_INVALID } from '../remote-write/decode-fast.js';
 import { parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
@@ -113,8 +117,8 @@ interface NativeSlices {
 /** Bounds-checked reads over one request buffer, position in `p`. */
 class Reader {
   readonly buf: Uint8Array;
-  /** A Buffer view of `buf` (no copy) for its native string decoding. */
-  private readonly text: Buffer & NativeSlices;
+  /** A Buffer view of `buf` (no copy): its native string decoding, and the buffer entries' lines point into. */
+  readonly text: Buffer & NativeSlices;
   p = 0;
   /** Field numbers of the unknown groups being skipped, innermost last. */
   private readonly groupStack = new Int32Array(MAX_GROUP_DEPTH);
@@ -445,12 +449,17 @@ function lengthInline(r: Reader, limit: number): number {
   return r.length(limit);
 }
 
-/** Decodes an `EntryAdapter` occupying `[s, e)`; leaves `r.p` unspecified. */
+/**
+ * Decodes an `EntryAdapter` occupying `[s, e)`; leaves `r.p` unspecified. The line is not
+ * decoded: the entry names its bytes in the request buffer (a second line field replaces
+ * the first, as for any proto3 scalar).
+ */
 function readEntry(r: Reader, s: number, e: number): LogEntry {
   const buf = r.buf;
   let tMs = 0;
   let tNs = 0;
-  let line = '';
+  let lineStart = 0;
+  let lineEnd = 0;
   let metadata: Label[] | undefined;
   r.p = s;
   while (r.p < e) {
@@ -460,8 +469,9 @@ function readEntry(r: Reader, s: number, e: number): LogEntry {
     else tag = r.tag(e);
     if (tag === TAG_EN_LINE) {
       const len = lengthInline(r, e);
-      line = r.string(r.p, r.p + len);
-      r.p += len;
+      lineStart = r.p;
+      lineEnd = lineStart + len;
+      r.p = lineEnd;
     } else if (tag === TAG_EN_TIMESTAMP) {
       const len = lengthInline(r, e);
       const ts = r.p;
@@ -501,7 +511,7 @@ function readEntry(r: Reader, s: number, e: number): LogEntry {
       r.skip(tag, e);
     }
   }
-  return { tMs, tNs, line, metadata: metadata === undefined ? NO_METADATA : normaliseMetadata(metadata) };
+  return new ByteLineEntry(tMs, tNs, r.text, lineStart, lineEnd, metadata === undefined ? NO_METADATA : normaliseMetadata(metadata));
 }
 
 /** An int64 read as a number, for messages: exact when it is, marked approximate when not. */

@@ -21,6 +21,10 @@ export interface PushStream {
    * stream with 400 and stores the others.
    */
   readonly labelsError?: CairnError;
+  /**
+   * The entries in the order sent. The protobuf decoder's are `ByteLineEntry`s (lines as
+   * bytes of the request buffer, never made strings on the push path); JSON's have string lines.
+   */
   readonly entries: LogEntry[];
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Label } from '../../model/labels.js';
 import { assert, CairnError } from '../../util/errors.js';
-import { compareTime, NS_PER_MS, type LogEntry } from '../entry.js';
+import { ByteLineEntry, compareTime, NS_PER_MS, type LogEntry } from '../entry.js';
 
 /** Version byte of the chunk layout; decoders refuse others. */
 export const CHUNK_FORMAT_VERSION = 1;
@@ -622,6 +622,19 @@ export function decodeAll(raw: Uint8Array): LogEntry[] {
   decodeEntries(raw, (tMs, tNs, line, metadata) => {
     out.push({ tMs, tNs, line, metadata });
   });
+  return out;
+}
+
+/**
+ * Every entry of a chunk with its line as the stored bytes (views of `raw`, no string made,
+ * invalid UTF-8 kept as it is): for the WAL checkpoint, which must write lines exactly as
+ * the store holds them.
+ */
+export function decodeAllBytes(raw: Uint8Array): ByteLineEntry[] {
+  const out: ByteLineEntry[] = [];
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const c = new EntryCursor(raw);
+  while (c.next()) out.push(new ByteLineEntry(c.tMs, c.tNs, buf, c.lineStart, c.lineEnd, c.metadata));
   return out;
 }
 

@@ -28,6 +28,7 @@ import {
   tg,
   unknownFields,
   vi,
+  withStringLines,
   WT,
   type TestStream,
 } from './helpers.js';
@@ -138,14 +139,14 @@ describe('decodePushProto: valid', () => {
     },
   ];
   it.each(rows)('$name', ({ input, expected }) => {
-    expect(decodePushProto(input)).toEqual(expected);
+    expect(withStringLines(decodePushProto(input))).toEqual(expected);
   });
 
   it('decodes from a Buffer view at an offset in a larger ArrayBuffer', () => {
     const inner = encodePush([{ labels: '{a="b"}', entries: [{ seconds: 7, nanos: 8, line: 'ok' }] }]);
     const outer = Buffer.alloc(inner.length + 10, 0xee);
     outer.set(inner, 5);
-    expect(decodePushProto(outer.subarray(5, 5 + inner.length))).toEqual({ streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(7000, 8, 'ok')] }] });
+    expect(withStringLines(decodePushProto(outer.subarray(5, 5 + inner.length)))).toEqual({ streams: [{ labels: [L('a', 'b')], labelsText: '{a="b"}', entries: [E(7000, 8, 'ok')] }] });
     expect(decodePushProto(new Uint8Array(outer.buffer, outer.byteOffset + 5, inner.length)).streams[0]!.entries[0]!.line).toBe('ok');
   });
 
@@ -257,7 +258,7 @@ describe('decodePushProto: round trip against protobufjs', () => {
     fc.assert(
       fc.property(fc.array(stream, { maxLength: 5 }), fc.string({ maxLength: 5 }), (streams, format) => {
         const input: TestStream[] = streams.map((s) => ({ labels: formatSelectorLabels(s.labels), entries: s.entries }));
-        const got = decodePushProto(encodePush(input, format));
+        const got = withStringLines(decodePushProto(encodePush(input, format)));
         const expected: PushRequest = {
           streams: streams.map((s, i) => ({
             labels: s.labels,

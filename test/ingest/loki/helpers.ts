@@ -3,6 +3,7 @@
 import { isAbsolute, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { protoDir } from '../../../src/ingest/remote-write/decode-reference.js';
+import type { PushRequest } from '../../../src/ingest/loki/types.js';
 import type { LogEntry } from '../../../src/logstore/entry.js';
 import type { Label } from '../../../src/model/labels.js';
 
@@ -91,3 +92,11 @@ export function caught(f: () => unknown): unknown {
 
 export const L = (name: string, value: string): Label => ({ name, value });
 export const E = (tMs: number, tNs: number, line: string, metadata: Label[] = []): LogEntry => ({ tMs, tNs, line, metadata });
+
+/**
+ * A decoded request with every entry as a plain object with a string line (the protobuf
+ * decoder's entries name their line's bytes and decode it on read), for `toEqual`.
+ */
+export function withStringLines(req: PushRequest): PushRequest {
+  return { streams: req.streams.map((s) => ({ ...s, entries: s.entries.map((e) => E(e.tMs, e.tNs, e.line, [...e.metadata])) })) };
+}
