@@ -24,8 +24,12 @@ const MAX_CLASS_BYTES = 64 * 1024;
 export class ChunkBufferPool {
   private slab = new ArrayBuffer(0);
   private used = 0;
-  /** Free buffers by size class: index = log2(size / MIN_CLASS_BYTES). */
-  private readonly free: Uint8Array[][] = [];
+  /**
+   * Free buffers by size class: index = log2(size / MIN_CLASS_BYTES). Every class's list
+   * exists from the start: a list created on first release grew the array past its bounds,
+   * which deoptimized `release` (inlined into the append path) at the first flush.
+   */
+  private readonly free: Uint8Array[][] = Array.from({ length: Math.log2(MAX_CLASS_BYTES / MIN_CLASS_BYTES) + 1 }, () => []);
 
   /** A zeroed buffer of at least `size` bytes (a power of two ≥ 128). */
   alloc(size: number): Uint8Array {
@@ -36,7 +40,7 @@ export class ChunkBufferPool {
       cls++;
     }
     if (bytes > MAX_CLASS_BYTES) return new Uint8Array(bytes);
-    const reuse = this.free[cls]?.pop();
+    const reuse = this.free[cls]!.pop();
     if (reuse !== undefined) {
       reuse.fill(0);
       return reuse;
@@ -55,7 +59,7 @@ export class ChunkBufferPool {
     const size = buf.length;
     if (size < MIN_CLASS_BYTES || size > MAX_CLASS_BYTES || (size & (size - 1)) !== 0) return;
     const cls = Math.log2(size / MIN_CLASS_BYTES);
-    (this.free[cls] ??= []).push(buf);
+    this.free[cls]!.push(buf);
   }
 }
 
