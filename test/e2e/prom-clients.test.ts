@@ -97,7 +97,7 @@ function freePort(): Promise<number> {
 }
 
 describe.skipIf(prometheus === '')('Prometheus 2.42 remote_read', () => {
-  it('answers a query for data only Cairn has', async () => {
+  it('answers a query for data only Cairn has, from the head and from a block', async () => {
     const dir = tempDir();
     const port = await freePort();
     writeFileSync(
@@ -127,6 +127,14 @@ remote_read:
         }
       }
       expect(body?.data?.result, `prometheus log:\n${log.slice(-2000)}`).toEqual([{ metric: {}, value: [NOW / 1000, '51'] }]);
+      // The same answer once the data has left the head for a block (dense chunks, re-encoded
+      // as XOR chunks for the remote-read stream). Prometheus may send SAMPLES or chunks.
+      const flushed = await fetch(`${cairn.url}/admin/api/v1/flush?tenant=${cairn.tenant}`, { method: 'POST', headers: { authorization: `Bearer ${cairn.tokens.admin}` } });
+      expect(flushed.status).toBe(200);
+      expect(((await flushed.json()) as { data: { tenants: { blocksWritten: number }[] } }).data.tenants[0]!.blocksWritten).toBe(1);
+      const range = `http://127.0.0.1:${port}/api/v1/query_range?query=${encodeURIComponent('only_in_cairn{instance="x:1"}')}&start=${(NOW - 135_000) / 1000}&end=${NOW / 1000}&step=15`;
+      const after = (await (await fetch(range)).json()) as { data: { result: { values: [number, string][] }[] } };
+      expect(after.data.result[0]!.values.map(([, v]) => Number(v))).toEqual(Array.from({ length: 10 }, (_, i) => i));
     } finally {
       prom.kill('SIGTERM');
       await new Promise((r) => prom.on('exit', r));
