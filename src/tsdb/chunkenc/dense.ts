@@ -61,9 +61,9 @@ function corrupt(message: string): CairnError {
 
 /**
  * Encodes columns into scratch buffers it owns, so a block writer transcoding hundreds of
- * thousands of chunks allocates nothing per chunk (a worker's garbage is collected by V8
- * threads that run at normal priority, beside the main thread's pushes). Each result is a
- * view valid until the next call of the same method.
+ * thousands of chunks allocates nothing per chunk (a worker's garbage is collected by V8's
+ * background threads, which share the cores with the main thread's pushes). Each result is
+ * a view valid until the next call of the same method.
  */
 export class DenseEncoder {
   private readonly tw = new ByteWriter(1024);
