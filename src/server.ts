@@ -43,6 +43,7 @@ import { packageInfo } from './util/package-info.js';
 import { ServiceManager } from './util/service.js';
 import type { MaintenanceEvent } from './storage/maintenance.js';
 import type { WalEvent } from './storage/wal/index.js';
+import { settleDetachProtector } from './util/detach-protector.js';
 import { openSqlite, type SqlDatabase } from './util/sqlite.js';
 
 /** The tenant created on the first start of a data dir. */
@@ -143,6 +144,8 @@ function codecFor(name: LogCodec, tuned: CodecOptions): CodecOptions {
 
 /** Opens the data dir and wires every module; nothing listens yet. */
 export function createServer(options: RunServerOptions): CairnServer {
+  // Before any code gets hot: the first transfer to a worker would otherwise deoptimise it all.
+  settleDetachProtector();
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.server.logLevel);
