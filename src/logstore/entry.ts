@@ -56,12 +56,9 @@ export function lineByteLength(e: LogEntry): number {
  * callers compare lines only of entries with equal timestamps).
  */
 export function sameLine(a: LogEntry, b: LogEntry): boolean {
-  const ab = a instanceof ByteLineEntry;
-  const bb = b instanceof ByteLineEntry;
-  if (!ab && !bb) return a.line === b.line;
-  if (ab && bb) return a.end - a.start === b.end - b.start && a.buf.compare(b.buf, b.start, b.end, a.start, a.end) === 0;
-  const bytes = ab ? a : (b as ByteLineEntry);
-  return lineEqualsBytes(ab ? b.line : a.line, bytes.buf, bytes.start, bytes.end);
+  if (b instanceof ByteLineEntry) return lineEquals(a, b.buf, b.start, b.end);
+  if (a instanceof ByteLineEntry) return lineEquals(b, a.buf, a.start, a.end);
+  return a.line === b.line;
 }
 
 /** Whether the entry's line, as stored, is the bytes `[start, end)` of `buf`. */

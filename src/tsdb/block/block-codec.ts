@@ -5,7 +5,7 @@
  * returned and never copy chunk bytes: a chunk is a `subarray` of the row's blob.
  *
  * Chunks are XOR chunks in format 1 and dense chunks (`../chunkenc/dense.ts`) in format 2,
- * whose timestamp columns are stored once per block when series share them (`TimesInterner`).
+ * whose timestamp columns are stored once per block when series share them (`DenseChunkEncoder`).
  */
 import { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { CairnError } from '../../util/errors.js';
@@ -117,9 +117,6 @@ export class DenseChunkEncoder {
   private vs = new Float64Array(128);
   private readonly it = new XorIterator(new Uint8Array(0));
   private readonly enc = new DenseEncoder();
-  /** Bytes of value columns and of timestamp columns written (inline or to the table). */
-  valueBytes = 0;
-  timesBytes = 0;
 
   constructor(private readonly storeTimes: (id: number, column: Uint8Array) => void) {}
 
@@ -151,7 +148,6 @@ export class DenseChunkEncoder {
       const newId = this.nextId++;
       this.interned.set(key, newId);
       this.storeTimes(newId, column ?? Buffer.from(key, 'latin1'));
-      this.timesBytes += key.length;
       w.uvarint(newId);
     } else {
       if (this.internedBytes < MAX_INTERNED_BYTES) {
@@ -160,10 +156,8 @@ export class DenseChunkEncoder {
       }
       w.uvarint(0);
       w.bytes(column ?? Buffer.from(key, 'latin1'));
-      this.timesBytes += key.length;
     }
     w.bytes(values);
-    this.valueBytes += values.length;
   }
 
   /** Decodes an XOR chunk into `ts`/`vs`; returns its sample count. */
