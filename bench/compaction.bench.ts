@@ -6,11 +6,16 @@
  *    measure the idle p99; then a flush cuts a head of 100k series × 20 samples (2 M
  *    samples) into a block while the stream goes on, and the p99 of the requests sent
  *    during the flush is compared. Then again with a second 2 M samples, whose flush also
- *    merges the new block with the first (a compaction on the worker).
+ *    merges the new block with the first (a compaction on the worker). A flush takes about
+ *    a second, so one holds ~40 requests and its "p99" is their maximum: the whole
+ *    measurement runs ROUNDS times on fresh servers and the p99s are also taken over the
+ *    pooled requests of all rounds (idle and during alike). The stream's bodies are encoded
+ *    before it starts (timestamps 1 ms apart from its start, so always in the past), so
+ *    the load generator's own encoding does not compete with the server for the 2 cores.
  * 2. Restart: 1 M samples in blocks and 100 k in the WAL tail, SIGTERM, then the time from
  *    spawning the process to `/ready` answering 200 (median of RESTARTS).
  *
- * Run: `npm run bench -- compaction` (env: IDLE_S=5, PACE_MS=20, RESTARTS=5).
+ * Run: `npm run bench -- compaction` (env: ROUNDS=3, IDLE_S=5, PACE_MS=20, RESTARTS=5).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,6 +26,9 @@ import { freePort, startCairn, type Target } from './lib/targets.js';
 const IDLE_S = Number(process.env.IDLE_S ?? 5);
 const PACE_MS = Number(process.env.PACE_MS ?? 20);
 const RESTARTS = Number(process.env.RESTARTS ?? 5);
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
+/** Bodies encoded ahead for one round's stream: ~4 loads, 2 idle periods and 2 flushes at PACE_MS, with room. */
+const STREAM_BODIES = Math.ceil(((2 * IDLE_S + 20) * 1000) / PACE_MS);
 const ROOT = join(import.meta.dirname, '..');
 
 const pct = (xs: number[], p: number) => {
@@ -64,31 +72,42 @@ async function steadyStream(target: Target) {
   const { data } = (await res.json()) as { data: { token: string } };
   const steady: Target = { ...target, headers: { 'x-scope-orgid': 'steady', authorization: `Bearer ${data.token}` } };
   const series = generateSeries(10_000, 7).map((s) => ({ labels: [...s.labels, { name: 'stream', value: 'steady' }] }));
-  let next = 0;
-  let lastT = 0;
+  const t0 = Date.now();
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < STREAM_BODIES; i++) {
+    const batch = Array.from({ length: 2000 }, (_, k) => ({ labels: series[(i * 2000 + k) % series.length]!.labels, samples: [{ value: i * 2000 + k, timestamp: t0 + i }] }));
+    bodies.push(Buffer.from(snappyCompress(WriteRequestType.encode(WriteRequestType.fromObject({ timeseries: batch })).finish())));
+  }
   const samples: { at: number; ms: number }[] = [];
   let stop = false;
   const run = (async () => {
-    while (!stop) {
-      const t = Math.max(Date.now(), lastT + 1);
-      lastT = t;
-      const batch = Array.from({ length: 2000 }, (_, k) => ({ labels: series[(next + k) % series.length]!.labels, samples: [{ value: next + k, timestamp: t }] }));
-      next += 2000;
-      const body = Buffer.from(snappyCompress(WriteRequestType.encode(WriteRequestType.fromObject({ timeseries: batch })).finish()));
+    for (const body of bodies) {
+      if (stop) return;
       const s = performance.now();
       await push(steady, body);
       samples.push({ at: s, ms: performance.now() - s });
       await new Promise((r) => setTimeout(r, PACE_MS));
     }
+    throw new Error(`the steady stream ran out of its ${bodies.length} pre-encoded bodies; raise STREAM_BODIES`);
   })();
   return { samples, stop: async () => ((stop = true), await run) };
 }
 
-async function latencyDuringFlush(): Promise<void> {
+interface Phase {
+  idle: number[];
+  during: number[];
+}
+
+const fmtPhase = (what: string, p: Phase) =>
+  `${what}: idle p50 ${pct(p.idle, 50).toFixed(1)} ms p99 ${pct(p.idle, 99).toFixed(1)} ms (${p.idle.length} requests); during: p50 ${pct(p.during, 50).toFixed(1)} ms p99 ${pct(p.during, 99).toFixed(1)} ms max ${Math.max(...p.during).toFixed(1)} ms (${p.during.length} requests); ratio p99 ${(pct(p.during, 99) / pct(p.idle, 99)).toFixed(2)}×`;
+
+/** One round on a fresh server: the plain cut, then the cut with a merge. */
+async function latencyDuringFlush(): Promise<{ cut: Phase; merge: Phase }> {
   const target = await startCairn();
+  const out: { cut: Phase; merge: Phase } = { cut: { idle: [], during: [] }, merge: { idle: [], during: [] } };
   try {
     const stream = await steadyStream(target);
-    const measure = async (what: string, end: number) => {
+    const measure = async (what: string, end: number, into: Phase) => {
       await pushAll(target, prepareWorkload({ name: '100k × 20', series: 100_000, samplesPerSeries: 20 }, 4, end));
       const idleFrom = performance.now();
       await new Promise((r) => setTimeout(r, IDLE_S * 1000));
@@ -99,6 +118,8 @@ async function latencyDuringFlush(): Promise<void> {
       const during = stream.samples.filter((s) => s.at >= f0 && s.at <= f1).map((s) => s.ms);
       const idleP99 = pct(idle, 99);
       const duringP99 = pct(during, 99);
+      into.idle.push(...idle);
+      into.during.push(...during);
       console.log(`push latency, ${what}: idle p50 ${pct(idle, 50).toFixed(1)} ms p99 ${idleP99.toFixed(1)} ms (${idle.length} requests); during the ${((f1 - f0) / 1000).toFixed(2)} s flush: p50 ${pct(during, 50).toFixed(1)} ms p99 ${duringP99.toFixed(1)} ms max ${Math.max(...during).toFixed(1)} ms (${during.length} requests); ratio p99 ${(duringP99 / idleP99).toFixed(2)}×`);
       console.log(`  flush answer: ${answer}`);
       // Where the slowest requests fell: start, middle or end of the flush tell gather, worker or swap apart.
@@ -106,12 +127,13 @@ async function latencyDuringFlush(): Promise<void> {
       console.log(`  slowest during: ${slowest.map((x) => `${x.ms.toFixed(1)} ms at +${(x.at - f0).toFixed(0)} ms`).join(', ')}`);
     };
     // The steady stream writes "now"; the loaded datasets lie before it, in the same day.
-    await measure('flush cutting a 2 M-sample head into a block', Date.now() - 20 * 60_000);
-    await measure('flush cutting 2 M samples and merging with the previous block', Date.now() - 60_000);
+    await measure('flush cutting a 2 M-sample head into a block', Date.now() - 20 * 60_000, out.cut);
+    await measure('flush cutting 2 M samples and merging with the previous block', Date.now() - 60_000, out.merge);
     await stream.stop();
   } finally {
     await target.stop();
   }
+  return out;
 }
 
 async function restartTime(): Promise<void> {
@@ -144,6 +166,17 @@ async function restartTime(): Promise<void> {
   await target.stop();
 }
 
-console.log(`bench/compaction: node ${process.version}`);
-await latencyDuringFlush();
+console.log(`bench/compaction: node ${process.version}, ${ROUNDS} rounds`);
+const pooled: { cut: Phase; merge: Phase } = { cut: { idle: [], during: [] }, merge: { idle: [], during: [] } };
+for (let round = 1; round <= ROUNDS; round++) {
+  console.log(`round ${round}:`);
+  const r = await latencyDuringFlush();
+  for (const k of ['cut', 'merge'] as const) {
+    pooled[k].idle.push(...r[k].idle);
+    pooled[k].during.push(...r[k].during);
+  }
+}
+console.log(`pooled over ${ROUNDS} rounds:`);
+console.log(`  ${fmtPhase('plain cut (head → block)', pooled.cut)}`);
+console.log(`  ${fmtPhase('cut + merge', pooled.merge)}`);
 await restartTime();
