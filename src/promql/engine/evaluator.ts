@@ -6,20 +6,20 @@
  * Step-invariant subtrees (`@`, literals) are evaluated at one step and replicated.
  */
 import type { AggregateExpr, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from '../ast.js';
-import type { Labels } from '../../model/labels.js';
+import { METRIC_NAME, type Labels } from '../../model/labels.js';
 import type { SampleIterator } from '../../tsdb/interface.js';
 import { AggregateNode, isPositiveLimit } from './aggregate.js';
 import { ColumnarAggregate } from './columnar-aggregate.js';
 import { ColumnarTopK } from './columnar-topk.js';
 import { SetOpNode, VectorBinopNode, scalarBinop, vectorScalarBinop } from './binop.js';
-import { absentLabels, instantFunction, rangeFunction, type StepFn } from './functions.js';
+import { absentLabels, instantFunction, rangeFunction, type RangeFn, type StepFn } from './functions.js';
 import { typeOf } from '../parser/index.js';
 import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { RangeWindow } from './range-window.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
-import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout } from './util.js';
+import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
 
 /** What evaluating a node gives: a step matrix, or the text of a string literal. */
 export type EvalValue = StepMatrix | string;
@@ -582,59 +582,28 @@ export class Evaluator {
     }
 
     const keepName = e.func === 'last_over_time';
-    const checkDuplicates = e.func !== 'absent_over_time';
+    // Series selected by one metric name stay distinct once it is dropped: no check needed.
+    const oneName = arg.kind === 'matrixSelector' && arg.vector.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
+    const checkDuplicates = e.func !== 'absent_over_time' && !oneName;
     const seen = new Set<string>();
     let duplicate = false;
     const w = new RangeWindow();
     const steps = this.steps;
     const tBuf = new Float64Array(steps);
     const vBuf = new Float64Array(steps);
+    // When consecutive windows overlap or touch (a dashboard's rate over a range wider than
+    // its step, an `@` pinning every step to one window, an instant query), every sample
+    // from the first window's start to the last window's end is in some window: decode
+    // them once into the window's columns and slide [lo, hi) over them. With windows
+    // apart (a step wider than the range), seeking skips the samples between them and
+    // whole chunks, so that case reads window by window.
+    const contiguous = at !== undefined || steps <= 1 || this.interval <= rangeMs;
     for (const src of sources) {
-      q.samples -= w.size;
-      w.clear();
       const it = src.iterator();
-      let has = false;
-      let started = false;
-      let n = 0;
-      for (let step = 0; step < steps; step++) {
-        const ts = this.start + step * this.interval;
-        for (let j = 0; j < scalarMats.length; j++) {
-          const m = scalarMats[j];
-          if (m !== undefined) scalars[j] = m[0]?.v[step] ?? NaN;
-        }
-        const maxt = (at ?? ts) - offsetMs;
-        const mint = maxt - rangeMs;
-        q.samples -= w.dropBefore(mint);
-        if (!started) {
-          has = it.seek(mint);
-          started = true;
-        } else if (has && it.t < mint) {
-          has = it.seek(mint);
-        }
-        let added = 0;
-        while (has && it.t <= maxt) {
-          const pv = it.v;
-          if (!isStaleNaN(pv)) {
-            w.push(it.t, pv);
-            added++;
-          }
-          has = it.next();
-        }
-        if (added > 0) {
-          q.samples += added;
-          if (q.samples > q.o.maxSamples) throw tooManySamples();
-        }
-        if (w.size === 0) continue;
-        const r = kernel(w, mint, maxt, ts, scalars);
-        if (r !== undefined) {
-          tBuf[n] = ts;
-          vBuf[n] = r;
-          n++;
-        }
-      }
+      const n = contiguous ? this.slideWindows(it, w, kernel, rangeMs, offsetMs, at, scalarMats, scalars, tBuf, vBuf) : this.stepWindows(it, w, kernel, rangeMs, offsetMs, at, scalarMats, scalars, tBuf, vBuf);
       if (n > 0) {
         q.add(n);
-        const metric = keepName ? src.labels : dropMetricName(src.labels);
+        const metric = keepName ? src.labels : withoutMetricName(src.labels);
         if (checkDuplicates && !duplicate) {
           const k = keyOf(metric);
           if (seen.has(k)) duplicate = true;
@@ -642,10 +611,113 @@ export class Evaluator {
         }
         sink(metric, tBuf, vBuf, n);
       }
-      if (q.tick(steps + w.size)) await q.pause();
+      if (q.tick(steps + w.hi)) await q.pause();
     }
-    q.samples -= w.size + subquerySamples;
+    q.samples -= subquerySamples;
     if (duplicate) throw execError(DUPLICATE_LABELSET);
+  }
+
+  /**
+   * One series of `streamRangeFunction` when its windows overlap or touch: the samples of
+   * all windows (stale markers left out) decoded once into `w`'s columns, then for each
+   * step the window is the index range of the samples in [mint, maxt]. The sample budget
+   * counts the samples in the current window, as Prometheus does. Returns the outputs
+   * written to tBuf/vBuf.
+   */
+  private slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, rangeMs: number, offsetMs: number, at: number | undefined, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array): number {
+    const q = this.q;
+    const steps = this.steps;
+    const firstMint = (at ?? this.start) - offsetMs - rangeMs;
+    const lastMaxt = (at ?? this.start + (steps - 1) * this.interval) - offsetMs;
+    w.clear();
+    if (it.seek(firstMint)) {
+      do {
+        const t = it.t;
+        if (t > lastMaxt) break;
+        const v = it.v;
+        if (!isStaleNaN(v)) w.push(t, v);
+      } while (it.next());
+    }
+    const total = w.hi;
+    const times = w.t;
+    let lo = 0;
+    let hi = 0;
+    let held = 0;
+    let n = 0;
+    for (let step = 0; step < steps && total > 0; step++) {
+      const ts = this.start + step * this.interval;
+      const maxt = (at ?? ts) - offsetMs;
+      const mint = maxt - rangeMs;
+      while (hi < total && times[hi]! <= maxt) hi++;
+      while (lo < hi && times[lo]! < mint) lo++;
+      if (hi - lo !== held) {
+        q.samples += hi - lo - held;
+        held = hi - lo;
+        if (q.samples > q.o.maxSamples) throw tooManySamples();
+      }
+      if (held === 0) continue;
+      for (let j = 0; j < scalarMats.length; j++) {
+        const m = scalarMats[j];
+        if (m !== undefined) scalars[j] = m[0]?.v[step] ?? NaN;
+      }
+      w.lo = lo;
+      w.hi = hi;
+      const r = kernel(w, mint, maxt, ts, scalars);
+      if (r !== undefined) {
+        tBuf[n] = ts;
+        vBuf[n] = r;
+        n++;
+      }
+    }
+    q.samples -= held;
+    return n;
+  }
+
+  /** One series of `streamRangeFunction` with its windows apart: seeks to each window's start. */
+  private stepWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, rangeMs: number, offsetMs: number, at: number | undefined, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array): number {
+    const q = this.q;
+    w.clear();
+    let has = false;
+    let started = false;
+    let n = 0;
+    for (let step = 0; step < this.steps; step++) {
+      const ts = this.start + step * this.interval;
+      for (let j = 0; j < scalarMats.length; j++) {
+        const m = scalarMats[j];
+        if (m !== undefined) scalars[j] = m[0]?.v[step] ?? NaN;
+      }
+      const maxt = (at ?? ts) - offsetMs;
+      const mint = maxt - rangeMs;
+      q.samples -= w.dropBefore(mint);
+      if (!started) {
+        has = it.seek(mint);
+        started = true;
+      } else if (has && it.t < mint) {
+        has = it.seek(mint);
+      }
+      let added = 0;
+      while (has && it.t <= maxt) {
+        const pv = it.v;
+        if (!isStaleNaN(pv)) {
+          w.push(it.t, pv);
+          added++;
+        }
+        has = it.next();
+      }
+      if (added > 0) {
+        q.samples += added;
+        if (q.samples > q.o.maxSamples) throw tooManySamples();
+      }
+      if (w.size === 0) continue;
+      const r = kernel(w, mint, maxt, ts, scalars);
+      if (r !== undefined) {
+        tBuf[n] = ts;
+        vBuf[n] = r;
+        n++;
+      }
+    }
+    q.samples -= w.size;
+    return n;
   }
 
   /** `absent_over_time`: a 1 at every step where no series had a sample in its window. */

@@ -126,6 +126,18 @@ export function dropMetricName(ls: Labels): Labels {
   return out;
 }
 
+/**
+ * `dropMetricName` without the cache, for a caller that sees each label set once per
+ * query (a range function's output series): a WeakMap lookup and insert per series cost
+ * more than the copy, and its entries slow every major GC down.
+ */
+export function withoutMetricName(ls: Labels): Labels {
+  // Sorted labels with `__name__` first: the common case, one copy without a search.
+  if (ls.length > 0 && ls[0]!.name === METRIC_NAME) return ls.slice(1);
+  for (const l of ls) if (l.name === METRIC_NAME) return ls.filter((x) => x.name !== METRIC_NAME);
+  return ls;
+}
+
 /** A copy with `name` set to `value` (removed when `value` is ''), kept sorted. */
 export function withLabel(ls: Labels, name: string, value: string): Labels {
   const out: Label[] = [];

@@ -230,12 +230,24 @@ describe('range and instant evaluation agree at every step', () => {
     'count_values("v", m)',
     'histogram_quantile(0.9, hist_bucket)',
     '-m + scalar(n)',
+    // Range functions over counter resets, stale markers, offset and @: their windows
+    // overlap (30 s steps), touch (60 s steps over [1m]) or lie apart (150 s steps), which
+    // the engine reads in two ways (all samples decoded once, or seeking window by window).
+    'rate(reset_c[1m])',
+    'increase(reset_c[2m])',
+    'resets(reset_c[90s])',
+    'count_over_time(stale_m[1m])',
+    'last_over_time(m[1m])',
+    'rate(counter[1m] offset 1m)',
+    'sum by (job) (rate(m[2m] @ 300))',
+    'quantile_over_time(0.5, m[3m])',
   ];
-  it.each(queries)('%s', async (query) => {
+  const steps = [30 * SEC, MIN, 150 * SEC];
+  it.each(queries.flatMap((query) => steps.map((step) => ({ query, step }))))('$query, step $step ms', async ({ query, step }) => {
     const expr = parseExpr(query);
-    const range = await engine.rangeQuery(store.q, expr, 0, T10, 30 * SEC);
+    const range = await engine.rangeQuery(store.q, expr, 0, T10, step);
     expect(range.type).toBe('matrix');
-    for (let t = 0; t <= T10; t += 30 * SEC) {
+    for (let t = 0; t <= T10; t += step) {
       const inst = await engine.instantQuery(store.q, expr, t);
       const fromRange: string[] = [];
       if (range.type === 'matrix') {
