@@ -4,13 +4,15 @@
  * candidate's labels; results are sorted by labels, as Prometheus's SeriesSet is.
  * Iterators snapshot a series' chunks when created, so appends that arrive while a query
  * yields are not seen half-way. `selectChunks` hands out the same as chunk lists, for the
- * querier that merges the head with blocks (querier.ts).
+ * querier that merges the head with blocks (querier.ts). The sorted series a list of
+ * matchers selects are kept in the head's selection cache until the series set changes.
  */
 import { compareLabels, labelValue } from '../model/labels.js';
 import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './head-series.js';
 import { ClosedChunkSlabs } from './chunkenc/byte-slabs.js';
+import { SelectionCache } from './selection-cache.js';
 import { ChunkSeries, ListSeriesSet, type ChunkedSeries } from './chunk-series.js';
 import type { Querier, SelectHints, Series, SeriesSet } from './interface.js';
 
@@ -58,13 +60,26 @@ export class HeadQuerier implements Querier {
     const list: ChunkedSeries[] = [];
     // The open chunks' snapshots share slabs that live as long as this selection's result.
     const slabs = new ClosedChunkSlabs(4096);
-    for (const s of this.candidates(matchers)) {
+    for (const s of this.sortedCandidates(matchers)) {
       const chunks = s.chunks(slabs, mint, maxt);
       if (chunks.length === 0) continue;
       list.push({ labels: s.labels, chunks });
     }
-    list.sort((a, b) => compareLabels(a.labels, b.labels));
     return list;
+  }
+
+  /** `candidates` sorted by labels, from the head's selection cache when it has them. */
+  private sortedCandidates(matchers: readonly Matcher[]): readonly MemSeries[] {
+    const cache = this.head.selections;
+    const key = SelectionCache.key(matchers);
+    let sorted = cache.get(key);
+    if (sorted === undefined) {
+      const found = this.candidates(matchers);
+      found.sort((a, b) => compareLabels(a.labels, b.labels));
+      cache.set(key, found);
+      sorted = found;
+    }
+    return sorted;
   }
 
   labelNames(matchers: readonly Matcher[] = []): string[] {

@@ -12,6 +12,7 @@ import { formatLabels, labelsEqual, labelsHash, metricName, type Label, type Lab
 import type { Limits } from '../config/limits.js';
 import { CairnError } from '../util/errors.js';
 import { MemSeries } from './head-series.js';
+import { SelectionCache } from './selection-cache.js';
 import type { Exemplar, MetricMetadata } from './interface.js';
 
 /** The limits the head reads, per tenant, at the moment of use. */
@@ -65,6 +66,8 @@ export class Head {
   private nextRef = 1;
   /** Bumped whenever series are removed, invalidating `SeriesHandle`s held elsewhere. */
   seriesEpoch = 0;
+  /** Recent selections (matchers → sorted series); emptied whenever a series comes or goes. */
+  readonly selections = new SelectionCache();
   /** During a WAL replay: refs whose Series record named labels another ref already has. */
   private readonly replayAliases = new Map<number, MemSeries>();
   minT = Infinity;
@@ -161,6 +164,7 @@ export class Head {
     const metric = metricName(labels);
     const s = new MemSeries(ref, labels, metric, this.options.chunkRangeMs);
     this.series.set(ref, s);
+    this.selections.clear();
     const other = this.byHash.get(hash);
     if (other === undefined) this.byHash.set(hash, s);
     else if (Array.isArray(other)) other.push(s);
@@ -242,6 +246,7 @@ export class Head {
   /** Takes a series out of the registry (not out of the postings: `cleanPostings`). */
   private unregister(s: MemSeries): void {
     this.series.delete(s.ref);
+    this.selections.clear();
     s.releaseBuffer();
     const hash = labelsHash(s.labels);
     const found = this.byHash.get(hash);
