@@ -4,7 +4,7 @@
  * round-trip form — fixed notation, exponent form below 1e-6 and from 1e21, `NaN`, `+Inf`,
  * `-Inf`. Labels as objects; a series without labels is `{}`.
  */
-import { labelsToObject } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
 import type { Value } from '../promql/value.js';
 
 /** Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` as Prometheus picks between them. */
@@ -30,22 +30,54 @@ export function formatTime(tMs: number): number {
   return tMs / 1000;
 }
 
-/** `data` of a query response: `{resultType, result}`. */
-export function queryData(value: Value): { resultType: string; result: unknown } {
+/**
+ * The whole body of a successful query response, `{"status":"success","data":...}`, with
+ * the bytes `JSON.stringify` gives for `{status, data: {resultType, result}}` with labels as
+ * objects and samples as `[seconds, "value"]` arrays, written directly: a range query
+ * over thousands of series answers hundreds of thousands of points, and building a
+ * `[t, "v"]` array per point for the serializer to walk cost more than the query itself
+ * took to evaluate them (and their garbage). Label names and values go through
+ * `JSON.stringify` for escaping; numbers print as JSON prints them.
+ */
+export function querySuccessBody(value: Value): string {
+  return `{"status":"success","data":${queryDataJson(value)}}`;
+}
+
+function queryDataJson(value: Value): string {
   switch (value.type) {
     case 'scalar':
-      return { resultType: 'scalar', result: [formatTime(value.t), formatSampleValue(value.v)] };
+      return `{"resultType":"scalar","result":${sampleJson(value.t, value.v)}}`;
     case 'string':
-      return { resultType: 'string', result: [formatTime(value.t), value.v] };
-    case 'vector':
-      return {
-        resultType: 'vector',
-        result: value.vector.map((s) => ({ metric: labelsToObject(s.metric), value: [formatTime(s.t), formatSampleValue(s.v)] })),
-      };
-    case 'matrix':
-      return {
-        resultType: 'matrix',
-        result: value.matrix.map((s) => ({ metric: labelsToObject(s.metric), values: s.points.map((p) => [formatTime(p.t), formatSampleValue(p.v)]) })),
-      };
+      return `{"resultType":"string","result":[${formatTime(value.t)},${JSON.stringify(value.v)}]}`;
+    case 'vector': {
+      const parts: string[] = [];
+      for (const s of value.vector) parts.push(`{"metric":${labelsJson(s.metric)},"value":${sampleJson(s.t, s.v)}}`);
+      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+    }
+    case 'matrix': {
+      const parts: string[] = [];
+      for (const s of value.matrix) {
+        const points = s.points;
+        const values = new Array<string>(points.length);
+        for (let i = 0; i < points.length; i++) values[i] = sampleJson(points[i]!.t, points[i]!.v);
+        parts.push(`{"metric":${labelsJson(s.metric)},"values":[${values.join(',')}]}`);
+      }
+      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+    }
   }
+}
+
+/** `[seconds,"value"]`: the value string needs no escaping (digits, sign, '.', 'e', NaN, Inf). */
+function sampleJson(tMs: number, v: number): string {
+  return `[${formatTime(tMs)},"${formatSampleValue(v)}"]`;
+}
+
+/** A label set as a JSON object, in label order. */
+function labelsJson(ls: Labels): string {
+  let out = '{';
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i]!;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(l.name)}:${JSON.stringify(l.value)}`;
+  }
+  return `${out}}`;
 }

@@ -95,7 +95,12 @@ export function labelsFromObject(o: Readonly<Record<string, string>>): Labels {
 /** The label set as a plain object, for JSON responses. */
 export function labelsToObject(ls: Labels): Record<string, string> {
   const o: Record<string, string> = {};
-  for (const l of ls) o[l.name] = l.value;
+  for (const l of ls) {
+    // `__proto__` is a valid label name; assigning it would set the prototype (or do
+    // nothing for a string) and the label would vanish from the JSON.
+    if (l.name === '__proto__') Object.defineProperty(o, l.name, { value: l.value, enumerable: true, writable: true, configurable: true });
+    else o[l.name] = l.value;
+  }
   return o;
 }
 

@@ -10,11 +10,12 @@ import type { Matcher } from '../../model/matcher.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { Engine, type EngineOptions } from '../../promql/engine/index.js';
 import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
+import type { Value } from '../../promql/value.js';
 import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, queryData } from '../prom-json.js';
+import { formatSampleValue, formatTime, querySuccessBody } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -29,6 +30,8 @@ const MAX_POINTS_PER_SERIES = 11_000;
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const ok = (reply: FastifyReply, data: unknown) => reply.type('application/json').send({ status: 'success', data });
+/** A query's answer, serialized by `querySuccessBody` rather than by fastify. */
+const okQuery = (reply: FastifyReply, value: Value) => reply.type('application/json').send(querySuccessBody(value));
 
 export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDeps): void {
   const engine = new Engine(deps.engine);
@@ -76,7 +79,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       const expr = parseQuery(p);
       const t = parseTimeParam(p, 'time') ?? deps.clock.now();
       const value = await engineFor(p).instantQuery(queryable(tenantOf(req)), expr, t, abortOnClose(reply));
-      return ok(reply, queryData(value));
+      return okQuery(reply, value);
     };
 
     const range = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -94,7 +97,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
         throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
       const value = await engineFor(p).rangeQuery(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
-      return ok(reply, queryData(value));
+      return okQuery(reply, value);
     };
 
     /**

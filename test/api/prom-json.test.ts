@@ -1,0 +1,74 @@
+// Proves the query response body written directly by `querySuccessBody` is byte for byte
+// what JSON.stringify gives for the Prometheus API's object shape (labels as objects,
+// samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatSampleValue, querySuccessBody } from '../../src/api/prom-json.js';
+import type { Labels } from '../../src/model/labels.js';
+import type { Value } from '../../src/promql/value.js';
+
+/** The reference: the object the API documents, serialized by JSON.stringify. */
+function reference(value: Value): string {
+  // A null-prototype object keeps a `__proto__` label as an ordinary key.
+  const metric = (ls: Labels) => {
+    const o = Object.create(null) as Record<string, string>;
+    for (const l of ls) o[l.name] = l.value;
+    return o;
+  };
+  const sample = (t: number, v: number) => [t / 1000, formatSampleValue(v)];
+  let data: unknown;
+  switch (value.type) {
+    case 'scalar':
+      data = { resultType: 'scalar', result: sample(value.t, value.v) };
+      break;
+    case 'string':
+      data = { resultType: 'string', result: [value.t / 1000, value.v] };
+      break;
+    case 'vector':
+      data = { resultType: 'vector', result: value.vector.map((s) => ({ metric: metric(s.metric), value: sample(s.t, s.v) })) };
+      break;
+    case 'matrix':
+      data = { resultType: 'matrix', result: value.matrix.map((s) => ({ metric: metric(s.metric), values: s.points.map((p) => sample(p.t, p.v)) })) };
+      break;
+  }
+  return JSON.stringify({ status: 'success', data });
+}
+
+const labelName = fc.oneof(fc.constantFrom('__name__', '__proto__', 'constructor', 'le', 'job'), fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/));
+const labelValue = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\n', '\u2028', '\u0000', 'ü€😀'));
+const labels = fc.uniqueArray(fc.record({ name: labelName, value: labelValue }), { selector: (l) => l.name, maxLength: 5 }).map((ls) => [...ls].sort((a, b) => (a.name < b.name ? -1 : 1)) as Labels);
+const time = fc.integer({ min: -1e13, max: 1e13 });
+const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e-7, 1e21, 123.456));
+
+const values: fc.Arbitrary<Value> = fc.oneof(
+  fc.record({ type: fc.constant('scalar' as const), t: time, v: num }),
+  fc.record({ type: fc.constant('string' as const), t: time, v: fc.string({ unit: 'binary' }) }),
+  fc.record({ type: fc.constant('vector' as const), vector: fc.array(fc.record({ metric: labels, t: time, v: num }), { maxLength: 4 }) }),
+  fc.record({
+    type: fc.constant('matrix' as const),
+    matrix: fc.array(fc.record({ metric: labels, points: fc.array(fc.record({ t: time, v: num }), { maxLength: 5 }) }), { maxLength: 4 }),
+  }),
+);
+
+describe('querySuccessBody', () => {
+  it('writes what JSON.stringify writes for the API object, for any value', () => {
+    fc.assert(
+      fc.property(values, (v) => {
+        expect(querySuccessBody(v)).toBe(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each<[string, Value, string]>([
+    ['an empty matrix', { type: 'matrix', matrix: [] }, '{"status":"success","data":{"resultType":"matrix","result":[]}}'],
+    ['a series without labels', { type: 'vector', vector: [{ metric: [], t: 1500, v: 2 }] }, '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1.5,"2"]}]}}'],
+    [
+      'a __proto__ label is kept',
+      { type: 'vector', vector: [{ metric: [{ name: '__proto__', value: 'x' }], t: 0, v: NaN }] },
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__proto__":"x"},"value":[0,"NaN"]}]}}',
+    ],
+  ])('%s', (_name, v, want) => {
+    expect(querySuccessBody(v)).toBe(want);
+  });
+});
