@@ -73,7 +73,7 @@ function sampleJson(tMs: number, v: number): string {
 }
 
 /** A label set as a JSON object, in label order. */
-function labelsJson(ls: Labels): string {
+export function labelsJson(ls: Labels): string {
   let out = '{';
   for (let i = 0; i < ls.length; i++) {
     const l = ls[i]!;

@@ -129,6 +129,10 @@ describe('metadata endpoints', () => {
     ];
     expect((await get(`series?match[]=${encodeURIComponent('http_requests_total')}`)).json().data).toEqual(want);
     expect((await post('series', { 'match[]': ['{job="api"}', '{job="db"}'], start: '0' })).json().data).toEqual(want);
+    // Overlapping selectors: each series once, sorted; `limit` cuts the sorted list.
+    expect((await post('series', { 'match[]': ['{job="db"}', 'http_requests_total', '{job="api"}'] })).json().data).toEqual(want);
+    expect((await get(`series?match[]=${encodeURIComponent('http_requests_total')}&limit=1`)).json().data).toEqual(want.slice(0, 1));
+    expect((await post('series', { 'match[]': ['{job="db"}', '{job="api"}'], limit: '1' })).json().data).toEqual(want.slice(0, 1));
     const none = await get('series');
     expect(none.statusCode).toBe(400);
     expect(none.json().error).toMatch(/no match\[\] parameter provided/);

@@ -15,7 +15,7 @@ import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, querySuccessBody } from '../prom-json.js';
+import { formatSampleValue, formatTime, labelsJson, querySuccessBody } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -110,7 +110,6 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       matchRequired: boolean,
       read: (q: Querier, sets: Matcher[][], start: number, end: number) => T[],
       compare?: (a: T, b: T) => number,
-      toJson: (x: T) => unknown = (x) => x,
     ) => {
       const p = params(req);
       const sets = matchSets(p, matchRequired);
@@ -119,28 +118,39 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       const q = deps.tsdb.querier(tenantOf(req), start, end);
       try {
         const out = read(q, sets, start, end).sort(compare);
-        return ok(reply, (limit > 0 ? out.slice(0, limit) : out).map(toJson));
+        return ok(reply, limit > 0 ? out.slice(0, limit) : out);
       } finally {
         q.close();
       }
     };
 
-    const series = (req: FastifyRequest, reply: FastifyReply) =>
-      listing(
-        req,
-        reply,
-        true,
-        (q, sets, start, end) => {
+    const series = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = params(req);
+      const sets = matchSets(p, true);
+      const { start, end } = bounds(p);
+      const limit = parseLimitParam(p, 'limit');
+      const q = deps.tsdb.querier(tenantOf(req), start, end);
+      try {
+        let out: Labels[] = [];
+        if (sets.length === 1) {
+          // One selector's series come sorted and distinct already.
+          const set = q.select(sets[0]!, { mint: start, maxt: end });
+          while (set.next()) out.push(set.at().labels);
+        } else {
           const seen = new Map<string, Labels>();
           for (const matchers of sets) {
             const set = q.select(matchers, { mint: start, maxt: end });
             while (set.next()) seen.set(labelsKey(set.at().labels), set.at().labels);
           }
-          return [...seen.values()];
-        },
-        compareLabels,
-        labelsToObject,
-      );
+          out = [...seen.values()].sort(compareLabels);
+        }
+        if (limit > 0 && out.length > limit) out = out.slice(0, limit);
+        // Written directly, as query answers are (prom-json.ts): thousands of label sets.
+        return reply.type('application/json').send(`{"status":"success","data":[${out.map(labelsJson).join(',')}]}`);
+      } finally {
+        q.close();
+      }
+    };
 
     /** Union over the `match[]` sets (or over everything without one). */
     const union = (sets: Matcher[][], all: () => string[], some: (ms: Matcher[]) => string[]): string[] => {
