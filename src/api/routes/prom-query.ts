@@ -102,14 +102,14 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
 
     /**
      * Runs `read` over a querier of the request's tenant and `[start, end]` (`match[]`
-     * required or not), and answers the sorted result cut at `limit`.
+     * required or not) and answers its sorted list cut at `limit`, written by `write`.
      */
     const listing = async <T>(
       req: FastifyRequest,
       reply: FastifyReply,
       matchRequired: boolean,
       read: (q: Querier, sets: Matcher[][], start: number, end: number) => T[],
-      compare?: (a: T, b: T) => number,
+      write: (reply: FastifyReply, list: T[]) => FastifyReply = ok,
     ) => {
       const p = params(req);
       const sets = matchSets(p, matchRequired);
@@ -117,40 +117,39 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       const limit = parseLimitParam(p, 'limit');
       const q = deps.tsdb.querier(tenantOf(req), start, end);
       try {
-        const out = read(q, sets, start, end).sort(compare);
-        return ok(reply, limit > 0 ? out.slice(0, limit) : out);
+        const out = read(q, sets, start, end);
+        return write(reply, limit > 0 && out.length > limit ? out.slice(0, limit) : out);
       } finally {
         q.close();
       }
     };
 
-    const series = async (req: FastifyRequest, reply: FastifyReply) => {
-      const p = params(req);
-      const sets = matchSets(p, true);
-      const { start, end } = bounds(p);
-      const limit = parseLimitParam(p, 'limit');
-      const q = deps.tsdb.querier(tenantOf(req), start, end);
-      try {
-        let out: Labels[] = [];
-        if (sets.length === 1) {
+    /** Names and values: distinct strings, sorted. */
+    const strings = (list: string[]) => list.sort();
+
+    const series = (req: FastifyRequest, reply: FastifyReply) =>
+      listing(
+        req,
+        reply,
+        true,
+        (q, sets, start, end) => {
           // One selector's series come sorted and distinct already.
-          const set = q.select(sets[0]!, { mint: start, maxt: end });
-          while (set.next()) out.push(set.at().labels);
-        } else {
+          if (sets.length === 1) {
+            const out: Labels[] = [];
+            const set = q.select(sets[0]!, { mint: start, maxt: end });
+            while (set.next()) out.push(set.at().labels);
+            return out;
+          }
           const seen = new Map<string, Labels>();
           for (const matchers of sets) {
             const set = q.select(matchers, { mint: start, maxt: end });
             while (set.next()) seen.set(labelsKey(set.at().labels), set.at().labels);
           }
-          out = [...seen.values()].sort(compareLabels);
-        }
-        if (limit > 0 && out.length > limit) out = out.slice(0, limit);
+          return [...seen.values()].sort(compareLabels);
+        },
         // Written directly, as query answers are (prom-json.ts): thousands of label sets.
-        return reply.type('application/json').send(`{"status":"success","data":[${out.map(labelsJson).join(',')}]}`);
-      } finally {
-        q.close();
-      }
-    };
+        (r, list) => r.type('application/json').send(`{"status":"success","data":[${list.map(labelsJson).join(',')}]}`),
+      );
 
     /** Union over the `match[]` sets (or over everything without one). */
     const union = (sets: Matcher[][], all: () => string[], some: (ms: Matcher[]) => string[]): string[] => {
@@ -161,12 +160,12 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
     };
 
     const labelNames = (req: FastifyRequest, reply: FastifyReply) =>
-      listing(req, reply, false, (q, sets) => union(sets, () => q.labelNames(), (ms) => q.labelNames(ms)));
+      listing(req, reply, false, (q, sets) => strings(union(sets, () => q.labelNames(), (ms) => q.labelNames(ms))));
 
     const labelValues = async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
       const name = decodeLabelName(req.params.name);
       if (name === undefined) throw badData('invalid_parameter', `invalid label name: ${JSON.stringify(req.params.name)}`);
-      return listing(req, reply, false, (q, sets) => union(sets, () => q.labelValues(name), (ms) => q.labelValues(name, ms)));
+      return listing(req, reply, false, (q, sets) => strings(union(sets, () => q.labelValues(name), (ms) => q.labelValues(name, ms))));
     };
 
     const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
