@@ -7,9 +7,10 @@
  */
 import type { Labels } from '../model/labels.js';
 import { chunkIterator, type ChunkSampleIterator } from './chunkenc/chunk-iterator.js';
-import { XorChunk } from './chunkenc/xor.js';
+import { XorChunk, XorIterator } from './chunkenc/xor.js';
 import { lastValue, type ClosedChunk } from './chunkenc/xor-open.js';
-import type { SampleIterator, Series, SeriesSet } from './interface.js';
+import type { SampleColumns, SampleIterator, Series, SeriesSet } from './interface.js';
+import { assert } from '../util/errors.js';
 
 /** A series with its chunks, sorted by mint and not overlapping. */
 export interface ChunkedSeries {
@@ -110,9 +111,58 @@ export class ChunksIterator implements SampleIterator {
     return found;
   }
 
+  /**
+   * SampleIterator.readInto (fresh iterator): the samples in [mint, maxt] within the
+   * iterator's bounds, chunk by chunk; chunks ending before `mint` are not decoded, XOR
+   * chunks go through their bulk reader.
+   */
+  readInto(mint: number, maxt: number, out: SampleColumns, skipStale: boolean): void {
+    assert(!this.started && !this.finished, 'readInto on an iterator already read');
+    this.finished = true;
+    const lo = Math.max(mint, this.mint);
+    const hi = Math.min(maxt, this.maxt);
+    while (this.i < this.chunks.length) {
+      const c = this.chunks[this.i++]!;
+      if (c.maxt < lo) continue;
+      if (c.mint > hi) return;
+      const it = chunkIterator(c);
+      const more = it instanceof XorIterator ? it.readInto(lo, hi, out, skipStale) : readEach(it, lo, hi, out, skipStale);
+      if (!more) return;
+    }
+  }
+
   err(): Error | undefined {
     return undefined;
   }
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+// Node runs on little-endian platforms only (as the XOR decoder assumes too).
+const HI = 1;
+const LO = 0;
+
+/** Whether `v` is Prometheus's stale marker (bits 0x7ff0000000000002). */
+function isStale(v: number): boolean {
+  f64[0] = v;
+  return u32[HI] === 0x7ff00000 && u32[LO] === 2;
+}
+
+function appendSample(out: SampleColumns, t: number, v: number, skipStale: boolean): void {
+  if (skipStale && isStale(v)) return;
+  if (out.hi === out.t.length) out.reserve(1);
+  out.t[out.hi] = t;
+  out.v[out.hi] = v;
+  out.hi++;
+}
+
+/** `readInto` for a chunk without a bulk reader: its samples one by one. False once past `maxt`. */
+function readEach(it: ChunkSampleIterator, mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
+  while (it.next()) {
+    if (it.t > maxt) return false;
+    if (it.t >= mint) appendSample(out, it.t, it.v, skipStale);
+  }
+  return true;
 }
 
 /** A `Series` over chunks, read within [mint, maxt]. */

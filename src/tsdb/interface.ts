@@ -100,6 +100,20 @@ export interface SelectHints {
  * A pull cursor over one series' samples in time order. `t`/`v` are valid after `next()`
  * or `seek()` returned true. Not to be held across `await` while the store may change.
  */
+/**
+ * Growable sample columns a bulk reader appends to (`SampleIterator.readInto`): `hi`
+ * samples held in `t` and `v`; `v32` is `v`'s bits as 32-bit words (a reader writes a
+ * value's two halves without converting them to a double).
+ */
+export interface SampleColumns {
+  t: Float64Array;
+  v: Float64Array;
+  v32: Uint32Array;
+  hi: number;
+  /** Makes room for at least `n` more samples; may replace the arrays. */
+  reserve(n: number): void;
+}
+
 export interface SampleIterator {
   next(): boolean;
   /** Advances to the first sample with timestamp >= t (staying put if already there). */
@@ -112,6 +126,13 @@ export interface SampleIterator {
    * newest sample at or before `t` (false if there is none) and ends the iteration.
    */
   lastAtOrBefore?(t: number): boolean;
+  /**
+   * Optional bulk read, on a fresh iterator only: appends every sample in [mint, maxt] to
+   * `out`, stale markers left out when `skipStale`, and ends the iteration. Faster than
+   * `seek` and `next()` per sample for a reader that wants them all in columns (a range
+   * function's windows).
+   */
+  readInto?(mint: number, maxt: number, out: SampleColumns, skipStale: boolean): void;
 }
 
 export interface Series {

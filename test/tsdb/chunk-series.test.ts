@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunksIterator, mergeChunkLists } from '../../src/tsdb/chunk-series.js';
+import { decodeTimes, encodeTimes, encodeValues } from '../../src/tsdb/chunkenc/dense.js';
 import { XorChunk } from '../../src/tsdb/chunkenc/xor.js';
 import type { ClosedChunk } from '../../src/tsdb/chunkenc/xor-open.js';
 
@@ -116,3 +117,52 @@ function halvesOf(v: number): { lastLo: number; lastHi: number } {
   const halves = new Int32Array(new Float64Array([v]).buffer);
   return { lastLo: halves[0]!, lastHi: halves[1]! };
 }
+
+/** `c` as a format-2 block hands it out: a dense chunk with its times column decoded. */
+function dense(c: ClosedChunk): ClosedChunk {
+  const ts: number[] = [];
+  const it = new ChunksIterator([c], -Infinity, Infinity);
+  while (it.next()) ts.push(it.t);
+  const times = decodeTimes(encodeTimes(ts, ts.length));
+  return { mint: c.mint, maxt: c.maxt, numSamples: ts.length, times, bytes: encodeValues(Float64Array.from(ts, (t) => t * 2), ts.length) };
+}
+
+describe('ChunksIterator.readInto', () => {
+  it('appends what seek() and next() yield from `from` up to `to`, over XOR and dense chunks (property)', () => {
+    fc.assert(
+      fc.property(chunkList, fc.array(fc.boolean(), { maxLength: 10 }), fc.integer({ min: -10, max: 5010 }), fc.integer({ min: -10, max: 5010 }), fc.integer({ min: -10, max: 5010 }), fc.integer({ min: -10, max: 5010 }), (list, kinds, a, b, from, to) => {
+        const chunks = list.map((c, i) => (kinds[i] === true ? dense(c) : c));
+        const [mint, maxt] = a <= b ? [a, b] : [b, a];
+        const ref = new ChunksIterator(chunks, mint, maxt);
+        const want: number[] = [];
+        if (from <= to && ref.seek(from)) {
+          do {
+            if (ref.t > to) break;
+            want.push(ref.t);
+          } while (ref.next());
+        }
+        const it = new ChunksIterator(chunks, mint, maxt);
+        const v = new Float64Array(1);
+        const out = {
+          t: new Float64Array(1),
+          v,
+          v32: new Uint32Array(v.buffer),
+          hi: 0,
+          reserve(n: number) {
+            const t2 = new Float64Array(out.t.length + n);
+            const v2 = new Float64Array(out.t.length + n);
+            t2.set(out.t);
+            v2.set(out.v);
+            out.t = t2;
+            out.v = v2;
+            out.v32 = new Uint32Array(v2.buffer);
+          },
+        };
+        it.readInto(from, to, out, true);
+        expect(Array.from(out.t.subarray(0, out.hi))).toEqual(want);
+        expect(Array.from(out.v.subarray(0, out.hi))).toEqual(want.map((t) => t * 2));
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+});

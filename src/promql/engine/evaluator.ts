@@ -630,7 +630,10 @@ export class Evaluator {
     const firstMint = (at ?? this.start) - offsetMs - rangeMs;
     const lastMaxt = (at ?? this.start + (steps - 1) * this.interval) - offsetMs;
     w.clear();
-    if (it.seek(firstMint)) {
+    if (it.readInto !== undefined) {
+      it.readInto(firstMint, lastMaxt, w, true);
+      w.countDrops();
+    } else if (it.seek(firstMint)) {
       do {
         const t = it.t;
         if (t > lastMaxt) break;

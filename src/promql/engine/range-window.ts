@@ -4,6 +4,7 @@
  * drops samples from the front and appends newly covered ones at the back, so each sample
  * is decoded and copied once per query however many steps see it.
  */
+import type { SampleColumns } from '../../tsdb/interface.js';
 import type { Point, SampleWindow } from '../value.js';
 
 /** Initial column length: a 5m window of 15s scrapes holds 21 samples. */
@@ -15,9 +16,11 @@ interface MutablePoint {
   v: number;
 }
 
-export class RangeWindow implements SampleWindow {
+export class RangeWindow implements SampleWindow, SampleColumns {
   t = new Float64Array(INITIAL_CAPACITY);
   v = new Float64Array(INITIAL_CAPACITY);
+  /** `v`'s bits, for bulk readers (SampleColumns). */
+  v32 = new Uint32Array(this.v.buffer);
   /** Running count of samples lower than the one pushed before them (SampleWindow.drops). */
   drops = new Int32Array(INITIAL_CAPACITY);
   lo = 0;
@@ -72,10 +75,39 @@ export class RangeWindow implements SampleWindow {
       drops.set(this.drops.subarray(this.lo, this.hi));
       this.t = t;
       this.v = v;
+      this.v32 = new Uint32Array(v.buffer);
       this.drops = drops;
     }
     this.lo = 0;
     this.hi = n;
+  }
+
+  /**
+   * SampleColumns: room for `n` more samples after `hi`, keeping every index (a bulk
+   * reader fills the columns from a cleared window; `countDrops` then fills `drops`).
+   */
+  reserve(n: number): void {
+    if (this.hi + n <= this.t.length) return;
+    const size = Math.max(this.t.length * 2, this.hi + n);
+    const t = new Float64Array(size);
+    const v = new Float64Array(size);
+    t.set(this.t.subarray(0, this.hi));
+    v.set(this.v.subarray(0, this.hi));
+    this.t = t;
+    this.v = v;
+    this.v32 = new Uint32Array(v.buffer);
+    this.drops = new Int32Array(size);
+  }
+
+  /** Fills `drops` for samples a bulk reader appended from a cleared window (as `push` keeps it). */
+  countDrops(): void {
+    if (this.drops.length < this.t.length) this.drops = new Int32Array(this.t.length);
+    const { v, drops, hi } = this;
+    let n = 0;
+    for (let i = 0; i < hi; i++) {
+      if (i > 0 && v[i]! < v[i - 1]!) n++;
+      drops[i] = n;
+    }
   }
 
   /**

@@ -12,6 +12,7 @@
  * (`ChunkCutPolicy`), so that Cairn's chunks cover the same spans as Prometheus's.
  */
 import { assert, CairnError } from '../../util/errors.js';
+import type { SampleColumns } from '../interface.js';
 import { BitReader, BitWriter, joinInt64, peek32, splitInt64 } from './bstream.js';
 
 /** Bytes of the header: the sample count as a big-endian uint16. */
@@ -66,6 +67,9 @@ const u32 = new Uint32Array(f64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HI = LITTLE_ENDIAN ? 1 : 0;
 const LO = LITTLE_ENDIAN ? 0 : 1;
+/** Prometheus's stale marker (value.StaleNaN) as 32-bit halves, signed as `vHi`/`vLo` are kept. */
+const STALE_HI = 0x7ff00000;
+const STALE_LO = 0x00000002;
 
 function corrupt(message: string): CairnError {
   return new CairnError('internal', 'corrupt_chunk', message);
@@ -506,6 +510,148 @@ export class XorIterator {
     if (this.numRead > 0 && this._t >= t) return true;
     while (this.next()) if (this._t >= t) return true;
     return false;
+  }
+
+  /**
+   * Appends the samples after the current one with `mint <= t <= maxt` to `out` (stale
+   * markers left out when `skipStale`): `next()`'s fast path with its state in locals and
+   * each value's halves written straight into `out.v32`, for readers that want a chunk's
+   * samples in columns. Samples `next()` decodes the slow way (the first two, a 64-bit
+   * delta of delta, anything malformed or cut short) go through `next()` itself, so errors
+   * are the same. Returns false once a sample after `maxt` was read (the caller is done),
+   * true when the chunk is exhausted or failed.
+   */
+  readInto(mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
+    for (;;) {
+      const buf = this.buf;
+      const endByte = this.endByte;
+      const endBit = this.endBit;
+      const numTotal = this.numTotal;
+      let num = this.numRead;
+      let pos = this.pos;
+      let t = this._t;
+      let delta = this.tDelta;
+      let vHi = this.vHi;
+      let vLo = this.vLo;
+      let leading = this.leading;
+      let trailing = this.trailing;
+      let hiMask = this.hiMask;
+      let loMask = this.loMask;
+      let windowSet = this.windowSet;
+      let ts = out.t;
+      let v32 = out.v32;
+      let n = out.hi;
+      let past = false;
+      while (num >= 2 && num < numTotal && !this.done) {
+        const w = peek32(buf, endByte, pos);
+        let d = delta;
+        let p = pos;
+        let h: number;
+        if (w >= 0) {
+          p += 1;
+          h = w << 1;
+        } else if ((w & 0x4000_0000) === 0) {
+          const dod = (w >>> 16) & 0x3fff;
+          d += dod > DOD14_MAX ? dod - 2 ** 14 : dod;
+          p += 16;
+          h = w << 16;
+        } else if ((w & 0x2000_0000) === 0) {
+          const dod = (w >>> 12) & 0x1ffff;
+          d += dod > DOD17_MAX ? dod - 2 ** 17 : dod;
+          p += 20;
+          h = w << 20;
+        } else if ((w & 0x1000_0000) === 0) {
+          const dod = (w >>> 8) & 0xfffff;
+          d += dod > DOD20_MAX ? dod - 2 ** 20 : dod;
+          p += 24;
+          h = w << 24;
+        } else {
+          break; // a 64-bit delta of delta: next()
+        }
+        const nt = t + d;
+        if (d > MAX_SAFE || d < -MAX_SAFE || nt > MAX_SAFE || nt < -MAX_SAFE) break;
+        let nHi = vHi;
+        let nLo = vLo;
+        if (h >= 0) {
+          p += 1; // '0': same bits as the previous value
+        } else {
+          let lead = leading;
+          let trail = trailing;
+          let hm = hiMask;
+          let lm = loMask;
+          if ((h & 0x4000_0000) === 0) {
+            p += 2; // '10': the current window
+          } else {
+            const w2 = peek32(buf, endByte, p);
+            lead = (w2 >>> 25) & 0x1f;
+            let sig = (w2 >>> 19) & 0x3f;
+            if (sig === 0) sig = 64;
+            if (lead + sig > 64) break; // malformed: next() reports it
+            p += 13;
+            trail = 64 - lead - sig;
+            hm = (-1 >>> lead) & (trail > 32 ? -1 << (trail - 32) : -1);
+            lm = trail >= 32 ? 0 : -1 << trail;
+          }
+          const q = p - lead;
+          nHi = vHi ^ (peek32(buf, endByte, q) & hm);
+          if (lm !== 0) nLo = vLo ^ (peek32(buf, endByte, q + 32) & lm);
+          p += 64 - lead - trail;
+          leading = lead;
+          trailing = trail;
+          hiMask = hm;
+          loMask = lm;
+          windowSet = true;
+        }
+        if (p > endBit) break; // cut short: next() reports it
+        pos = p;
+        delta = d;
+        t = nt;
+        vHi = nHi;
+        vLo = nLo;
+        num++;
+        if (t > maxt) {
+          past = true;
+          break;
+        }
+        if (t < mint || (skipStale && vHi === STALE_HI && vLo === STALE_LO)) continue;
+        if (n === ts.length) {
+          out.hi = n;
+          out.reserve(1);
+          ts = out.t;
+          v32 = out.v32;
+        }
+        ts[n] = t;
+        v32[2 * n + HI] = vHi;
+        v32[2 * n + LO] = vLo;
+        n++;
+      }
+      out.hi = n;
+      this.pos = pos;
+      this.numRead = num;
+      this._t = t;
+      this.tDelta = delta;
+      this.vHi = vHi;
+      this.vLo = vLo;
+      this.leading = leading;
+      this.trailing = trailing;
+      this.hiMask = hiMask;
+      this.loMask = loMask;
+      this.windowSet = windowSet;
+      u32[HI] = vHi;
+      u32[LO] = vLo;
+      this._v = f64[0]!;
+      if (past) return false;
+      // The slow way for this sample (or the end, or a failure), then on with the fast one.
+      if (!this.next()) return true;
+      if (this._t > maxt) return false;
+      if (this._t >= mint && !(skipStale && this.vHi === STALE_HI && this.vLo === STALE_LO)) {
+        if (out.hi === out.t.length) out.reserve(1);
+        out.t[out.hi] = this._t;
+        out.v32[2 * out.hi + HI] = this.vHi;
+        out.v32[2 * out.hi + LO] = this.vLo;
+        out.hi++;
+      }
+    }
   }
 
   /**

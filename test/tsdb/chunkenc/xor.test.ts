@@ -447,6 +447,67 @@ describe('properties', () => {
     );
   });
 
+  it('readInto appends exactly the samples next() yields in [mint, maxt], stale markers left out when asked, on any bytes', () => {
+    // Columns that start tiny, so the reader has to grow them mid-chunk.
+    const columns = () => {
+      const v = new Float64Array(1);
+      const c = {
+        t: new Float64Array(1),
+        v,
+        v32: new Uint32Array(v.buffer),
+        hi: 0,
+        reserve(n: number) {
+          const t = new Float64Array(Math.max(c.t.length * 2, c.hi + n));
+          const v = new Float64Array(t.length);
+          t.set(c.t.subarray(0, c.hi));
+          v.set(c.v.subarray(0, c.hi));
+          c.t = t;
+          c.v = v;
+          c.v32 = new Uint32Array(v.buffer);
+        },
+      };
+      return c;
+    };
+    const chunkBytes = fc.oneof(
+      fc.oneof(series, counter).map((samples) => encode(samples).bytes()),
+      fc.tuple(fc.oneof(series, counter), fc.nat()).map(([samples, cut]) => {
+        const b = encode(samples).bytes();
+        return b.subarray(0, cut % (b.length + 1));
+      }),
+      fc.uint8Array({ maxLength: 64 }),
+    );
+    fc.assert(
+      fc.property(chunkBytes, fc.nat(), fc.integer(), fc.integer(), (bytes, skip, a, b) => {
+        const [mint, maxt] = a <= b ? [a * 1000, b * 1000] : [b * 1000, a * 1000];
+        const skipStale = (skip & 1) === 1;
+        // Reference: next() over every sample after the first `k`.
+        const all: Sample[] = [];
+        const ref = new XorIterator(bytes);
+        while (ref.next()) all.push({ t: ref.t, bits: bitsOf(ref.v) });
+        const k = all.length === 0 ? 0 : skip % (all.length + 1);
+        const want: Sample[] = [];
+        let past = false;
+        for (const x of all.slice(k)) {
+          if (x.t > maxt) {
+            past = true;
+            break;
+          }
+          if (x.t >= mint && !(skipStale && x.bits === STALE_NAN)) want.push(x);
+        }
+        const it = new XorIterator(bytes);
+        for (let i = 0; i < k; i++) it.next();
+        const out = columns();
+        const more = it.readInto(mint, maxt, out, skipStale);
+        const got: Sample[] = [];
+        for (let i = 0; i < out.hi; i++) got.push({ t: out.t[i]!, bits: bitsOf(out.v[i]!) });
+        expect(got).toEqual(want);
+        expect(more).toBe(!past);
+        if (!past) expect(it.err()?.message).toBe(ref.err()?.message);
+      }),
+      { ...FC, numRuns: 3000 },
+    );
+  });
+
   it('the iterator never throws on arbitrary bytes, and reports errors as corrupt_chunk', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
