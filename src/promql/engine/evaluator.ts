@@ -19,7 +19,7 @@ import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { RangeWindow } from './range-window.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
-import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
+import { dropMetricName, isStaleAt, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
 
 /** What evaluating a node gives: a step matrix, or the text of a string literal. */
 export type EvalValue = StepMatrix | string;
@@ -290,15 +290,40 @@ export class Evaluator {
       }
       return;
     }
+    // With lookback windows that overlap or touch, every sample from the first step's
+    // window to the last step is seen: decode them once into columns (stale markers kept:
+    // one ends its series' lookback) and walk them; else seek window by window.
+    const bulk = at !== undefined || this.interval <= lookback;
+    const cols = new RangeWindow();
+    const firstRef = (at ?? this.start) - vs.offsetMs;
+    const lastRef = (at ?? this.start + (steps - 1) * this.interval) - vs.offsetMs;
     for (const s of series) {
-      const cur = new SelectorCursor(s.iterator(), lookback);
+      const it = s.iterator();
       let n = 0;
-      for (let i = 0; i < steps; i++) {
-        const ts = this.start + i * this.interval;
-        if (cur.at((at ?? ts) - vs.offsetMs)) {
+      if (bulk && it.readInto !== undefined) {
+        cols.clear();
+        it.readInto(firstRef - lookback, lastRef, cols, false);
+        const { t, v, v32, hi: total } = cols;
+        let next = 0;
+        for (let i = 0; i < steps; i++) {
+          const ts = this.start + i * this.interval;
+          const ref = (at ?? ts) - vs.offsetMs;
+          while (next < total && t[next]! <= ref) next++;
+          const k = next - 1;
+          if (k < 0 || t[k]! < ref - lookback || isStaleAt(v32, k)) continue;
           tBuf[n] = ts;
-          vBuf[n] = cur.v;
+          vBuf[n] = v[k]!;
           n++;
+        }
+      } else {
+        const cur = new SelectorCursor(it, lookback);
+        for (let i = 0; i < steps; i++) {
+          const ts = this.start + i * this.interval;
+          if (cur.at((at ?? ts) - vs.offsetMs)) {
+            tBuf[n] = ts;
+            vBuf[n] = cur.v;
+            n++;
+          }
         }
       }
       if (n > 0) {

@@ -25,6 +25,11 @@ export function isStaleNaN(v: number): boolean {
   return u32[HI] === STALE_HI && u32[LO] === STALE_LO;
 }
 
+/** True when sample `i` of a column whose bits are `bits` (two 32-bit words a value) is a stale marker. */
+export function isStaleAt(bits: Uint32Array, i: number): boolean {
+  return bits[2 * i + HI] === STALE_HI && bits[2 * i + LO] === STALE_LO;
+}
+
 /** Go's `math.Pow`, which differs from `Math.pow` for a base of ±1 with NaN/±Inf exponents. */
 export function goPow(x: number, y: number): number {
   if (y === 0) return 1;
