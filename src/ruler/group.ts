@@ -9,9 +9,9 @@ import { AlertingRule, type Alert } from './alerting-rule.js';
 import { RecordingRule } from './recording-rule.js';
 import { errorText, type EvaluatedRule, type RuleEvalContext } from './rule.js';
 import type { RuleGroupConfig, RuleOutput, RuleSample, StoredRuleGroup } from './types.js';
+import { STALE_NAN } from '../model/stale.js';
 
-/** Prometheus's stale marker: the NaN with bits 0x7ff0000000000002, which no arithmetic produces. */
-export const STALE_NAN: number = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
+export { STALE_NAN };
 
 /** What a group needs from its manager for one iteration. */
 export interface GroupEvalDeps {

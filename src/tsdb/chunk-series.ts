@@ -6,6 +6,7 @@
  * so a reader sees every sample exactly once.
  */
 import type { Labels } from '../model/labels.js';
+import { isStaleNaN } from '../model/stale.js';
 import { chunkIterator, type ChunkSampleIterator } from './chunkenc/chunk-iterator.js';
 import { XorChunk, XorIterator } from './chunkenc/xor.js';
 import { lastValue, type ClosedChunk } from './chunkenc/xor-open.js';
@@ -136,20 +137,8 @@ export class ChunksIterator implements SampleIterator {
   }
 }
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-// Node runs on little-endian platforms only (as the XOR decoder assumes too).
-const HI = 1;
-const LO = 0;
-
-/** Whether `v` is Prometheus's stale marker (bits 0x7ff0000000000002). */
-function isStale(v: number): boolean {
-  f64[0] = v;
-  return u32[HI] === 0x7ff00000 && u32[LO] === 2;
-}
-
 function appendSample(out: SampleColumns, t: number, v: number, skipStale: boolean): void {
-  if (skipStale && isStale(v)) return;
+  if (skipStale && isStaleNaN(v)) return;
   if (out.hi === out.t.length) out.reserve(1);
   out.t[out.hi] = t;
   out.v[out.hi] = v;

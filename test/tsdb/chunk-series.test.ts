@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunksIterator, mergeChunkLists } from '../../src/tsdb/chunk-series.js';
+import { RangeWindow } from '../../src/promql/engine/range-window.js';
 import { decodeTimes, encodeTimes, encodeValues } from '../../src/tsdb/chunkenc/dense.js';
 import { XorChunk } from '../../src/tsdb/chunkenc/xor.js';
 import type { ClosedChunk } from '../../src/tsdb/chunkenc/xor-open.js';
@@ -142,22 +143,8 @@ describe('ChunksIterator.readInto', () => {
           } while (ref.next());
         }
         const it = new ChunksIterator(chunks, mint, maxt);
-        const v = new Float64Array(1);
-        const out = {
-          t: new Float64Array(1),
-          v,
-          v32: new Uint32Array(v.buffer),
-          hi: 0,
-          reserve(n: number) {
-            const t2 = new Float64Array(out.t.length + n);
-            const v2 = new Float64Array(out.t.length + n);
-            t2.set(out.t);
-            v2.set(out.v);
-            out.t = t2;
-            out.v = v2;
-            out.v32 = new Uint32Array(v2.buffer);
-          },
-        };
+        // The engine's own columns (64 samples at first: longer chunks make them grow).
+        const out = new RangeWindow();
         it.readInto(from, to, out, true);
         expect(Array.from(out.t.subarray(0, out.hi))).toEqual(want);
         expect(Array.from(out.v.subarray(0, out.hi))).toEqual(want.map((t) => t * 2));

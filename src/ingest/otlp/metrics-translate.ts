@@ -36,9 +36,10 @@ import {
   type Metric,
   type Resource,
 } from './types.js';
+import { STALE_NAN } from '../../model/stale.js';
 
-/** Prometheus's stale marker, `value.StaleNaN` (bits 0x7ff0000000000002). */
-export const STALE_NAN: number = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
+/** Prometheus's stale marker, which a point flagged "no recorded value" becomes. */
+export { STALE_NAN };
 
 /** Prometheus's default lookback delta (5m); `target_info` is sampled every half of it. */
 const TARGET_INFO_INTERVAL_MS = 150_000;

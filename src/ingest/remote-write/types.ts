@@ -81,9 +81,7 @@ export interface WriteRequest {
 }
 
 /**
- * The stale marker's high 32 bits (Prometheus `value.StaleNaN` = 0x7ff0000000000002).
- * Together with `STALE_NAN_LO` it identifies a stale sample by its raw bits.
+ * The stale marker's high and low 32 bits (Prometheus `value.StaleNaN` = 0x7ff0000000000002):
+ * together they identify a stale sample by its raw bits.
  */
-export const STALE_NAN_HI = 0x7ff0_0000;
-/** The stale marker's low 32 bits. */
-export const STALE_NAN_LO = 0x0000_0002;
+export { STALE_HI as STALE_NAN_HI, STALE_LO as STALE_NAN_LO } from '../../model/stale.js';

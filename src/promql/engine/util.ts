@@ -5,30 +5,7 @@
  */
 import { METRIC_NAME, type Label, type Labels } from '../../model/labels.js';
 
-// A stale marker is one specific NaN (Prometheus's value.StaleNaN, bits 0x7ff0000000000002).
-// JavaScript cannot tell NaNs apart with `===` or `Number.isNaN`, so the bits are read
-// through a shared buffer.
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-/** Which 32-bit half holds the high word on this machine (little endian: index 1). */
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LO = 1 - HI;
-/** High word of Prometheus's StaleNaN: exponent all ones, quiet bit clear. */
-const STALE_HI = 0x7ff00000;
-/** Low word of StaleNaN: payload 2, so it is a signalling NaN no arithmetic produces. */
-const STALE_LO = 0x00000002;
-
-/** True when `v` is Prometheus's stale marker (not merely some NaN). */
-export function isStaleNaN(v: number): boolean {
-  if (v === v) return false; // fast path: not a NaN at all
-  f64[0] = v;
-  return u32[HI] === STALE_HI && u32[LO] === STALE_LO;
-}
-
-/** True when sample `i` of a column whose bits are `bits` (two 32-bit words a value) is a stale marker. */
-export function isStaleAt(bits: Uint32Array, i: number): boolean {
-  return bits[2 * i + HI] === STALE_HI && bits[2 * i + LO] === STALE_LO;
-}
+export { isStaleAt, isStaleNaN } from '../../model/stale.js';
 
 /** Go's `math.Pow`, which differs from `Math.pow` for a base of ±1 with NaN/±Inf exponents. */
 export function goPow(x: number, y: number): number {

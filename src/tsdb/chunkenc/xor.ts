@@ -12,6 +12,7 @@
  * (`ChunkCutPolicy`), so that Cairn's chunks cover the same spans as Prometheus's.
  */
 import { assert, CairnError } from '../../util/errors.js';
+import { STALE_HI, STALE_LO } from '../../model/stale.js';
 import type { SampleColumns } from '../interface.js';
 import { BitReader, BitWriter, joinInt64, peek32, splitInt64 } from './bstream.js';
 
@@ -67,9 +68,6 @@ const u32 = new Uint32Array(f64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HI = LITTLE_ENDIAN ? 1 : 0;
 const LO = LITTLE_ENDIAN ? 0 : 1;
-/** Prometheus's stale marker (value.StaleNaN) as 32-bit halves, signed as `vHi`/`vLo` are kept. */
-const STALE_HI = 0x7ff00000;
-const STALE_LO = 0x00000002;
 
 function corrupt(message: string): CairnError {
   return new CairnError('internal', 'corrupt_chunk', message);

@@ -17,6 +17,7 @@ import {
 } from '../../../src/tsdb/chunkenc/index.js';
 import { CairnError } from '../../../src/util/errors.js';
 import { mulberry32 } from '../../../src/util/random.js';
+import { RangeWindow } from '../../../src/promql/engine/range-window.js';
 
 // ---------------------------------------------------------------------------------------
 // Helpers. Values travel as their 64-bit patterns (bigint) and become numbers only at the
@@ -448,26 +449,6 @@ describe('properties', () => {
   });
 
   it('readInto appends exactly the samples next() yields in [mint, maxt], stale markers left out when asked, on any bytes', () => {
-    // Columns that start tiny, so the reader has to grow them mid-chunk.
-    const columns = () => {
-      const v = new Float64Array(1);
-      const c = {
-        t: new Float64Array(1),
-        v,
-        v32: new Uint32Array(v.buffer),
-        hi: 0,
-        reserve(n: number) {
-          const t = new Float64Array(Math.max(c.t.length * 2, c.hi + n));
-          const v = new Float64Array(t.length);
-          t.set(c.t.subarray(0, c.hi));
-          v.set(c.v.subarray(0, c.hi));
-          c.t = t;
-          c.v = v;
-          c.v32 = new Uint32Array(v.buffer);
-        },
-      };
-      return c;
-    };
     const chunkBytes = fc.oneof(
       fc.oneof(series, counter).map((samples) => encode(samples).bytes()),
       fc.tuple(fc.oneof(series, counter), fc.nat()).map(([samples, cut]) => {
@@ -496,7 +477,8 @@ describe('properties', () => {
         }
         const it = new XorIterator(bytes);
         for (let i = 0; i < k; i++) it.next();
-        const out = columns();
+        // The engine's own columns (64 samples at first: longer chunks make them grow).
+        const out = new RangeWindow();
         const more = it.readInto(mint, maxt, out, skipStale);
         const got: Sample[] = [];
         for (let i = 0; i < out.hi; i++) got.push({ t: out.t[i]!, bits: bitsOf(out.v[i]!) });
