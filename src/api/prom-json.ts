@@ -5,7 +5,7 @@
  * `-Inf`. Labels as objects; a series without labels is `{}`.
  */
 import type { Labels } from '../model/labels.js';
-import type { Value } from '../promql/value.js';
+import type { ColumnSeries, Value } from '../promql/value.js';
 
 /** Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` as Prometheus picks between them. */
 export function formatSampleValue(v: number): string {
@@ -43,6 +43,11 @@ export function querySuccessBody(value: Value): string {
   return `{"status":"success","data":${queryDataJson(value)}}`;
 }
 
+/** `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`). */
+export function rangeSuccessBody(series: readonly ColumnSeries[]): string {
+  return `{"status":"success","data":${matrixJson(series)}}`;
+}
+
 function queryDataJson(value: Value): string {
   switch (value.type) {
     case 'scalar':
@@ -54,17 +59,22 @@ function queryDataJson(value: Value): string {
       for (const s of value.vector) parts.push(`{"metric":${labelsJson(s.metric)},"value":${sampleJson(s.t, s.v)}}`);
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
-    case 'matrix': {
-      const parts: string[] = [];
-      for (const s of value.matrix) {
-        const points = s.points;
-        const values = new Array<string>(points.length);
-        for (let i = 0; i < points.length; i++) values[i] = sampleJson(points[i]!.t, points[i]!.v);
-        parts.push(`{"metric":${labelsJson(s.metric)},"values":[${values.join(',')}]}`);
-      }
-      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
-    }
+    case 'matrix':
+      // A range-vector expression at an instant: rare and small, so through columns too.
+      return matrixJson(value.matrix.map((m) => ({ metric: m.metric, t: m.points.map((p) => p.t), v: m.points.map((p) => p.v) })));
   }
+}
+
+/** `{"resultType":"matrix","result":[...]}` from columns. */
+function matrixJson(series: readonly ColumnSeries[]): string {
+  const parts: string[] = [];
+  for (const s of series) {
+    const { t, v } = s;
+    const values = new Array<string>(t.length);
+    for (let i = 0; i < t.length; i++) values[i] = sampleJson(t[i]!, v[i]!);
+    parts.push(`{"metric":${labelsJson(s.metric)},"values":[${values.join(',')}]}`);
+  }
+  return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
 }
 
 /** `[seconds,"value"]`: the value string needs no escaping (digits, sign, '.', 'e', NaN, Inf). */

@@ -24,6 +24,13 @@ export interface Series {
   readonly points: Point[];
 }
 
+/** A series of a range query's answer as columns: `t[i]`, `v[i]` is its i-th point. */
+export interface ColumnSeries {
+  readonly metric: Labels;
+  readonly t: readonly number[];
+  readonly v: readonly number[];
+}
+
 export type Vector = Sample[];
 export type Matrix = Series[];
 

@@ -3,7 +3,7 @@
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatSampleValue, querySuccessBody } from '../../src/api/prom-json.js';
+import { formatSampleValue, querySuccessBody, rangeSuccessBody } from '../../src/api/prom-json.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { Value } from '../../src/promql/value.js';
 
@@ -55,6 +55,11 @@ describe('querySuccessBody', () => {
     fc.assert(
       fc.property(values, (v) => {
         expect(querySuccessBody(v)).toBe(reference(v));
+        // A range query's answer, written from columns, is the same matrix.
+        if (v.type === 'matrix') {
+          const columns = v.matrix.map((m) => ({ metric: m.metric, t: m.points.map((p) => p.t), v: m.points.map((p) => p.v) }));
+          expect(rangeSuccessBody(columns)).toBe(reference(v));
+        }
       }),
       { numRuns: 2000 },
     );

@@ -15,7 +15,7 @@ import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, labelsJson, querySuccessBody } from '../prom-json.js';
+import { formatSampleValue, formatTime, labelsJson, querySuccessBody, rangeSuccessBody } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -96,8 +96,8 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       if ((end - start) / step > MAX_POINTS_PER_SERIES) {
         throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
-      const value = await engineFor(p).rangeQuery(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
-      return okQuery(reply, value);
+      const columns = await engineFor(p).rangeQueryColumns(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
+      return reply.type('application/json').send(rangeSuccessBody(columns));
     };
 
     /**

@@ -9,7 +9,7 @@
  * `yieldEveryMs` of work, so a heavy query never stalls ingestion (DESIGN.md, Concurrency).
  */
 import type { Expr } from '../ast.js';
-import type { Matrix, Series as ResultSeries, Value, Vector } from '../value.js';
+import type { ColumnSeries, Matrix, Series as ResultSeries, Value, Vector } from '../value.js';
 import { compareLabels } from '../../model/labels.js';
 import type { Querier } from '../../tsdb/interface.js';
 import { CairnError } from '../../util/errors.js';
@@ -107,6 +107,16 @@ export class Engine {
    * instant vector, else `bad_data`.
    */
   async rangeQuery(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<Value> {
+    const columns = await this.rangeQueryColumns(q, expr, startMs, endMs, stepMs, signal);
+    return { type: 'matrix', matrix: columns.map((s) => toSeries(s.metric, s.t, s.v)) };
+  }
+
+  /**
+   * `rangeQuery`'s answer as columns, sorted by labels: what the HTTP API writes out, with
+   * no point object per sample (a 500k-point answer made that many objects for the
+   * collector, and its garbage slowed the queries after it).
+   */
+  async rangeQueryColumns(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<ColumnSeries[]> {
     const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') {
       throw new CairnError('bad_data', 'bad_data', `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
@@ -115,9 +125,8 @@ export class Engine {
     if (endMs < startMs) throw new CairnError('bad_data', 'bad_data', 'end timestamp must not be before start time');
     const m = await this.exec(q, expr, startMs, endMs, stepMs, signal);
     if (typeof m === 'string') throw new Error('BUG: string result of a range query');
-    const matrix: Matrix = m.map((s) => toSeries(s.metric, s.t, s.v));
-    matrix.sort((a, b) => compareLabels(a.metric, b.metric));
-    return { type: 'matrix', matrix };
+    const columns: ColumnSeries[] = m;
+    return columns.sort((a, b) => compareLabels(a.metric, b.metric));
   }
 
   private async exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined) {
