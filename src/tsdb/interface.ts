@@ -97,10 +97,6 @@ export interface SelectHints {
 }
 
 /**
- * A pull cursor over one series' samples in time order. `t`/`v` are valid after `next()`
- * or `seek()` returned true. Not to be held across `await` while the store may change.
- */
-/**
  * Growable sample columns a bulk reader appends to (`SampleIterator.readInto`): `hi`
  * samples held in `t` and `v`; `v32` is `v`'s bits as 32-bit words (a reader writes a
  * value's two halves without converting them to a double).
@@ -114,6 +110,10 @@ export interface SampleColumns {
   reserve(n: number): void;
 }
 
+/**
+ * A pull cursor over one series' samples in time order. `t`/`v` are valid after `next()`
+ * or `seek()` returned true. Not to be held across `await` while the store may change.
+ */
 export interface SampleIterator {
   next(): boolean;
   /** Advances to the first sample with timestamp >= t (staying put if already there). */

@@ -10,7 +10,6 @@ import type { Matcher } from '../../model/matcher.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { Engine, type EngineOptions } from '../../promql/engine/index.js';
 import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
-import type { Value } from '../../promql/value.js';
 import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
@@ -30,8 +29,8 @@ const MAX_POINTS_PER_SERIES = 11_000;
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const ok = (reply: FastifyReply, data: unknown) => reply.type('application/json').send({ status: 'success', data });
-/** A query's answer, serialized by `querySuccessBody` rather than by fastify. */
-const okQuery = (reply: FastifyReply, value: Value) => reply.type('application/json').send(querySuccessBody(value));
+/** A body already written as JSON (prom-json.ts), sent as it is rather than serialized by fastify. */
+const sendJson = (reply: FastifyReply, body: string) => reply.type('application/json').send(body);
 
 export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDeps): void {
   const engine = new Engine(deps.engine);
@@ -79,7 +78,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       const expr = parseQuery(p);
       const t = parseTimeParam(p, 'time') ?? deps.clock.now();
       const value = await engineFor(p).instantQuery(queryable(tenantOf(req)), expr, t, abortOnClose(reply));
-      return okQuery(reply, value);
+      return sendJson(reply, querySuccessBody(value));
     };
 
     const range = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -97,7 +96,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
         throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
       const columns = await engineFor(p).rangeQueryColumns(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
-      return reply.type('application/json').send(rangeSuccessBody(columns));
+      return sendJson(reply, rangeSuccessBody(columns));
     };
 
     /**
@@ -148,7 +147,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
           return [...seen.values()].sort(compareLabels);
         },
         // Written directly, as query answers are (prom-json.ts): thousands of label sets.
-        (r, list) => r.type('application/json').send(`{"status":"success","data":[${list.map(labelsJson).join(',')}]}`),
+        (r, list) => sendJson(r, `{"status":"success","data":[${list.map(labelsJson).join(',')}]}`),
       );
 
     /** Union over the `match[]` sets (or over everything without one). */

@@ -91,6 +91,14 @@ class SelectorCursor {
   }
 }
 
+/** A range function's scalar arguments (`undefined`: the range argument's slot) at `step`, into `out`. */
+function scalarsAt(scalarMats: readonly (StepMatrix | undefined)[], step: number, out: number[]): void {
+  for (let j = 0; j < scalarMats.length; j++) {
+    const m = scalarMats[j];
+    if (m !== undefined) out[j] = m[0]?.v[step] ?? NaN;
+  }
+}
+
 /** The value of a scalar parameter at this step (NaN if it has none). */
 function scalarParam(v: StepVector): number {
   return v.n > 0 ? v.v[0]! : NaN;
@@ -684,10 +692,7 @@ export class Evaluator {
         if (q.samples > q.o.maxSamples) throw tooManySamples();
       }
       if (held === 0) continue;
-      for (let j = 0; j < scalarMats.length; j++) {
-        const m = scalarMats[j];
-        if (m !== undefined) scalars[j] = m[0]?.v[step] ?? NaN;
-      }
+      scalarsAt(scalarMats, step, scalars);
       w.lo = lo;
       w.hi = hi;
       const r = kernel(w, mint, maxt, ts, scalars);
@@ -710,10 +715,7 @@ export class Evaluator {
     let n = 0;
     for (let step = 0; step < this.steps; step++) {
       const ts = this.start + step * this.interval;
-      for (let j = 0; j < scalarMats.length; j++) {
-        const m = scalarMats[j];
-        if (m !== undefined) scalars[j] = m[0]?.v[step] ?? NaN;
-      }
+      scalarsAt(scalarMats, step, scalars);
       const maxt = (at ?? ts) - offsetMs;
       const mint = maxt - rangeMs;
       q.samples -= w.dropBefore(mint);

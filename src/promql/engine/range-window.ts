@@ -101,7 +101,6 @@ export class RangeWindow implements SampleWindow, SampleColumns {
 
   /** Fills `drops` for samples a bulk reader appended from a cleared window (as `push` keeps it). */
   countDrops(): void {
-    if (this.drops.length < this.t.length) this.drops = new Int32Array(this.t.length);
     const { v, drops, hi } = this;
     let n = 0;
     for (let i = 0; i < hi; i++) {

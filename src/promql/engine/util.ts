@@ -102,7 +102,7 @@ export function dropMetricName(ls: Labels): Labels {
   }
   let out = dropNameCache.get(ls);
   if (out === undefined) {
-    out = ls.filter((l) => l.name !== METRIC_NAME);
+    out = withoutMetricName(ls);
     dropNameCache.set(ls, out);
   }
   return out;
