@@ -37,6 +37,7 @@ import { IngestionRateLimiter } from './ingest/rate-limit.js';
 import { createTsdbMetrics } from './tsdb/metrics.js';
 import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
 import { defaultEngineOptions } from './promql/engine/index.js';
+import { createQueryWorkers } from './promql/parallel/query-workers.js';
 import { defaultLogQLEngineOptions } from './logql/engine/types.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
@@ -238,8 +239,11 @@ export function createServer(options: RunServerOptions): CairnServer {
     userAgent: `cairn/${packageInfo().version}`,
     onError: (tenant, url, err) => logger.warn({ tenant, url, err: err.message }, 'sending alerts to Alertmanager failed'),
   });
+  // Query workers start on the first query big enough to use them (parallel/).
+  const queryWorkers = config.querier.queryThreads > 0 ? createQueryWorkers({ threads: config.querier.queryThreads, registry: metrics.registry }) : undefined;
   const promqlOptions = {
     ...defaultEngineOptions(),
+    workers: queryWorkers,
     timeoutMs: config.querier.timeoutMs,
     maxSamples: config.querier.maxSamples,
     lookbackDeltaMs: config.querier.lookbackDeltaMs,
@@ -349,13 +353,7 @@ export function createServer(options: RunServerOptions): CairnServer {
     promQuery: {
       tsdb,
       clock,
-      engine: {
-        ...defaultEngineOptions(),
-        timeoutMs: config.querier.timeoutMs,
-        maxSamples: config.querier.maxSamples,
-        lookbackDeltaMs: config.querier.lookbackDeltaMs,
-        defaultEvalIntervalMs: config.querier.defaultEvaluationIntervalMs,
-      },
+      engine: promqlOptions,
     },
     promRead: { tsdb, maxRecvMsgSize: config.distributor.maxRecvMsgSize },
     rulerConfig: { store: ruleStore, limits: overrides },
@@ -373,6 +371,7 @@ export function createServer(options: RunServerOptions): CairnServer {
       await app.close();
       const errors = await services.stopAll();
       for (const err of errors) logger.error({ err }, 'a service failed to stop cleanly');
+      await queryWorkers?.close();
       db.close();
       logger.info('stopped');
       logger.flush();

@@ -3,6 +3,7 @@
  * environment variables, overridden by flags. Every key has a default, so no file is
  * needed. Unknown keys are errors, as in Mimir, so a typo never silently does nothing.
  */
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { badData } from '../util/errors.js';
@@ -55,6 +56,7 @@ export interface Config {
     readonly maxSamples: number;
     readonly lookbackDeltaMs: number;
     readonly defaultEvaluationIntervalMs: number;
+    readonly queryThreads: number;
   };
   readonly ruler: {
     readonly evaluationIntervalMs: number;
@@ -145,6 +147,13 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
   { key: 'querier.max_samples', type: 'int', default: '50000000', help: 'most samples one PromQL query may hold in memory at once; more fails with 422 (Prometheus’s --query.max-samples default).' },
   { key: 'querier.lookback_delta', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a series’ latest sample (Prometheus’s default).' },
   { key: 'querier.default_evaluation_interval', type: 'duration', default: '1m', help: 'step of subqueries that give none (`x[1h:]`), as Prometheus’s global evaluation interval.' },
+  {
+    key: 'querier.query_threads',
+    type: 'int',
+    default: availableParallelism(),
+    min: 0,
+    help: 'worker threads that run shares of one big PromQL query at once: an aggregation of a range function (`sum by (job) (rate(x[5m]))`) reading at least 200 000 samples is split by series across them, like Mimir’s query sharding inside one process. Default: the machine’s cores (`os.availableParallelism()`); 0 runs every query on the main thread. Started on the first such query.',
+  },
   { key: 'ruler.evaluation_interval', type: 'duration', default: '1m', help: 'how often rule groups that set no `interval` are evaluated (Mimir’s -ruler.evaluation-interval).' },
   { key: 'ruler.resend_delay', type: 'duration', default: '1m', help: 'how often a firing alert is re-sent to Alertmanager; it is sent with endsAt = now + 4 × max(group interval, resend delay) (Mimir’s and Prometheus’s default).' },
   { key: 'ruler.for_outage_tolerance', type: 'duration', default: '1h', help: 'after a restart, `for` progress is restored from ALERTS_FOR_STATE samples at most this old (Prometheus’s default).' },

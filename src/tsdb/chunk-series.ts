@@ -158,9 +158,10 @@ function readEach(it: ChunkSampleIterator, mint: number, maxt: number, out: Samp
 export class ChunkSeries implements Series {
   constructor(
     readonly labels: Labels,
-    private readonly chunks: readonly ClosedChunk[],
-    private readonly mint: number,
-    private readonly maxt: number,
+    /** Its chunks, read within [mint, maxt] (the query workers take them as they are). */
+    readonly chunks: readonly ClosedChunk[],
+    readonly mint: number,
+    readonly maxt: number,
   ) {}
 
   iterator(): SampleIterator {

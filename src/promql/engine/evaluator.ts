@@ -12,11 +12,15 @@ import { AggregateNode, isPositiveLimit } from './aggregate.js';
 import { ColumnarAggregate } from './columnar-aggregate.js';
 import { ColumnarTopK } from './columnar-topk.js';
 import { SetOpNode, VectorBinopNode, scalarBinop, vectorScalarBinop } from './binop.js';
-import { absentLabels, instantFunction, rangeFunction, type RangeFn, type StepFn } from './functions.js';
+import { absentLabels, instantFunction, rangeFunction, type StepFn } from './functions.js';
 import { typeOf } from '../parser/index.js';
 import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { RangeWindow } from './range-window.js';
+import { evalWindows, windowSpan, type WindowPlan } from './window-eval.js';
+import { ChunkSeries } from '../../tsdb/chunk-series.js';
+import { packSeries, samplesToRead } from '../parallel/packed-series.js';
+import { parallelRangeFunction, type RangeAggregateResult } from '../parallel/range-aggregate.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleAt, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
@@ -88,14 +92,6 @@ class SelectorCursor {
     this.t = this.prevT;
     this.v = this.prevV;
     return true;
-  }
-}
-
-/** A range function's scalar arguments (`undefined`: the range argument's slot) at `step`, into `out`. */
-function scalarsAt(scalarMats: readonly (StepMatrix | undefined)[], step: number, out: number[]): void {
-  for (let j = 0; j < scalarMats.length; j++) {
-    const m = scalarMats[j];
-    if (m !== undefined) out[j] = m[0]?.v[step] ?? NaN;
   }
 }
 
@@ -473,6 +469,7 @@ export class Evaluator {
       const columnar = new ColumnarAggregate(e.op, node, this.start, this.interval, this.steps);
       const src = this.streamSource(e.expr);
       if (src !== undefined) {
+        if (src.kind === 'call' && (await this.parallelAggregate(e, src, columnar))) return columnar.finish(this.q, original);
         await this.stream(src, (metric, t, v, n) => {
           if (!columnar.add(metric, t, v, n)) throw new Error('BUG: a streamed series has a point off the steps');
         });
@@ -503,6 +500,93 @@ export class Evaluator {
       return columnar.finish(this.q, original, this.q.samples, 1);
     }
     return stepByStep();
+  }
+
+  /**
+   * `sum|count|min|max|group by (...) (f(x[range]))` over many series, on the query workers:
+   * the selection is split into runs of series, each run's chunks go to a worker with the
+   * group of each series, and the partial aggregations are merged here in series order.
+   * The answer is `stream`'s, sums apart (added in another order, they may differ in the
+   * last bits, as Prometheus's own sums differ with its series order); the sample budget
+   * is replayed series by series from each share's peaks, so it fails exactly where the
+   * single-thread path fails. False, with nothing done, when the query does not qualify:
+   * no workers, another function, a selection too small to be worth it.
+   */
+  private async parallelAggregate(e: AggregateExpr, call: Call, columnar: ColumnarAggregate): Promise<boolean> {
+    const q = this.q;
+    const workers = q.o.workers;
+    if (workers === undefined || !parallelRangeFunction(call.func, call.args.length)) return false;
+    const arg = unwrapParens(call.args[0]!);
+    if (arg.kind !== 'matrixSelector') return false;
+    q.check();
+    const series = q.series(arg.vector);
+    if (!series.every((s) => s instanceof ChunkSeries)) return false;
+    const list = series as ChunkSeries[];
+    const plan: WindowPlan = { start: this.start, interval: this.interval, steps: this.steps, rangeMs: arg.rangeMs, offsetMs: arg.vector.offsetMs, at: this.at(arg.vector) };
+    const span = windowSpan(plan);
+    const o = q.o.parallel;
+    const work = samplesToRead(list, span.mint, span.maxt) + 2 * plan.steps * list.length;
+    if (work < o.minWork || work < o.minWorkPerSeries * list.length) return false;
+
+    // The output series' labels, as streamRangeFunction gives them to the aggregation; the
+    // metric name only matters to `without` and to a grouping by it.
+    const keepName = call.func === 'last_over_time';
+    const dropName = !keepName && (e.without || e.grouping.includes(METRIC_NAME));
+    const outputLabels = (l: Labels): Labels => (keepName ? l : withoutMetricName(l));
+    const n = list.length;
+    const groupOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = list[i]!.labels;
+      groupOf[i] = columnar.groupOf(dropName ? withoutMetricName(l) : l);
+      if (q.tick(1)) await q.pause();
+    }
+
+    const pieces = Math.max(1, Math.min(workers.threads * o.sharesPerThread, Math.floor(n / Math.max(1, o.minSeriesPerShare))));
+    const bounds = (k: number): number => Math.floor((k * n) / pieces);
+    const first = columnar.nextSeries;
+    // Shares are packed and sent as the workers take them, at most two per thread ahead of
+    // the one merged next. On a failure, a timeout or a cancellation nothing more is sent;
+    // the shares on their way finish and are dropped (stopping a worker mid-share would
+    // cost a new thread, and its answer could still be in flight).
+    const shares: Promise<RangeAggregateResult>[] = [];
+    const send = (): void => {
+      const k = shares.length;
+      if (k >= pieces) return;
+      const from = bounds(k);
+      const to = bounds(k + 1);
+      const share = workers.rangeAggregate({ kind: 'rangeAggregate', func: call.func, op: columnar.op, plan, series: packSeries(list, from, to, span.mint, span.maxt), groupOf: groupOf.slice(from, to), firstSeries: first + from });
+      // A share not awaited because an earlier one failed must not be an unhandled rejection.
+      share.catch(() => undefined);
+      shares.push(share);
+    };
+    for (let k = 0; k < 2 * workers.threads; k++) send();
+    const oneName = arg.vector.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
+    const seen = oneName ? undefined : new Set<string>();
+    let duplicate = false;
+    let held = q.samples;
+    const max = q.o.maxSamples;
+    for (let k = 0; k < pieces; k++) {
+      const r = await shares[k]!;
+      q.check();
+      send();
+      const from = bounds(k);
+      for (let i = 0; i < r.points.length; i++) {
+        if (held + r.peaks[i]! > max) throw tooManySamples();
+        const p = r.points[i]!;
+        if (p === 0) continue;
+        held += p;
+        if (held > max) throw tooManySamples();
+        if (seen !== undefined && !duplicate) {
+          const key = keyOf(outputLabels(list[from + i]!.labels));
+          if (seen.has(key)) duplicate = true;
+          seen.add(key);
+        }
+      }
+      columnar.merge(r.part, r.groups, r.points.length);
+    }
+    q.samples = held;
+    if (duplicate) throw execError(DUPLICATE_LABELSET);
+    return true;
   }
 
   private async evalBinary(e: BinaryExpr): Promise<StepMatrix> {
@@ -624,16 +708,9 @@ export class Evaluator {
     const steps = this.steps;
     const tBuf = new Float64Array(steps);
     const vBuf = new Float64Array(steps);
-    // When consecutive windows overlap or touch (a dashboard's rate over a range wider than
-    // its step, an `@` pinning every step to one window, an instant query), every sample
-    // from the first window's start to the last window's end is in some window: decode
-    // them once into the window's columns and slide [lo, hi) over them. With windows
-    // apart (a step wider than the range), seeking skips the samples between them and
-    // whole chunks, so that case reads window by window.
-    const contiguous = at !== undefined || steps <= 1 || this.interval <= rangeMs;
+    const plan: WindowPlan = { start: this.start, interval: this.interval, steps, rangeMs, offsetMs, at };
     for (const src of sources) {
-      const it = src.iterator();
-      const n = contiguous ? this.slideWindows(it, w, kernel, rangeMs, offsetMs, at, scalarMats, scalars, tBuf, vBuf) : this.stepWindows(it, w, kernel, rangeMs, offsetMs, at, scalarMats, scalars, tBuf, vBuf);
+      const n = evalWindows(src.iterator(), w, kernel, plan, scalarMats, scalars, tBuf, vBuf, q);
       if (n > 0) {
         q.add(n);
         const metric = keepName ? src.labels : withoutMetricName(src.labels);
@@ -648,106 +725,6 @@ export class Evaluator {
     }
     q.samples -= subquerySamples;
     if (duplicate) throw execError(DUPLICATE_LABELSET);
-  }
-
-  /**
-   * One series of `streamRangeFunction` when its windows overlap or touch: the samples of
-   * all windows (stale markers left out) decoded once into `w`'s columns, then for each
-   * step the window is the index range of the samples in [mint, maxt]. The sample budget
-   * counts the samples in the current window, as Prometheus does. Returns the outputs
-   * written to tBuf/vBuf.
-   */
-  private slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, rangeMs: number, offsetMs: number, at: number | undefined, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array): number {
-    const q = this.q;
-    const steps = this.steps;
-    const firstMint = (at ?? this.start) - offsetMs - rangeMs;
-    const lastMaxt = (at ?? this.start + (steps - 1) * this.interval) - offsetMs;
-    w.clear();
-    if (it.readInto !== undefined) {
-      it.readInto(firstMint, lastMaxt, w, true);
-      w.countDrops();
-    } else if (it.seek(firstMint)) {
-      do {
-        const t = it.t;
-        if (t > lastMaxt) break;
-        const v = it.v;
-        if (!isStaleNaN(v)) w.push(t, v);
-      } while (it.next());
-    }
-    const total = w.hi;
-    const times = w.t;
-    let lo = 0;
-    let hi = 0;
-    let held = 0;
-    let n = 0;
-    for (let step = 0; step < steps && total > 0; step++) {
-      const ts = this.start + step * this.interval;
-      const maxt = (at ?? ts) - offsetMs;
-      const mint = maxt - rangeMs;
-      while (hi < total && times[hi]! <= maxt) hi++;
-      while (lo < hi && times[lo]! < mint) lo++;
-      if (hi - lo !== held) {
-        q.samples += hi - lo - held;
-        held = hi - lo;
-        if (q.samples > q.o.maxSamples) throw tooManySamples();
-      }
-      if (held === 0) continue;
-      scalarsAt(scalarMats, step, scalars);
-      w.lo = lo;
-      w.hi = hi;
-      const r = kernel(w, mint, maxt, ts, scalars);
-      if (r !== undefined) {
-        tBuf[n] = ts;
-        vBuf[n] = r;
-        n++;
-      }
-    }
-    q.samples -= held;
-    return n;
-  }
-
-  /** One series of `streamRangeFunction` with its windows apart: seeks to each window's start. */
-  private stepWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, rangeMs: number, offsetMs: number, at: number | undefined, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array): number {
-    const q = this.q;
-    w.clear();
-    let has = false;
-    let started = false;
-    let n = 0;
-    for (let step = 0; step < this.steps; step++) {
-      const ts = this.start + step * this.interval;
-      scalarsAt(scalarMats, step, scalars);
-      const maxt = (at ?? ts) - offsetMs;
-      const mint = maxt - rangeMs;
-      q.samples -= w.dropBefore(mint);
-      if (!started) {
-        has = it.seek(mint);
-        started = true;
-      } else if (has && it.t < mint) {
-        has = it.seek(mint);
-      }
-      let added = 0;
-      while (has && it.t <= maxt) {
-        const pv = it.v;
-        if (!isStaleNaN(pv)) {
-          w.push(it.t, pv);
-          added++;
-        }
-        has = it.next();
-      }
-      if (added > 0) {
-        q.samples += added;
-        if (q.samples > q.o.maxSamples) throw tooManySamples();
-      }
-      if (w.size === 0) continue;
-      const r = kernel(w, mint, maxt, ts, scalars);
-      if (r !== undefined) {
-        tBuf[n] = ts;
-        vBuf[n] = r;
-        n++;
-      }
-    }
-    q.samples -= w.size;
-    return n;
   }
 
   /** `absent_over_time`: a 1 at every step where no series had a sample in its window. */

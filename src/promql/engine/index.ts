@@ -17,6 +17,7 @@ import { Evaluator } from './evaluator.js';
 import { typeOf } from '../parser/index.js';
 import { selectorRanges, stepInvariantNodes } from './preprocess.js';
 import { QueryState } from './query-state.js';
+import type { QueryWorkers } from '../parallel/query-workers.js';
 
 export { isStaleNaN } from './util.js';
 
@@ -37,6 +38,28 @@ export interface EngineOptions {
    * Off only to check exactly that against the step-by-step path.
    */
   readonly columnar: boolean;
+  /**
+   * Threads that run shares of a big query at once (parallel/): an aggregation of a range
+   * function over many series is split by series across them. Undefined: every query runs
+   * on the calling thread.
+   */
+  readonly workers?: QueryWorkers;
+  /** When a query is worth splitting across `workers`. */
+  readonly parallel: ParallelOptions;
+}
+
+/**
+ * When a query goes to the workers, with its work counted in samples to decode (a window
+ * counts two): shares pay off when the work is big and each series has enough of it to
+ * outweigh packing it (an instant query's one window over a few samples does not).
+ */
+export interface ParallelOptions {
+  readonly minWork: number;
+  readonly minWorkPerSeries: number;
+  /** The fewest series in a share: below, a message costs more than the share's work. */
+  readonly minSeriesPerShare: number;
+  /** Shares per worker thread, so that a slow one does not leave the others idle. */
+  readonly sharesPerThread: number;
 }
 
 export function defaultEngineOptions(): EngineOptions {
@@ -47,6 +70,7 @@ export function defaultEngineOptions(): EngineOptions {
     defaultEvalIntervalMs: 60_000, // Prometheus's default global evaluation_interval
     yieldEveryMs: 20, // a fifth of the 100 ms stall budget of DESIGN.md
     columnar: true,
+    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2 },
   };
 }
 
@@ -149,6 +173,8 @@ export class Engine {
         defaultEvalIntervalMs: this.o.defaultEvalIntervalMs,
         yieldEveryMs: this.o.yieldEveryMs,
         columnar: this.o.columnar,
+        workers: this.o.workers,
+        parallel: this.o.parallel,
         deadline: performance.now() + this.o.timeoutMs,
         signal,
         queryStart: start,

@@ -7,6 +7,8 @@ import type { Expr, VectorSelector } from '../ast.js';
 import type { Querier, Series } from '../../tsdb/interface.js';
 import { CairnError } from '../../util/errors.js';
 import type { SelectorRange } from './preprocess.js';
+import type { ParallelOptions } from './index.js';
+import type { QueryWorkers } from '../parallel/query-workers.js';
 
 /**
  * Work units (samples or steps) between two looks at the clock: reading the clock costs
@@ -35,6 +37,9 @@ export interface QueryStateOptions {
   readonly yieldEveryMs: number;
   /** See `EngineOptions.columnar`. */
   readonly columnar: boolean;
+  /** See `EngineOptions.workers` and `parallel`. */
+  readonly workers: QueryWorkers | undefined;
+  readonly parallel: ParallelOptions;
   /** `performance.now()` value after which the query times out. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;

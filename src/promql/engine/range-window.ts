@@ -25,6 +25,8 @@ export class RangeWindow implements SampleWindow, SampleColumns {
   drops = new Int32Array(INITIAL_CAPACITY);
   lo = 0;
   hi = 0;
+  /** The most samples the window held at one step of the last series read (window-eval.ts). */
+  peak = 0;
   /** The point objects of `points()`, reused from call to call. */
   private readonly pool: MutablePoint[] = [];
   private readonly view: Point[] = [];

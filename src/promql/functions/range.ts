@@ -27,10 +27,23 @@ const EXTRAPOLATION_THRESHOLD_FACTOR = 1.1;
  * last bit, so the same split is done here.
  */
 export function goDurationSeconds(rangeMs: number): number {
+  // A query asks for one range at every step of every series: remember the last one.
+  if (rangeMs === lastRangeMs) return lastRangeSeconds;
   const sec = Math.trunc(rangeMs / MS_PER_S);
   const remNs = (rangeMs - sec * MS_PER_S) * 1e6; // exact: |rem| < 1000, so < 2^53
-  return sec + remNs / 1e9;
+  lastRangeMs = rangeMs;
+  lastRangeSeconds = sec + remNs / 1e9;
+  return lastRangeSeconds;
 }
+let lastRangeMs = NaN;
+let lastRangeSeconds = NaN;
+
+/**
+ * Relative margin by which `firstV * sampledInterval` must exceed `durationToStart *
+ * result` for the zero-point clamp to be skipped without computing it: far above the
+ * products' rounding (a few 2^-53), so the skip never changes a result.
+ */
+const CLAMP_SKIP_MARGIN = 1 + 2 ** -30;
 
 /**
  * The common kernel of `rate` (isCounter, isRate), `increase` (isCounter, !isRate) and
@@ -85,8 +98,11 @@ export function extrapolatedRateOf(w: SampleWindow, rangeStartMs: number, rangeE
   const sampledInterval = (lastT - firstT) / MS_PER_S;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
 
-  if (isCounter && result > 0 && firstV >= 0) {
-    // A counter cannot go below zero: do not extrapolate past where it would reach it.
+  // A counter cannot go below zero: do not extrapolate past where it would reach it. The
+  // division is skipped where the products show the clamp cannot apply (a counter far
+  // above its increase in the window: nearly always); NaNs, infinities and near ties
+  // fail that test and take Prometheus's exact computation.
+  if (isCounter && result > 0 && firstV >= 0 && !(firstV * sampledInterval > durationToStart * result * CLAMP_SKIP_MARGIN)) {
     const durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }

@@ -1,6 +1,7 @@
 // Proves that rate/increase/delta/irate/idelta/resets/changes kernels give Prometheus 2.42's
 // results on the windows of its functions.test, including counter resets, extrapolation
 // limits and the zero-point clamp.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { changes, extrapolatedRate, goDurationSeconds, instantValue, resets } from '../../../src/promql/functions/index.js';
 import type { Point } from '../../../src/promql/value.js';
@@ -152,6 +153,79 @@ describe('extrapolatedRate', () => {
     ];
     const got = extrapolatedRate(same, 0, 1000, false, false);
     expect(got === Infinity || Number.isNaN(got)).toBe(true);
+  });
+});
+
+describe('extrapolatedRate against Prometheus 2.42 line by line', () => {
+  /** functions.go's extrapolatedRate as written, with every division done. */
+  function reference(points: readonly Point[], rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean): number | undefined {
+    if (points.length < 2) return undefined;
+    const first = points[0]!;
+    const last = points[points.length - 1]!;
+    let result = last.v - first.v;
+    if (isCounter) {
+      let prev = first.v;
+      for (const p of points.slice(1)) {
+        if (p.v < prev) result += prev;
+        prev = p.v;
+      }
+    }
+    let durationToStart = (first.t - rangeStart) / 1000;
+    const durationToEnd = (rangeEnd - last.t) / 1000;
+    const sampledInterval = (last.t - first.t) / 1000;
+    const average = sampledInterval / (points.length - 1);
+    if (isCounter && result > 0 && first.v >= 0) {
+      const durationToZero = sampledInterval * (first.v / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
+    const threshold = average * 1.1;
+    let interval = sampledInterval;
+    interval += durationToStart < threshold ? durationToStart : average / 2;
+    interval += durationToEnd < threshold ? durationToEnd : average / 2;
+    let factor = interval / sampledInterval;
+    if (isRate) factor /= Math.trunc((rangeEnd - rangeStart) / 1000) + (((rangeEnd - rangeStart) % 1000) * 1e6) / 1e9;
+    return result * factor;
+  }
+
+  it('agrees bit for bit, the zero-point clamp near its tie included', () => {
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: 1000 }),
+      fc.double({ min: 0, max: 1e6, noNaN: true }),
+      fc.constantFrom(0, -0, 1e-300, 5e-324, 1e300, Infinity, NaN, -1),
+    );
+    const window = fc.record({
+      start: fc.integer({ min: 0, max: 60_000 }),
+      gaps: fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 12 }),
+      values: fc.array(value, { minLength: 13, maxLength: 13 }),
+      range: fc.integer({ min: 1, max: 400_000 }),
+      isCounter: fc.boolean(),
+      isRate: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(window, (w) => {
+        let t = w.start;
+        const points: Point[] = [{ t, v: w.values[0]! }];
+        w.gaps.forEach((g, i) => {
+          t += g;
+          points.push({ t, v: w.values[i + 1]! });
+        });
+        const end = t + (w.range % 30_000);
+        const start = Math.min(w.start, end - w.range);
+        expectBits(extrapolatedRate(points, start, end, w.isCounter, w.isRate), reference(points, start, end, w.isCounter, w.isRate)!);
+      }),
+      { seed: 20261201, numRuns: 20_000 },
+    );
+  });
+
+  it('agrees where the clamp ties: a counter whose increase spans exactly to zero', () => {
+    // First value 10, increase 10 over 60 s: the zero point is exactly 60 s back.
+    for (const startGap of [59_999, 60_000, 60_001]) {
+      const points: Point[] = [
+        { t: startGap, v: 10 },
+        { t: startGap + 60_000, v: 20 },
+      ];
+      expectBits(extrapolatedRate(points, 0, startGap + 60_000, true, true), reference(points, 0, startGap + 60_000, true, true)!);
+    }
   });
 });
 

@@ -1,0 +1,179 @@
+/**
+ * Series' chunks packed into a few flat arrays, to hand a share of a selection to a query
+ * worker: one message, every array transferred rather than cloned, and on the other side
+ * the same `ChunksIterator` the main thread would have used. Only the chunks that may hold
+ * samples in the span the query reads are packed. Dense chunks' timestamp arrays, shared
+ * by many series' chunks, are packed once each.
+ */
+import { ChunksIterator, type ChunkSeries } from '../../tsdb/chunk-series.js';
+import type { ClosedChunk } from '../../tsdb/chunkenc/xor-open.js';
+
+export interface PackedSeries {
+  readonly count: number;
+  /** Each series' read bounds (`ChunkSeries.mint`/`maxt`). */
+  readonly mint: Float64Array;
+  readonly maxt: Float64Array;
+  /** Series i's chunks are chunks chunkStart[i] .. chunkStart[i + 1] - 1. */
+  readonly chunkStart: Int32Array;
+  readonly chunkMint: Float64Array;
+  readonly chunkMaxt: Float64Array;
+  readonly chunkSamples: Int32Array;
+  /** Chunk c's bytes are bytes[byteStart[c], byteStart[c + 1]). */
+  readonly byteStart: Int32Array;
+  readonly bytes: Uint8Array;
+  /** A dense chunk's timestamps: times[timesStart[k], timesStart[k + 1]) for k = timesOf[c]; -1 for XOR. */
+  readonly timesOf: Int32Array;
+  readonly timesStart: Int32Array;
+  readonly times: Float64Array;
+}
+
+/** Whether chunk `c` may hold samples in [mint, maxt]. */
+function overlaps(c: ClosedChunk, mint: number, maxt: number): boolean {
+  return c.maxt >= mint && c.mint <= maxt;
+}
+
+/** Series `list[from..to)`, with the chunks that may hold samples in [mint, maxt]. */
+export function packSeries(list: readonly ChunkSeries[], from: number, to: number, mint: number, maxt: number): PackedSeries {
+  const count = to - from;
+  let chunks = 0;
+  let bytes = 0;
+  const timesIds = new Map<Float64Array, number>();
+  let times = 0;
+  for (let i = from; i < to; i++) {
+    const s = list[i]!;
+    const lo = Math.max(mint, s.mint);
+    const hi = Math.min(maxt, s.maxt);
+    for (const c of s.chunks) {
+      if (!overlaps(c, lo, hi)) continue;
+      chunks++;
+      bytes += c.bytes.length;
+      if (c.times !== undefined && !timesIds.has(c.times)) {
+        timesIds.set(c.times, timesIds.size);
+        times += c.times.length;
+      }
+    }
+  }
+  // Every array is a view of one buffer: one transfer per message instead of eleven.
+  const layout = new BufferLayout();
+  const mint64 = layout.f64(count);
+  const maxt64 = layout.f64(count);
+  const chunkMint = layout.f64(chunks);
+  const chunkMaxt = layout.f64(chunks);
+  const timesAt = layout.f64(times);
+  const chunkStart = layout.i32(count + 1);
+  const chunkSamples = layout.i32(chunks);
+  const byteStart = layout.i32(chunks + 1);
+  const timesOf = layout.i32(chunks);
+  const timesStart = layout.i32(timesIds.size + 1);
+  const bytesAt = layout.u8(bytes);
+  const buffer = new ArrayBuffer(layout.size);
+  const p: PackedSeries = {
+    count,
+    mint: new Float64Array(buffer, mint64, count),
+    maxt: new Float64Array(buffer, maxt64, count),
+    chunkStart: new Int32Array(buffer, chunkStart, count + 1),
+    chunkMint: new Float64Array(buffer, chunkMint, chunks),
+    chunkMaxt: new Float64Array(buffer, chunkMaxt, chunks),
+    chunkSamples: new Int32Array(buffer, chunkSamples, chunks),
+    byteStart: new Int32Array(buffer, byteStart, chunks + 1),
+    bytes: new Uint8Array(buffer, bytesAt, bytes),
+    timesOf: new Int32Array(buffer, timesOf, chunks),
+    timesStart: new Int32Array(buffer, timesStart, timesIds.size + 1),
+    times: new Float64Array(buffer, timesAt, times),
+  };
+  let at = 0;
+  for (const [t, k] of timesIds) {
+    p.timesStart[k] = at;
+    p.times.set(t, at);
+    at += t.length;
+  }
+  p.timesStart[timesIds.size] = at;
+  let c = 0;
+  let b = 0;
+  for (let i = from; i < to; i++) {
+    const s = list[i]!;
+    const j = i - from;
+    p.mint[j] = s.mint;
+    p.maxt[j] = s.maxt;
+    p.chunkStart[j] = c;
+    const lo = Math.max(mint, s.mint);
+    const hi = Math.min(maxt, s.maxt);
+    for (const ch of s.chunks) {
+      if (!overlaps(ch, lo, hi)) continue;
+      p.chunkMint[c] = ch.mint;
+      p.chunkMaxt[c] = ch.maxt;
+      p.chunkSamples[c] = ch.numSamples;
+      p.byteStart[c] = b;
+      p.bytes.set(ch.bytes, b);
+      b += ch.bytes.length;
+      p.timesOf[c] = ch.times === undefined ? -1 : timesIds.get(ch.times)!;
+      c++;
+    }
+  }
+  p.chunkStart[count] = c;
+  p.byteStart[c] = b;
+  return p;
+}
+
+/** The samples packed `packSeries` would read, without packing: to decide whether a share is worth a worker. */
+export function samplesToRead(list: readonly ChunkSeries[], mint: number, maxt: number): number {
+  let n = 0;
+  for (const s of list) {
+    const lo = Math.max(mint, s.mint);
+    const hi = Math.min(maxt, s.maxt);
+    for (const c of s.chunks) if (overlaps(c, lo, hi)) n += c.numSamples;
+  }
+  return n;
+}
+
+/** The buffer the packed arrays are views of, to transfer with the message. */
+export function packedBuffer(p: PackedSeries): ArrayBuffer {
+  return p.mint.buffer as ArrayBuffer;
+}
+
+/** Byte offsets of typed arrays laid out one after another in one buffer, each aligned. */
+class BufferLayout {
+  size = 0;
+  private at(bytes: number, align: number): number {
+    const offset = Math.ceil(this.size / align) * align;
+    this.size = offset + bytes;
+    return offset;
+  }
+  f64(n: number): number {
+    return this.at(n * 8, 8);
+  }
+  i32(n: number): number {
+    return this.at(n * 4, 4);
+  }
+  u8(n: number): number {
+    return this.at(n, 1);
+  }
+}
+
+/** Reads packed series back: each one's chunks as `ClosedChunk`s over the packed arrays. */
+export class PackedReader {
+  /** A dense chunk's timestamp arrays, one view per packed array (shared, as in the store). */
+  private readonly timesViews: Float64Array[] = [];
+
+  constructor(private readonly p: PackedSeries) {
+    for (let k = 0; k + 1 < p.timesStart.length; k++) this.timesViews.push(p.times.subarray(p.timesStart[k]!, p.timesStart[k + 1]!));
+  }
+
+  /** Series i's chunks. */
+  chunks(i: number): ClosedChunk[] {
+    const p = this.p;
+    const out: ClosedChunk[] = [];
+    for (let c = p.chunkStart[i]!; c < p.chunkStart[i + 1]!; c++) {
+      const k = p.timesOf[c]!;
+      const bytes = p.bytes.subarray(p.byteStart[c]!, p.byteStart[c + 1]!);
+      const chunk: ClosedChunk = k < 0 ? { bytes, mint: p.chunkMint[c]!, maxt: p.chunkMaxt[c]!, numSamples: p.chunkSamples[c]! } : { bytes, mint: p.chunkMint[c]!, maxt: p.chunkMaxt[c]!, numSamples: p.chunkSamples[c]!, times: this.timesViews[k]! };
+      out.push(chunk);
+    }
+    return out;
+  }
+
+  /** A fresh iterator over series i, as `ChunkSeries.iterator()` gives on the main thread. */
+  iterator(i: number): ChunksIterator {
+    return new ChunksIterator(this.chunks(i), this.p.mint[i]!, this.p.maxt[i]!);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Proves the query workers answer as the main thread does: an aggregation of a range
+ * function split into shares (here one share per series or two, so every merge is
+ * exercised) gives the same series, order, timestamps and values, the same sample-limit
+ * failures at the same limits, and the same errors, on random data with gaps, NaNs,
+ * infinities, resets and stale markers. Sums are compared to 12 significant digits: the
+ * shares add in another order, as Prometheus's own sums do with its series order.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Engine, defaultEngineOptions, type EngineOptions } from '../../../src/promql/engine/index.js';
+import { createQueryWorkers, type QueryWorkers } from '../../../src/promql/parallel/query-workers.js';
+import { parseExpr } from '../../../src/promql/parser/index.js';
+import type { Value } from '../../../src/promql/value.js';
+import { MIN, SEC, openStore, seq, type SeriesSpec, type TestStore } from './helpers.js';
+
+const pool = createQueryWorkers({ threads: 2 });
+/** The pool, counting the shares it is given: proof that a query went to the workers. */
+let shares = 0;
+const workers: QueryWorkers = {
+  threads: pool.threads,
+  rangeAggregate: (job) => {
+    shares++;
+    return pool.rangeAggregate(job);
+  },
+  close: () => pool.close(),
+};
+const everything = { minWork: 0, minWorkPerSeries: 0, minSeriesPerShare: 1, sharesPerThread: 4 };
+const options = (o: Partial<EngineOptions> = {}): EngineOptions => ({ ...defaultEngineOptions(), ...o });
+const mainThread = (o: Partial<EngineOptions> = {}): Engine => new Engine(options(o));
+const parallel = (o: Partial<EngineOptions> = {}): Engine => new Engine(options({ workers, parallel: everything, ...o }));
+
+/** Aggregations of every range function the workers run, over every window layout. */
+const QUERIES = [
+  'sum by (job) (rate(m[3m]))',
+  'count(increase(m[2m] offset 1m))',
+  'max(avg_over_time(m[4m]))',
+  'min without (inst) (irate(m[2m]))',
+  'group by (job) (delta(m[3m]))',
+  'sum(idelta(m[3m]))',
+  'sum(rate({__name__=~"m|n"}[3m]))',
+  'count by (__name__) (last_over_time({__name__=~"m|n"}[2m]))',
+  'sum without (job) (sum_over_time(m[3m] @ 300))',
+  // A step (40 s) wider than the range: windows apart.
+  'sum(count_over_time(m[30s]))',
+  'max by (job) (stddev_over_time(m[5m]))',
+  'min(stdvar_over_time(m[5m]))',
+  'sum by (job) (resets(m[5m]))',
+  'count(changes(m[5m]))',
+  'sum(deriv(m[5m]))',
+  'max(min_over_time(m[2m])) + min(max_over_time(m[2m]))',
+  'count(present_over_time(n[1m]))',
+  'histogram_quantile(0.5, sum by (le) (rate(m[3m])))',
+];
+
+/** A value as text: numbers to 12 significant digits, NaN, ±Inf and -0 told apart. */
+function text(v: Value | Error): string {
+  if (v instanceof Error) return `error: ${v.message}`;
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? (Object.is(x, -0) ? '-0' : Number.isFinite(x) ? x.toPrecision(12) : String(x)) : x));
+}
+
+async function run(engine: Engine, store: TestStore, query: string, range: boolean): Promise<string> {
+  try {
+    const expr = parseExpr(query);
+    const v = range ? await engine.rangeQuery(store.q, expr, 0, 12 * MIN, 40 * SEC) : await engine.instantQuery(store.q, expr, 7 * MIN);
+    return text(v);
+  } catch (err) {
+    return text(err as Error);
+  }
+}
+
+const sample = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, -0, -5) },
+  { weight: 1, arbitrary: fc.constantFrom(undefined, 'stale' as const) },
+);
+
+const seriesList = fc.array(
+  fc.record({
+    name: fc.constantFrom('m', 'n'),
+    job: fc.constantFrom('a', 'b', 'c'),
+    inst: fc.constantFrom('1', '2', '3', '4'),
+    le: fc.constantFrom('0.5', '1', '+Inf'),
+    values: fc.array(sample, { minLength: 1, maxLength: 30 }),
+    startMs: fc.integer({ min: 0, max: 4 }).map((i) => i * 30 * SEC),
+  }),
+  { minLength: 1, maxLength: 12 },
+);
+
+describe('parallel range aggregations equal the main thread', () => {
+  const stores: TestStore[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    await workers.close();
+  });
+
+  it('on random series, instant and range', async () => {
+    const serial = mainThread();
+    const shared = parallel();
+    shares = 0;
+    await fc.assert(
+      fc.asyncProperty(seriesList, async (list) => {
+        const seen = new Set<string>();
+        const specs: SeriesSpec[] = [];
+        for (const s of list) {
+          const key = `${s.name}/${s.job}/${s.inst}/${s.le}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          specs.push({ labels: { __name__: s.name, job: s.job, inst: s.inst, le: s.le }, values: s.values, startMs: s.startMs, intervalMs: 20 * SEC });
+        }
+        const store = await openStore(specs);
+        stores.push(store);
+        for (const q of QUERIES) {
+          for (const range of [false, true]) {
+            expect(await run(shared, store, q, range), `${q}${range ? ' range' : ''}`).toBe(await run(serial, store, q, range));
+          }
+        }
+      }),
+      { seed: 20261201, numRuns: 25 },
+    );
+    expect(shares).toBeGreaterThan(500);
+  }, 120_000);
+
+  it('fails the sample limit exactly where the main thread does', async () => {
+    const specs: SeriesSpec[] = Array.from({ length: 6 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 2}`, inst: String(i) }, values: seq(i, 3, 40), intervalMs: 20 * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    let failedAt = 0;
+    shares = 0;
+    for (const maxSamples of [1, 5, 9, 10, 11, 12, 40, 60, 100, 200, 300, 400, 500, 800, 1000, 2000]) {
+      for (const range of [false, true]) {
+        const got = await run(parallel({ maxSamples }), store, 'sum by (job) (rate(m[3m]))', range);
+        expect(got, `maxSamples ${maxSamples}${range ? ' range' : ''}`).toBe(await run(mainThread({ maxSamples }), store, 'sum by (job) (rate(m[3m]))', range));
+        if (got.startsWith('error: query processing would load too many samples')) failedAt = Math.max(failedAt, maxSamples);
+      }
+    }
+    expect(shares).toBeGreaterThan(0);
+    // The table crosses the limit: some runs fail, the largest budgets do not.
+    expect(failedAt).toBeGreaterThan(10);
+    expect(failedAt).toBeLessThan(2000);
+  });
+
+  it('keeps to the main thread below its thresholds and answers the same', async () => {
+    const specs: SeriesSpec[] = Array.from({ length: 40 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 3}`, inst: String(i) }, values: seq(i, 1, 30), intervalMs: 20 * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    const small = parallel({ parallel: { ...everything, minWork: 1e9 } });
+    const thin = parallel({ parallel: { ...everything, minWorkPerSeries: 1e6 } });
+    const q = 'sum by (job) (rate(m[3m]))';
+    const want = await run(mainThread(), store, q, true);
+    shares = 0;
+    expect(await run(small, store, q, true)).toBe(want);
+    expect(await run(thin, store, q, true)).toBe(want);
+    expect(shares).toBe(0);
+    expect(await run(parallel(), store, q, true)).toBe(want);
+    expect(shares).toBe(8);
+  });
+});
