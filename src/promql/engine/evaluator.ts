@@ -18,12 +18,13 @@ import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { RangeWindow } from './range-window.js';
 import { evalWindows, windowSpan, type WindowPlan } from './window-eval.js';
+import { SelectorCursor, evalSelectorSteps, type SelectorPlan } from './selector-eval.js';
 import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packSeries, samplesToRead } from '../parallel/packed-series.js';
-import { parallelRangeFunction, type RangeAggregateResult } from '../parallel/range-aggregate.js';
+import { parallelRangeFunction, type RangeAggregateResult, type ShareSource } from '../parallel/range-aggregate.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
-import { dropMetricName, isStaleAt, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
+import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
 
 /** What evaluating a node gives: a step matrix, or the text of a string literal. */
 export type EvalValue = StepMatrix | string;
@@ -50,50 +51,6 @@ class ArrayIterator implements SampleIterator {
   }
 }
 
-/**
- * The value of one series at a sequence of non-decreasing reference times: the newest
- * sample at or before the reference time, if no older than the lookback delta and not a
- * stale marker (Prometheus's `vectorSelectorSingle` over a memoized iterator).
- */
-class SelectorCursor {
-  private has: boolean;
-  private hasPrev = false;
-  private prevT = 0;
-  private prevV = 0;
-  /** Tested when read: a NaN payload is not guaranteed to survive being stored. */
-  private prevStale = false;
-  /** The sample found by the last `at()`. */
-  t = 0;
-  v = 0;
-
-  constructor(
-    private readonly it: SampleIterator,
-    private readonly lookbackMs: number,
-  ) {
-    this.has = it.next();
-  }
-
-  at(ref: number): boolean {
-    const it = this.it;
-    const from = ref - this.lookbackMs;
-    if (this.has && it.t < from) {
-      // Nothing before the lookback window matters: jump over it.
-      this.hasPrev = false;
-      this.has = it.seek(from);
-    }
-    while (this.has && it.t <= ref) {
-      this.prevT = it.t;
-      this.prevV = it.v;
-      this.prevStale = isStaleNaN(it.v);
-      this.hasPrev = true;
-      this.has = it.next();
-    }
-    if (!this.hasPrev || this.prevT < from || this.prevStale) return false;
-    this.t = this.prevT;
-    this.v = this.prevV;
-    return true;
-  }
-}
 
 /** The value of a scalar parameter at this step (NaN if it has none). */
 function scalarParam(v: StepVector): number {
@@ -294,42 +251,10 @@ export class Evaluator {
       }
       return;
     }
-    // With lookback windows that overlap or touch, every sample from the first step's
-    // window to the last step is seen: decode them once into columns (stale markers kept:
-    // one ends its series' lookback) and walk them; else seek window by window.
-    const bulk = at !== undefined || this.interval <= lookback;
+    const plan: SelectorPlan = { start: this.start, interval: this.interval, steps, offsetMs: vs.offsetMs, at, lookbackMs: lookback };
     const cols = new RangeWindow();
-    const firstRef = (at ?? this.start) - vs.offsetMs;
-    const lastRef = (at ?? this.start + (steps - 1) * this.interval) - vs.offsetMs;
     for (const s of series) {
-      const it = s.iterator();
-      let n = 0;
-      if (bulk && it.readInto !== undefined) {
-        cols.clear();
-        it.readInto(firstRef - lookback, lastRef, cols, false);
-        const { t, v, v32, hi: total } = cols;
-        let next = 0;
-        for (let i = 0; i < steps; i++) {
-          const ts = this.start + i * this.interval;
-          const ref = (at ?? ts) - vs.offsetMs;
-          while (next < total && t[next]! <= ref) next++;
-          const k = next - 1;
-          if (k < 0 || t[k]! < ref - lookback || isStaleAt(v32, k)) continue;
-          tBuf[n] = ts;
-          vBuf[n] = v[k]!;
-          n++;
-        }
-      } else {
-        const cur = new SelectorCursor(it, lookback);
-        for (let i = 0; i < steps; i++) {
-          const ts = this.start + i * this.interval;
-          if (cur.at((at ?? ts) - vs.offsetMs)) {
-            tBuf[n] = ts;
-            vBuf[n] = cur.v;
-            n++;
-          }
-        }
-      }
+      const n = evalSelectorSteps(s.iterator(), cols, plan, tBuf, vBuf);
       if (n > 0) {
         this.q.add(n);
         sink(s.labels, tBuf, vBuf, n);
@@ -469,7 +394,7 @@ export class Evaluator {
       const columnar = new ColumnarAggregate(e.op, node, this.start, this.interval, this.steps);
       const src = this.streamSource(e.expr);
       if (src !== undefined) {
-        if (src.kind === 'call' && (await this.parallelAggregate(e, src, columnar))) return columnar.finish(this.q, original);
+        if (await this.parallelAggregate(e, src, columnar)) return columnar.finish(this.q, original);
         await this.stream(src, (metric, t, v, n) => {
           if (!columnar.add(metric, t, v, n)) throw new Error('BUG: a streamed series has a point off the steps');
         });
@@ -503,36 +428,53 @@ export class Evaluator {
   }
 
   /**
-   * `sum|count|min|max|group by (...) (f(x[range]))` over many series, on the query workers:
-   * the selection is split into runs of series, each run's chunks go to a worker with the
-   * group of each series, and the partial aggregations are merged here in series order.
-   * The answer is `stream`'s, sums apart (added in another order, they may differ in the
-   * last bits, as Prometheus's own sums differ with its series order); the sample budget
-   * is replayed series by series from each share's peaks, so it fails exactly where the
-   * single-thread path fails. False, with nothing done, when the query does not qualify:
-   * no workers, another function, a selection too small to be worth it.
+   * `sum|count|min|max|group by (...)` of a range function (`f(x[range])`) or of a selector
+   * over a range query's steps, over many series, on the query workers: the selection is
+   * split into runs of series, each run's chunks go to a worker with the group of each
+   * series, and the partial aggregations are merged here in series order. The answer is
+   * `stream`'s, sums apart (added in another order, they may differ in the last bits, as
+   * Prometheus's own sums differ with its series order); the sample budget is replayed
+   * series by series from each share's points and window peaks, so it fails exactly where
+   * the single-thread path fails. False, with nothing done, when the query does not
+   * qualify: no workers, another function, a selection too small to be worth it.
    */
-  private async parallelAggregate(e: AggregateExpr, call: Call, columnar: ColumnarAggregate): Promise<boolean> {
+  private async parallelAggregate(e: AggregateExpr, src: VectorSelector | Call, columnar: ColumnarAggregate): Promise<boolean> {
     const q = this.q;
     const workers = q.o.workers;
-    if (workers === undefined || !parallelRangeFunction(call.func, call.args.length)) return false;
-    const arg = unwrapParens(call.args[0]!);
-    if (arg.kind !== 'matrixSelector') return false;
+    if (workers === undefined) return false;
+    let vs: VectorSelector;
+    let source: ShareSource;
+    let span: { mint: number; maxt: number };
+    const steps = this.steps;
+    if (src.kind === 'vectorSelector') {
+      vs = src;
+      const plan: SelectorPlan = { start: this.start, interval: this.interval, steps, offsetMs: vs.offsetMs, at: this.at(vs), lookbackMs: q.o.lookbackDeltaMs };
+      source = { kind: 'selector', plan };
+      const firstRef = (plan.at ?? plan.start) - plan.offsetMs;
+      span = { mint: firstRef - plan.lookbackMs, maxt: (plan.at ?? plan.start + (steps - 1) * plan.interval) - plan.offsetMs };
+    } else {
+      if (!parallelRangeFunction(src.func, src.args.length)) return false;
+      const arg = unwrapParens(src.args[0]!);
+      if (arg.kind !== 'matrixSelector') return false;
+      vs = arg.vector;
+      const plan: WindowPlan = { start: this.start, interval: this.interval, steps, rangeMs: arg.rangeMs, offsetMs: vs.offsetMs, at: this.at(vs) };
+      source = { kind: 'rangeFunction', func: src.func, plan };
+      span = windowSpan(plan);
+    }
     q.check();
-    const series = q.series(arg.vector);
+    const series = q.series(vs);
     if (!series.every((s) => s instanceof ChunkSeries)) return false;
     const list = series as ChunkSeries[];
-    const plan: WindowPlan = { start: this.start, interval: this.interval, steps: this.steps, rangeMs: arg.rangeMs, offsetMs: arg.vector.offsetMs, at: this.at(arg.vector) };
-    const span = windowSpan(plan);
     const o = q.o.parallel;
-    const work = samplesToRead(list, span.mint, span.maxt) + 2 * plan.steps * list.length;
+    const work = samplesToRead(list, span.mint, span.maxt) + 2 * steps * list.length;
     if (work < o.minWork || work < o.minWorkPerSeries * list.length) return false;
 
-    // The output series' labels, as streamRangeFunction gives them to the aggregation; the
-    // metric name only matters to `without` and to a grouping by it.
-    const keepName = call.func === 'last_over_time';
-    const dropName = !keepName && (e.without || e.grouping.includes(METRIC_NAME));
-    const outputLabels = (l: Labels): Labels => (keepName ? l : withoutMetricName(l));
+    // The series' labels as the aggregation is given them: a range function drops the
+    // metric name (but last_over_time), which only matters to `without` and a grouping by
+    // it; a selector keeps it.
+    const dropsName = src.kind === 'call' && src.func !== 'last_over_time';
+    const dropName = dropsName && (e.without || e.grouping.includes(METRIC_NAME));
+    const outputLabels = (l: Labels): Labels => (dropsName ? withoutMetricName(l) : l);
     const n = list.length;
     const groupOf = new Int32Array(n);
     for (let i = 0; i < n; i++) {
@@ -554,14 +496,16 @@ export class Evaluator {
       if (k >= pieces) return;
       const from = bounds(k);
       const to = bounds(k + 1);
-      const share = workers.rangeAggregate({ kind: 'rangeAggregate', func: call.func, op: columnar.op, plan, series: packSeries(list, from, to, span.mint, span.maxt), groupOf: groupOf.slice(from, to), firstSeries: first + from });
+      const share = workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packSeries(list, from, to, span.mint, span.maxt), groupOf: groupOf.slice(from, to), firstSeries: first + from });
       // A share not awaited because an earlier one failed must not be an unhandled rejection.
       share.catch(() => undefined);
       shares.push(share);
     };
     for (let k = 0; k < 2 * workers.threads; k++) send();
-    const oneName = arg.vector.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
-    const seen = oneName ? undefined : new Set<string>();
+    // Two outputs with one label set are an error (streamRangeFunction's check); a selector's
+    // series, or those of one metric name, are distinct.
+    const oneName = vs.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
+    const seen = !dropsName || oneName ? undefined : new Set<string>();
     let duplicate = false;
     let held = q.samples;
     const max = q.o.maxSamples;

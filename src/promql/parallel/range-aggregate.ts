@@ -1,24 +1,31 @@
 /**
- * A query worker's share of `sum|count|min|max|group by (...) (f(x[range]))`: a run of the
- * selection's series, packed, with the group each belongs to; the answer is the partial
- * aggregation over them plus what the main thread needs to keep Prometheus's sample
- * accounting exact (each series' output points and window peak). The main thread merges
- * the shares in series order (`ColumnarAggregate.merge`).
+ * A query worker's share of `sum|count|min|max|group by (...) (f(x[range]))` or of the same
+ * aggregations of a selector over a range query's steps: a run of the selection's series,
+ * packed, with the group each belongs to; the answer is the partial aggregation over them
+ * plus what the main thread needs to keep Prometheus's sample accounting exact (each
+ * series' output points and window peak). The main thread merges the shares in series
+ * order (`ColumnarAggregate.merge`).
  *
  * Plain data in and out, and pure: the worker thread runs it, and so can a test.
  */
 import { GroupSteps, type ColumnarAggregateOp, type GroupStepsData } from '../engine/columnar-aggregate.js';
 import { rangeFunction } from '../engine/functions.js';
 import { RangeWindow } from '../engine/range-window.js';
+import { evalSelectorSteps, type SelectorPlan } from '../engine/selector-eval.js';
 import { evalWindows, type WindowPlan } from '../engine/window-eval.js';
 import { PackedReader, type PackedSeries } from './packed-series.js';
 
+/** What each series of a share is turned into before it is aggregated. */
+export type ShareSource =
+  /** A range function that takes no argument but its range vector (`parallelRangeFunction`). */
+  | { readonly kind: 'rangeFunction'; readonly func: string; readonly plan: WindowPlan }
+  /** A vector selector over a range query's steps. */
+  | { readonly kind: 'selector'; readonly plan: SelectorPlan };
+
 export interface RangeAggregateJob {
   readonly kind: 'rangeAggregate';
-  /** A range function that takes no argument but its range vector (`parallelRangeFunction`). */
-  readonly func: string;
+  readonly source: ShareSource;
   readonly op: ColumnarAggregateOp;
-  readonly plan: WindowPlan;
   readonly series: PackedSeries;
   /** The main thread's group of each series. */
   readonly groupOf: Int32Array;
@@ -62,9 +69,10 @@ export function parallelRangeFunction(func: string, args: number): boolean {
 }
 
 export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult {
-  const kernel = rangeFunction(job.func);
-  if (kernel === undefined || !parallelRangeFunction(job.func, 1)) throw new Error(`BUG: ${job.func} is not a parallel range function`);
-  const { plan, series } = job;
+  const { source, series } = job;
+  const plan = source.plan;
+  const kernel = source.kind === 'rangeFunction' ? rangeFunction(source.func) : undefined;
+  if (source.kind === 'rangeFunction' && (kernel === undefined || !parallelRangeFunction(source.func, 1))) throw new Error(`BUG: ${source.func} is not a parallel range function`);
   const reader = new PackedReader(series);
   const acc = new GroupSteps(job.op, plan.steps);
   // Groups are numbered here as they first appear; `groups` maps them back.
@@ -79,9 +87,14 @@ export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult 
   // The main thread checks the budget with the peaks; here nothing is held across series.
   const budget = { samples: 0, o: { maxSamples: Infinity } };
   for (let i = 0; i < series.count; i++) {
-    const n = evalWindows(reader.iterator(i), w, kernel, plan, [], scalars, tBuf, vBuf, budget);
+    let n: number;
+    if (source.kind === 'rangeFunction') {
+      n = evalWindows(reader.iterator(i), w, kernel!, source.plan, [], scalars, tBuf, vBuf, budget);
+      peaks[i] = w.peak;
+    } else {
+      n = evalSelectorSteps(reader.iterator(i), w, source.plan, tBuf, vBuf);
+    }
     points[i] = n;
-    peaks[i] = w.peak;
     if (n === 0) continue;
     const g = job.groupOf[i]!;
     let h = local.get(g);
@@ -91,7 +104,7 @@ export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult 
       groups.push(g);
     }
     if (n === plan.steps) acc.addEveryStep(h, job.firstSeries + i, vBuf);
-    else if (!acc.add(h, job.firstSeries + i, tBuf, vBuf, n, plan.start, plan.interval)) throw new Error('BUG: a range function output a point off the steps');
+    else if (!acc.add(h, job.firstSeries + i, tBuf, vBuf, n, plan.start, plan.interval)) throw new Error('BUG: a series gave a point off the steps');
   }
   return { part: acc.data(), groups: Int32Array.from(groups), points, peaks };
 }

@@ -30,7 +30,7 @@ const options = (o: Partial<EngineOptions> = {}): EngineOptions => ({ ...default
 const mainThread = (o: Partial<EngineOptions> = {}): Engine => new Engine(options(o));
 const parallel = (o: Partial<EngineOptions> = {}): Engine => new Engine(options({ workers, parallel: everything, ...o }));
 
-/** Aggregations of every range function the workers run, over every window layout. */
+/** Aggregations of every range function the workers run, over every window layout, and of selectors. */
 const QUERIES = [
   'sum by (job) (rate(m[3m]))',
   'count(increase(m[2m] offset 1m))',
@@ -51,6 +51,12 @@ const QUERIES = [
   'max(min_over_time(m[2m])) + min(max_over_time(m[2m]))',
   'count(present_over_time(n[1m]))',
   'histogram_quantile(0.5, sum by (le) (rate(m[3m])))',
+  // Selectors over the steps.
+  'sum(m)',
+  'count by (job) ({__name__=~"m|n"})',
+  'max without (inst) (m offset 1m)',
+  'min by (__name__) (n @ 300)',
+  'group(m)',
 ];
 
 /** A value as text: numbers to 12 significant digits, NaN, ±Inf and -0 told apart. */
@@ -95,8 +101,11 @@ describe('parallel range aggregations equal the main thread', () => {
   });
 
   it('on random series, instant and range', async () => {
-    const serial = mainThread();
-    const shared = parallel();
+    // A lookback (30 s) shorter than the step (40 s) makes selectors seek step by step.
+    const engines = [
+      [mainThread(), parallel()],
+      [mainThread({ lookbackDeltaMs: 30 * SEC }), parallel({ lookbackDeltaMs: 30 * SEC })],
+    ] as const;
     shares = 0;
     await fc.assert(
       fc.asyncProperty(seriesList, async (list) => {
@@ -110,15 +119,17 @@ describe('parallel range aggregations equal the main thread', () => {
         }
         const store = await openStore(specs);
         stores.push(store);
-        for (const q of QUERIES) {
-          for (const range of [false, true]) {
-            expect(await run(shared, store, q, range), `${q}${range ? ' range' : ''}`).toBe(await run(serial, store, q, range));
+        for (const [serial, shared] of engines) {
+          for (const q of QUERIES) {
+            for (const range of [false, true]) {
+              expect(await run(shared, store, q, range), `${q}${range ? ' range' : ''}`).toBe(await run(serial, store, q, range));
+            }
           }
         }
       }),
       { seed: 20261201, numRuns: 25 },
     );
-    expect(shares).toBeGreaterThan(500);
+    expect(shares).toBeGreaterThan(1000);
   }, 120_000);
 
   it('fails the sample limit exactly where the main thread does', async () => {
