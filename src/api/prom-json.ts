@@ -1,34 +1,14 @@
 /**
- * PromQL values in the Prometheus API's JSON (`util/jsonutil/marshal.go`): timestamps as
- * JSON numbers of seconds (at most 3 decimals), sample values as strings in Go's shortest
- * round-trip form — fixed notation, exponent form below 1e-6 and from 1e21, `NaN`, `+Inf`,
- * `-Inf`. Labels as objects; a series without labels is `{}`.
+ * PromQL values in the Prometheus API's JSON (`util/jsonutil/marshal.go`): samples as
+ * `promql/value-json.ts` writes them, labels as objects; a series without labels is `{}`.
  */
 import type { Labels } from '../model/labels.js';
 import type { ColumnSeries, Value } from '../promql/value.js';
+import { formatTime, pointsJson, sampleJson } from '../promql/value-json.js';
+import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
+import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
-/** Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` as Prometheus picks between them. */
-export function formatSampleValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const abs = Math.abs(v);
-  if (abs < 1e-6 || abs >= 1e21) {
-    // JS prints the shortest round-trip mantissa too; Go pads the exponent to two digits.
-    const [mantissa, exp] = v.toExponential().split('e') as [string, string];
-    const sign = exp[0] === '-' ? '-' : '+';
-    const digits = exp.replace(/^[+-]/, '');
-    return `${mantissa}e${sign}${digits.length < 2 ? `0${digits}` : digits}`;
-  }
-  // Between 1e-6 and 1e21 JS's shortest form is already fixed notation.
-  return String(v);
-}
-
-/** A timestamp in ms as the API's seconds. */
-export function formatTime(tMs: number): number {
-  return tMs / 1000;
-}
+export { formatSampleValue, formatTime } from '../promql/value-json.js';
 
 /**
  * The whole body of a successful query response, `{"status":"success","data":...}`, with
@@ -46,6 +26,27 @@ export function querySuccessBody(value: Value): string {
 /** `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`). */
 export function rangeSuccessBody(series: readonly ColumnSeries[]): string {
   return `{"status":"success","data":${matrixJson(series)}}`;
+}
+
+/**
+ * `rangeSuccessBody` with the series written on the query workers (`entriesJsonOnWorkers`):
+ * for answers of many points, whose number formatting takes longer than the query.
+ */
+export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[], workers: QueryWorkers): Promise<string> {
+  const runs = await entriesJsonOnWorkers(series, workers, entryHead);
+  return `{"status":"success","data":{"resultType":"matrix","result":[${runs.join(',')}]}}`;
+}
+
+/** A series' matrix entry up to its points. */
+function entryHead(s: ColumnSeries): string {
+  return `{"metric":${labelsJson(s.metric)},"values":`;
+}
+
+/** The points of all series. */
+export function pointCount(series: readonly ColumnSeries[]): number {
+  let n = 0;
+  for (const s of series) n += s.t.length;
+  return n;
 }
 
 function queryDataJson(value: Value): string {
@@ -68,18 +69,8 @@ function queryDataJson(value: Value): string {
 /** `{"resultType":"matrix","result":[...]}` from columns. */
 function matrixJson(series: readonly ColumnSeries[]): string {
   const parts: string[] = [];
-  for (const s of series) {
-    const { t, v } = s;
-    const values = new Array<string>(t.length);
-    for (let i = 0; i < t.length; i++) values[i] = sampleJson(t[i]!, v[i]!);
-    parts.push(`{"metric":${labelsJson(s.metric)},"values":[${values.join(',')}]}`);
-  }
+  for (const s of series) parts.push(`${entryHead(s)}${pointsJson(s.t, s.v, 0, s.t.length)}}`);
   return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
-}
-
-/** `[seconds,"value"]`: the value string needs no escaping (digits, sign, '.', 'e', NaN, Inf). */
-function sampleJson(tMs: number, v: number): string {
-  return `[${formatTime(tMs)},"${formatSampleValue(v)}"]`;
 }
 
 /** A label set as a JSON object, in label order. */

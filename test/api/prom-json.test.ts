@@ -2,10 +2,11 @@
 // what JSON.stringify gives for the Prometheus API's object shape (labels as objects,
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { formatSampleValue, querySuccessBody, rangeSuccessBody } from '../../src/api/prom-json.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatSampleValue, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers } from '../../src/api/prom-json.js';
 import type { Labels } from '../../src/model/labels.js';
-import type { Value } from '../../src/promql/value.js';
+import type { ColumnSeries, Value } from '../../src/promql/value.js';
+import { createQueryWorkers } from '../../src/promql/parallel/query-workers.js';
 
 /** The reference: the object the API documents, serialized by JSON.stringify. */
 function reference(value: Value): string {
@@ -75,5 +76,21 @@ describe('querySuccessBody', () => {
     ],
   ])('%s', (_name, v, want) => {
     expect(querySuccessBody(v)).toBe(want);
+  });
+});
+
+describe('range answers written on the query workers', () => {
+  const workers = createQueryWorkers({ threads: 2 });
+  afterAll(() => workers.close());
+
+  it('give the body the main thread writes, for any matrix', async () => {
+    const matrices = fc.array(fc.record({ metric: labels, points: fc.array(fc.record({ t: time, v: num }), { maxLength: 40 }) }), { maxLength: 9 });
+    await fc.assert(
+      fc.asyncProperty(matrices, async (matrix) => {
+        const columns: ColumnSeries[] = matrix.map((m) => ({ metric: m.metric, t: m.points.map((p) => p.t), v: m.points.map((p) => p.v) }));
+        expect(await rangeSuccessBodyOnWorkers(columns, workers)).toBe(rangeSuccessBody(columns));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -60,6 +60,8 @@ export interface ParallelOptions {
   readonly minSeriesPerShare: number;
   /** Shares per worker thread, so that a slow one does not leave the others idle. */
   readonly sharesPerThread: number;
+  /** The fewest points of a range answer whose JSON is written on the workers (the API's business). */
+  readonly minJsonPoints: number;
 }
 
 export function defaultEngineOptions(): EngineOptions {
@@ -70,7 +72,7 @@ export function defaultEngineOptions(): EngineOptions {
     defaultEvalIntervalMs: 60_000, // Prometheus's default global evaluation_interval
     yieldEveryMs: 20, // a fifth of the 100 ms stall budget of DESIGN.md
     columnar: true,
-    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2 },
+    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2, minJsonPoints: 200_000 },
   };
 }
 

@@ -1,11 +1,14 @@
 /**
  * The piscina task module of the query workers: runs a share of a parallel query
- * (`range-aggregate.ts`). The answer is copied back, not transferred: it is small (groups ×
- * steps), and a transfer would detach buffers in this thread, which makes V8 check every
- * typed-array access here for detachment from then on (about 9 % slower kernels).
+ * (`range-aggregate.ts`) or writes a share of a big answer's points (`points-json.ts`).
+ * Answers are copied back, not transferred: a transfer would detach buffers in this
+ * thread, which makes V8 check every typed-array access here for detachment from then on
+ * (about 9 % slower kernels); an aggregation's answer is small, and strings are copied
+ * anyway.
  */
+import { runPointsJson, type PointsJsonJob } from './points-json.js';
 import { runRangeAggregate, type RangeAggregateJob, type RangeAggregateResult } from './range-aggregate.js';
 
-export default function run(job: RangeAggregateJob): RangeAggregateResult {
-  return runRangeAggregate(job);
+export default function run(job: RangeAggregateJob | PointsJsonJob): RangeAggregateResult | string {
+  return job.kind === 'rangeAggregate' ? runRangeAggregate(job) : runPointsJson(job);
 }

@@ -6,6 +6,7 @@
  */
 import { Piscina } from 'piscina';
 import { Counter, type Registry } from 'prom-client';
+import type { PointsJsonJob } from './points-json.js';
 import type { RangeAggregateJob, RangeAggregateResult } from './range-aggregate.js';
 import { packedBuffer } from './packed-series.js';
 
@@ -15,6 +16,8 @@ export interface QueryWorkers {
   readonly threads: number;
   /** Runs a share; its packed input is transferred (unusable by the caller afterwards). */
   rangeAggregate(job: RangeAggregateJob): Promise<RangeAggregateResult>;
+  /** Writes a share's series as JSON; its columns are transferred. */
+  pointsJson(job: PointsJsonJob): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,10 @@ export function createQueryWorkers(options: QueryWorkerOptions): QueryWorkers {
       shares?.inc();
       const transferList = [packedBuffer(job.series), job.groupOf.buffer as ArrayBuffer];
       return (await start().run(job, { transferList })) as RangeAggregateResult;
+    },
+    async pointsJson(job: PointsJsonJob): Promise<string> {
+      shares?.inc();
+      return (await start().run(job, { transferList: [job.t.buffer as ArrayBuffer, job.v.buffer as ArrayBuffer, job.ends.buffer as ArrayBuffer] })) as string;
     },
     async close(): Promise<void> {
       if (pool !== undefined) await pool.close({ force: true });

@@ -23,9 +23,10 @@ const workers: QueryWorkers = {
     shares++;
     return pool.rangeAggregate(job);
   },
+  pointsJson: (job) => pool.pointsJson(job),
   close: () => pool.close(),
 };
-const everything = { minWork: 0, minWorkPerSeries: 0, minSeriesPerShare: 1, sharesPerThread: 4 };
+const everything = { minWork: 0, minWorkPerSeries: 0, minSeriesPerShare: 1, sharesPerThread: 4, minJsonPoints: 0 };
 const options = (o: Partial<EngineOptions> = {}): EngineOptions => ({ ...defaultEngineOptions(), ...o });
 const mainThread = (o: Partial<EngineOptions> = {}): Engine => new Engine(options(o));
 const parallel = (o: Partial<EngineOptions> = {}): Engine => new Engine(options({ workers, parallel: everything, ...o }));

@@ -1,0 +1,42 @@
+/**
+ * Sample values and times as the Prometheus API writes them (`util/jsonutil/marshal.go`):
+ * timestamps as JSON numbers of seconds (at most 3 decimals), values as strings in Go's
+ * shortest round-trip form — fixed notation, exponent form below 1e-6 and from 1e21,
+ * `NaN`, `+Inf`, `-Inf`. Here rather than in api/ because the query workers (parallel/)
+ * write the points of big answers too.
+ */
+
+/** Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` as Prometheus picks between them. */
+export function formatSampleValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const abs = Math.abs(v);
+  if (abs < 1e-6 || abs >= 1e21) {
+    // JS prints the shortest round-trip mantissa too; Go pads the exponent to two digits.
+    const [mantissa, exp] = v.toExponential().split('e') as [string, string];
+    const sign = exp[0] === '-' ? '-' : '+';
+    const digits = exp.replace(/^[+-]/, '');
+    return `${mantissa}e${sign}${digits.length < 2 ? `0${digits}` : digits}`;
+  }
+  // Between 1e-6 and 1e21 JS's shortest form is already fixed notation.
+  return String(v);
+}
+
+/** A timestamp in ms as the API's seconds. */
+export function formatTime(tMs: number): number {
+  return tMs / 1000;
+}
+
+/** `[seconds,"value"]`: the value string needs no escaping (digits, sign, '.', 'e', NaN, Inf). */
+export function sampleJson(tMs: number, v: number): string {
+  return `[${formatTime(tMs)},"${formatSampleValue(v)}"]`;
+}
+
+/** A series' points `[[seconds,"value"],...]` from columns, indices [from, to). */
+export function pointsJson(t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): string {
+  const values = new Array<string>(to - from);
+  for (let i = from; i < to; i++) values[i - from] = sampleJson(t[i]!, v[i]!);
+  return `[${values.join(',')}]`;
+}
