@@ -14,7 +14,11 @@ import type { MemSeries } from './head-series.js';
 import { ClosedChunkSlabs } from './chunkenc/byte-slabs.js';
 import { SelectionCache } from './selection-cache.js';
 import { ChunkSeries, ListSeriesSet, type ChunkedSeries } from './chunk-series.js';
+import type { ClosedChunk } from './chunkenc/xor-open.js';
 import type { Querier, SelectHints, Series, SeriesSet } from './interface.js';
+
+/** The chunks of a labels-only selection. */
+const NO_CHUNKS: readonly ClosedChunk[] = Object.freeze([]);
 
 export class HeadQuerier implements Querier {
   constructor(
@@ -46,18 +50,23 @@ export class HeadQuerier implements Querier {
   select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet {
     const mint = Math.max(this.mint, hints?.mint ?? -Infinity);
     const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
-    const list: Series[] = this.selectChunks(matchers, mint, maxt).map((s) => new ChunkSeries(s.labels, s.chunks, mint, maxt));
+    const list: Series[] = this.selectChunks(matchers, mint, maxt, hints?.func === 'series').map((s) => new ChunkSeries(s.labels, s.chunks, mint, maxt));
     return new ListSeriesSet(list);
   }
 
   /**
    * The matching series with a sample in [mint, maxt] (within the querier's bounds), sorted
-   * by labels, each with a snapshot of its chunks that overlap [mint, maxt] (the reader clips samples).
+   * by labels, each with a snapshot of its chunks that overlap [mint, maxt] (the reader
+   * clips samples); with `labelsOnly`, the same series without chunks (nothing copied).
    */
-  selectChunks(matchers: readonly Matcher[], mint: number, maxt: number): ChunkedSeries[] {
+  selectChunks(matchers: readonly Matcher[], mint: number, maxt: number, labelsOnly = false): ChunkedSeries[] {
     mint = Math.max(this.mint, mint);
     maxt = Math.min(this.maxt, maxt);
     const list: ChunkedSeries[] = [];
+    if (labelsOnly) {
+      for (const s of this.sortedCandidates(matchers)) if (s.hasChunkIn(mint, maxt)) list.push({ labels: s.labels, chunks: NO_CHUNKS });
+      return list;
+    }
     // The open chunks' snapshots share slabs that live as long as this selection's result.
     const slabs = new ClosedChunkSlabs(4096);
     for (const s of this.sortedCandidates(matchers)) {

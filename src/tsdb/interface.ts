@@ -94,6 +94,11 @@ export interface Appendable {
 export interface SelectHints {
   readonly mint: number;
   readonly maxt: number;
+  /**
+   * `'series'`: the caller reads the series' labels only (the series API), as Prometheus's
+   * `SelectHints.Func`: the same series are returned, but they may iterate no samples.
+   */
+  readonly func?: 'series';
 }
 
 /**

@@ -38,16 +38,22 @@ export class TenantQuerier implements Querier {
   select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet {
     const mint = Math.max(this.mint, hints?.mint ?? -Infinity);
     const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
-    const merged = this.selectChunks(matchers, mint, maxt);
+    const merged = this.selectChunks(matchers, mint, maxt, hints?.func === 'series');
     return new ListSeriesSet(merged.map((s) => new ChunkSeries(s.labels, s.chunks, mint, maxt)));
   }
 
-  /** Matching series over head and blocks, sorted by labels, chunks merged. */
-  selectChunks(matchers: readonly Matcher[], mint: number, maxt: number): ChunkedSeries[] {
+  /**
+   * Matching series over head and blocks, sorted by labels, chunks merged; with
+   * `labelsOnly` the head's series come without chunks (the series API reads labels only).
+   */
+  selectChunks(matchers: readonly Matcher[], mint: number, maxt: number, labelsOnly = false): ChunkedSeries[] {
     const sources: ChunkedSeries[][] = [];
     for (const b of this.view.blocks) if (b.overlaps(mint, maxt)) sources.push(b.reader.select(matchers, mint, maxt));
     const headMint = Math.max(mint, this.view.headFrom);
-    if (headMint <= maxt) sources.push(this.view.head.selectChunks(matchers, headMint, maxt).map((s) => clip(s, headMint, maxt)));
+    if (headMint <= maxt) {
+      const head = this.view.head.selectChunks(matchers, headMint, maxt, labelsOnly);
+      sources.push(labelsOnly ? head : head.map((s) => clip(s, headMint, maxt)));
+    }
     const nonEmpty = sources.filter((l) => l.length > 0);
     if (nonEmpty.length === 0) return [];
     if (nonEmpty.length === 1) return nonEmpty[0]!;

@@ -1,7 +1,8 @@
 // Proves the querier over head ∪ blocks, table-driven: head only, blocks only, overlapping
 // blocks with duplicate samples, data split across block and head boundaries, series found
 // in some sources only — each series once, in label order, every sample once, clipped to
-// the query range; label names and values are the union of the sources.
+// the query range; label names and values are the union of the sources; a labels-only
+// select (the series API's) finds the same series.
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,7 +84,7 @@ const cases: { name: string; blocks: Data[]; head: Data; headFrom?: number; mint
   {
     name: 'clipped to the query range',
     blocks: [{ a: range(0, 100) }],
-    head: { a: range(100, 200) },
+    head: { a: range(100, 200), d: [300] },
     headFrom: 100,
     mint: 55,
     maxt: 145,
@@ -102,6 +103,11 @@ describe('TenantQuerier', () => {
     const maxt = c.maxt ?? Infinity;
     const q = new TenantQuerier({ head: new HeadQuerier(await head(c.head), mint, maxt), headFrom: c.headFrom ?? -Infinity, blocks, onClose: () => closed++ }, mint, maxt);
     expect(read(q)).toEqual(c.want);
+    // The series API's labels-only select finds the same series, in order.
+    const set = q.select([newMatcher('=', '__name__', 'm')], { mint, maxt, func: 'series' });
+    const names: string[] = [];
+    while (set.next()) names.push(set.at().labels.find((l) => l.name === 's')!.value);
+    expect(names).toEqual(Object.keys(c.want).sort());
     q.close();
     q.close();
     expect(closed).toBe(1);

@@ -135,16 +135,18 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
         reply,
         true,
         (q, sets, start, end) => {
-          // One selector's series come sorted and distinct already.
+          // Labels only: the store need not hand out any chunk. One selector's series come
+          // sorted and distinct already.
+          const hints = { mint: start, maxt: end, func: 'series' } as const;
           if (sets.length === 1) {
             const out: Labels[] = [];
-            const set = q.select(sets[0]!, { mint: start, maxt: end });
+            const set = q.select(sets[0]!, hints);
             while (set.next()) out.push(set.at().labels);
             return out;
           }
           const seen = new Map<string, Labels>();
           for (const matchers of sets) {
-            const set = q.select(matchers, { mint: start, maxt: end });
+            const set = q.select(matchers, hints);
             while (set.next()) seen.set(labelsKey(set.at().labels), set.at().labels);
           }
           return [...seen.values()].sort(compareLabels);

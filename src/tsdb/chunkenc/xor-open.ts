@@ -150,6 +150,13 @@ export class OpenXorChunk {
     return out;
   }
 
+  /** Whether a chunk (closed or open) overlaps [mint, maxt]: `chunks(…, mint, maxt)` would not be empty. */
+  hasChunkIn(mint: number, maxt: number): boolean {
+    if (this.num > 0 && this.t >= mint && this.mint <= maxt) return true;
+    if (this.closed !== undefined) for (const c of this.closed) if (c.maxt >= mint && c.mint <= maxt) return true;
+    return false;
+  }
+
   /**
    * Calls `fn` for each chunk, oldest first, the open one last as a *view* of its live
    * buffer: valid only during the call (copy it to keep it). For writers that copy the
