@@ -153,6 +153,8 @@ export class VectorBinopNode {
   private readonly matchedMany = new Map<number, Set<string>>();
   /** Signature → 1 once its `matchedMany` set was emptied, this step. */
   private readonly manyUsed = new StampedTable();
+  /** `keyOf` of the result label sets met so far. */
+  private readonly keys = new Map<Labels, string>();
 
   constructor(
     private readonly op: BinaryOp,
@@ -238,7 +240,13 @@ export class VectorBinopNode {
           inserted.clear();
         }
         this.manyUsed.set(sig, 1);
-        const k = keyOf(metric);
+        // Result label sets are the same objects step after step (resultMetric): their
+        // keys are worked out once, not a string per sample per step.
+        let k = this.keys.get(metric);
+        if (k === undefined) {
+          k = keyOf(metric);
+          this.keys.set(metric, k);
+        }
         if (inserted.has(k)) throw execError('multiple matches for labels: grouping labels must ensure unique matches');
         inserted.add(k);
       }

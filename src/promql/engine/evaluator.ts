@@ -476,12 +476,6 @@ export class Evaluator {
     const dropName = dropsName && (e.without || e.grouping.includes(METRIC_NAME));
     const outputLabels = (l: Labels): Labels => (dropsName ? withoutMetricName(l) : l);
     const n = list.length;
-    const groupOf = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const l = list[i]!.labels;
-      groupOf[i] = columnar.groupOf(dropName ? withoutMetricName(l) : l);
-      if (q.tick(1)) await q.pause();
-    }
 
     const pieces = Math.max(1, Math.min(workers.threads * o.sharesPerThread, Math.floor(n / Math.max(1, o.minSeriesPerShare))));
     const bounds = (k: number): number => Math.floor((k * n) / pieces);
@@ -496,7 +490,13 @@ export class Evaluator {
       if (k >= pieces) return;
       const from = bounds(k);
       const to = bounds(k + 1);
-      const share = workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packSeries(list, from, to, span.mint, span.maxt), groupOf: groupOf.slice(from, to), firstSeries: first + from });
+      // Groups are numbered in series order, share by share, as they are sent.
+      const groupOf = new Int32Array(to - from);
+      for (let i = from; i < to; i++) {
+        const l = list[i]!.labels;
+        groupOf[i - from] = columnar.groupOf(dropName ? withoutMetricName(l) : l);
+      }
+      const share = workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packSeries(list, from, to, span.mint, span.maxt), groupOf, firstSeries: first + from });
       // A share not awaited because an earlier one failed must not be an unhandled rejection.
       share.catch(() => undefined);
       shares.push(share);
