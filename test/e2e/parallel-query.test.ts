@@ -95,6 +95,34 @@ describe('querier.query_threads', () => {
     expect(await shares(threaded)).toBeGreaterThan(before);
   });
 
+  it('times out and is cancelled cleanly while shares run, and keeps answering', async () => {
+    const q = 'sum by (mode) (rate(node_cpu_seconds_total[5m]))';
+    const range = `query_range?query=${encodeURIComponent(q)}&start=${start}&end=${end}&step=${STEP_S}`;
+    // A deadline that passes while shares run: the merge stops and the shares still on the
+    // workers finish unread. The shortest one that let shares leave is searched for.
+    let timedOutWithShares = false;
+    for (const ms of [1, 2, 3, 5, 8, 13, 20, 30]) {
+      const before = await shares(threaded);
+      const res = await fetch(`${threaded.url}/prometheus/api/v1/${range}&timeout=${ms}ms`, { headers: { 'x-scope-orgid': threaded.tenant, authorization: `Bearer ${threaded.tokens.readWrite}` } });
+      const body = (await res.json()) as { errorType?: string };
+      if (res.status === 503) expect(body.errorType).toBe('timeout');
+      else expect(res.status).toBe(200);
+      if (res.status === 503 && (await shares(threaded)) > before) {
+        timedOutWithShares = true;
+        break;
+      }
+    }
+    expect(timedOutWithShares).toBe(true);
+    // A client that goes away mid-query.
+    const gone = new AbortController();
+    const pending = fetch(`${threaded.url}/prometheus/api/v1/${range}`, { headers: { 'x-scope-orgid': threaded.tenant, authorization: `Bearer ${threaded.tokens.readWrite}` }, signal: gone.signal });
+    gone.abort();
+    await expect(pending).rejects.toThrow();
+    // Whatever was in flight, the next answers are whole and right.
+    const want = rounded(await query(single, range));
+    for (let i = 0; i < 3; i++) expect(rounded(await query(threaded, range))).toEqual(want);
+  });
+
   it('has no share counter without worker threads', async () => {
     expect(Number.isNaN(await shares(single))).toBe(true);
   });
