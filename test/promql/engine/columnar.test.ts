@@ -7,9 +7,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, defaultEngineOptions } from '../../../src/promql/engine/index.js';
-import { parseExpr } from '../../../src/promql/parser/index.js';
 import type { Value } from '../../../src/promql/value.js';
-import { MIN, SEC, openStore, type SeriesSpec, type TestStore } from './helpers.js';
+import { SEC, answerText, distinctSeries, openStore, type TestStore } from './helpers.js';
 
 const columnar = new Engine({ ...defaultEngineOptions(), columnar: true });
 const stepByStep = new Engine({ ...defaultEngineOptions(), columnar: false });
@@ -44,14 +43,8 @@ function exact(v: Value | Error): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? (Object.is(x, -0) ? '-0' : String(x)) : x));
 }
 
-async function run(engine: Engine, store: TestStore, query: string, range: boolean): Promise<string> {
-  try {
-    const expr = parseExpr(query);
-    const v = range ? await engine.rangeQuery(store.q, expr, 0, 12 * MIN, 40 * SEC) : await engine.instantQuery(store.q, expr, 7 * MIN);
-    return exact(v);
-  } catch (err) {
-    return exact(err as Error);
-  }
+function run(engine: Engine, store: TestStore, query: string, range: boolean): Promise<string> {
+  return answerText(engine, store, query, range, exact);
 }
 
 const sample = fc.oneof(
@@ -80,15 +73,7 @@ describe('columnar aggregation equals the step-by-step path', () => {
   it('on random series, instant and range', async () => {
     await fc.assert(
       fc.asyncProperty(seriesList, async (list) => {
-        // One spec per label set: later duplicates are dropped.
-        const seen = new Set<string>();
-        const specs: SeriesSpec[] = [];
-        for (const s of list) {
-          const key = `${s.name}/${s.job}/${s.inst}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          specs.push({ labels: { __name__: s.name, job: s.job, inst: s.inst }, values: s.values, startMs: s.startMs, intervalMs: 30 * SEC });
-        }
+        const specs = distinctSeries(list.map((s) => ({ labels: { __name__: s.name, job: s.job, inst: s.inst }, values: s.values, startMs: s.startMs, intervalMs: 30 * SEC })));
         const store = await openStore(specs);
         stores.push(store);
         for (const q of QUERIES) {

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatLabels, labelsFromObject, type Labels } from '../../../src/model/labels.js';
-import type { QueryableTenant } from '../../../src/promql/engine/index.js';
+import type { Engine, QueryableTenant } from '../../../src/promql/engine/index.js';
+import { parseExpr } from '../../../src/promql/parser/index.js';
 import type { Value } from '../../../src/promql/value.js';
 import { defaultTsdbOptions, Tsdb } from '../../../src/tsdb/tsdb.js';
 
@@ -100,4 +101,29 @@ export function render(v: Value): string[] {
 export function renderOrdered(v: Value): string[] {
   if (v.type !== 'vector') return render(v);
   return v.vector.map((s) => `${formatLabels(s.metric)} ${fmt(s.v)}`);
+}
+
+/**
+ * A query's answer (or error) as text, by `render`: instant at 7m, or range over 0–12m at a
+ * 40 s step — the times the engine-against-engine property tests use.
+ */
+export async function answerText(engine: Engine, store: TestStore, query: string, range: boolean, render: (v: Value | Error) => string): Promise<string> {
+  try {
+    const expr = parseExpr(query);
+    const v = range ? await engine.rangeQuery(store.q, expr, 0, 12 * MIN, 40 * SEC) : await engine.instantQuery(store.q, expr, 7 * MIN);
+    return render(v);
+  } catch (err) {
+    return render(err as Error);
+  }
+}
+
+/** The specs with one per label set: later duplicates are dropped (random tests draw them). */
+export function distinctSeries(specs: readonly SeriesSpec[]): SeriesSpec[] {
+  const seen = new Set<string>();
+  return specs.filter((s) => {
+    const key = JSON.stringify(Object.entries(s.labels).sort());
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -10,9 +10,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../../src/promql/engine/index.js';
 import { createQueryWorkers, type QueryWorkers } from '../../../src/promql/parallel/query-workers.js';
-import { parseExpr } from '../../../src/promql/parser/index.js';
 import type { Value } from '../../../src/promql/value.js';
-import { MIN, SEC, openStore, seq, type SeriesSpec, type TestStore } from './helpers.js';
+import { SEC, answerText, distinctSeries, openStore, seq, type SeriesSpec, type TestStore } from './helpers.js';
 
 const pool = createQueryWorkers({ threads: 2 });
 /** The pool, counting the shares it is given: proof that a query went to the workers. */
@@ -66,14 +65,8 @@ function text(v: Value | Error): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? (Object.is(x, -0) ? '-0' : Number.isFinite(x) ? x.toPrecision(12) : String(x)) : x));
 }
 
-async function run(engine: Engine, store: TestStore, query: string, range: boolean): Promise<string> {
-  try {
-    const expr = parseExpr(query);
-    const v = range ? await engine.rangeQuery(store.q, expr, 0, 12 * MIN, 40 * SEC) : await engine.instantQuery(store.q, expr, 7 * MIN);
-    return text(v);
-  } catch (err) {
-    return text(err as Error);
-  }
+function run(engine: Engine, store: TestStore, query: string, range: boolean): Promise<string> {
+  return answerText(engine, store, query, range, text);
 }
 
 const sample = fc.oneof(
@@ -110,14 +103,7 @@ describe('parallel range aggregations equal the main thread', () => {
     shares = 0;
     await fc.assert(
       fc.asyncProperty(seriesList, async (list) => {
-        const seen = new Set<string>();
-        const specs: SeriesSpec[] = [];
-        for (const s of list) {
-          const key = `${s.name}/${s.job}/${s.inst}/${s.le}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          specs.push({ labels: { __name__: s.name, job: s.job, inst: s.inst, le: s.le }, values: s.values, startMs: s.startMs, intervalMs: 20 * SEC });
-        }
+        const specs = distinctSeries(list.map((s) => ({ labels: { __name__: s.name, job: s.job, inst: s.inst, le: s.le }, values: s.values, startMs: s.startMs, intervalMs: 20 * SEC })));
         const store = await openStore(specs);
         stores.push(store);
         for (const [serial, shared] of engines) {
