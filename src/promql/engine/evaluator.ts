@@ -51,7 +51,6 @@ class ArrayIterator implements SampleIterator {
   }
 }
 
-
 /** The value of a scalar parameter at this step (NaN if it has none). */
 function scalarParam(v: StepVector): number {
   return v.n > 0 ? v.v[0]! : NaN;

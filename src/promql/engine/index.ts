@@ -40,8 +40,9 @@ export interface EngineOptions {
   readonly columnar: boolean;
   /**
    * Threads that run shares of a big query at once (parallel/): an aggregation of a range
-   * function over many series is split by series across them. Undefined: every query runs
-   * on the calling thread.
+   * function or of a selector over many series is split by series across them, and the
+   * API writes big range answers on them. Undefined: every query runs on the calling
+   * thread.
    */
   readonly workers?: QueryWorkers;
   /** When a query is worth splitting across `workers`. */
