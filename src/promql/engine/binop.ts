@@ -164,8 +164,8 @@ export class VectorBinopNode {
     this.matchingSet = new Set(matching.matchingLabels);
   }
 
-  /** The result's labels: see Prometheus's `resultMetric`. */
-  private resultMetric(l: Labels, r: Labels): Labels {
+  /** The result's labels: see Prometheus's `resultMetric`. The same object for the same pair. */
+  resultLabels(l: Labels, r: Labels): Labels {
     let byRight = this.resultCache.get(l);
     if (byRight === undefined) {
       byRight = new Map();
@@ -227,7 +227,7 @@ export class VectorBinopNode {
       const keep = keepBuf[0]!;
       if (this.returnBool) value = keep ? 1 : 0;
       else if (!keep) continue;
-      const metric = this.resultMetric(lhs.metric[i]!, rhs.metric[j]!);
+      const metric = this.resultLabels(lhs.metric[i]!, rhs.metric[j]!);
       if (card === 'one-to-one') {
         if (this.matchedOne.get(sig) === 1) throw execError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
         this.matchedOne.set(sig, 1);

@@ -11,6 +11,7 @@ import type { SampleIterator } from '../../tsdb/interface.js';
 import { AggregateNode, isPositiveLimit } from './aggregate.js';
 import { ColumnarAggregate } from './columnar-aggregate.js';
 import { ColumnarTopK } from './columnar-topk.js';
+import { columnarVectorBinop } from './columnar-binop.js';
 import { SetOpNode, VectorBinopNode, scalarBinop, vectorScalarBinop } from './binop.js';
 import { absentLabels, instantFunction, rangeFunction, type StepFn } from './functions.js';
 import { typeOf } from '../parser/index.js';
@@ -25,6 +26,12 @@ import { parallelRangeFunction, type RangeAggregateResult, type ShareSource } fr
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
+
+/**
+ * A node evaluated over all steps at once from its arguments' matrices and match keys (and
+ * the sample count the steps start from), or undefined to go step by step (`rangeEval`).
+ */
+type WholeEval = (mats: readonly (StepMatrix | undefined)[], keys: readonly (number[] | undefined)[], temp: number) => StepMatrix | undefined;
 
 /** What evaluating a node gives: a step matrix, or the text of a string literal. */
 export type EvalValue = StepMatrix | string;
@@ -314,6 +321,7 @@ export class Evaluator {
     prep: ((m: Labels) => string) | undefined,
     fn: StepFn,
     pre?: readonly (StepMatrix | undefined)[],
+    whole?: WholeEval,
   ): Promise<StepMatrix> {
     const q = this.q;
     const original = q.samples;
@@ -336,9 +344,16 @@ export class Evaluator {
       return id;
     };
     const keys = mats.map((m) => (m === undefined || prep === undefined ? undefined : m.map((s) => intern(prep(s.metric)))));
+    let temp = q.samples;
+    const done = whole?.(mats, keys, temp);
+    if (done !== undefined) {
+      let total = 0;
+      for (const s of done) total += s.t.length;
+      q.samples = original + total;
+      return done;
+    }
     const out = new StepVector();
     const collector = new SeriesCollector();
-    let temp = q.samples;
     for (let step = 0; step < this.steps; step++) {
       const ts = this.start + step * this.interval;
       q.samples = temp;
@@ -560,7 +575,12 @@ export class Evaluator {
         return this.rangeEval([e.lhs, e.rhs], prep, (v, _ts, out) => set.unless(v[0]!, v[1]!, out));
       default: {
         const node = new VectorBinopNode(op, matching, e.returnBool);
-        return this.rangeEval([e.lhs, e.rhs], prep, (v, _ts, out) => node.apply(v[0]!, v[1]!, out));
+        // Over many steps, series by series when the matching cannot change between steps.
+        const whole: WholeEval | undefined =
+          this.q.o.columnar && this.steps > 1
+            ? (mats, keys, temp) => columnarVectorBinop(node, op, matching, e.returnBool, mats[0]!, mats[1]!, keys[0]!, keys[1]!, this, this.q, temp)
+            : undefined;
+        return this.rangeEval([e.lhs, e.rhs], prep, (v, _ts, out) => node.apply(v[0]!, v[1]!, out), undefined, whole);
       }
     }
   }
