@@ -18,7 +18,7 @@ import { typeOf } from '../parser/index.js';
 import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { RangeWindow } from './range-window.js';
-import { evalWindows, windowSpan, type WindowPlan } from './window-eval.js';
+import { evalWindows, rateWindowsFor, windowSpan, type WindowPlan } from './window-eval.js';
 import { SelectorCursor, evalSelectorSteps, type SelectorPlan } from './selector-eval.js';
 import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packSeries, samplesToRead } from '../parallel/packed-series.js';
@@ -672,8 +672,9 @@ export class Evaluator {
     const tBuf = new Float64Array(steps);
     const vBuf = new Float64Array(steps);
     const plan: WindowPlan = { start: this.start, interval: this.interval, steps, rangeMs, offsetMs, at };
+    const rates = rateWindowsFor(e.func, plan);
     for (const src of sources) {
-      const n = evalWindows(src.iterator(), w, kernel, plan, scalarMats, scalars, tBuf, vBuf, q);
+      const n = evalWindows(src.iterator(), w, kernel, plan, scalarMats, scalars, tBuf, vBuf, q, rates);
       if (n > 0) {
         q.add(n);
         const metric = keepName ? src.labels : withoutMetricName(src.labels);

@@ -9,6 +9,7 @@ import { isStaleNaN } from '../../model/stale.js';
 import type { RangeFn } from './functions.js';
 import { tooManySamples } from './query-state.js';
 import type { RangeWindow } from './range-window.js';
+import { RateWindows } from './rate-windows.js';
 import type { StepMatrix } from './step-vector.js';
 
 /** Where a range function's windows are: step times, and the range, offset and `@` of its argument. */
@@ -60,16 +61,29 @@ export function scalarsAt(scalarMats: readonly (StepMatrix | undefined)[], step:
  * returns how many. The budget counts the samples in the current window, as Prometheus
  * does, and is back where it was on return; `w.peak` is the most the window held.
  */
-export function evalWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget): number {
-  return windowsContiguous(p) ? slideWindows(it, w, kernel, p, scalarMats, scalars, tBuf, vBuf, q) : stepWindows(it, w, kernel, p, scalarMats, scalars, tBuf, vBuf, q);
+export function evalWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget, rates?: RateWindows): number {
+  return windowsContiguous(p) ? slideWindows(it, w, kernel, p, scalarMats, scalars, tBuf, vBuf, q, rates) : stepWindows(it, w, kernel, p, scalarMats, scalars, tBuf, vBuf, q);
 }
+
+/**
+ * The shared-timestamp path of `rate`/`increase`/`delta` for `func` over `p` (`evalWindows`'
+ * last argument), where it pays: windows that overlap or touch, over enough steps that
+ * reusing their layout saves more than comparing timestamp columns costs (not an instant
+ * query's one window). One per query node, reused from series to series.
+ */
+export function rateWindowsFor(func: string, p: WindowPlan): RateWindows | undefined {
+  return p.steps >= MIN_STEPS_FOR_SHARED_LAYOUT && windowsContiguous(p) ? RateWindows.for(func, p) : undefined;
+}
+
+/** See `rateWindowsFor`. */
+const MIN_STEPS_FOR_SHARED_LAYOUT = 8;
 
 /**
  * `evalWindows` when windows overlap or touch: the samples of all windows (stale markers
  * left out) decoded once into `w`'s columns, then for each step the window is the index
  * range of the samples in [mint, maxt].
  */
-function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget): number {
+function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget, rates: RateWindows | undefined): number {
   const { steps, start, interval, rangeMs, offsetMs, at } = p;
   const span = windowSpan(p);
   w.clear();
@@ -84,6 +98,7 @@ function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Wi
       if (!isStaleNaN(v)) w.push(t, v);
     } while (it.next());
   }
+  if (rates !== undefined) return rates.eval(w, tBuf, vBuf, q);
   const total = w.hi;
   const times = w.t;
   let lo = 0;

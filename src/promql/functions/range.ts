@@ -43,7 +43,7 @@ let lastRangeSeconds = NaN;
  * result` for the zero-point clamp to be skipped without computing it: far above the
  * products' rounding (a few 2^-53), so the skip never changes a result.
  */
-const CLAMP_SKIP_MARGIN = 1 + 2 ** -30;
+export const CLAMP_SKIP_MARGIN = 1 + 2 ** -30;
 
 /**
  * The common kernel of `rate` (isCounter, isRate), `increase` (isCounter, !isRate) and

@@ -12,7 +12,7 @@ import { GroupSteps, type ColumnarAggregateOp, type GroupStepsData } from '../en
 import { rangeFunction } from '../engine/functions.js';
 import { RangeWindow } from '../engine/range-window.js';
 import { evalSelectorSteps, type SelectorPlan } from '../engine/selector-eval.js';
-import { evalWindows, type WindowPlan } from '../engine/window-eval.js';
+import { evalWindows, rateWindowsFor, type WindowPlan } from '../engine/window-eval.js';
 import { PackedReader, type PackedSeries } from './packed-series.js';
 
 /** What each series of a share is turned into before it is aggregated. */
@@ -73,6 +73,7 @@ export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult 
   const plan = source.plan;
   const kernel = source.kind === 'rangeFunction' ? rangeFunction(source.func) : undefined;
   if (source.kind === 'rangeFunction' && (kernel === undefined || !parallelRangeFunction(source.func, 1))) throw new Error(`BUG: ${source.func} is not a parallel range function`);
+  const rates = source.kind === 'rangeFunction' ? rateWindowsFor(source.func, source.plan) : undefined;
   const reader = new PackedReader(series);
   const acc = new GroupSteps(job.op, plan.steps);
   // Groups are numbered here as they first appear; `groups` maps them back.
@@ -89,7 +90,7 @@ export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult 
   for (let i = 0; i < series.count; i++) {
     let n: number;
     if (source.kind === 'rangeFunction') {
-      n = evalWindows(reader.iterator(i), w, kernel!, source.plan, [], scalars, tBuf, vBuf, budget);
+      n = evalWindows(reader.iterator(i), w, kernel!, source.plan, [], scalars, tBuf, vBuf, budget, rates);
       peaks[i] = w.peak;
     } else {
       n = evalSelectorSteps(reader.iterator(i), w, source.plan, tBuf, vBuf);
