@@ -10,5 +10,8 @@ import { runPointsJson, type PointsJsonJob } from './points-json.js';
 import { runRangeAggregate, type RangeAggregateJob, type RangeAggregateResult } from './range-aggregate.js';
 
 export default function run(job: RangeAggregateJob | PointsJsonJob): RangeAggregateResult | string {
-  return job.kind === 'rangeAggregate' ? runRangeAggregate(job) : runPointsJson(job);
+  if (job.kind === 'pointsJson') return runPointsJson(job);
+  if (job.fault === 'throw') throw new Error('injected fault in a query share');
+  if (job.fault === 'exit') process.exit(1);
+  return runRangeAggregate(job);
 }

@@ -31,6 +31,11 @@ export interface RangeAggregateJob {
   readonly groupOf: Int32Array;
   /** The index of the first series within the whole selection (first appearances compare them). */
   readonly firstSeries: number;
+  /**
+   * Test-only fault injection, so the pool's handling of failed workers can be tested:
+   * `'throw'` makes the share throw, `'exit'` ends its worker thread. Never set otherwise.
+   */
+  readonly fault?: 'throw' | 'exit';
 }
 
 export interface RangeAggregateResult {

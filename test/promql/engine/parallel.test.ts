@@ -10,8 +10,12 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../../src/promql/engine/index.js';
 import { createQueryWorkers, type QueryWorkers } from '../../../src/promql/parallel/query-workers.js';
+import { packSeries } from '../../../src/promql/parallel/packed-series.js';
+import type { RangeAggregateJob } from '../../../src/promql/parallel/range-aggregate.js';
+import { newMatcher } from '../../../src/model/matcher.js';
+import type { ChunkSeries } from '../../../src/tsdb/chunk-series.js';
 import type { Value } from '../../../src/promql/value.js';
-import { SEC, answerText, distinctSeries, openStore, seq, type SeriesSpec, type TestStore } from './helpers.js';
+import { MIN, SEC, answerText, distinctSeries, openStore, seq, type SeriesSpec, type TestStore } from './helpers.js';
 
 const pool = createQueryWorkers({ threads: 2 });
 /** The pool, counting the shares it is given: proof that a query went to the workers. */
@@ -136,6 +140,37 @@ describe('parallel range aggregations equal the main thread', () => {
     // The table crosses the limit: some runs fail, the largest budgets do not.
     expect(failedAt).toBeGreaterThan(10);
     expect(failedAt).toBeLessThan(2000);
+  });
+
+  it('survives a share that fails or whose thread dies: that share rejects, the next ones run', async () => {
+    const own = createQueryWorkers({ threads: 1 });
+    try {
+      const store = await openStore([{ labels: { __name__: 'm', job: 'a' }, values: seq(0, 1, 30), intervalMs: 20 * SEC }]);
+      stores.push(store);
+      const q = store.q.querier(0, 12 * MIN);
+      const set = q.select([newMatcher('=', '__name__', 'm')]);
+      const list: ChunkSeries[] = [];
+      while (set.next()) list.push(set.at() as ChunkSeries);
+      q.close();
+      const plan = { start: 0, interval: 40 * SEC, steps: 19, rangeMs: 3 * MIN, offsetMs: 0, at: undefined };
+      const job = (fault?: 'throw' | 'exit'): RangeAggregateJob => ({
+        kind: 'rangeAggregate',
+        source: { kind: 'rangeFunction', func: 'rate', plan },
+        op: 'sum',
+        series: packSeries(list, 0, list.length, 0, 12 * MIN),
+        groupOf: new Int32Array(list.length),
+        firstSeries: 0,
+        ...(fault === undefined ? {} : { fault }),
+      });
+      const want = await own.rangeAggregate(job());
+      await expect(own.rangeAggregate(job('throw'))).rejects.toThrow('injected fault');
+      await expect(own.rangeAggregate(job('exit'))).rejects.toThrow();
+      // piscina replaced the thread: the pool still answers, the same.
+      expect(await own.rangeAggregate(job())).toEqual(want);
+      expect(want.points[0]).toBeGreaterThan(0);
+    } finally {
+      await own.close();
+    }
   });
 
   it('keeps to the main thread below its thresholds and answers the same', async () => {
