@@ -61,15 +61,10 @@ export class GroupSteps {
     const g = this.groups++;
     if (g === this.firstStep.length) {
       const size = g * 2;
-      const grow = <A extends Float64Array | Int32Array>(a: A, n: number): A => {
-        const b = new (a.constructor as new (n: number) => A)(n);
-        b.set(a);
-        return b;
-      };
-      this.vals = grow(this.vals, size * this.steps);
-      this.cnt = grow(this.cnt, size * this.steps);
-      this.firstStep = grow(this.firstStep, size);
-      this.firstSeries = grow(this.firstSeries, size);
+      this.vals = grown(new Float64Array(size * this.steps), this.vals);
+      this.cnt = grown(new Float64Array(size * this.steps), this.cnt);
+      this.firstStep = grown(new Int32Array(size), this.firstStep);
+      this.firstSeries = grown(new Int32Array(size), this.firstSeries);
     }
     this.firstStep[g] = this.steps;
     this.firstSeries[g] = 0;
@@ -164,6 +159,12 @@ export class GroupSteps {
       inputs: this.inputs.slice(),
     };
   }
+}
+
+/** `to` with `from` copied to its start. */
+function grown<A extends Float64Array | Int32Array>(to: A, from: A): A {
+  to.set(from);
+  return to;
 }
 
 /**

@@ -19,7 +19,7 @@ import { atTime, unwrapParens } from './preprocess.js';
 import { execError, tooManySamples, type QueryState } from './query-state.js';
 import { RangeWindow } from './range-window.js';
 import { evalWindows, rateWindowsFor, windowSpan, type WindowPlan } from './window-eval.js';
-import { SelectorCursor, evalSelectorSteps, type SelectorPlan } from './selector-eval.js';
+import { SelectorCursor, evalSelectorSteps, selectorSpan, type SelectorPlan } from './selector-eval.js';
 import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packSeries, samplesToRead } from '../parallel/packed-series.js';
 import { parallelRangeFunction, type RangeAggregateResult, type ShareSource } from '../parallel/range-aggregate.js';
@@ -464,8 +464,7 @@ export class Evaluator {
       vs = src;
       const plan: SelectorPlan = { start: this.start, interval: this.interval, steps, offsetMs: vs.offsetMs, at: this.at(vs), lookbackMs: q.o.lookbackDeltaMs };
       source = { kind: 'selector', plan };
-      const firstRef = (plan.at ?? plan.start) - plan.offsetMs;
-      span = { mint: firstRef - plan.lookbackMs, maxt: (plan.at ?? plan.start + (steps - 1) * plan.interval) - plan.offsetMs };
+      span = selectorSpan(plan);
     } else {
       if (!parallelRangeFunction(src.func, src.args.length)) return false;
       const arg = unwrapParens(src.args[0]!);

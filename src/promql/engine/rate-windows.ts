@@ -10,22 +10,11 @@
  * Windows with a counter reset, or where the zero-point clamp may apply, take the kernel
  * itself, so every result has the bits `extrapolatedRateOf` gives.
  */
-import { CLAMP_SKIP_MARGIN, extrapolatedRateOf, goDurationSeconds } from '../functions/range.js';
+import { CLAMP_SKIP_MARGIN, extrapolatedRateOf, extrapolationFactor, goDurationSeconds, secondsBetween } from '../functions/range.js';
+import { extrapolatedRateFlags } from './functions.js';
 import type { RangeWindow } from './range-window.js';
 import { tooManySamples } from './query-state.js';
 import type { SampleBudget, WindowPlan } from './window-eval.js';
-
-/** Milliseconds in a second (the kernel's constant). */
-const MS_PER_S = 1000;
-/** Prometheus's extrapolation threshold factor (the kernel's constant). */
-const EXTRAPOLATION_THRESHOLD_FACTOR = 1.1;
-
-/** The range functions this serves, with the kernel's flags. */
-const KINDS: ReadonlyMap<string, { readonly isCounter: boolean; readonly isRate: boolean }> = new Map([
-  ['rate', { isCounter: true, isRate: true }],
-  ['increase', { isCounter: true, isRate: false }],
-  ['delta', { isCounter: false, isRate: false }],
-]);
 
 export class RateWindows {
   /** The timestamp column the layout below was made for. */
@@ -52,8 +41,8 @@ export class RateWindows {
 
   /** For range function `func` over `plan`'s windows, if it is one of the three. */
   static for(func: string, plan: WindowPlan): RateWindows | undefined {
-    const kind = KINDS.get(func);
-    return kind === undefined ? undefined : new RateWindows(plan, kind.isCounter, kind.isRate);
+    const flags = extrapolatedRateFlags(func);
+    return flags === undefined ? undefined : new RateWindows(plan, flags.isCounter, flags.isRate);
   }
 
   /**
@@ -128,18 +117,12 @@ export class RateWindows {
       this.lo[step] = lo;
       this.hi[step] = hi;
       if (hi - lo < 2) continue;
-      // extrapolatedRateOf's operations on the timestamps, in its order.
+      // extrapolatedRateOf's operations on the timestamps, without the counter clamp.
       const firstT = t[lo]!;
       const lastT = t[hi - 1]!;
-      const durationToStart = (firstT - mint) / MS_PER_S;
-      const durationToEnd = (maxt - lastT) / MS_PER_S;
-      const sampledInterval = (lastT - firstT) / MS_PER_S;
-      const averageDurationBetweenSamples = sampledInterval / (hi - lo - 1);
-      const extrapolationThreshold = averageDurationBetweenSamples * EXTRAPOLATION_THRESHOLD_FACTOR;
-      let extrapolateToInterval = sampledInterval;
-      extrapolateToInterval += durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
-      extrapolateToInterval += durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
-      let factor = extrapolateToInterval / sampledInterval;
+      const durationToStart = secondsBetween(mint, firstT);
+      const sampledInterval = secondsBetween(firstT, lastT);
+      let factor = extrapolationFactor(durationToStart, secondsBetween(lastT, maxt), sampledInterval, sampledInterval / (hi - lo - 1));
       if (this.isRate) factor /= goDurationSeconds(maxt - mint);
       this.toStart[step] = durationToStart;
       this.sampled[step] = sampledInterval;

@@ -18,6 +18,13 @@ export interface SelectorPlan {
   readonly lookbackMs: number;
 }
 
+/** The samples a selector over `p`'s steps may read: [first step's lookback start, last step]. */
+export function selectorSpan(p: SelectorPlan): { mint: number; maxt: number } {
+  const firstRef = (p.at ?? p.start) - p.offsetMs;
+  const lastRef = (p.at ?? p.start + (p.steps - 1) * p.interval) - p.offsetMs;
+  return { mint: firstRef - p.lookbackMs, maxt: lastRef };
+}
+
 /**
  * The value of one series at a sequence of non-decreasing reference times: the newest
  * sample at or before the reference time, if no older than the lookback delta and not a
@@ -73,10 +80,9 @@ export function evalSelectorSteps(it: SampleIterator, cols: RangeWindow, p: Sele
   const { start, interval, steps, offsetMs, at, lookbackMs } = p;
   let n = 0;
   if ((at !== undefined || interval <= lookbackMs) && it.readInto !== undefined) {
-    const firstRef = (at ?? start) - offsetMs;
-    const lastRef = (at ?? start + (steps - 1) * interval) - offsetMs;
+    const span = selectorSpan(p);
     cols.clear();
-    it.readInto(firstRef - lookbackMs, lastRef, cols, false);
+    it.readInto(span.mint, span.maxt, cols, false);
     const { t, v, v32, hi: total } = cols;
     let next = 0;
     for (let i = 0; i < steps; i++) {

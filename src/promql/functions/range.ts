@@ -73,6 +73,34 @@ export function extrapolatedRate(
   return extrapolatedRateOf(windowOfPoints(points), rangeStartMs, rangeEndMs, isCounter, isRate);
 }
 
+/** Seconds from `fromMs` to `toMs`, as Prometheus divides int64 milliseconds. */
+export function secondsBetween(fromMs: number, toMs: number): number {
+  return (toMs - fromMs) / MS_PER_S;
+}
+
+/**
+ * What `extrapolatedRate` multiplies the raw difference by, from timestamps alone (the
+ * duration to the start already clamped, if the counter clamp applied): extrapolated to a
+ * boundary within 1.1 average intervals of it, else by half an interval (`rate` then
+ * divides it by the range in seconds). Its own function so that series sharing timestamps can compute it
+ * once (engine/rate-windows.ts) with the kernel's exact operations.
+ */
+export function extrapolationFactor(durationToStart: number, durationToEnd: number, sampledInterval: number, averageDurationBetweenSamples: number): number {
+  const extrapolationThreshold = averageDurationBetweenSamples * EXTRAPOLATION_THRESHOLD_FACTOR;
+  let extrapolateToInterval = sampledInterval;
+  if (durationToStart < extrapolationThreshold) {
+    extrapolateToInterval += durationToStart;
+  } else {
+    extrapolateToInterval += averageDurationBetweenSamples / 2;
+  }
+  if (durationToEnd < extrapolationThreshold) {
+    extrapolateToInterval += durationToEnd;
+  } else {
+    extrapolateToInterval += averageDurationBetweenSamples / 2;
+  }
+  return extrapolateToInterval / sampledInterval;
+}
+
 /** `extrapolatedRate` over the columns of a window. */
 export function extrapolatedRateOf(w: SampleWindow, rangeStartMs: number, rangeEndMs: number, isCounter: boolean, isRate: boolean): number | undefined {
   const { t, v, lo, hi } = w;
@@ -93,9 +121,9 @@ export function extrapolatedRateOf(w: SampleWindow, rangeStartMs: number, rangeE
     }
   }
 
-  let durationToStart = (firstT - rangeStartMs) / MS_PER_S;
-  const durationToEnd = (rangeEndMs - lastT) / MS_PER_S;
-  const sampledInterval = (lastT - firstT) / MS_PER_S;
+  let durationToStart = secondsBetween(rangeStartMs, firstT);
+  const durationToEnd = secondsBetween(lastT, rangeEndMs);
+  const sampledInterval = secondsBetween(firstT, lastT);
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
 
   // A counter cannot go below zero: do not extrapolate past where it would reach it. The
@@ -106,21 +134,7 @@ export function extrapolatedRateOf(w: SampleWindow, rangeStartMs: number, rangeE
     const durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
-
-  const extrapolationThreshold = averageDurationBetweenSamples * EXTRAPOLATION_THRESHOLD_FACTOR;
-  let extrapolateToInterval = sampledInterval;
-  if (durationToStart < extrapolationThreshold) {
-    extrapolateToInterval += durationToStart;
-  } else {
-    extrapolateToInterval += averageDurationBetweenSamples / 2;
-  }
-  if (durationToEnd < extrapolationThreshold) {
-    extrapolateToInterval += durationToEnd;
-  } else {
-    extrapolateToInterval += averageDurationBetweenSamples / 2;
-  }
-
-  let factor = extrapolateToInterval / sampledInterval;
+  let factor = extrapolationFactor(durationToStart, durationToEnd, sampledInterval, averageDurationBetweenSamples);
   if (isRate) factor /= goDurationSeconds(rangeEndMs - rangeStartMs);
   return result * factor;
 }
