@@ -167,7 +167,11 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
         // before the interval so they stay bounded.
         if (store.head.compressedBytesInMemory >= FLUSH_BYTES && !this.stopped) this.compactor.tick();
       },
-      (err: unknown) => this.onEvent({ kind: 'compress_failed', tenant: store.tenant, error: err as Error }),
+      (err: unknown) => {
+        // Stopping closes the worker pool under the compressions still queued: their chunks
+        // are in the WAL, so that is no failure to report (it was one error line per push).
+        if (!this.stopped) this.onEvent({ kind: 'compress_failed', tenant: store.tenant, error: err as Error });
+      },
     );
   }
 

@@ -12,7 +12,7 @@ import { newMatcher } from '../../src/model/matcher.js';
 import type { LogJobFault } from '../../src/logstore/block/log-jobs.js';
 import { formatNs, type LogEntry } from '../../src/logstore/entry.js';
 import { emptySelectCounters, LogAppendStatus, type Direction, type LogQuerier, type LogSelectParams } from '../../src/logstore/interface.js';
-import { LogStore, defaultLogStoreOptions } from '../../src/logstore/logstore.js';
+import { LogStore, defaultLogStoreOptions, type LogStoreEvent } from '../../src/logstore/logstore.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { isCairnError } from '../../src/util/errors.js';
 
@@ -35,6 +35,7 @@ interface Setup {
   retentionMs?: number;
   chunkBytes?: number;
   fault?: () => LogJobFault | undefined;
+  events?: LogStoreEvent[];
 }
 
 async function openStore(s: Setup = {}): Promise<{ store: LogStore; dir: string }> {
@@ -44,6 +45,7 @@ async function openStore(s: Setup = {}): Promise<{ store: LogStore; dir: string 
   const store = new LogStore(
     { ...d, fsync: 'never', compactionIntervalMs: HOUR, clock: s.clock ?? new ManualClock(NOW), head: { ...d.head, chunkTargetBytes: s.chunkBytes ?? d.head.chunkTargetBytes }, jobFault: s.fault },
     { forTenant: () => ({ maxGlobalStreamsPerUser: s.maxStreams ?? 0, retentionPeriodMs: s.retentionMs ?? 0 }) },
+    (e) => s.events?.push(e),
   );
   await store.start();
   open.push(store);
@@ -316,5 +318,17 @@ describe('LogStore', () => {
     await store.flush(T);
     expect(readAll(store.logQuerier(T, 0, NOW + DAY))).toEqual(expected(2, 200));
     expect(store.store(T)!.head.entryCount()).toBe(0);
+  });
+
+  it('stops with compressions still queued without reporting them as failures', async () => {
+    const events: LogStoreEvent[] = [];
+    const { store, dir } = await openStore({ chunkBytes: 4096, events });
+    // Each commit queues the chunks it sealed for the worker; none is awaited.
+    for (let k = 0; k < 10; k++) await push(store, 20, 40, k * 40);
+    await stop(store);
+    expect(events.filter((e) => e.kind === 'compress_failed')).toEqual([]);
+    // Nothing was lost: the WAL has every entry.
+    const { store: again } = await openStore({ dir });
+    expect(readAll(again.logQuerier(T, 0, NOW + DAY))).toEqual(expected(20, 400));
   });
 });
