@@ -47,14 +47,27 @@ interface TenantCache {
   readonly byText: Map<string, Resolved>;
 }
 
-/** A stream's valid entries of one request. */
+/**
+ * A stream's valid entries of one request: the body streams with its labels, each by
+ * reference with the indexes of the entries validation refused (usually none). No list of
+ * entries is copied: a push holds thousands of them, and copies that outlive a garbage
+ * collection while the WAL write is awaited cost more to move than to make.
+ */
 interface Accepted {
   readonly resolved: Resolved;
   readonly labels: Labels;
-  readonly entries: LogEntry[];
-  readonly bytes: number[];
-  /** Per entry, where it sits in the body: stream index and entry index, flattened. */
-  readonly origin: number[];
+  readonly parts: AcceptedPart[];
+  /** Entries and bytes over all parts, refused ones left out. */
+  lines: number;
+  bytes: number;
+}
+
+interface AcceptedPart {
+  /** The body stream's index. */
+  readonly si: number;
+  readonly entries: readonly LogEntry[];
+  /** Indexes of the entries validation refused, ascending; undefined when none was. */
+  refused: number[] | undefined;
 }
 
 /** The request body as received, kept in the WAL instead of re-encoded entries. */
@@ -131,7 +144,9 @@ export class LokiIngester {
         validation.add(r.error.message);
         continue;
       }
-      let acc = accepted.get(r);
+      const part: AcceptedPart = { si, entries: ps.entries, refused: undefined };
+      let partLines = 0;
+      let partBytes = 0;
       for (let ei = 0; ei < ps.entries.length; ei++) {
         const e = ps.entries[ei]!;
         const n = entryBytes(e);
@@ -140,15 +155,22 @@ export class LokiIngester {
           discards.add(err.reason, 1, n);
           validation.add(err.message);
           refusedEarly.push(si, ei);
+          (part.refused ??= []).push(ei);
           continue;
         }
-        if (acc === undefined) accepted.set(r, (acc = { resolved: r, labels: r.labels, entries: [], bytes: [], origin: [] }));
-        acc.entries.push(e);
-        acc.bytes.push(n);
-        acc.origin.push(si, ei);
-        lines++;
-        bytes += n;
+        partLines++;
+        partBytes += n;
       }
+      if (partLines === 0) continue;
+      const acc = accepted.get(r);
+      if (acc === undefined) accepted.set(r, { resolved: r, labels: r.labels, parts: [part], lines: partLines, bytes: partBytes });
+      else {
+        acc.parts.push(part);
+        acc.lines += partLines;
+        acc.bytes += partBytes;
+      }
+      lines += partLines;
+      bytes += partBytes;
     }
     if (req.streams.length === 0) {
       throw new CairnError('execution', 'missing_streams', 'error at least one valid stream is required for ingestion');
@@ -190,41 +212,48 @@ export class LokiIngester {
         try {
           stream = app.streamFor(acc.labels, acc.resolved.handle);
           acc.resolved.handle = stream;
-          if (refs !== undefined) for (let i = 0; i < acc.origin.length; i += 2) refs[acc.origin[i]!] = stream.ref;
+          if (refs !== undefined) for (const part of acc.parts) refs[part.si] = stream.ref;
         } catch (err) {
           if (!isCairnError(err)) throw err;
-          let b = 0;
-          for (const n of acc.bytes) b += n;
-          discards.add(err.reason, acc.entries.length, b);
+          discards.add(err.reason, acc.lines, acc.bytes);
           messages.add(err.message);
           limited = true;
           continue;
         }
         let ignored = 0;
         const listed: string[] = [];
-        for (let i = 0; i < acc.entries.length; i++) {
-          const e = acc.entries[i]!;
-          // Without metadata, the entry's byte count is its line's.
-          const status = app.append(stream, e, e.metadata.length === 0 ? acc.bytes[i] : undefined);
-          if (status === LogAppendStatus.Ok) {
-            lines++;
-            bytes += acc.bytes[i]!;
-            continue;
-          }
-          refused.push(acc.origin[2 * i]!, acc.origin[2 * i + 1]!);
-          if (status === LogAppendStatus.Duplicate) continue;
-          const reason = status === LogAppendStatus.TooFarBehind ? 'too_far_behind' : 'greater_than_max_sample_age';
-          discards.add(reason, 1, acc.bytes[i]!);
-          ignored++;
-          if (listed.length < MAX_IGNORED_LISTED) {
-            const why =
-              status === LogAppendStatus.TooFarBehind
-                ? `entry too far behind, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)}, oldest acceptable timestamp is: ${formatEntryTime(app.oldestAcceptedMs(stream))}`
-                : `entry older than the tenant's retention, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)} (configure limits.retention_period)`;
-            listed.push(`entry with timestamp ${formatNs(e.tMs, e.tNs)} ignored, reason: '${why}',`);
+        for (const part of acc.parts) {
+          const skip = part.refused;
+          let k = 0;
+          for (let ei = 0; ei < part.entries.length; ei++) {
+            if (skip !== undefined && skip[k] === ei) {
+              k++;
+              continue;
+            }
+            const e = part.entries[ei]!;
+            const n = entryBytes(e);
+            // Without metadata, the entry's byte count is its line's.
+            const status = app.append(stream, e, e.metadata.length === 0 ? n : undefined);
+            if (status === LogAppendStatus.Ok) {
+              lines++;
+              bytes += n;
+              continue;
+            }
+            refused.push(part.si, ei);
+            if (status === LogAppendStatus.Duplicate) continue;
+            const reason = status === LogAppendStatus.TooFarBehind ? 'too_far_behind' : 'greater_than_max_sample_age';
+            discards.add(reason, 1, n);
+            ignored++;
+            if (listed.length < MAX_IGNORED_LISTED) {
+              const why =
+                status === LogAppendStatus.TooFarBehind
+                  ? `entry too far behind, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)}, oldest acceptable timestamp is: ${formatEntryTime(app.oldestAcceptedMs(stream))}`
+                  : `entry older than the tenant's retention, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)} (configure limits.retention_period)`;
+              listed.push(`entry with timestamp ${formatNs(e.tMs, e.tNs)} ignored, reason: '${why}',`);
+            }
           }
         }
-        if (ignored > 0) messages.add(`${listed.join('\n')}\nuser '${tenant}', total ignored: ${ignored} out of ${acc.entries.length} for stream: ${formatStream(acc.labels)}`);
+        if (ignored > 0) messages.add(`${listed.join('\n')}\nuser '${tenant}', total ignored: ${ignored} out of ${acc.lines} for stream: ${formatStream(acc.labels)}`);
       }
       if (raw !== undefined && refs !== undefined) {
         for (let i = 0; i < raw.refusedEarly.length; i += 2) if (refs[raw.refusedEarly[i]!] !== 0) refused.push(raw.refusedEarly[i]!, raw.refusedEarly[i + 1]!);
