@@ -19,8 +19,11 @@
  * is where an instant query "now" looks) and `-search.disableCache` (so repeats measure
  * evaluation, as for the other two, which have no result cache).
  *
+ * With WARM_PASSES=n, every target first answers the whole query list n times untimed,
+ * so each query is measured on a server that has run all of them (a dashboard's view).
+ *
  * Run: `npm run bench -- query` (env: DATASETS=10kx200,100kx20, TARGETS=cairn,prometheus,vm,
- * REPEAT=7, WARMUP=3, QUERY_BUDGET_S=15, SHARDS=4).
+ * REPEAT=7, WARMUP=3, WARM_PASSES=0, QUERY_BUDGET_S=15, SHARDS=4).
  */
 import { prepareWorkload, type PreparedWorkload, type Workload } from './lib/payloads.js';
 import { startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
@@ -32,6 +35,7 @@ const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 7));
 // and a JIT-compiled server (Cairn) is not measured on code V8 has not optimised yet.
 // The same for every target.
 const WARMUP = Math.max(1, Number(process.env.WARMUP ?? 3));
+const WARM_PASSES = Math.max(0, Number(process.env.WARM_PASSES ?? 0));
 const QUERY_BUDGET_MS = Number(process.env.QUERY_BUDGET_S ?? 15) * 1000;
 const MIN_RUNS = Math.min(3, REPEAT);
 const SCRAPE_S = 15;
@@ -285,6 +289,11 @@ interface Outcome {
   /** Median latency of the timed runs, ms; undefined when the query failed. */
   readonly medianMs: number | undefined;
   readonly runs: number;
+  /**
+   * The compared answer, normalised when first asked for: held as the response's text
+   * until then, so that the bench process does not carry every earlier answer's objects
+   * (hundreds of thousands of points) through the garbage collections of later timed runs.
+   */
   readonly answer: Normal | undefined;
   readonly error: string | undefined;
 }
@@ -297,27 +306,28 @@ const median = (xs: number[]): number => {
 
 async function runQuery(target: Target, q: QueryCase): Promise<Outcome> {
   const first = await timed(target, q);
-  let answer: Normal | undefined;
   let error: string | undefined;
   try {
     const r = JSON.parse(first.body) as PromResponse;
     if (first.status !== 200 || r.status !== 'success') error = `HTTP ${first.status} ${r.errorType ?? ''}: ${r.error ?? first.body.slice(0, 200)}`;
-    else answer = normalize(r.data);
   } catch (e) {
     error = `HTTP ${first.status}, unreadable answer (${(e as Error).message}): ${first.body.slice(0, 200)}`;
   }
-  if (error !== undefined) return { medianMs: undefined, runs: 0, answer, error };
+  const body = first.body;
+  let normal: Normal | undefined;
+  const lazy = (): Normal | undefined => (error !== undefined ? undefined : (normal ??= normalize((JSON.parse(body) as PromResponse).data)));
+  if (error !== undefined) return { medianMs: undefined, runs: 0, answer: undefined, error };
   // Slow queries (a third of the budget for the warm-up) skip the extra warm-up runs.
   for (let i = 1; i < WARMUP && first.ms * WARMUP < QUERY_BUDGET_MS / 3; i++) await timed(target, q);
   const times: number[] = [];
   let spent = 0;
   while (times.length < REPEAT && (times.length < MIN_RUNS || spent < QUERY_BUDGET_MS)) {
     const r = await timed(target, q);
-    if (r.status !== 200) return { medianMs: undefined, runs: times.length, answer, error: `HTTP ${r.status} on a repeat: ${r.body.slice(0, 200)}` };
+    if (r.status !== 200) return { medianMs: undefined, runs: times.length, get answer() { return lazy(); }, error: `HTTP ${r.status} on a repeat: ${r.body.slice(0, 200)}` };
     times.push(r.ms);
     spent += r.ms;
   }
-  return { medianMs: median(times), runs: times.length, answer, error };
+  return { medianMs: median(times), runs: times.length, get answer() { return lazy(); }, error };
 }
 
 const fmtMs = (o: Outcome | undefined): string => {
@@ -330,7 +340,9 @@ const fmtMs = (o: Outcome | undefined): string => {
 const ratio = (a: Outcome | undefined, b: Outcome | undefined): string =>
   a?.medianMs === undefined || b?.medianMs === undefined ? '–' : `${(a.medianMs / b.medianMs).toFixed(2)}×`;
 
-console.log(`bench/query: each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), one at a time, node ${process.version}`);
+console.log(
+  `bench/query: ${WARM_PASSES > 0 ? `the whole list ${WARM_PASSES}× untimed, then ` : ''}each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), one at a time, node ${process.version}`,
+);
 let cairnProblems = 0;
 
 for (const w of datasets) {
@@ -358,6 +370,7 @@ for (const w of datasets) {
       await load(target, prepared);
       const loadS = (performance.now() - t0) / 1000;
       const waitS = await waitQueryable(target, frame, w.series);
+      for (let p = 0; p < WARM_PASSES; p++) for (const q of cases) await timed(target, q);
       const t1 = performance.now();
       const byQuery = new Map<string, Outcome>();
       for (const q of cases) {
