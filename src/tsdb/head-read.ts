@@ -7,7 +7,7 @@
  * querier that merges the head with blocks (querier.ts). The sorted series a list of
  * matchers selects are kept in the head's selection cache until the series set changes.
  */
-import { compareLabels, labelValue } from '../model/labels.js';
+import { compareLabels, labelValue, type Labels } from '../model/labels.js';
 import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './head-series.js';
@@ -15,7 +15,7 @@ import { ClosedChunkSlabs } from './chunkenc/byte-slabs.js';
 import { SelectionCache } from './selection-cache.js';
 import { ChunkSeries, ListSeriesSet, type ChunkedSeries } from './chunk-series.js';
 import type { ClosedChunk } from './chunkenc/xor-open.js';
-import type { Querier, SelectHints, Series, SeriesSet } from './interface.js';
+import type { ChunkVisitor, InPlaceSelection, Querier, SelectHints, Series, SeriesSet } from './interface.js';
 
 /** The chunks of a labels-only selection. */
 const NO_CHUNKS: readonly ClosedChunk[] = Object.freeze([]);
@@ -77,6 +77,24 @@ export class HeadQuerier implements Querier {
     return list;
   }
 
+  selectInPlace(matchers: readonly Matcher[], hints?: SelectHints): InPlaceSelection | undefined {
+    if (hints?.func === 'series') return undefined;
+    const mint = Math.max(this.mint, hints?.mint ?? -Infinity);
+    const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
+    return this.inPlace(matchers, mint, maxt, mint, maxt);
+  }
+
+  /**
+   * The matching series with a chunk in [from, to] (the head's part of a querier's range),
+   * sorted by labels, read in place within [from, to]; `mint`/`maxt` are the series' read
+   * bounds (as `select` gives them). No chunk is copied: see `InPlaceSelection`.
+   */
+  inPlace(matchers: readonly Matcher[], from: number, to: number, mint: number, maxt: number): InPlaceSelection {
+    const list: MemSeries[] = [];
+    for (const s of this.sortedCandidates(matchers)) if (s.hasChunkIn(from, to)) list.push(s);
+    return new HeadInPlace(list, from, to, mint, maxt);
+  }
+
   /** `candidates` sorted by labels, from the head's selection cache when it has them. */
   private sortedCandidates(matchers: readonly Matcher[]): readonly MemSeries[] {
     const cache = this.head.selections;
@@ -109,4 +127,23 @@ export class HeadQuerier implements Querier {
   }
 
   close(): void {}
+}
+
+/** Head series read in place (`HeadQuerier.inPlace`). */
+class HeadInPlace implements InPlaceSelection {
+  readonly labels: readonly Labels[];
+
+  constructor(
+    private readonly list: readonly MemSeries[],
+    private readonly from: number,
+    private readonly to: number,
+    readonly mint: number,
+    readonly maxt: number,
+  ) {
+    this.labels = list.map((s) => s.labels);
+  }
+
+  forEachChunk(i: number, mint: number, maxt: number, fn: ChunkVisitor): void {
+    this.list[i]!.forEachChunkIn(Math.max(mint, this.from), Math.min(maxt, this.to), fn);
+  }
 }

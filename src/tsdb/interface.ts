@@ -153,8 +153,33 @@ export interface SeriesSet {
 }
 
 /** Reads one tenant's data between mint and maxt (inclusive). The caller calls `close()`. */
+/**
+ * A selection read in place: the series' labels, sorted, and their chunks visited where
+ * they lie, without the snapshot `select` makes. For a reader that copies the chunks it
+ * wants at once (the query workers' packer): a visit's bytes are valid only during the
+ * call, and only until the event loop turns (appends change the head's open chunks).
+ */
+export interface InPlaceSelection {
+  readonly labels: readonly Labels[];
+  /** The series' read bounds (those `select` gives its series). */
+  readonly mint: number;
+  readonly maxt: number;
+  /**
+   * Calls `fn` for each chunk of series `i` that may hold samples in [mint, maxt], oldest
+   * first; `times` is a dense chunk's timestamp column.
+   */
+  forEachChunk(i: number, mint: number, maxt: number, fn: ChunkVisitor): void;
+}
+
+export type ChunkVisitor = (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: Float64Array | undefined) => void;
+
 export interface Querier {
   select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet;
+  /**
+   * `select`'s series read in place, when the querier can give them so (today: the head
+   * alone holds the hinted range); undefined otherwise, and the caller selects.
+   */
+  selectInPlace?(matchers: readonly Matcher[], hints?: SelectHints): InPlaceSelection | undefined;
   /** Sorted label names of series matching all matchers (all series when none). */
   labelNames(matchers?: readonly Matcher[]): string[];
   /** Sorted values of `name` over series matching all matchers. */

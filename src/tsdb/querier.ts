@@ -13,7 +13,7 @@ import type { OpenBlock } from './block-set.js';
 import { ChunkSeries, ListSeriesSet, mergeChunkLists, type ChunkedSeries } from './chunk-series.js';
 import type { ClosedChunk } from './chunkenc/xor-open.js';
 import type { HeadQuerier } from './head-read.js';
-import type { Querier, SelectHints, SeriesSet } from './interface.js';
+import type { InPlaceSelection, Querier, SelectHints, SeriesSet } from './interface.js';
 
 /** The state a querier reads, fixed at its creation. */
 export interface TenantReadView {
@@ -40,6 +40,20 @@ export class TenantQuerier implements Querier {
     const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
     const merged = this.selectChunks(matchers, mint, maxt, hints?.func === 'series');
     return new ListSeriesSet(merged.map((s) => new ChunkSeries(s.labels, s.chunks, mint, maxt)));
+  }
+
+  /**
+   * In place when the head alone holds [mint, maxt] of this querier's view (a block's
+   * chunks would need merging with the head's, which `select` does).
+   */
+  selectInPlace(matchers: readonly Matcher[], hints?: SelectHints): InPlaceSelection | undefined {
+    if (hints?.func === 'series') return undefined;
+    const mint = Math.max(this.mint, hints?.mint ?? -Infinity);
+    const maxt = Math.min(this.maxt, hints?.maxt ?? Infinity);
+    if (this.view.blocks.some((b) => b.overlaps(mint, maxt))) return undefined;
+    const headMint = Math.max(mint, this.view.headFrom);
+    if (headMint > maxt) return undefined;
+    return this.view.head.inPlace(matchers, headMint, maxt, mint, maxt);
   }
 
   /**

@@ -21,7 +21,7 @@ import { RangeWindow } from './range-window.js';
 import { evalWindows, rateWindowsFor, windowSpan, type WindowPlan } from './window-eval.js';
 import { SelectorCursor, evalSelectorSteps, selectorSpan, type SelectorPlan } from './selector-eval.js';
 import { ChunkSeries } from '../../tsdb/chunk-series.js';
-import { packSeries, samplesToRead } from '../parallel/packed-series.js';
+import { packInPlace, packSeries, samplesInPlace, samplesToRead, type PackedSeries } from '../parallel/packed-series.js';
 import { parallelRangeFunction, type RangeAggregateResult, type ShareSource } from '../parallel/range-aggregate.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
@@ -475,12 +475,27 @@ export class Evaluator {
       span = windowSpan(plan);
     }
     q.check();
-    const series = q.series(vs);
-    if (!series.every((s) => s instanceof ChunkSeries)) return false;
-    const list = series as ChunkSeries[];
+    // The head's series are packed straight from its chunks (one copy, no snapshot objects)
+    // when it alone holds the range; else from `select`'s series.
+    const inPlace = q.inPlace(vs);
+    let labels: readonly Labels[];
+    let samples: number;
+    let packShare: (from: number, to: number) => PackedSeries;
+    if (inPlace !== undefined) {
+      labels = inPlace.labels;
+      samples = samplesInPlace(inPlace, span.mint, span.maxt);
+      packShare = (from, to) => packInPlace(inPlace, from, to, span.mint, span.maxt);
+    } else {
+      const series = q.series(vs);
+      if (!series.every((s) => s instanceof ChunkSeries)) return false;
+      const list = series as ChunkSeries[];
+      labels = list.map((s) => s.labels);
+      samples = samplesToRead(list, span.mint, span.maxt);
+      packShare = (from, to) => packSeries(list, from, to, span.mint, span.maxt);
+    }
     const o = q.o.parallel;
-    const work = samplesToRead(list, span.mint, span.maxt) + 2 * steps * list.length;
-    if (work < o.minWork || work < o.minWorkPerSeries * list.length) return false;
+    const work = samples + 2 * steps * labels.length;
+    if (work < o.minWork || work < o.minWorkPerSeries * labels.length) return false;
 
     // The series' labels as the aggregation is given them: a range function drops the
     // metric name (but last_over_time), which only matters to `without` and a grouping by
@@ -488,7 +503,7 @@ export class Evaluator {
     const dropsName = src.kind === 'call' && src.func !== 'last_over_time';
     const dropName = dropsName && (e.without || e.grouping.includes(METRIC_NAME));
     const outputLabels = (l: Labels): Labels => (dropsName ? withoutMetricName(l) : l);
-    const n = list.length;
+    const n = labels.length;
 
     const pieces = Math.max(1, Math.min(workers.threads * o.sharesPerThread, Math.floor(n / Math.max(1, o.minSeriesPerShare))));
     const bounds = (k: number): number => Math.floor((k * n) / pieces);
@@ -506,15 +521,18 @@ export class Evaluator {
       // Groups are numbered in series order, share by share, as they are sent.
       const groupOf = new Int32Array(to - from);
       for (let i = from; i < to; i++) {
-        const l = list[i]!.labels;
+        const l = labels[i]!;
         groupOf[i - from] = columnar.groupOf(dropName ? withoutMetricName(l) : l);
       }
-      const share = workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packSeries(list, from, to, span.mint, span.maxt), groupOf, firstSeries: first + from });
+      const share = workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packShare(from, to), groupOf, firstSeries: first + from });
       // A share not awaited because an earlier one failed must not be an unhandled rejection.
       share.catch(() => undefined);
       shares.push(share);
     };
-    for (let k = 0; k < 2 * workers.threads; k++) send();
+    // Read in place, every share is packed and sent now, before the event loop turns and
+    // pushes change the head's open chunks (the selection is one moment's, as `select`'s is).
+    const ahead = inPlace === undefined ? 2 * workers.threads : pieces;
+    for (let k = 0; k < ahead; k++) send();
     // Two outputs with one label set are an error (streamRangeFunction's check); a selector's
     // series, or those of one metric name, are distinct.
     const oneName = vs.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
@@ -534,7 +552,7 @@ export class Evaluator {
         held += p;
         if (held > max) throw tooManySamples();
         if (seen !== undefined && !duplicate) {
-          const key = keyOf(outputLabels(list[from + i]!.labels));
+          const key = keyOf(outputLabels(labels[from + i]!));
           if (seen.has(key)) duplicate = true;
           seen.add(key);
         }

@@ -4,7 +4,7 @@
  * so ingestion) responsive while a heavy query runs (DESIGN.md, Concurrency).
  */
 import type { Expr, VectorSelector } from '../ast.js';
-import type { Querier, Series } from '../../tsdb/interface.js';
+import type { InPlaceSelection, Querier, Series } from '../../tsdb/interface.js';
 import { CairnError } from '../../util/errors.js';
 import type { SelectorRange } from './preprocess.js';
 import type { ParallelOptions } from './index.js';
@@ -95,6 +95,16 @@ export class QueryState {
     if (performance.now() > this.o.deadline) {
       throw new CairnError('timeout', 'query_timeout', 'query timed out in expression evaluation');
     }
+  }
+
+  /**
+   * The selector's series read in place over its whole range (`Querier.selectInPlace`),
+   * when the querier can; for a caller that copies what it needs before the event loop
+   * turns. Not cached: the store may change at the next pause.
+   */
+  inPlace(vs: VectorSelector): InPlaceSelection | undefined {
+    const r = this.o.ranges.get(vs);
+    return this.o.querier.selectInPlace?.(vs.matchers, r === undefined ? undefined : { mint: r.mint, maxt: r.maxt });
   }
 
   /** The series of a selector, selected once per query over the selector's whole range. */

@@ -7,6 +7,7 @@
  */
 import { ChunksIterator, type ChunkSeries } from '../../tsdb/chunk-series.js';
 import type { ClosedChunk } from '../../tsdb/chunkenc/xor-open.js';
+import type { ChunkVisitor, InPlaceSelection } from '../../tsdb/interface.js';
 
 export interface PackedSeries {
   readonly count: number;
@@ -34,25 +35,53 @@ function overlaps(c: ClosedChunk, mint: number, maxt: number): boolean {
 
 /** Series `list[from..to)`, with the chunks that may hold samples in [mint, maxt]. */
 export function packSeries(list: readonly ChunkSeries[], from: number, to: number, mint: number, maxt: number): PackedSeries {
-  const count = to - from;
+  return pack(
+    to - from,
+    (j) => list[from + j]!.mint,
+    (j) => list[from + j]!.maxt,
+    (j, fn) => {
+      const s = list[from + j]!;
+      const lo = Math.max(mint, s.mint);
+      const hi = Math.min(maxt, s.maxt);
+      for (const c of s.chunks) if (overlaps(c, lo, hi)) fn(c.bytes, c.mint, c.maxt, c.numSamples, c.times);
+    },
+  );
+}
+
+/**
+ * Series `[from, to)` of a selection read in place, with their chunks that may hold
+ * samples in [mint, maxt]: the same as `packSeries` over `select`'s series, copying each
+ * chunk once, straight from where it lies. Call it before the event loop turns.
+ */
+export function packInPlace(sel: InPlaceSelection, from: number, to: number, mint: number, maxt: number): PackedSeries {
+  const lo = Math.max(mint, sel.mint);
+  const hi = Math.min(maxt, sel.maxt);
+  return pack(
+    to - from,
+    () => sel.mint,
+    () => sel.maxt,
+    (j, fn) => sel.forEachChunk(from + j, lo, hi, fn),
+  );
+}
+
+/**
+ * Packs `count` series: series j's read bounds and its chunks as `visit` gives them (the
+ * same chunks on both calls; a chunk's bytes need only last the call).
+ */
+function pack(count: number, mintOf: (j: number) => number, maxtOf: (j: number) => number, visit: (j: number, fn: ChunkVisitor) => void): PackedSeries {
   let chunks = 0;
   let bytes = 0;
   const timesIds = new Map<Float64Array, number>();
   let times = 0;
-  for (let i = from; i < to; i++) {
-    const s = list[i]!;
-    const lo = Math.max(mint, s.mint);
-    const hi = Math.min(maxt, s.maxt);
-    for (const c of s.chunks) {
-      if (!overlaps(c, lo, hi)) continue;
-      chunks++;
-      bytes += c.bytes.length;
-      if (c.times !== undefined && !timesIds.has(c.times)) {
-        timesIds.set(c.times, timesIds.size);
-        times += c.times.length;
-      }
+  const measure: ChunkVisitor = (b, _mint, _maxt, _n, t) => {
+    chunks++;
+    bytes += b.length;
+    if (t !== undefined && !timesIds.has(t)) {
+      timesIds.set(t, timesIds.size);
+      times += t.length;
     }
-  }
+  };
+  for (let j = 0; j < count; j++) visit(j, measure);
   // Every array is a view of one buffer: one transfer per message instead of eleven.
   const layout = new BufferLayout();
   const mint64 = layout.f64(count);
@@ -90,28 +119,25 @@ export function packSeries(list: readonly ChunkSeries[], from: number, to: numbe
   p.timesStart[timesIds.size] = at;
   let c = 0;
   let b = 0;
-  for (let i = from; i < to; i++) {
-    const s = list[i]!;
-    const j = i - from;
-    p.mint[j] = s.mint;
-    p.maxt[j] = s.maxt;
+  const copy: ChunkVisitor = (src, cmint, cmaxt, n, t) => {
+    p.chunkMint[c] = cmint;
+    p.chunkMaxt[c] = cmaxt;
+    p.chunkSamples[c] = n;
+    p.byteStart[c] = b;
+    p.bytes.set(src, b);
+    b += src.length;
+    p.timesOf[c] = t === undefined ? -1 : timesIds.get(t)!;
+    c++;
+  };
+  for (let j = 0; j < count; j++) {
+    p.mint[j] = mintOf(j);
+    p.maxt[j] = maxtOf(j);
     p.chunkStart[j] = c;
-    const lo = Math.max(mint, s.mint);
-    const hi = Math.min(maxt, s.maxt);
-    for (const ch of s.chunks) {
-      if (!overlaps(ch, lo, hi)) continue;
-      p.chunkMint[c] = ch.mint;
-      p.chunkMaxt[c] = ch.maxt;
-      p.chunkSamples[c] = ch.numSamples;
-      p.byteStart[c] = b;
-      p.bytes.set(ch.bytes, b);
-      b += ch.bytes.length;
-      p.timesOf[c] = ch.times === undefined ? -1 : timesIds.get(ch.times)!;
-      c++;
-    }
+    visit(j, copy);
   }
   p.chunkStart[count] = c;
   p.byteStart[c] = b;
+  if (c !== chunks || b !== bytes) throw new Error('BUG: a packed selection changed between its two passes');
   return p;
 }
 
@@ -123,6 +149,18 @@ export function samplesToRead(list: readonly ChunkSeries[], mint: number, maxt: 
     const hi = Math.min(maxt, s.maxt);
     for (const c of s.chunks) if (overlaps(c, lo, hi)) n += c.numSamples;
   }
+  return n;
+}
+
+/** `samplesToRead` for a selection read in place. */
+export function samplesInPlace(sel: InPlaceSelection, mint: number, maxt: number): number {
+  const lo = Math.max(mint, sel.mint);
+  const hi = Math.min(maxt, sel.maxt);
+  let n = 0;
+  const add: ChunkVisitor = (_bytes, _mint, _maxt, samples) => {
+    n += samples;
+  };
+  for (let i = 0; i < sel.labels.length; i++) sel.forEachChunk(i, lo, hi, add);
   return n;
 }
 

@@ -163,8 +163,16 @@ export class OpenXorChunk {
    * bytes at once (block input, checkpoints): no copy, no garbage per series.
    */
   forEachChunk(fn: (bytes: Uint8Array, mint: number, maxt: number, numSamples: number) => void): void {
-    if (this.closed !== undefined) for (const c of this.closed) fn(c.bytes, c.mint, c.maxt, c.numSamples);
-    if (this.num > 0) fn(this.buf.subarray(0, this.byteLength()), this.mint, this.t, this.num);
+    this.forEachChunkIn(-Infinity, Infinity, fn);
+  }
+
+  /**
+   * `forEachChunk` for the chunks overlapping [mint, maxt] only (those `chunks(…, mint,
+   * maxt)` lists), the open one as a view of its live buffer: valid only during the call.
+   */
+  forEachChunkIn(mint: number, maxt: number, fn: (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: undefined) => void): void {
+    if (this.closed !== undefined) for (const c of this.closed) if (c.maxt >= mint && c.mint <= maxt) fn(c.bytes, c.mint, c.maxt, c.numSamples, undefined);
+    if (this.num > 0 && this.t >= mint && this.mint <= maxt) fn(this.buf.subarray(0, this.byteLength()), this.mint, this.t, this.num, undefined);
   }
 
   /** The oldest sample time held (closed or open chunk); Infinity when none. */

@@ -107,10 +107,17 @@ export function renderOrdered(v: Value): string[] {
  * A query's answer (or error) as text, by `render`: instant at 7m, or range over 0–12m at a
  * 40 s step — the times the engine-against-engine property tests use.
  */
-export async function answerText(engine: Engine, store: TestStore, query: string, range: boolean, render: (v: Value | Error) => string): Promise<string> {
+export async function answerText(
+  engine: Engine,
+  store: TestStore,
+  query: string,
+  range: boolean | { readonly start: number; readonly end: number; readonly step: number },
+  render: (v: Value | Error) => string,
+): Promise<string> {
   try {
     const expr = parseExpr(query);
-    const v = range ? await engine.rangeQuery(store.q, expr, 0, 12 * MIN, 40 * SEC) : await engine.instantQuery(store.q, expr, 7 * MIN);
+    const r = range === true ? { start: 0, end: 12 * MIN, step: 40 * SEC } : range;
+    const v = r !== false ? await engine.rangeQuery(store.q, expr, r.start, r.end, r.step) : await engine.instantQuery(store.q, expr, 7 * MIN);
     return render(v);
   } catch (err) {
     return render(err as Error);

@@ -10,8 +10,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../../src/promql/engine/index.js';
 import { createQueryWorkers, type QueryWorkers } from '../../../src/promql/parallel/query-workers.js';
-import { packSeries } from '../../../src/promql/parallel/packed-series.js';
+import { packInPlace, packSeries, packedBuffer, samplesInPlace, samplesToRead } from '../../../src/promql/parallel/packed-series.js';
 import type { RangeAggregateJob } from '../../../src/promql/parallel/range-aggregate.js';
+import { labelsFromObject } from '../../../src/model/labels.js';
 import { newMatcher } from '../../../src/model/matcher.js';
 import type { ChunkSeries } from '../../../src/tsdb/chunk-series.js';
 import type { Value } from '../../../src/promql/value.js';
@@ -187,5 +188,103 @@ describe('parallel range aggregations equal the main thread', () => {
     expect(shares).toBe(0);
     expect(await run(parallel(), store, q, true)).toBe(want);
     expect(shares).toBe(8);
+  });
+
+  it('answers the same when blocks hold part of the range (selected and merged) and when the head holds all of it (read in place)', async () => {
+    const specs: SeriesSpec[] = Array.from({ length: 40 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 3}`, inst: String(i) }, values: seq(i, 2, 30), intervalMs: 20 * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    await store.tsdb.flush('engine-test');
+    // Later samples of the same series go to the head: a range over both merges them.
+    const app = store.tsdb.appender('engine-test');
+    for (const spec of specs) for (let i = 30; i < 45; i++) app.append(0, labelsFromObject(spec.labels), i * 20 * SEC, i * 2);
+    await app.commit();
+    const head = store.q.querier(0, 20 * MIN);
+    expect(head.selectInPlace?.([newMatcher('=', '__name__', 'm')], { mint: 0, maxt: 20 * MIN })).toBeUndefined();
+    expect(head.selectInPlace?.([newMatcher('=', '__name__', 'm')], { mint: 12 * MIN, maxt: 20 * MIN })?.labels).toHaveLength(40);
+    head.close();
+    for (const q of ['sum by (job) (rate(m[3m]))', 'count by (job) (m)', 'max(m)']) {
+      for (const [start, end] of [
+        [0, 15 * MIN], // blocks and head
+        [12 * MIN, 15 * MIN], // the head alone
+      ] as const) {
+        shares = 0;
+        const opts = { start, end, step: 20 * SEC };
+        expect(await answerText(parallel(), store, q, opts, text), `${q} over [${start}, ${end}]`).toBe(await answerText(mainThread(), store, q, opts, text));
+        expect(shares, q).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+describe('packing a head selection in place', () => {
+  const stores: TestStore[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+
+  it('packs the same bytes as the selected series, for any span, open chunks included', async () => {
+    // 150 samples a series: a closed chunk and an open one; one series ends after 5 minutes
+    // (later spans do not select it).
+    const specs: SeriesSpec[] = Array.from({ length: 12 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 3}`, inst: String(i) }, values: seq(i, 1.5, i === 5 ? 20 : 150), intervalMs: 15 * SEC, startMs: i * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    const matchers = [newMatcher('=', '__name__', 'm'), newMatcher('!=', 'inst', '3')];
+    const spans = [
+      [0, 40 * MIN],
+      [5 * MIN, 20 * MIN],
+      [31 * MIN, 40 * MIN],
+      [36.5 * MIN, 37 * MIN],
+    ] as const;
+    for (const [mint, maxt] of spans) {
+      const q = store.q.querier(0, 40 * MIN);
+      const set = q.select(matchers, { mint, maxt });
+      const list: ChunkSeries[] = [];
+      while (set.next()) list.push(set.at() as ChunkSeries);
+      const sel = q.selectInPlace!(matchers, { mint, maxt })!;
+      expect(sel.labels, `[${mint}, ${maxt}]`).toEqual(list.map((s) => s.labels));
+      for (const [from, to] of [
+        [0, list.length],
+        [2, 7],
+      ] as const) {
+        for (const [lo, hi] of [
+          [mint, maxt],
+          [mint + MIN, maxt - MIN],
+        ] as const) {
+          const want = packSeries(list, from, to, lo, hi);
+          const got = packInPlace(sel, from, to, lo, hi);
+          expect(new Uint8Array(packedBuffer(got)), `[${mint}, ${maxt}] series ${from}..${to} span [${lo}, ${hi}]`).toEqual(new Uint8Array(packedBuffer(want)));
+          expect(samplesInPlace(sel, lo, hi)).toBe(samplesToRead(list, lo, hi));
+        }
+      }
+      q.close();
+    }
+  });
+
+  it('is what the parallel path reads when the head holds the range', async () => {
+    const specs: SeriesSpec[] = Array.from({ length: 40 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 3}`, inst: String(i) }, values: seq(i, 1, 30), intervalMs: 20 * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    const calls = { select: 0, inPlace: 0 };
+    const counted: TestStore = {
+      ...store,
+      q: {
+        querier: (mint, maxt) => {
+          const q = store.q.querier(mint, maxt);
+          return {
+            select: (m, h) => (calls.select++, q.select(m, h)),
+            selectInPlace: (m, h) => (calls.inPlace++, q.selectInPlace!(m, h)),
+            labelNames: (m) => q.labelNames(m),
+            labelValues: (n, m) => q.labelValues(n, m),
+            close: () => q.close(),
+          };
+        },
+      },
+    };
+    const want = await run(mainThread(), store, 'sum by (job) (rate(m[3m]))', true);
+    shares = 0;
+    expect(await run(parallel(), counted, 'sum by (job) (rate(m[3m]))', true)).toBe(want);
+    expect(shares).toBeGreaterThan(0);
+    expect(calls).toEqual({ select: 0, inPlace: 1 });
   });
 });
