@@ -28,13 +28,21 @@ export function rangeSuccessBody(series: readonly ColumnSeries[]): string {
   return `{"status":"success","data":${matrixJson(series)}}`;
 }
 
+const MATRIX_HEAD = Buffer.from('{"status":"success","data":{"resultType":"matrix","result":[');
+const MATRIX_TAIL = Buffer.from(']}}');
+const COMMA = Buffer.from(',');
+
 /**
- * `rangeSuccessBody` with the series written on the query workers (`entriesJsonOnWorkers`):
- * for answers of many points, whose number formatting takes longer than the query.
+ * `rangeSuccessBody` with the series written on the query workers (`entriesJsonOnWorkers`),
+ * as UTF-8 bytes: for answers of many points, whose number formatting takes longer than
+ * the query.
  */
-export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[], workers: QueryWorkers): Promise<string> {
+export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[], workers: QueryWorkers): Promise<Buffer> {
   const runs = await entriesJsonOnWorkers(series, workers, entryHead);
-  return `{"status":"success","data":{"resultType":"matrix","result":[${runs.join(',')}]}}`;
+  const parts: Uint8Array[] = [MATRIX_HEAD];
+  runs.forEach((r, i) => parts.push(...(i === 0 ? [r] : [COMMA, r])));
+  parts.push(MATRIX_TAIL);
+  return Buffer.concat(parts);
 }
 
 /** A series' matrix entry up to its points. */

@@ -84,6 +84,23 @@ describe('querier.query_threads', () => {
     expect(rounded(await query(threaded, instant))).toEqual(rounded(await query(single, instant)));
   });
 
+  it('writes a big range answer on the workers, byte for byte as the main thread writes it', async () => {
+    // Every series at 91 steps: over 200 000 points, which the threaded server formats on its workers.
+    const range = `query_range?query=${encodeURIComponent('{__name__=~".+"}')}&start=${start}&end=${end}&step=${STEP_S}`;
+    const get = (s: EmbeddedServer) => fetch(`${s.url}/prometheus/api/v1/${range}`, { headers: { 'x-scope-orgid': s.tenant, authorization: `Bearer ${s.tokens.readWrite}` } });
+    const a = await get(single);
+    const before = await shares(threaded);
+    const b = await get(threaded);
+    expect(await shares(threaded)).toBeGreaterThan(before);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(b.headers.get('content-type')).toBe(a.headers.get('content-type'));
+    const [want, got] = [Buffer.from(await a.arrayBuffer()), Buffer.from(await b.arrayBuffer())];
+    expect(Number(b.headers.get('content-length'))).toBe(got.length);
+    expect(got.equals(want)).toBe(true);
+    const points = (JSON.parse(got.toString()) as Answer).data.result.reduce((n, s) => n + s.values!.length, 0);
+    expect(points).toBeGreaterThan(200_000);
+  });
+
   it('fails as the main thread does when dropping the metric name leaves two series alike', async () => {
     // rate() drops __name__: a histogram's _sum and _count series become one label set.
     const q = 'sum(rate({__name__=~"http_request_duration_seconds_(bucket|sum|count)"}[5m]))';

@@ -3,13 +3,13 @@
  * (`range-aggregate.ts`) or writes a share of a big answer's points (`points-json.ts`).
  * Answers are copied back, not transferred: a transfer would detach buffers in this
  * thread, which makes V8 check every typed-array access here for detachment from then on
- * (about 9 % slower kernels); an aggregation's answer is small, and strings are copied
- * anyway.
+ * (about 9 % slower kernels); an aggregation's answer is small, and copying a share's
+ * JSON bytes costs a memcpy.
  */
 import { runPointsJson, type PointsJsonJob } from './points-json.js';
 import { runRangeAggregate, type RangeAggregateJob, type RangeAggregateResult } from './range-aggregate.js';
 
-export default function run(job: RangeAggregateJob | PointsJsonJob): RangeAggregateResult | string {
+export default function run(job: RangeAggregateJob | PointsJsonJob): RangeAggregateResult | Uint8Array {
   if (job.kind === 'pointsJson') return runPointsJson(job);
   if (job.fault === 'throw') throw new Error('injected fault in a query share');
   if (job.fault === 'exit') process.exit(1);

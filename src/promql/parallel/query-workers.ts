@@ -16,8 +16,8 @@ export interface QueryWorkers {
   readonly threads: number;
   /** Runs a share; its packed input is transferred (unusable by the caller afterwards). */
   rangeAggregate(job: RangeAggregateJob): Promise<RangeAggregateResult>;
-  /** Writes a share's series as JSON; its columns are transferred. */
-  pointsJson(job: PointsJsonJob): Promise<string>;
+  /** Writes a share's series as JSON (UTF-8); its columns are transferred. */
+  pointsJson(job: PointsJsonJob): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -60,9 +60,9 @@ export function createQueryWorkers(options: QueryWorkerOptions): QueryWorkers {
       const transferList = [packedBuffer(job.series), job.groupOf.buffer as ArrayBuffer];
       return (await start().run(job, { transferList })) as RangeAggregateResult;
     },
-    async pointsJson(job: PointsJsonJob): Promise<string> {
+    async pointsJson(job: PointsJsonJob): Promise<Uint8Array> {
       shares?.inc();
-      return (await start().run(job, { transferList: [job.t.buffer as ArrayBuffer, job.v.buffer as ArrayBuffer, job.ends.buffer as ArrayBuffer] })) as string;
+      return (await start().run(job, { transferList: [job.t.buffer as ArrayBuffer, job.v.buffer as ArrayBuffer, job.ends.buffer as ArrayBuffer] })) as Uint8Array;
     },
     async close(): Promise<void> {
       if (pool !== undefined) await pool.close({ force: true });
