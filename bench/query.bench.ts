@@ -22,8 +22,11 @@
  * With WARM_PASSES=n, every target first answers the whole query list n times untimed,
  * so each query is measured on a server that has run all of them (a dashboard's view).
  *
+ * Every request says `Accept-Encoding: identity` (ACCEPT_ENCODING to change it): the peers
+ * gzip answers when a client accepts it, and Cairn does not.
+ *
  * Run: `npm run bench -- query` (env: DATASETS=10kx200,100kx20, TARGETS=cairn,prometheus,vm,
- * REPEAT=7, WARMUP=3, WARM_PASSES=0, QUERY_BUDGET_S=15, SHARDS=4).
+ * REPEAT=7, WARMUP=3, WARM_PASSES=0, ACCEPT_ENCODING=identity, QUERY_BUDGET_S=15, SHARDS=4).
  */
 import { prepareWorkload, type PreparedWorkload, type Workload } from './lib/payloads.js';
 import { startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
@@ -36,6 +39,12 @@ const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 7));
 // The same for every target.
 const WARMUP = Math.max(1, Number(process.env.WARMUP ?? 3));
 const WARM_PASSES = Math.max(0, Number(process.env.WARM_PASSES ?? 0));
+// Prometheus and VictoriaMetrics gzip an answer when the client accepts it (Node's fetch
+// asks for gzip by default) and Cairn does not: on loopback that is their CPU spent on
+// compression and ours not, megabytes for the big range answers. By default every target
+// is asked for identity, so the same bytes are measured; ACCEPT_ENCODING=gzip,deflate
+// measures what a browser-like client gets.
+const ACCEPT_ENCODING = process.env.ACCEPT_ENCODING ?? 'identity';
 const QUERY_BUDGET_MS = Number(process.env.QUERY_BUDGET_S ?? 15) * 1000;
 const MIN_RUNS = Math.min(3, REPEAT);
 const SCRAPE_S = 15;
@@ -146,7 +155,7 @@ function urlOf(target: Target, q: QueryCase): string {
 /** One request, timed to the last byte of the body. */
 async function timed(target: Target, q: QueryCase): Promise<{ ms: number; status: number; body: string }> {
   const t0 = performance.now();
-  const res = await fetch(urlOf(target, q), { headers: target.headers });
+  const res = await fetch(urlOf(target, q), { headers: { ...target.headers, 'accept-encoding': ACCEPT_ENCODING } });
   const body = await res.text();
   return { ms: performance.now() - t0, status: res.status, body };
 }
@@ -341,7 +350,7 @@ const ratio = (a: Outcome | undefined, b: Outcome | undefined): string =>
   a?.medianMs === undefined || b?.medianMs === undefined ? '–' : `${(a.medianMs / b.medianMs).toFixed(2)}×`;
 
 console.log(
-  `bench/query: ${WARM_PASSES > 0 ? `the whole list ${WARM_PASSES}× untimed, then ` : ''}each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), one at a time, node ${process.version}`,
+  `bench/query: Accept-Encoding: ${ACCEPT_ENCODING}; ${WARM_PASSES > 0 ? `the whole list ${WARM_PASSES}× untimed, then ` : ''}each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), one at a time, node ${process.version}`,
 );
 let cairnProblems = 0;
 
