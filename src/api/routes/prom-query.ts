@@ -30,7 +30,8 @@ const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const ok = (reply: FastifyReply, data: unknown) => reply.type('application/json').send({ status: 'success', data });
 /** A body already written as JSON (prom-json.ts), sent as it is rather than serialized by fastify. */
-const sendJson = (reply: FastifyReply, body: string | Buffer) => reply.type('application/json').send(body);
+// The charset is spelled out: fastify adds it to a string body's type but not to a Buffer's.
+const sendJson = (reply: FastifyReply, body: string | Buffer) => reply.type('application/json; charset=utf-8').send(body);
 
 export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDeps): void {
   const engine = new Engine(deps.engine);

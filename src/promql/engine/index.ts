@@ -73,7 +73,7 @@ export function defaultEngineOptions(): EngineOptions {
     defaultEvalIntervalMs: 60_000, // Prometheus's default global evaluation_interval
     yieldEveryMs: 20, // a fifth of the 100 ms stall budget of DESIGN.md
     columnar: true,
-    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2, minJsonPoints: 200_000 },
+    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2, minJsonPoints: 20_000 },
   };
 }
 
