@@ -4,11 +4,11 @@
  */
 import type { Labels } from '../model/labels.js';
 import type { ColumnSeries, Value } from '../promql/value.js';
-import { formatTime, pointsJson, sampleJson } from '../promql/value-json.js';
+import { formatTime, labelsJson, pointsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
-export { formatSampleValue, formatTime } from '../promql/value-json.js';
+export { formatSampleValue, formatTime, labelsJson } from '../promql/value-json.js';
 
 /**
  * The whole body of a successful query response, `{"status":"success","data":...}`, with
@@ -38,7 +38,11 @@ const COMMA = Buffer.from(',');
  * the query.
  */
 export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[], workers: QueryWorkers): Promise<Buffer> {
-  const runs = await entriesJsonOnWorkers(series, workers, entryHead);
+  return matrixSuccessBody(await entriesJsonOnWorkers(series, workers, entryHead));
+}
+
+/** A successful range query's body around runs of matrix entries written elsewhere (UTF-8, comma-separated within a run). */
+export function matrixSuccessBody(runs: readonly Uint8Array[]): Buffer {
   const parts: Uint8Array[] = [MATRIX_HEAD];
   runs.forEach((r, i) => parts.push(...(i === 0 ? [r] : [COMMA, r])));
   parts.push(MATRIX_TAIL);
@@ -81,12 +85,3 @@ function matrixJson(series: readonly ColumnSeries[]): string {
   return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
 }
 
-/** A label set as a JSON object, in label order. */
-export function labelsJson(ls: Labels): string {
-  let out = '{';
-  for (let i = 0; i < ls.length; i++) {
-    const l = ls[i]!;
-    out += `${i === 0 ? '' : ','}${JSON.stringify(l.name)}:${JSON.stringify(l.value)}`;
-  }
-  return `${out}}`;
-}

@@ -5,6 +5,7 @@
  * `NaN`, `+Inf`, `-Inf`. Here rather than in api/ because the query workers (parallel/)
  * write the points of big answers too.
  */
+import type { Labels } from '../model/labels.js';
 
 /** Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` as Prometheus picks between them. */
 export function formatSampleValue(v: number): string {
@@ -39,4 +40,14 @@ export function pointsJson(t: ArrayLike<number>, v: ArrayLike<number>, from: num
   const values = new Array<string>(to - from);
   for (let i = from; i < to; i++) values[i - from] = sampleJson(t[i]!, v[i]!);
   return `[${values.join(',')}]`;
+}
+
+/** A label set as a JSON object, in label order. */
+export function labelsJson(ls: Labels): string {
+  let out = '{';
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i]!;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(l.name)}:${JSON.stringify(l.value)}`;
+  }
+  return `${out}}`;
 }

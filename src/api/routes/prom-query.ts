@@ -14,7 +14,7 @@ import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, labelsJson, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers } from '../prom-json.js';
+import { formatSampleValue, formatTime, labelsJson, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -96,9 +96,14 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       if ((end - start) / step > MAX_POINTS_PER_SERIES) {
         throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
-      const columns = await engineFor(p).rangeQueryColumns(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
-      // A big answer is written on the query workers, as the query was evaluated.
+      const engine = engineFor(p);
+      const signal = abortOnClose(reply);
       const workers = deps.engine.workers;
+      // A range function or a selector over many series: evaluated and written on the workers.
+      const runs = workers === undefined ? undefined : await engine.rangeQueryJsonOnWorkers(queryable(tenantOf(req)), expr, start, end, step, signal);
+      if (runs !== undefined) return sendJson(reply, matrixSuccessBody(runs));
+      const columns = await engine.rangeQueryColumns(queryable(tenantOf(req)), expr, start, end, step, signal);
+      // A big answer is written on the query workers, as the query was evaluated.
       if (workers !== undefined && pointCount(columns) >= deps.engine.parallel.minJsonPoints) return sendJson(reply, await rangeSuccessBodyOnWorkers(columns, workers));
       return sendJson(reply, rangeSuccessBody(columns));
     };

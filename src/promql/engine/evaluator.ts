@@ -6,7 +6,7 @@
  * Step-invariant subtrees (`@`, literals) are evaluated at one step and replicated.
  */
 import type { AggregateExpr, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from '../ast.js';
-import { METRIC_NAME, type Labels } from '../../model/labels.js';
+import { METRIC_NAME, compareLabels, type Labels } from '../../model/labels.js';
 import type { SampleIterator } from '../../tsdb/interface.js';
 import { AggregateNode, isPositiveLimit } from './aggregate.js';
 import { ColumnarAggregate } from './columnar-aggregate.js';
@@ -22,7 +22,9 @@ import { evalWindows, rateWindowsFor, windowSpan, type WindowPlan } from './wind
 import { SelectorCursor, evalSelectorSteps, selectorSpan, type SelectorPlan } from './selector-eval.js';
 import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packInPlace, packSeries, samplesInPlace, samplesToRead, type PackedSeries } from '../parallel/packed-series.js';
-import { parallelRangeFunction, type RangeAggregateResult, type ShareSource } from '../parallel/range-aggregate.js';
+import { parallelRangeFunction, type RangeAggregateResult, type RangeJsonResult, type ShareSource } from '../parallel/range-aggregate.js';
+import type { QueryWorkers } from '../parallel/query-workers.js';
+import { labelsJson } from '../value-json.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
@@ -61,6 +63,18 @@ class ArrayIterator implements SampleIterator {
 /** The value of a scalar parameter at this step (NaN if it has none). */
 function scalarParam(v: StepVector): number {
   return v.n > 0 ? v.v[0]! : NaN;
+}
+
+/** A selection split into query-worker shares (`Evaluator.shareSelection`). */
+interface ShareSelection {
+  readonly vs: VectorSelector;
+  readonly source: ShareSource;
+  /** The series' labels, in selection order (sorted). */
+  readonly labels: readonly Labels[];
+  /** Read in place: pack every share before the event loop turns. */
+  readonly inPlace: boolean;
+  /** Packs series [from, to). */
+  readonly packShare: (from: number, to: number) => PackedSeries;
 }
 
 /** The index of a call's range-vector argument (a range selector or a subquery), or -1. */
@@ -442,6 +456,124 @@ export class Evaluator {
   }
 
   /**
+   * The selection a query worker share reads, for a range function without parameters over
+   * a range selector, or a selector, over the range query's steps: the series' labels and
+   * a packer of runs of them. The head's series are packed straight from its chunks (one
+   * copy, no snapshot objects) when it alone holds the range; else from `select`'s series.
+   * Undefined, with nothing selected for the caller, when the source does not qualify or the
+   * selection is too small to be worth the workers (`EngineOptions.parallel`).
+   */
+  private shareSelection(src: VectorSelector | Call): ShareSelection | undefined {
+    const q = this.q;
+    let vs: VectorSelector;
+    let source: ShareSource;
+    let span: { mint: number; maxt: number };
+    const steps = this.steps;
+    if (src.kind === 'vectorSelector') {
+      vs = src;
+      const plan: SelectorPlan = { start: this.start, interval: this.interval, steps, offsetMs: vs.offsetMs, at: this.at(vs), lookbackMs: q.o.lookbackDeltaMs };
+      source = { kind: 'selector', plan };
+      span = selectorSpan(plan);
+    } else {
+      if (!parallelRangeFunction(src.func, src.args.length)) return undefined;
+      const arg = unwrapParens(src.args[0]!);
+      if (arg.kind !== 'matrixSelector') return undefined;
+      vs = arg.vector;
+      const plan: WindowPlan = { start: this.start, interval: this.interval, steps, rangeMs: arg.rangeMs, offsetMs: vs.offsetMs, at: this.at(vs) };
+      source = { kind: 'rangeFunction', func: src.func, plan };
+      span = windowSpan(plan);
+    }
+    q.check();
+    const inPlace = q.inPlace(vs);
+    let labels: readonly Labels[];
+    let samples: number;
+    let packShare: (from: number, to: number) => PackedSeries;
+    if (inPlace !== undefined) {
+      labels = inPlace.labels;
+      samples = samplesInPlace(inPlace, span.mint, span.maxt);
+      packShare = (from, to) => packInPlace(inPlace, from, to, span.mint, span.maxt);
+    } else {
+      const series = q.series(vs);
+      if (!series.every((s) => s instanceof ChunkSeries)) return undefined;
+      const list = series as ChunkSeries[];
+      labels = list.map((s) => s.labels);
+      samples = samplesToRead(list, span.mint, span.maxt);
+      packShare = (from, to) => packSeries(list, from, to, span.mint, span.maxt);
+    }
+    const o = q.o.parallel;
+    const work = samples + 2 * steps * labels.length;
+    if (work < o.minWork || work < o.minWorkPerSeries * labels.length) return undefined;
+    return { vs, source, labels, inPlace: inPlace !== undefined, packShare };
+  }
+
+  /**
+   * A range query whose answer is a range function without parameters over a range
+   * selector (`rate(x[5m])`) or a selector, evaluated and written as the API's matrix
+   * entries on the query workers, share by share: the big answers of dashboards' raw
+   * panels, whose evaluation and formatting then both leave the main thread. The runs of
+   * entries, in answer order, or undefined with nothing done when the query does not
+   * qualify: another expression, a selection too small, or series whose labels could repeat
+   * or change order once the metric name is dropped (then the main thread answers, and
+   * raises Prometheus's duplicate-labelset error where due). The sample budget is replayed
+   * from each share's points and window peaks, as `parallelAggregate` does.
+   */
+  async rangeJsonOnWorkers(root: Expr): Promise<Uint8Array[] | undefined> {
+    const q = this.q;
+    const workers = q.o.workers;
+    if (workers === undefined) return undefined;
+    const src = unwrapParens(root);
+    if (src.kind !== 'vectorSelector' && src.kind !== 'call') return undefined;
+    const dropsName = src.kind === 'call' && src.func !== 'last_over_time';
+    const sel = this.shareSelection(src);
+    if (sel === undefined) return undefined;
+    const { source, labels, packShare } = sel;
+    const n = labels.length;
+    const output = dropsName ? labels.map(withoutMetricName) : labels;
+    // The answer is sorted by labels and has no two series alike: split as selected only if
+    // that order holds once the name is dropped (a selector's series are sorted already).
+    if (dropsName) for (let i = 1; i < n; i++) if (compareLabels(output[i - 1]!, output[i]!) >= 0) return undefined;
+    const pieces = this.sharesOf(n, workers);
+    const bounds = (k: number): number => Math.floor((k * n) / pieces);
+    const shares: Promise<RangeJsonResult>[] = [];
+    const send = (): void => {
+      const k = shares.length;
+      if (k >= pieces) return;
+      const from = bounds(k);
+      const to = bounds(k + 1);
+      const heads: string[] = [];
+      for (let i = from; i < to; i++) heads.push(`{"metric":${labelsJson(output[i]!)},"values":`);
+      const share = workers.rangeJson({ kind: 'rangeJson', source, series: packShare(from, to), heads });
+      share.catch(() => undefined);
+      shares.push(share);
+    };
+    // As in parallelAggregate: read in place, every share is packed and sent now.
+    const ahead = sel.inPlace ? pieces : 2 * workers.threads;
+    for (let k = 0; k < ahead; k++) send();
+    const runs: Uint8Array[] = [];
+    let held = q.samples;
+    const max = q.o.maxSamples;
+    for (let k = 0; k < pieces; k++) {
+      const r = await shares[k]!;
+      q.check();
+      send();
+      for (let i = 0; i < r.points.length; i++) {
+        if (held + r.peaks[i]! > max) throw tooManySamples();
+        held += r.points[i]!;
+        if (held > max) throw tooManySamples();
+      }
+      if (r.json.length > 0) runs.push(r.json);
+    }
+    q.samples = held;
+    return runs;
+  }
+
+  /** How many shares `n` series make. */
+  private sharesOf(n: number, workers: QueryWorkers): number {
+    const o = this.q.o.parallel;
+    return Math.max(1, Math.min(workers.threads * o.sharesPerThread, Math.floor(n / Math.max(1, o.minSeriesPerShare))));
+  }
+
+  /**
    * `sum|count|min|max|group by (...)` of a range function (`f(x[range])`) or of a selector
    * over a range query's steps, over many series, on the query workers: the selection is
    * split into runs of series, each run's chunks go to a worker with the group of each
@@ -456,46 +588,9 @@ export class Evaluator {
     const q = this.q;
     const workers = q.o.workers;
     if (workers === undefined) return false;
-    let vs: VectorSelector;
-    let source: ShareSource;
-    let span: { mint: number; maxt: number };
-    const steps = this.steps;
-    if (src.kind === 'vectorSelector') {
-      vs = src;
-      const plan: SelectorPlan = { start: this.start, interval: this.interval, steps, offsetMs: vs.offsetMs, at: this.at(vs), lookbackMs: q.o.lookbackDeltaMs };
-      source = { kind: 'selector', plan };
-      span = selectorSpan(plan);
-    } else {
-      if (!parallelRangeFunction(src.func, src.args.length)) return false;
-      const arg = unwrapParens(src.args[0]!);
-      if (arg.kind !== 'matrixSelector') return false;
-      vs = arg.vector;
-      const plan: WindowPlan = { start: this.start, interval: this.interval, steps, rangeMs: arg.rangeMs, offsetMs: vs.offsetMs, at: this.at(vs) };
-      source = { kind: 'rangeFunction', func: src.func, plan };
-      span = windowSpan(plan);
-    }
-    q.check();
-    // The head's series are packed straight from its chunks (one copy, no snapshot objects)
-    // when it alone holds the range; else from `select`'s series.
-    const inPlace = q.inPlace(vs);
-    let labels: readonly Labels[];
-    let samples: number;
-    let packShare: (from: number, to: number) => PackedSeries;
-    if (inPlace !== undefined) {
-      labels = inPlace.labels;
-      samples = samplesInPlace(inPlace, span.mint, span.maxt);
-      packShare = (from, to) => packInPlace(inPlace, from, to, span.mint, span.maxt);
-    } else {
-      const series = q.series(vs);
-      if (!series.every((s) => s instanceof ChunkSeries)) return false;
-      const list = series as ChunkSeries[];
-      labels = list.map((s) => s.labels);
-      samples = samplesToRead(list, span.mint, span.maxt);
-      packShare = (from, to) => packSeries(list, from, to, span.mint, span.maxt);
-    }
-    const o = q.o.parallel;
-    const work = samples + 2 * steps * labels.length;
-    if (work < o.minWork || work < o.minWorkPerSeries * labels.length) return false;
+    const sel = this.shareSelection(src);
+    if (sel === undefined) return false;
+    const { vs, source, labels, packShare } = sel;
 
     // The series' labels as the aggregation is given them: a range function drops the
     // metric name (but last_over_time), which only matters to `without` and a grouping by
@@ -504,8 +599,7 @@ export class Evaluator {
     const dropName = dropsName && (e.without || e.grouping.includes(METRIC_NAME));
     const outputLabels = (l: Labels): Labels => (dropsName ? withoutMetricName(l) : l);
     const n = labels.length;
-
-    const pieces = Math.max(1, Math.min(workers.threads * o.sharesPerThread, Math.floor(n / Math.max(1, o.minSeriesPerShare))));
+    const pieces = this.sharesOf(n, workers);
     const bounds = (k: number): number => Math.floor((k * n) / pieces);
     const first = columnar.nextSeries;
     // Shares are packed and sent as the workers take them, at most two per thread ahead of
@@ -531,7 +625,7 @@ export class Evaluator {
     };
     // Read in place, every share is packed and sent now, before the event loop turns and
     // pushes change the head's open chunks (the selection is one moment's, as `select`'s is).
-    const ahead = inPlace === undefined ? 2 * workers.threads : pieces;
+    const ahead = sel.inPlace ? pieces : 2 * workers.threads;
     for (let k = 0; k < ahead; k++) send();
     // Two outputs with one label set are an error (streamRangeFunction's check); a selector's
     // series, or those of one metric name, are distinct.

@@ -18,6 +18,7 @@ import { typeOf } from '../parser/index.js';
 import { selectorRanges, stepInvariantNodes } from './preprocess.js';
 import { QueryState } from './query-state.js';
 import type { QueryWorkers } from '../parallel/query-workers.js';
+import type { StepMatrix } from './step-vector.js';
 
 export { isStaleNaN } from './util.js';
 
@@ -144,19 +145,27 @@ export class Engine {
    * collector, and its garbage slowed the queries after it).
    */
   async rangeQueryColumns(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<ColumnSeries[]> {
-    const t = typeOf(expr);
-    if (t !== 'scalar' && t !== 'vector') {
-      throw new CairnError('bad_data', 'bad_data', `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
-    }
-    if (!(stepMs > 0)) throw new CairnError('bad_data', 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
-    if (endMs < startMs) throw new CairnError('bad_data', 'bad_data', 'end timestamp must not be before start time');
+    checkRangeQuery(expr, startMs, endMs, stepMs);
     const m = await this.exec(q, expr, startMs, endMs, stepMs, signal);
     if (typeof m === 'string') throw new Error('BUG: string result of a range query');
     const columns: ColumnSeries[] = m;
     return columns.sort((a, b) => compareLabels(a.metric, b.metric));
   }
 
-  private async exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined) {
+  /**
+   * `rangeQueryColumns`'s answer already written as the API's matrix entries, in order, by
+   * the query workers (`Evaluator.rangeJsonOnWorkers`): runs of comma-separated entries,
+   * UTF-8. Undefined when the query does not qualify; then nothing was evaluated.
+   */
+  async rangeQueryJsonOnWorkers(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<Uint8Array[] | undefined> {
+    checkRangeQuery(expr, startMs, endMs, stepMs);
+    if (this.o.workers === undefined) return undefined;
+    return this.exec(q, expr, startMs, endMs, stepMs, signal, (ev) => ev.rangeJsonOnWorkers(expr));
+  }
+
+  private exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined): Promise<StepMatrix | string>;
+  private exec<T>(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined, run: (ev: Evaluator) => Promise<T>): Promise<T>;
+  private async exec<T>(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined, run?: (ev: Evaluator) => Promise<T>) {
     if (signal?.aborted === true) throw new CairnError('canceled', 'query_canceled', 'query was canceled in query execution');
     const ranges = selectorRanges(expr, start, end, this.o.lookbackDeltaMs);
     let mint = Infinity;
@@ -185,11 +194,22 @@ export class Engine {
         invariant: stepInvariantNodes(expr),
         ranges,
       });
-      return await new Evaluator(state, start, end, interval).eval(expr);
+      const ev = new Evaluator(state, start, end, interval);
+      return run === undefined ? await ev.eval(expr) : await run(ev);
     } finally {
       querier.close();
     }
   }
+}
+
+/** The checks of a range query's expression and times, before anything is evaluated. */
+function checkRangeQuery(expr: Expr, startMs: number, endMs: number, stepMs: number): void {
+  const t = typeOf(expr);
+  if (t !== 'scalar' && t !== 'vector') {
+    throw new CairnError('bad_data', 'bad_data', `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
+  }
+  if (!(stepMs > 0)) throw new CairnError('bad_data', 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if (endMs < startMs) throw new CairnError('bad_data', 'bad_data', 'end timestamp must not be before start time');
 }
 
 function toSeries(metric: ResultSeries['metric'], t: readonly number[], v: readonly number[]): ResultSeries {

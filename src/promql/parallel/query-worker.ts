@@ -7,10 +7,11 @@
  * JSON bytes costs a memcpy.
  */
 import { runPointsJson, type PointsJsonJob } from './points-json.js';
-import { runRangeAggregate, type RangeAggregateJob, type RangeAggregateResult } from './range-aggregate.js';
+import { runRangeAggregate, runRangeJson, type RangeAggregateJob, type RangeAggregateResult, type RangeJsonJob, type RangeJsonResult } from './range-aggregate.js';
 
-export default function run(job: RangeAggregateJob | PointsJsonJob): RangeAggregateResult | Uint8Array {
+export default function run(job: RangeAggregateJob | RangeJsonJob | PointsJsonJob): RangeAggregateResult | RangeJsonResult | Uint8Array {
   if (job.kind === 'pointsJson') return runPointsJson(job);
+  if (job.kind === 'rangeJson') return runRangeJson(job);
   if (job.fault === 'throw') throw new Error('injected fault in a query share');
   if (job.fault === 'exit') process.exit(1);
   return runRangeAggregate(job);

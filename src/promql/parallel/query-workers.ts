@@ -7,7 +7,7 @@
 import { Piscina } from 'piscina';
 import { Counter, type Registry } from 'prom-client';
 import type { PointsJsonJob } from './points-json.js';
-import type { RangeAggregateJob, RangeAggregateResult } from './range-aggregate.js';
+import type { RangeAggregateJob, RangeAggregateResult, RangeJsonJob, RangeJsonResult } from './range-aggregate.js';
 import { packedBuffer } from './packed-series.js';
 
 /** Runs query shares somewhere (worker threads in production). */
@@ -16,6 +16,8 @@ export interface QueryWorkers {
   readonly threads: number;
   /** Runs a share; its packed input is transferred (unusable by the caller afterwards). */
   rangeAggregate(job: RangeAggregateJob): Promise<RangeAggregateResult>;
+  /** Evaluates a share's series and writes their answer entries as JSON; its packed input is transferred. */
+  rangeJson(job: RangeJsonJob): Promise<RangeJsonResult>;
   /** Writes a share's series as JSON (UTF-8); its columns are transferred. */
   pointsJson(job: PointsJsonJob): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -59,6 +61,10 @@ export function createQueryWorkers(options: QueryWorkerOptions): QueryWorkers {
       shares?.inc();
       const transferList = [packedBuffer(job.series), job.groupOf.buffer as ArrayBuffer];
       return (await start().run(job, { transferList })) as RangeAggregateResult;
+    },
+    async rangeJson(job: RangeJsonJob): Promise<RangeJsonResult> {
+      shares?.inc();
+      return (await start().run(job, { transferList: [packedBuffer(job.series)] })) as RangeJsonResult;
     },
     async pointsJson(job: PointsJsonJob): Promise<Uint8Array> {
       shares?.inc();

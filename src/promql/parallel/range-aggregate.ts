@@ -14,6 +14,7 @@ import { RangeWindow } from '../engine/range-window.js';
 import { evalSelectorSteps, type SelectorPlan } from '../engine/selector-eval.js';
 import { evalWindows, rateWindowsFor, type WindowPlan } from '../engine/window-eval.js';
 import { PackedReader, type PackedSeries } from './packed-series.js';
+import { pointsJson } from '../value-json.js';
 
 /** What each series of a share is turned into before it is aggregated. */
 export type ShareSource =
@@ -74,18 +75,80 @@ export function parallelRangeFunction(func: string, args: number): boolean {
 }
 
 export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult {
-  const { source, series } = job;
+  const steps = job.source.plan.steps;
+  const { start, interval } = job.source.plan;
+  const acc = new GroupSteps(job.op, steps);
+  // Groups are numbered here as they first appear; `groups` maps them back.
+  const local = new Map<number, number>();
+  const groups: number[] = [];
+  const points = new Int32Array(job.series.count);
+  const peaks = new Int32Array(job.series.count);
+  evalShare(job.source, job.series, points, peaks, (i, n, tBuf, vBuf) => {
+    if (n === 0) return;
+    const g = job.groupOf[i]!;
+    let h = local.get(g);
+    if (h === undefined) {
+      h = acc.newGroup();
+      local.set(g, h);
+      groups.push(g);
+    }
+    if (n === steps) acc.addEveryStep(h, job.firstSeries + i, vBuf);
+    else if (!acc.add(h, job.firstSeries + i, tBuf, vBuf, n, start, interval)) throw new Error('BUG: a series gave a point off the steps');
+  });
+  return { part: acc.data(), groups: Int32Array.from(groups), points, peaks };
+}
+
+/**
+ * A query worker's share of a range query whose answer is a range function or a selector
+ * over the steps, not aggregated: each series evaluated as the main thread would, and its
+ * answer entry written as the API's JSON (`heads[i]` then its points), so neither the
+ * evaluation nor the formatting of a big answer waits for the main thread.
+ */
+export interface RangeJsonJob {
+  readonly kind: 'rangeJson';
+  readonly source: ShareSource;
+  readonly series: PackedSeries;
+  /** Each series' entry up to its points: `{"metric":{...},"values":`. */
+  readonly heads: readonly string[];
+}
+
+export interface RangeJsonResult {
+  /** The entries of the series that have points, comma-separated, UTF-8. */
+  readonly json: Uint8Array;
+  /** Output points of each series, and the most samples its window held (for the sample budget). */
+  readonly points: Int32Array;
+  readonly peaks: Int32Array;
+}
+
+const utf8 = new TextEncoder();
+
+export function runRangeJson(job: RangeJsonJob): RangeJsonResult {
+  const points = new Int32Array(job.series.count);
+  const peaks = new Int32Array(job.series.count);
+  const parts: string[] = [];
+  evalShare(job.source, job.series, points, peaks, (i, n, tBuf, vBuf) => {
+    if (n > 0) parts.push(`${job.heads[i]!}${pointsJson(tBuf, vBuf, 0, n)}}`);
+  });
+  return { json: utf8.encode(parts.join(',')), points, peaks };
+}
+
+/**
+ * Evaluates each packed series of a share as `source` says, in order, recording its output
+ * points and window peak, and hands `each` its points (`n` may be 0; the buffers are reused
+ * for the next series).
+ */
+function evalShare(
+  source: ShareSource,
+  series: PackedSeries,
+  points: Int32Array,
+  peaks: Int32Array,
+  each: (i: number, n: number, tBuf: Float64Array, vBuf: Float64Array) => void,
+): void {
   const plan = source.plan;
   const kernel = source.kind === 'rangeFunction' ? rangeFunction(source.func) : undefined;
   if (source.kind === 'rangeFunction' && (kernel === undefined || !parallelRangeFunction(source.func, 1))) throw new Error(`BUG: ${source.func} is not a parallel range function`);
   const rates = source.kind === 'rangeFunction' ? rateWindowsFor(source.func, source.plan) : undefined;
   const reader = new PackedReader(series);
-  const acc = new GroupSteps(job.op, plan.steps);
-  // Groups are numbered here as they first appear; `groups` maps them back.
-  const local = new Map<number, number>();
-  const groups: number[] = [];
-  const points = new Int32Array(series.count);
-  const peaks = new Int32Array(series.count);
   const w = new RangeWindow();
   const tBuf = new Float64Array(plan.steps);
   const vBuf = new Float64Array(plan.steps);
@@ -101,16 +164,6 @@ export function runRangeAggregate(job: RangeAggregateJob): RangeAggregateResult 
       n = evalSelectorSteps(reader.iterator(i), w, source.plan, tBuf, vBuf);
     }
     points[i] = n;
-    if (n === 0) continue;
-    const g = job.groupOf[i]!;
-    let h = local.get(g);
-    if (h === undefined) {
-      h = acc.newGroup();
-      local.set(g, h);
-      groups.push(g);
-    }
-    if (n === plan.steps) acc.addEveryStep(h, job.firstSeries + i, vBuf);
-    else if (!acc.add(h, job.firstSeries + i, tBuf, vBuf, n, plan.start, plan.interval)) throw new Error('BUG: a series gave a point off the steps');
+    each(i, n, tBuf, vBuf);
   }
-  return { part: acc.data(), groups: Int32Array.from(groups), points, peaks };
 }

@@ -9,6 +9,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../../src/promql/engine/index.js';
+import { parseExpr } from '../../../src/promql/parser/index.js';
+import { matrixSuccessBody, rangeSuccessBody } from '../../../src/api/prom-json.js';
 import { createQueryWorkers, type QueryWorkers } from '../../../src/promql/parallel/query-workers.js';
 import { packInPlace, packSeries, packedBuffer, samplesInPlace, samplesToRead } from '../../../src/promql/parallel/packed-series.js';
 import type { RangeAggregateJob } from '../../../src/promql/parallel/range-aggregate.js';
@@ -26,6 +28,10 @@ const workers: QueryWorkers = {
   rangeAggregate: (job) => {
     shares++;
     return pool.rangeAggregate(job);
+  },
+  rangeJson: (job) => {
+    shares++;
+    return pool.rangeJson(job);
   },
   pointsJson: (job) => pool.pointsJson(job),
   close: () => pool.close(),
@@ -286,5 +292,77 @@ describe('packing a head selection in place', () => {
     expect(await run(parallel(), counted, 'sum by (job) (rate(m[3m]))', true)).toBe(want);
     expect(shares).toBeGreaterThan(0);
     expect(calls).toEqual({ select: 0, inPlace: 1 });
+  });
+});
+
+describe('range answers evaluated and written on the query workers', () => {
+  const stores: TestStore[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+  const QUERIES_JSON = ['rate(m[3m])', 'm', 'n offset 1m', 'avg_over_time(m[2m])', 'irate(m[1m])', 'last_over_time({__name__=~"m|n"}[2m])', '{__name__=~"m|n"}', 'rate({__name__=~"m|n"}[3m])', '(max_over_time(n[1m]))', 'm @ 300'];
+
+  /** The body the API writes: from the workers when the engine takes the query there, else from the main thread's columns. */
+  async function body(engine: Engine, store: TestStore, query: string): Promise<{ text: string; onWorkers: boolean }> {
+    const expr = parseExpr(query);
+    try {
+      const runs = await engine.rangeQueryJsonOnWorkers(store.q, expr, 0, 12 * MIN, 40 * SEC);
+      if (runs !== undefined) return { text: matrixSuccessBody(runs).toString('utf8'), onWorkers: true };
+      return { text: rangeSuccessBody(await engine.rangeQueryColumns(store.q, expr, 0, 12 * MIN, 40 * SEC)), onWorkers: false };
+    } catch (err) {
+      return { text: `error: ${(err as Error).message}`, onWorkers: false };
+    }
+  }
+
+  it('give the body of the main thread byte for byte, on random series', async () => {
+    let onWorkers = 0;
+    await fc.assert(
+      fc.asyncProperty(seriesList, async (list) => {
+        const specs = distinctSeries(list.map((s) => ({ labels: { __name__: s.name, job: s.job, inst: s.inst, le: s.le }, values: s.values, startMs: s.startMs, intervalMs: 20 * SEC })));
+        const store = await openStore(specs);
+        stores.push(store);
+        for (const q of QUERIES_JSON) {
+          const got = await body(parallel(), store, q);
+          const want = await body(mainThread(), store, q);
+          expect(want.onWorkers).toBe(false);
+          expect(got.text, q).toBe(want.text);
+          if (got.onWorkers) onWorkers++;
+        }
+      }),
+      { seed: 20261202, numRuns: 25 },
+    );
+    expect(onWorkers).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('fails the sample limit exactly where the main thread does', async () => {
+    const specs: SeriesSpec[] = Array.from({ length: 6 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 2}`, inst: String(i) }, values: seq(i, 3, 40), intervalMs: 20 * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    let failed = 0;
+    let onWorkers = 0;
+    // A 10-minute window holds more samples (30) than a series answers points (19): near the
+    // total of the points, the window alone crosses the limit.
+    for (const q of ['rate(m[3m])', 'rate(m[10m])', 'm']) {
+      for (const maxSamples of [1, 5, 9, 10, 11, 12, 40, 60, 100, 110, 114, 116, 118, 120, 122, 124, 126, 130, 200, 300, 400, 500, 800, 2000]) {
+        const got = await body(parallel({ maxSamples }), store, q);
+        expect(got.text, `${q} maxSamples ${maxSamples}`).toBe((await body(mainThread({ maxSamples }), store, q)).text);
+        if (got.text.startsWith('error: query processing would load too many samples')) failed++;
+        if (got.onWorkers) onWorkers++;
+      }
+    }
+    expect(failed).toBeGreaterThan(4);
+    expect(onWorkers).toBeGreaterThan(4);
+  });
+
+  it('leaves to the main thread what it cannot split: aggregations, binary operators, repeated labels once the name is dropped', async () => {
+    const store = await openStore([
+      { labels: { __name__: 'm', job: 'a' }, values: seq(0, 1, 30), intervalMs: 20 * SEC },
+      { labels: { __name__: 'n', job: 'a' }, values: seq(0, 2, 30), intervalMs: 20 * SEC },
+    ]);
+    stores.push(store);
+    for (const q of ['sum(m)', 'm * 2', 'rate({__name__=~"m|n"}[3m])', 'quantile_over_time(0.5, m[3m])', 'rate(m[3m:1m])']) {
+      expect(await parallel().rangeQueryJsonOnWorkers(store.q, parseExpr(q), 0, 12 * MIN, 40 * SEC), q).toBeUndefined();
+    }
+    await expect(parallel().rangeQueryColumns(store.q, parseExpr('rate({__name__=~"m|n"}[3m])'), 0, 12 * MIN, 40 * SEC)).rejects.toThrow('vector cannot contain metrics with the same labelset');
   });
 });
