@@ -2,7 +2,6 @@
  * PromQL values in the Prometheus API's JSON (`util/jsonutil/marshal.go`): samples as
  * `promql/value-json.ts` writes them, labels as objects; a series without labels is `{}`.
  */
-import type { Labels } from '../model/labels.js';
 import type { ColumnSeries, Value } from '../promql/value.js';
 import { formatTime, labelsJson, pointsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';

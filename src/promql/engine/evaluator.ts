@@ -22,7 +22,7 @@ import { evalWindows, rateWindowsFor, windowSpan, type WindowPlan } from './wind
 import { SelectorCursor, evalSelectorSteps, selectorSpan, type SelectorPlan } from './selector-eval.js';
 import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packInPlace, packSeries, samplesInPlace, samplesToRead, type PackedSeries } from '../parallel/packed-series.js';
-import { parallelRangeFunction, type RangeAggregateResult, type RangeJsonResult, type ShareSource } from '../parallel/range-aggregate.js';
+import { parallelRangeFunction, type ShareSource } from '../parallel/range-aggregate.js';
 import type { QueryWorkers } from '../parallel/query-workers.js';
 import { labelsJson } from '../value-json.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
@@ -532,39 +532,70 @@ export class Evaluator {
     // The answer is sorted by labels and has no two series alike: split as selected only if
     // that order holds once the name is dropped (a selector's series are sorted already).
     if (dropsName) for (let i = 1; i < n; i++) if (compareLabels(output[i - 1]!, output[i]!) >= 0) return undefined;
+    const runs: Uint8Array[] = [];
+    await this.runShares(
+      n,
+      workers,
+      sel.inPlace,
+      (from, to) => {
+        const heads: string[] = [];
+        for (let i = from; i < to; i++) heads.push(`{"metric":${labelsJson(output[i]!)},"values":`);
+        return workers.rangeJson({ kind: 'rangeJson', source, series: packShare(from, to), heads });
+      },
+      (r) => {
+        if (r.json.length > 0) runs.push(r.json);
+      },
+    );
+    return runs;
+  }
+
+  /**
+   * Runs `n` series on the query workers in shares (`send(from, to)` starts the share of
+   * series [from, to)), and hands each answer to `each` in share order once the sample
+   * budget has taken its series' window peaks and points, as the single-thread path counts
+   * them (so the limit fails exactly where it would there). Shares are sent as the workers
+   * take them, at most two per thread ahead of the one handed on next; read in place, all
+   * are packed and sent at once, before the event loop turns and pushes change the head's
+   * open chunks (the selection is one moment's, as `select`'s is). On a failure, a timeout
+   * or a cancellation nothing more is sent; the shares on their way finish and are dropped
+   * (stopping a worker mid-share would cost a new thread, and its answer could still be in
+   * flight).
+   */
+  private async runShares<R extends { readonly points: Int32Array; readonly peaks: Int32Array }>(
+    n: number,
+    workers: QueryWorkers,
+    inPlace: boolean,
+    send: (from: number, to: number) => Promise<R>,
+    each: (r: R, from: number) => void,
+  ): Promise<void> {
+    const q = this.q;
     const pieces = this.sharesOf(n, workers);
     const bounds = (k: number): number => Math.floor((k * n) / pieces);
-    const shares: Promise<RangeJsonResult>[] = [];
-    const send = (): void => {
+    const shares: Promise<R>[] = [];
+    const next = (): void => {
       const k = shares.length;
       if (k >= pieces) return;
-      const from = bounds(k);
-      const to = bounds(k + 1);
-      const heads: string[] = [];
-      for (let i = from; i < to; i++) heads.push(`{"metric":${labelsJson(output[i]!)},"values":`);
-      const share = workers.rangeJson({ kind: 'rangeJson', source, series: packShare(from, to), heads });
+      const share = send(bounds(k), bounds(k + 1));
+      // A share not awaited because an earlier one failed must not be an unhandled rejection.
       share.catch(() => undefined);
       shares.push(share);
     };
-    // As in parallelAggregate: read in place, every share is packed and sent now.
-    const ahead = sel.inPlace ? pieces : 2 * workers.threads;
-    for (let k = 0; k < ahead; k++) send();
-    const runs: Uint8Array[] = [];
+    const ahead = inPlace ? pieces : 2 * workers.threads;
+    for (let k = 0; k < ahead; k++) next();
     let held = q.samples;
     const max = q.o.maxSamples;
     for (let k = 0; k < pieces; k++) {
       const r = await shares[k]!;
       q.check();
-      send();
+      next();
       for (let i = 0; i < r.points.length; i++) {
         if (held + r.peaks[i]! > max) throw tooManySamples();
         held += r.points[i]!;
         if (held > max) throw tooManySamples();
       }
-      if (r.json.length > 0) runs.push(r.json);
+      each(r, bounds(k));
     }
     q.samples = held;
-    return runs;
   }
 
   /** How many shares `n` series make. */
@@ -598,62 +629,37 @@ export class Evaluator {
     const dropsName = src.kind === 'call' && src.func !== 'last_over_time';
     const dropName = dropsName && (e.without || e.grouping.includes(METRIC_NAME));
     const outputLabels = (l: Labels): Labels => (dropsName ? withoutMetricName(l) : l);
-    const n = labels.length;
-    const pieces = this.sharesOf(n, workers);
-    const bounds = (k: number): number => Math.floor((k * n) / pieces);
     const first = columnar.nextSeries;
-    // Shares are packed and sent as the workers take them, at most two per thread ahead of
-    // the one merged next. On a failure, a timeout or a cancellation nothing more is sent;
-    // the shares on their way finish and are dropped (stopping a worker mid-share would
-    // cost a new thread, and its answer could still be in flight).
-    const shares: Promise<RangeAggregateResult>[] = [];
-    const send = (): void => {
-      const k = shares.length;
-      if (k >= pieces) return;
-      const from = bounds(k);
-      const to = bounds(k + 1);
-      // Groups are numbered in series order, share by share, as they are sent.
-      const groupOf = new Int32Array(to - from);
-      for (let i = from; i < to; i++) {
-        const l = labels[i]!;
-        groupOf[i - from] = columnar.groupOf(dropName ? withoutMetricName(l) : l);
-      }
-      const share = workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packShare(from, to), groupOf, firstSeries: first + from });
-      // A share not awaited because an earlier one failed must not be an unhandled rejection.
-      share.catch(() => undefined);
-      shares.push(share);
-    };
-    // Read in place, every share is packed and sent now, before the event loop turns and
-    // pushes change the head's open chunks (the selection is one moment's, as `select`'s is).
-    const ahead = sel.inPlace ? pieces : 2 * workers.threads;
-    for (let k = 0; k < ahead; k++) send();
     // Two outputs with one label set are an error (streamRangeFunction's check); a selector's
     // series, or those of one metric name, are distinct.
     const oneName = vs.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
     const seen = !dropsName || oneName ? undefined : new Set<string>();
     let duplicate = false;
-    let held = q.samples;
-    const max = q.o.maxSamples;
-    for (let k = 0; k < pieces; k++) {
-      const r = await shares[k]!;
-      q.check();
-      send();
-      const from = bounds(k);
-      for (let i = 0; i < r.points.length; i++) {
-        if (held + r.peaks[i]! > max) throw tooManySamples();
-        const p = r.points[i]!;
-        if (p === 0) continue;
-        held += p;
-        if (held > max) throw tooManySamples();
-        if (seen !== undefined && !duplicate) {
-          const key = keyOf(outputLabels(labels[from + i]!));
-          if (seen.has(key)) duplicate = true;
-          seen.add(key);
+    await this.runShares(
+      labels.length,
+      workers,
+      sel.inPlace,
+      (from, to) => {
+        // Groups are numbered in series order, share by share, as they are sent.
+        const groupOf = new Int32Array(to - from);
+        for (let i = from; i < to; i++) {
+          const l = labels[i]!;
+          groupOf[i - from] = columnar.groupOf(dropName ? withoutMetricName(l) : l);
         }
-      }
-      columnar.merge(r.part, r.groups, r.points.length);
-    }
-    q.samples = held;
+        return workers.rangeAggregate({ kind: 'rangeAggregate', source, op: columnar.op, series: packShare(from, to), groupOf, firstSeries: first + from });
+      },
+      (r, from) => {
+        if (seen !== undefined && !duplicate) {
+          for (let i = 0; i < r.points.length; i++) {
+            if (r.points[i] === 0) continue;
+            const key = keyOf(outputLabels(labels[from + i]!));
+            if (seen.has(key)) duplicate = true;
+            seen.add(key);
+          }
+        }
+        columnar.merge(r.part, r.groups, r.points.length);
+      },
+    );
     if (duplicate) throw execError(DUPLICATE_LABELSET);
     return true;
   }
