@@ -1,4 +1,6 @@
 // Proves `cairn bench query` runs PromQL and LogQL sets against a live server with concurrency and reports per-query latency numbers and errors by status.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
 import { benchQuery, planQueries, type BenchQueryReport } from '../../src/cli/bench/query.js';
@@ -56,6 +58,24 @@ describe('cairn bench query', () => {
     expect(r.code).toBe(1);
     const rep = JSON.parse(r.out) as BenchQueryReport;
     expect(rep.queries.every((q) => q.errors['404'] === 1)).toBe(true);
+  });
+
+  it('asks for identity encoding unless --accept-encoding says otherwise', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['accept-encoding']);
+      res.setHeader('content-type', 'application/json');
+      res.end('{"status":"success","data":{"resultType":"vector","result":[]}}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect((await run('--target', target, '--queries', 'builtin', '--iterations', '1', '--json')).code).toBe(0);
+      expect((await run('--target', target, '--queries', 'builtin', '--iterations', '1', '--accept-encoding', 'gzip', '--json')).code).toBe(0);
+    } finally {
+      server.close();
+    }
+    expect(seen).toEqual([...Array<string>(6).fill('identity'), ...Array<string>(6).fill('gzip')]);
   });
 
   it('reports an unreachable target as network errors', async () => {

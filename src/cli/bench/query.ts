@@ -20,7 +20,7 @@ import { BUILTIN_LOGQL, BUILTIN_PROMQL, parseQueryFile } from './query-builtin.j
 
 export const BENCH_QUERY_USAGE = `cairn bench query  TARGET --queries FILE|builtin [--lang promql|logql] [--concurrency C]
                    [--duration D | --iterations N] [--range 1h --step 1m] [--timeout 60s]
-                   [--api-prefix /prometheus/api/v1 | /loki/api/v1]
+                   [--api-prefix /prometheus/api/v1 | /loki/api/v1] [--accept-encoding identity|gzip]
 ${TARGET_USAGE}`;
 
 const FLAGS = {
@@ -34,6 +34,7 @@ const FLAGS = {
   step: { type: 'string' },
   timeout: { type: 'string' },
   'api-prefix': { type: 'string' },
+  'accept-encoding': { type: 'string' },
 } as const;
 
 /** A query language of the bench. */
@@ -123,7 +124,10 @@ export async function benchQuery(argv: string[], io: CliIo = defaultIo()): Promi
   const prefix = (values['api-prefix'] ?? defaultPrefix(lang)).replace(/\/+$/, '');
   if (!prefix.startsWith('/')) throw new UsageError(`--api-prefix must start with /, got '${prefix}'`);
   const planned = planQueries(queries, lang, rangeMs, stepMs, prefix);
-  const report = await runBench(target, planned, { concurrency, durationMs, iterations, rangeMs: rangeMs ?? 3_600_000, timeoutMs, fetch: io.fetch });
+  // Identity by default: Prometheus, Mimir and VictoriaMetrics gzip an answer for a client
+  // that accepts it and Cairn does not, so a comparison would time their compression.
+  const acceptEncoding = values['accept-encoding'] ?? 'identity';
+  const report = await runBench(target, planned, { concurrency, durationMs, iterations, rangeMs: rangeMs ?? 3_600_000, timeoutMs, acceptEncoding, fetch: io.fetch });
   io.stdout(values.json === true ? JSON.stringify({ ...report, lang }, null, 2) + '\n' : formatReport({ ...report, lang }));
   return report.errors > 0 ? 1 : 0;
 }
@@ -134,6 +138,8 @@ interface RunOptions {
   readonly iterations: number | undefined;
   readonly rangeMs: number;
   readonly timeoutMs: number;
+  /** The Accept-Encoding every request sends. */
+  readonly acceptEncoding: string;
   readonly fetch: typeof fetch;
 }
 
@@ -160,7 +166,7 @@ async function runBench(target: Target, planned: readonly PlannedQuery[], o: Run
     try {
       const res = await o.fetch(`${target.base}${q.path}`, {
         method: 'POST',
-        headers: { ...target.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { ...target.headers, 'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': o.acceptEncoding },
         body: params.toString(),
         signal: AbortSignal.timeout(o.timeoutMs),
       });
