@@ -43,7 +43,10 @@ export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[],
 /** A successful range query's body around runs of matrix entries written elsewhere (UTF-8, comma-separated within a run). */
 export function matrixSuccessBody(runs: readonly Uint8Array[]): Buffer {
   const parts: Uint8Array[] = [MATRIX_HEAD];
-  runs.forEach((r, i) => parts.push(...(i === 0 ? [r] : [COMMA, r])));
+  for (const r of runs) {
+    if (parts.length > 1) parts.push(COMMA);
+    parts.push(r);
+  }
   parts.push(MATRIX_TAIL);
   return Buffer.concat(parts);
 }

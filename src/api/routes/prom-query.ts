@@ -96,14 +96,12 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       if ((end - start) / step > MAX_POINTS_PER_SERIES) {
         throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
-      const engine = engineFor(p);
-      const signal = abortOnClose(reply);
-      const workers = deps.engine.workers;
-      // A range function or a selector over many series: evaluated and written on the workers.
-      const runs = workers === undefined ? undefined : await engine.rangeQueryJsonOnWorkers(queryable(tenantOf(req)), expr, start, end, step, signal);
-      if (runs !== undefined) return sendJson(reply, matrixSuccessBody(runs));
-      const columns = await engine.rangeQueryColumns(queryable(tenantOf(req)), expr, start, end, step, signal);
+      // A range function or a selector over many series comes back written by the workers.
+      const answer = await engineFor(p).rangeQueryAnswer(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
+      if ('json' in answer) return sendJson(reply, matrixSuccessBody(answer.json));
+      const columns = answer.columns;
       // A big answer is written on the query workers, as the query was evaluated.
+      const workers = deps.engine.workers;
       if (workers !== undefined && pointCount(columns) >= deps.engine.parallel.minJsonPoints) return sendJson(reply, await rangeSuccessBodyOnWorkers(columns, workers));
       return sendJson(reply, rangeSuccessBody(columns));
     };

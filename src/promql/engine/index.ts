@@ -146,21 +146,28 @@ export class Engine {
    */
   async rangeQueryColumns(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<ColumnSeries[]> {
     checkRangeQuery(expr, startMs, endMs, stepMs);
-    const m = await this.exec(q, expr, startMs, endMs, stepMs, signal);
-    if (typeof m === 'string') throw new Error('BUG: string result of a range query');
-    const columns: ColumnSeries[] = m;
-    return columns.sort((a, b) => compareLabels(a.metric, b.metric));
+    return this.exec(q, expr, startMs, endMs, stepMs, signal, (ev) => rangeColumns(ev, expr));
   }
 
   /**
-   * `rangeQueryColumns`'s answer already written as the API's matrix entries, in order, by
-   * the query workers (`Evaluator.rangeJsonOnWorkers`): runs of comma-separated entries,
-   * UTF-8. Undefined when the query does not qualify; then nothing was evaluated.
+   * `rangeQueryColumns`, or, when the query qualifies (`Evaluator.rangeJsonOnWorkers`), its
+   * answer already written as the API's matrix entries by the query workers: runs of
+   * comma-separated entries, UTF-8, in answer order. One evaluation either way: a query
+   * that does not qualify goes on with the same querier and selections.
    */
-  async rangeQueryJsonOnWorkers(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<Uint8Array[] | undefined> {
+  async rangeQueryAnswer(
+    q: QueryableTenant,
+    expr: Expr,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ readonly json: Uint8Array[] } | { readonly columns: ColumnSeries[] }> {
     checkRangeQuery(expr, startMs, endMs, stepMs);
-    if (this.o.workers === undefined) return undefined;
-    return this.exec(q, expr, startMs, endMs, stepMs, signal, (ev) => ev.rangeJsonOnWorkers(expr));
+    return this.exec(q, expr, startMs, endMs, stepMs, signal, async (ev) => {
+      const json = this.o.workers === undefined ? undefined : await ev.rangeJsonOnWorkers(expr);
+      return json !== undefined ? { json } : { columns: await rangeColumns(ev, expr) };
+    });
   }
 
   private exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined): Promise<StepMatrix | string>;
@@ -200,6 +207,14 @@ export class Engine {
       querier.close();
     }
   }
+}
+
+/** A range query's answer as columns sorted by labels. */
+async function rangeColumns(ev: Evaluator, expr: Expr): Promise<ColumnSeries[]> {
+  const m = await ev.eval(expr);
+  if (typeof m === 'string') throw new Error('BUG: string result of a range query');
+  const columns: ColumnSeries[] = m;
+  return columns.sort((a, b) => compareLabels(a.metric, b.metric));
 }
 
 /** The checks of a range query's expression and times, before anything is evaluated. */

@@ -306,9 +306,9 @@ describe('range answers evaluated and written on the query workers', () => {
   async function body(engine: Engine, store: TestStore, query: string): Promise<{ text: string; onWorkers: boolean }> {
     const expr = parseExpr(query);
     try {
-      const runs = await engine.rangeQueryJsonOnWorkers(store.q, expr, 0, 12 * MIN, 40 * SEC);
-      if (runs !== undefined) return { text: matrixSuccessBody(runs).toString('utf8'), onWorkers: true };
-      return { text: rangeSuccessBody(await engine.rangeQueryColumns(store.q, expr, 0, 12 * MIN, 40 * SEC)), onWorkers: false };
+      const answer = await engine.rangeQueryAnswer(store.q, expr, 0, 12 * MIN, 40 * SEC);
+      if ('json' in answer) return { text: matrixSuccessBody(answer.json).toString('utf8'), onWorkers: true };
+      return { text: rangeSuccessBody(answer.columns), onWorkers: false };
     } catch (err) {
       return { text: `error: ${(err as Error).message}`, onWorkers: false };
     }
@@ -360,9 +360,9 @@ describe('range answers evaluated and written on the query workers', () => {
       { labels: { __name__: 'n', job: 'a' }, values: seq(0, 2, 30), intervalMs: 20 * SEC },
     ]);
     stores.push(store);
-    for (const q of ['sum(m)', 'm * 2', 'rate({__name__=~"m|n"}[3m])', 'quantile_over_time(0.5, m[3m])', 'rate(m[3m:1m])']) {
-      expect(await parallel().rangeQueryJsonOnWorkers(store.q, parseExpr(q), 0, 12 * MIN, 40 * SEC), q).toBeUndefined();
+    for (const q of ['sum(m)', 'm * 2', 'quantile_over_time(0.5, m[3m])', 'rate(m[3m:1m])']) {
+      expect('columns' in (await parallel().rangeQueryAnswer(store.q, parseExpr(q), 0, 12 * MIN, 40 * SEC)), q).toBe(true);
     }
-    await expect(parallel().rangeQueryColumns(store.q, parseExpr('rate({__name__=~"m|n"}[3m])'), 0, 12 * MIN, 40 * SEC)).rejects.toThrow('vector cannot contain metrics with the same labelset');
+    await expect(parallel().rangeQueryAnswer(store.q, parseExpr('rate({__name__=~"m|n"}[3m])'), 0, 12 * MIN, 40 * SEC)).rejects.toThrow('vector cannot contain metrics with the same labelset');
   });
 });
