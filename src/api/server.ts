@@ -12,6 +12,7 @@ import type { Overrides } from '../config/overrides.js';
 import type { Clock } from '../util/clock.js';
 import { CairnError } from '../util/errors.js';
 import type { ServiceManager } from '../util/service.js';
+import { installCompression } from './compression.js';
 import { asCairnError, sendError, statusFor } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { registerAdminFlushRoutes } from './routes/admin-flush.js';
@@ -95,6 +96,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   installTenancy(app, deps.authorizer);
+  installCompression(app, { level: deps.config.server.responseCompressionLevel, minBytes: deps.config.server.responseCompressionMinSize });
 
   app.setErrorHandler((err, request, reply) => {
     const known = asCairnError(err, maxBody);

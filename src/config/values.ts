@@ -25,6 +25,8 @@ export interface KeySpec {
   readonly envAliases?: readonly string[];
   /** Lower bound for numbers (inclusive). */
   readonly min?: number;
+  /** Upper bound for numbers (inclusive). */
+  readonly max?: number;
 }
 
 /** The field name a key maps to: camelCase of its last segment, `Ms` appended for durations. */
@@ -83,6 +85,7 @@ export function parseValue(spec: KeySpec, raw: unknown, where: string): string |
       if (!Number.isFinite(n)) throw fail('expected a number');
       if (spec.type === 'int' && !Number.isInteger(n)) throw fail('expected a whole number');
       if (spec.min !== undefined && n < spec.min) throw fail(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw fail(`must be at most ${spec.max}`);
       return n;
     }
     case 'duration': {

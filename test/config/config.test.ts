@@ -58,6 +58,7 @@ describe('validation', () => {
     { name: 'bad duration', yaml: 'limits:\n  creation_grace_period: 10 minutes\n', error: /limits\.creation_grace_period/ },
     { name: 'bad enum', yaml: 'server:\n  log_level: loud\n', error: /one of fatal, error/ },
     { name: 'negative limit', yaml: 'limits:\n  max_global_series_per_user: -1\n', error: /at least 0/ },
+    { name: 'compression level above 9', yaml: 'server:\n  response_compression_level: 10\n', error: /server\.response_compression_level.*at most 9/ },
     { name: 'bad byte size', yaml: 'limits:\n  max_line_size: lots\n', error: /byte size/ },
     { name: 'not YAML', yaml: 'server: [\n', error: /not valid YAML/ },
   ])('$name', ({ yaml, error }) => {

@@ -87,7 +87,9 @@ describe('querier.query_threads', () => {
   it('writes a big range answer on the workers, byte for byte as the main thread writes it', async () => {
     // Every series at 91 steps: over 200 000 points, which the threaded server formats on its workers.
     const range = `query_range?query=${encodeURIComponent('{__name__=~".+"}')}&start=${start}&end=${end}&step=${STEP_S}`;
-    const get = (s: EmbeddedServer) => fetch(`${s.url}/prometheus/api/v1/${range}`, { headers: { 'x-scope-orgid': s.tenant, authorization: `Bearer ${s.tokens.readWrite}` } });
+    // Identity, so that Content-Length counts the bytes compared (fetch would ask for gzip and decode it).
+    const get = (s: EmbeddedServer) =>
+      fetch(`${s.url}/prometheus/api/v1/${range}`, { headers: { 'x-scope-orgid': s.tenant, authorization: `Bearer ${s.tokens.readWrite}`, 'accept-encoding': 'identity' } });
     const a = await get(single);
     const before = await shares(threaded);
     const b = await get(threaded);
