@@ -94,8 +94,16 @@ export async function gzipPieces(input: Buffer, level: number, pieces = pieceCou
   return Buffer.concat([GZIP_HEADER, ...deflated, trailer]);
 }
 
-/** Compresses `input` with `encoding` at `level` (1–9) on the thread pool. */
-export function compressBody(input: Buffer, encoding: BodyEncoding, level: number): Promise<Buffer> {
+/**
+ * Up to this size a body is compressed on the calling thread: at level 1 that is ≤ ~0.2 ms,
+ * less than a round trip through the thread pool costs a small answer in latency (a
+ * `label values` answer of 7 KB took 0.3 ms longer through the pool on two busy cores).
+ */
+export const INLINE_MAX_BYTES = 32 * 1024;
+
+/** Compresses `input` with `encoding` at `level` (1–9): small bodies inline, others on the thread pool. */
+export async function compressBody(input: Buffer, encoding: BodyEncoding, level: number): Promise<Buffer> {
+  if (input.length <= INLINE_MAX_BYTES) return encoding === 'gzip' ? zlib.gzipSync(input, { level }) : zlib.deflateSync(input, { level });
   // deflate (the zlib format) is one job: only clients that refuse gzip ask for it.
   return encoding === 'gzip' ? gzipPieces(input, level) : zlibJob(zlib.deflate, input, { level });
 }

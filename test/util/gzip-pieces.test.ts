@@ -4,7 +4,7 @@
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compressBody, gzipPieces, pieceCount, PIECE_MIN_BYTES } from '../../src/util/gzip-pieces.js';
+import { compressBody, gzipPieces, INLINE_MAX_BYTES, pieceCount, PIECE_MIN_BYTES } from '../../src/util/gzip-pieces.js';
 
 /** Decodes the member as a decoder that reads exactly one would: header, raw deflate, trailer. */
 function readOneMember(gz: Buffer): Buffer {
@@ -81,6 +81,15 @@ describe('pieceCount', () => {
 });
 
 describe('compressBody', () => {
+  it.each([
+    { name: 'inline gzip at the inline limit', encoding: 'gzip', bytes: INLINE_MAX_BYTES },
+    { name: 'inline deflate', encoding: 'deflate', bytes: 5000 },
+    { name: 'pooled gzip just above it', encoding: 'gzip', bytes: INLINE_MAX_BYTES + 1 },
+  ] as const)('$name', async ({ encoding, bytes }) => {
+    const input = answerLike(bytes, bytes);
+    const out = await compressBody(input, encoding, 1);
+    expect((encoding === 'gzip' ? readOneMember(out) : zlib.inflateSync(out)).equals(input)).toBe(true);
+  });
   it('deflate is the zlib format', async () => {
     const input = answerLike(50_000, 3);
     expect(zlib.inflateSync(await compressBody(input, 'deflate', 6)).equals(input)).toBe(true);
