@@ -70,7 +70,9 @@ export async function startCairn(env: Record<string, string> = {}): Promise<Targ
   const nodeArgs = (process.env.CAIRN_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   // CAIRN_BENCH_LOG=<file>: the server's JSON log (at info) goes there, for post-mortems.
   const logFile = process.env.CAIRN_BENCH_LOG;
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', logFile === undefined ? 'warn' : 'info'], {
+  // CAIRN_BENCH_DIST: another build's directory under the repo (e.g. `dist-a`), for A/B runs.
+  const dist = process.env.CAIRN_BENCH_DIST ?? 'dist';
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, dist, 'src/cli/main.js'), 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port), '--log-level', logFile === undefined ? 'warn' : 'info'], {
     env: { ...process.env, CAIRN_ADMIN_TOKEN: admin, CAIRN_LIMITS_INGESTION_RATE: '0', ...env },
     stdio: ['ignore', logFile === undefined ? 'ignore' : openSync(logFile, 'w'), 'inherit'],
   });

@@ -231,6 +231,7 @@ export class OpenBuffer {
       withMetadata: this.meta !== undefined,
       splitTime: this.tMs[last]! - this.tMs[first]! > MAX_NS_DELTA_SPAN_MS,
       lineBytesHint: this.lineBytes + 64,
+      sharedOutput: true,
     });
     let runStart = 0;
     // Past RUN_PAIRWISE_MAX entries of one time (a client stamping whole seconds), a set of

@@ -140,8 +140,9 @@ export class TenantLogStore {
       for (let i = 0; i < chunks.length; i += CHUNKS_PER_JOB) {
         const batch = chunks.slice(i, i + CHUNKS_PER_JOB).filter((c) => c.raw !== undefined && c.encoded === undefined && !c.dropped);
         if (batch.length === 0) continue;
-        // Copied to the worker, not moved: readers decode the raw bytes until the
-        // compressed chunk is installed, and a failed job is retried from them.
+        // Shared with the worker (sealed chunks live in SharedArrayBuffer memory), not
+        // moved: readers decode the raw bytes until the compressed chunk is installed, and a
+        // failed job is retried from them.
         const raws = batch.map((c) => c.raw!);
         let encoded: EncodedChunk[];
         try {

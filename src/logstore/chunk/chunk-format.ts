@@ -156,6 +156,13 @@ export interface ChunkEncoderOptions {
   readonly splitTime?: boolean;
   /** Expected bytes of lines, to size the buffers. */
   readonly lineBytesHint?: number;
+  /**
+   * Return chunks in SharedArrayBuffer memory. The head's sealed chunks go to the
+   * compression worker while readers keep decoding them: shared, they are posted without
+   * the structured clone's copy (~56 ms of the event loop per 138 MB of logs) and read in
+   * place on both sides. They must never be written after `finish()`.
+   */
+  readonly sharedOutput?: boolean;
 }
 
 /**
@@ -172,6 +179,7 @@ export class ChunkEncoder {
   private readonly lines: Column;
   private readonly withMetadata: boolean;
   private readonly splitTime: boolean;
+  private readonly sharedOutput: boolean;
   /** Whether an entry added since the last finish has metadata. */
   private anyMetadata = false;
   /** Entries added since the last finish. */
@@ -186,6 +194,7 @@ export class ChunkEncoder {
   constructor(options: ChunkEncoderOptions = {}) {
     this.withMetadata = options.withMetadata ?? true;
     this.splitTime = options.splitTime ?? false;
+    this.sharedOutput = options.sharedOutput ?? false;
     const lineBytes = options.lineBytesHint ?? 256 * 1024;
     // ~200-byte lines: one length and 3–4 time bytes per entry.
     this.lines = new Column(lineBytes);
@@ -307,7 +316,8 @@ export class ChunkEncoder {
     head.buf[1] = (this.anyMetadata ? FLAG_METADATA : 0) | (this.splitTime ? FLAG_SPLIT_TIME : 0);
     head.pos = 2;
     for (const v of [this.count, this.minTMs, this.minTNs, this.maxTMs - this.minTMs, this.maxTNs, this.lineBytes, this.times.pos, this.lengths.pos, this.meta.pos]) head.uvarint(v);
-    const out = new Uint8Array(head.pos + this.encodedBytes);
+    const size = head.pos + this.encodedBytes;
+    const out = this.sharedOutput ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     let at = 0;
     for (const c of [head, this.times, this.lengths, this.meta, this.lines]) {
       out.set(c.buf.subarray(0, c.pos), at);
