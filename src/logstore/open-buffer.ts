@@ -232,7 +232,12 @@ export class OpenBuffer {
       splitTime: this.tMs[last]! - this.tMs[first]! > MAX_NS_DELTA_SPAN_MS,
       lineBytesHint: this.lineBytes + 64,
       sharedOutput: true,
+      linesLater: true,
     });
+    // The entries kept, in chunk order; when that is every entry in arrival order, the lines
+    // go into the chunk as the one run of bytes they already are.
+    const kept = new Int32Array(idx.length);
+    let nKept = 0;
     let runStart = 0;
     // Past RUN_PAIRWISE_MAX entries of one time (a client stamping whole seconds), a set of
     // keys keeps the duplicate check linear.
@@ -256,9 +261,24 @@ export class OpenBuffer {
         for (let r = runStart; r < k && !dup; r++) dup = this.same(idx[r]!, i);
       }
       if (dup) continue;
-      enc.addBytes(this.tMs[i]!, this.tNs[i]!, this.lines, this.start(i), this.ends[i]!, this.meta?.[i] ?? NO_METADATA);
+      enc.addLineLater(this.tMs[i]!, this.tNs[i]!, this.ends[i]! - this.start(i), this.meta?.[i] ?? NO_METADATA);
+      kept[nKept++] = i;
     }
     const count = enc.count;
-    return { raw: enc.finish()!, count, minTMs: this.tMs[first]!, maxTMs: this.tMs[last]! };
+    const lines = this.lines;
+    const raw = enc.finish((out, at) => {
+      if (this.sorted && nKept === this.count) {
+        out.set(lines.subarray(0, this.lineBytes), at);
+        return;
+      }
+      for (let k = 0; k < nKept; k++) {
+        const i = kept[k]!;
+        const s = this.start(i);
+        const e = this.ends[i]!;
+        out.set(lines.subarray(s, e), at);
+        at += e - s;
+      }
+    })!;
+    return { raw, count, minTMs: this.tMs[first]!, maxTMs: this.tMs[last]! };
   }
 }

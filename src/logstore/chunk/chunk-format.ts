@@ -163,6 +163,12 @@ export interface ChunkEncoderOptions {
    * place on both sides. They must never be written after `finish()`.
    */
   readonly sharedOutput?: boolean;
+  /**
+   * Entries come through `addLineLater` and their lines are written by `finish`'s caller
+   * straight into the chunk: the head's buffer holds its lines back to back already, and
+   * copying them line by line into a column and then into the chunk cost two passes.
+   */
+  readonly linesLater?: boolean;
 }
 
 /**
@@ -180,6 +186,7 @@ export class ChunkEncoder {
   private readonly withMetadata: boolean;
   private readonly splitTime: boolean;
   private readonly sharedOutput: boolean;
+  private readonly linesLater: boolean;
   /** Whether an entry added since the last finish has metadata. */
   private anyMetadata = false;
   /** Entries added since the last finish. */
@@ -195,9 +202,10 @@ export class ChunkEncoder {
     this.withMetadata = options.withMetadata ?? true;
     this.splitTime = options.splitTime ?? false;
     this.sharedOutput = options.sharedOutput ?? false;
+    this.linesLater = options.linesLater ?? false;
     const lineBytes = options.lineBytesHint ?? 256 * 1024;
     // ~200-byte lines: one length and 3–4 time bytes per entry.
-    this.lines = new Column(lineBytes);
+    this.lines = new Column(this.linesLater ? 0 : lineBytes);
     this.lengths = new Column(lineBytes / 64);
     this.times = new Column(lineBytes / 32);
     this.meta = new Column(this.withMetadata ? lineBytes / 16 : 0);
@@ -205,7 +213,8 @@ export class ChunkEncoder {
 
   /** Bytes encoded so far (about the chunk's raw size). */
   get encodedBytes(): number {
-    return this.times.pos + this.lengths.pos + this.meta.pos + this.lines.pos;
+    // lineBytes rather than lines.pos: the same, except that `addLineLater` copies nothing yet.
+    return this.times.pos + this.lengths.pos + this.meta.pos + this.lineBytes;
   }
 
   /** Whether an entry at `tMs` can join this chunk without exceeding its time span. */
@@ -266,6 +275,17 @@ export class ChunkEncoder {
     this.metadata(metadata);
   }
 
+  /**
+   * Appends an entry whose line of `n` bytes the caller writes at `finish` (encoders made
+   * with `linesLater` only).
+   */
+  addLineLater(tMs: number, tNs: number, n: number, metadata: readonly Label[]): void {
+    if (!this.linesLater) assert(false, 'BUG: addLineLater on an encoder made without linesLater');
+    this.time(tMs, tNs);
+    this.length(n);
+    this.metadata(metadata);
+  }
+
   /** Appends an entry whose line is the UTF-8 bytes `bytes[start, end)` (copied). */
   addBytes(tMs: number, tNs: number, bytes: Uint8Array, start: number, end: number, metadata: readonly Label[]): void {
     this.time(tMs, tNs);
@@ -307,8 +327,9 @@ export class ChunkEncoder {
    * The chunk (a fresh, exactly sized buffer the caller owns), or undefined when nothing
    * was added. Resets the encoder.
    */
-  finish(): Uint8Array | undefined {
+  finish(writeLines?: (out: Uint8Array, at: number) => void): Uint8Array | undefined {
     if (this.count === 0) return undefined;
+    assert(this.linesLater === (writeLines !== undefined), 'BUG: an encoder made with linesLater finishes with a lines writer, and only it');
     // A metadata section of only empty records says nothing: leave it out.
     if (!this.anyMetadata) this.meta.pos = 0;
     const head = new Column(MAX_HEADER_BYTES);
@@ -324,6 +345,8 @@ export class ChunkEncoder {
       at += c.pos;
       c.pos = 0;
     }
+    // The lines section is last: the caller fills its lineBytes bytes.
+    if (writeLines !== undefined) writeLines(out, at);
     this.count = 0;
     this.lineBytes = 0;
     this.anyMetadata = false;
