@@ -6,22 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type EmbeddedServer } from 'cairn';
 import { prepareWorkload } from '../../src/cli/bench/gen-metrics.js';
+import { pushRemoteWrite } from '../helpers/embedded.js';
 
 const END = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 const STEP_S = 20;
 let single: EmbeddedServer;
 let threaded: EmbeddedServer;
-
-async function load(s: EmbeddedServer, bodies: readonly Buffer[]): Promise<void> {
-  for (const body of bodies) {
-    const res = await fetch(`${s.url}/api/v1/push`, {
-      method: 'POST',
-      body,
-      headers: { 'x-scope-orgid': s.tenant, authorization: `Bearer ${s.tokens.readWrite}`, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-    });
-    expect(res.status, await res.text()).toBe(200);
-  }
-}
 
 interface Answer {
   status: string;
@@ -54,7 +44,7 @@ beforeAll(async () => {
   ]);
   // 6 000 series × 120 scrapes 15 s apart: a 30-minute dashboard range reads enough to split.
   const w = prepareWorkload({ name: 'parallel', series: 6000, samplesPerSeries: 120 }, 1, END);
-  await Promise.all([load(single, w.shards[0]!), load(threaded, w.shards[0]!)]);
+  await Promise.all([pushRemoteWrite(single, w.shards[0]!), pushRemoteWrite(threaded, w.shards[0]!)]);
 }, 60_000);
 
 afterAll(async () => {

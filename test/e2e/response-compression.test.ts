@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type EmbeddedServer } from 'cairn';
 import { prepareWorkload } from '../../src/cli/bench/gen-metrics.js';
+import { pushRemoteWrite } from '../helpers/embedded.js';
 import { PIECE_MIN_BYTES } from '../../src/util/gzip-pieces.js';
 
 const END = Math.floor(Date.now() / 1000) * 1000 - 60_000;
@@ -30,24 +31,13 @@ function get(s: EmbeddedServer, path: string, acceptEncoding?: string): Promise<
   });
 }
 
-async function load(s: EmbeddedServer, bodies: readonly Buffer[]): Promise<void> {
-  for (const body of bodies) {
-    const res = await fetch(`${s.url}/api/v1/push`, {
-      method: 'POST',
-      body,
-      headers: { 'x-scope-orgid': s.tenant, authorization: `Bearer ${s.tokens.readWrite}`, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-    });
-    expect(res.status, await res.text()).toBe(200);
-  }
-}
-
 beforeAll(async () => {
   [on, off] = await Promise.all([
     startServer({ config: { 'limits.ingestion_rate': 0 } }),
     startServer({ config: { 'limits.ingestion_rate': 0, 'server.response_compression_level': 0 } }),
   ]);
   const w = prepareWorkload({ name: 'gzip', series: 2000, samplesPerSeries: 60 }, 1, END);
-  await Promise.all([load(on, w.shards[0]!), load(off, w.shards[0]!)]);
+  await Promise.all([pushRemoteWrite(on, w.shards[0]!), pushRemoteWrite(off, w.shards[0]!)]);
 }, 60_000);
 
 afterAll(async () => {
