@@ -62,6 +62,17 @@ function varyOnEncoding(reply: FastifyReply): void {
   else if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(String(vary))) reply.header('vary', `${String(vary)}, Accept-Encoding`);
 }
 
+/**
+ * Whether the body has at least `min` bytes, without measuring a big string: its UTF-8 is at
+ * least as long as its UTF-16 length, and measuring would flatten a rope of a few megabytes
+ * (~0.3 ms for a 26 000-point answer) that fastify measures again anyway.
+ */
+function atLeast(payload: string | Buffer, min: number): boolean {
+  if (typeof payload !== 'string' || payload.length >= min) return payload.length >= min;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only short strings near the limit are measured.
+  return payload.length * 3 >= min && Buffer.byteLength(payload) >= min;
+}
+
 /** Installs the `onSend` hook that compresses answers; a no-op at level 0. */
 export function installCompression(app: FastifyInstance, opts: CompressionOptions): void {
   if (opts.level === 0) return;
@@ -70,8 +81,7 @@ export function installCompression(app: FastifyInstance, opts: CompressionOption
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (request.method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304) return payload;
     if (reply.hasHeader('content-encoding') || !isCompressible(reply.getHeader('content-type'))) return payload;
-    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (bytes < opts.minBytes) return payload;
+    if (!atLeast(payload, opts.minBytes)) return payload;
     varyOnEncoding(reply);
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
     if (encoding === 'identity') return payload;

@@ -62,6 +62,9 @@ function app(level: number): FastifyInstance {
   a.get('/snappy', async (_q, r) => r.type('application/json').header('content-encoding', 'snappy').send(Buffer.from(big)));
   a.get('/vary', async (_q, r) => r.type('application/json').header('vary', 'Origin').send(big));
   a.get('/empty', async (_q, r) => r.code(204).send());
+  // 600 two-byte characters: 1 200 bytes over the 1 KiB minimum in 600 UTF-16 units under it.
+  a.get('/multibyte', async (_q, r) => r.type('application/json').send(JSON.stringify('é'.repeat(600))));
+  a.get('/multibyte-small', async (_q, r) => r.type('application/json').send(JSON.stringify('é'.repeat(500))));
   return a;
 }
 
@@ -84,6 +87,8 @@ describe('installCompression', () => {
     { name: 'no Accept-Encoding', url: '/string', accept: undefined, encoding: undefined },
     { name: 'gzip refused', url: '/string', accept: 'gzip;q=0', encoding: undefined },
     { name: 'below the minimum size', url: '/small', accept: 'gzip', encoding: undefined, vary: false },
+    { name: 'over the minimum in bytes, not in characters', url: '/multibyte', accept: 'gzip', encoding: 'gzip' },
+    { name: 'under the minimum in bytes too', url: '/multibyte-small', accept: 'gzip', encoding: undefined, vary: false },
     { name: 'not textual', url: '/proto', accept: 'gzip', encoding: undefined, vary: false },
     { name: 'already encoded', url: '/snappy', accept: 'gzip', encoding: 'snappy', vary: false },
   ];
@@ -98,6 +103,7 @@ describe('installCompression', () => {
     expect(decoded.equals(plain.rawPayload)).toBe(true);
     expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
     if (encoding === 'gzip' || encoding === 'deflate') expect(res.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+    if (url.startsWith('/multibyte')) expect(decoded.toString()).toBe(JSON.stringify('é'.repeat(url === '/multibyte' ? 600 : 500)));
   });
 
   it('adds Accept-Encoding to an existing Vary', async () => {
