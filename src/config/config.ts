@@ -164,7 +164,7 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     type: 'int',
     default: availableParallelism(),
     min: 0,
-    help: 'worker threads that run shares of one big PromQL query at once: an aggregation of a range function or of a selector over a range query’s steps (`sum by (job) (rate(x[5m]))`) reading at least 200 000 samples is split by series across them, like Mimir’s query sharding inside one process, and range answers of 200 000 points or more are written as JSON on them. Default: the machine’s cores (`os.availableParallelism()`); 0 runs every query on the main thread. Started on the first such query.',
+    help: 'worker threads that run shares of one big PromQL query at once: an aggregation of a range function or of a selector over a range query’s steps (`sum by (job) (rate(x[5m]))`) reading at least 200 000 samples is split by series across them, like Mimir’s query sharding inside one process, and range answers of 8 000 points or more are written as JSON on them. Default: the machine’s cores (`os.availableParallelism()`); 0 runs every query on the main thread. Started on the first such query.',
   },
   { key: 'ruler.evaluation_interval', type: 'duration', default: '1m', help: 'how often rule groups that set no `interval` are evaluated (Mimir’s -ruler.evaluation-interval).' },
   { key: 'ruler.resend_delay', type: 'duration', default: '1m', help: 'how often a firing alert is re-sent to Alertmanager; it is sent with endsAt = now + 4 × max(group interval, resend delay) (Mimir’s and Prometheus’s default).' },
