@@ -10,8 +10,8 @@
  * gzip too, but some decoders stop after the first). Each piece starts with an empty
  * window, which costs ~1 % of ratio at 1 MiB pieces.
  *
- * The thread pool also runs the file system's asynchronous calls (WAL writes and fsyncs),
- * so jobs are admitted through a small gate: compression never takes every pool thread.
+ * The thread pool also runs the file system's asynchronous calls (the WALs' fsyncs), so
+ * jobs are admitted through a small gate: compression never takes every pool thread.
  */
 import { availableParallelism } from 'node:os';
 import zlib from 'node:zlib';
@@ -29,8 +29,9 @@ function poolSize(): number {
 }
 
 /**
- * Compression jobs in flight at most: leave two pool threads for file I/O (the WALs of
- * metrics and logs write and fsync through the pool), and no more jobs than cores.
+ * Compression jobs in flight at most: leave two pool threads for file I/O (the metrics and
+ * logs WALs fsync through the pool; an acknowledgement may wait for one), and no more jobs
+ * than cores.
  */
 const MAX_JOBS = Math.max(1, Math.min(poolSize() - 2, availableParallelism()));
 
