@@ -36,7 +36,7 @@ function reference(value: Value): string {
 }
 
 const labelName = fc.oneof(fc.constantFrom('__name__', '__proto__', 'constructor', 'le', 'job'), fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/));
-const labelValue = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\n', '\u2028', '\u0000', 'ü€😀'));
+const labelValue = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\n', '\u2028', '\u0000', 'ü€😀', '\ud800', 'a\udc00b'));
 const labels = fc.uniqueArray(fc.record({ name: labelName, value: labelValue }), { selector: (l) => l.name, maxLength: 5 }).map((ls) => [...ls].sort((a, b) => (a.name < b.name ? -1 : 1)) as Labels);
 const time = fc.integer({ min: -1e13, max: 1e13 });
 const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e-7, 1e21, 123.456));
