@@ -22,8 +22,8 @@
  * With WARM_PASSES=n, every target first answers the whole query list n times untimed,
  * so each query is measured on a server that has run all of them (a dashboard's view).
  *
- * Every request says `Accept-Encoding: identity` (ACCEPT_ENCODING to change it): the peers
- * gzip answers when a client accepts it, and Cairn does not.
+ * Every request says `Accept-Encoding: identity` (ACCEPT_ENCODING to change it): every
+ * target gzips answers when a client accepts it, at its own speed and level.
  *
  * Run: `npm run bench -- query` (env: DATASETS=10kx200,100kx20, TARGETS=cairn,prometheus,vm,
  * REPEAT=7, WARMUP=3, WARM_PASSES=0, ACCEPT_ENCODING=identity, QUERY_BUDGET_S=15, SHARDS=4).
@@ -39,11 +39,10 @@ const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 7));
 // The same for every target.
 const WARMUP = Math.max(1, Number(process.env.WARMUP ?? 3));
 const WARM_PASSES = Math.max(0, Number(process.env.WARM_PASSES ?? 0));
-// Prometheus and VictoriaMetrics gzip an answer when the client accepts it (Node's fetch
-// asks for gzip by default) and Cairn does not: on loopback that is their CPU spent on
-// compression and ours not, megabytes for the big range answers. By default every target
-// is asked for identity, so the same bytes are measured; ACCEPT_ENCODING=gzip,deflate
-// measures what a browser-like client gets.
+// Every target gzips an answer when the client accepts it (Node's fetch asks for gzip by
+// default), each at its own level and speed, and the client then inflates megabytes for the
+// big range answers. By default every target is asked for identity, so the same bytes are
+// measured without compression; ACCEPT_ENCODING=gzip,deflate measures what Grafana gets.
 const ACCEPT_ENCODING = process.env.ACCEPT_ENCODING ?? 'identity';
 const QUERY_BUDGET_MS = Number(process.env.QUERY_BUDGET_S ?? 15) * 1000;
 const MIN_RUNS = Math.min(3, REPEAT);

@@ -3,7 +3,7 @@
  * `promql/value-json.ts` writes them, labels as objects; a series without labels is `{}`.
  */
 import type { ColumnSeries, Value } from '../promql/value.js';
-import { formatTime, labelsJson, pointsJson, sampleJson } from '../promql/value-json.js';
+import { formatTime, labelsJson, matrixEntry, matrixEntryHead, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
@@ -53,7 +53,7 @@ export function matrixSuccessBody(runs: readonly Uint8Array[]): Buffer {
 
 /** A series' matrix entry up to its points. */
 function entryHead(s: ColumnSeries): string {
-  return `{"metric":${labelsJson(s.metric)},"values":`;
+  return matrixEntryHead(s.metric);
 }
 
 /** The points of all series. */
@@ -83,7 +83,7 @@ function queryDataJson(value: Value): string {
 /** `{"resultType":"matrix","result":[...]}` from columns. */
 function matrixJson(series: readonly ColumnSeries[]): string {
   const parts: string[] = [];
-  for (const s of series) parts.push(`${entryHead(s)}${pointsJson(s.t, s.v, 0, s.t.length)}}`);
+  for (const s of series) parts.push(matrixEntry(entryHead(s), s.t, s.v, 0, s.t.length));
   return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
 }
 

@@ -42,6 +42,20 @@ export function pointsJson(t: ArrayLike<number>, v: ArrayLike<number>, from: num
   return `[${values.join(',')}]`;
 }
 
+/** A series' matrix entry up to its points: `{"metric":{...},"values":`. */
+export function matrixEntryHead(metric: Labels): string {
+  return `{"metric":${labelsJson(metric)},"values":`;
+}
+
+/**
+ * A series' whole matrix entry: its head (`matrixEntryHead`, written where the labels
+ * are) then its points [from, to). The main thread and the query workers write entries
+ * alike, and an answer joins them with commas.
+ */
+export function matrixEntry(head: string, t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): string {
+  return `${head}${pointsJson(t, v, from, to)}}`;
+}
+
 /**
  * A string as JSON.stringify writes it. Label names and nearly every value need no escape:
  * checking the characters and quoting is ~30 % faster than JSON.stringify's call for the

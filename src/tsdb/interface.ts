@@ -152,7 +152,6 @@ export interface SeriesSet {
   err(): Error | undefined;
 }
 
-/** Reads one tenant's data between mint and maxt (inclusive). The caller calls `close()`. */
 /**
  * A selection read in place: the series' labels, sorted, and their chunks visited where
  * they lie, without the snapshot `select` makes. For a reader that copies the chunks it
@@ -173,6 +172,7 @@ export interface InPlaceSelection {
 
 export type ChunkVisitor = (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: Float64Array | undefined) => void;
 
+/** Reads one tenant's data between mint and maxt (inclusive). The caller calls `close()`. */
 export interface Querier {
   select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet;
   /**

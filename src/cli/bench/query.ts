@@ -124,8 +124,8 @@ export async function benchQuery(argv: string[], io: CliIo = defaultIo()): Promi
   const prefix = (values['api-prefix'] ?? defaultPrefix(lang)).replace(/\/+$/, '');
   if (!prefix.startsWith('/')) throw new UsageError(`--api-prefix must start with /, got '${prefix}'`);
   const planned = planQueries(queries, lang, rangeMs, stepMs, prefix);
-  // Identity by default: Prometheus, Mimir and VictoriaMetrics gzip an answer for a client
-  // that accepts it and Cairn does not, so a comparison would time their compression.
+  // Identity by default: every server then sends the same bytes and none spends CPU
+  // compressing them; `gzip` times what Grafana and the Go clients meet.
   const acceptEncoding = values['accept-encoding'] ?? 'identity';
   const report = await runBench(target, planned, { concurrency, durationMs, iterations, rangeMs: rangeMs ?? 3_600_000, timeoutMs, acceptEncoding, fetch: io.fetch });
   io.stdout(values.json === true ? JSON.stringify({ ...report, lang }, null, 2) + '\n' : formatReport({ ...report, lang }));

@@ -24,7 +24,7 @@ import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packInPlace, packSeries, samplesInPlace, samplesToRead, type PackedSeries } from '../parallel/packed-series.js';
 import { parallelRangeFunction, type ShareSource } from '../parallel/range-aggregate.js';
 import type { QueryWorkers } from '../parallel/query-workers.js';
-import { labelsJson } from '../value-json.js';
+import { matrixEntryHead } from '../value-json.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
@@ -539,7 +539,7 @@ export class Evaluator {
       sel.inPlace,
       (from, to) => {
         const heads: string[] = [];
-        for (let i = from; i < to; i++) heads.push(`{"metric":${labelsJson(output[i]!)},"values":`);
+        for (let i = from; i < to; i++) heads.push(matrixEntryHead(output[i]!));
         return workers.rangeJson({ kind: 'rangeJson', source, series: packShare(from, to), heads });
       },
       (r) => {

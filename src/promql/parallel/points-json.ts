@@ -11,7 +11,7 @@
  * main-thread time).
  */
 import type { ColumnSeries } from '../value.js';
-import { pointsJson } from '../value-json.js';
+import { matrixEntry } from '../value-json.js';
 import type { QueryWorkers } from './query-workers.js';
 
 export interface PointsJsonJob {
@@ -32,7 +32,7 @@ export function runPointsJson(job: PointsJsonJob): Uint8Array {
   let from = 0;
   for (let i = 0; i < job.ends.length; i++) {
     const end = job.ends[i]!;
-    out.push(`${job.heads[i]!}${pointsJson(job.t, job.v, from, end)}}`);
+    out.push(matrixEntry(job.heads[i]!, job.t, job.v, from, end));
     from = end;
   }
   return utf8.encode(out.join(','));

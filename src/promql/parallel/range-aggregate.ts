@@ -14,7 +14,7 @@ import { RangeWindow } from '../engine/range-window.js';
 import { evalSelectorSteps, type SelectorPlan } from '../engine/selector-eval.js';
 import { evalWindows, rateWindowsFor, type WindowPlan } from '../engine/window-eval.js';
 import { PackedReader, type PackedSeries } from './packed-series.js';
-import { pointsJson } from '../value-json.js';
+import { matrixEntry } from '../value-json.js';
 
 /** What each series of a share is turned into before it is aggregated. */
 export type ShareSource =
@@ -127,7 +127,7 @@ export function runRangeJson(job: RangeJsonJob): RangeJsonResult {
   const peaks = new Int32Array(job.series.count);
   const parts: string[] = [];
   evalShare(job.source, job.series, points, peaks, (i, n, tBuf, vBuf) => {
-    if (n > 0) parts.push(`${job.heads[i]!}${pointsJson(tBuf, vBuf, 0, n)}}`);
+    if (n > 0) parts.push(matrixEntry(job.heads[i]!, tBuf, vBuf, 0, n));
   });
   return { json: utf8.encode(parts.join(',')), points, peaks };
 }
