@@ -5,6 +5,7 @@
 import type { ColumnSeries, Value } from '../promql/value.js';
 import { formatTime, labelsJson, matrixEntry, matrixEntryHead, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
+import { EntryWriter } from '../promql/entry-writer.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
 export { formatSampleValue, formatTime, labelsJson } from '../promql/value-json.js';
@@ -22,9 +23,11 @@ export function querySuccessBody(value: Value): string {
   return `{"status":"success","data":${queryDataJson(value)}}`;
 }
 
-/** `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`). */
-export function rangeSuccessBody(series: readonly ColumnSeries[]): string {
-  return `{"status":"success","data":${matrixJson(series)}}`;
+/** `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`), as UTF-8 bytes. */
+export function rangeSuccessBody(series: readonly ColumnSeries[]): Buffer {
+  const out = new EntryWriter();
+  for (const s of series) out.add(entryHead(s), s.t, s.v, 0, s.t.length);
+  return matrixSuccessBody([out.finish()]);
 }
 
 const MATRIX_HEAD = Buffer.from('{"status":"success","data":{"resultType":"matrix","result":[');
@@ -44,6 +47,7 @@ export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[],
 export function matrixSuccessBody(runs: readonly Uint8Array[]): Buffer {
   const parts: Uint8Array[] = [MATRIX_HEAD];
   for (const r of runs) {
+    if (r.length === 0) continue;
     if (parts.length > 1) parts.push(COMMA);
     parts.push(r);
   }

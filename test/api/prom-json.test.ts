@@ -59,7 +59,7 @@ describe('querySuccessBody', () => {
         // A range query's answer, written from columns, is the same matrix.
         if (v.type === 'matrix') {
           const columns = v.matrix.map((m) => ({ metric: m.metric, t: m.points.map((p) => p.t), v: m.points.map((p) => p.v) }));
-          expect(rangeSuccessBody(columns)).toBe(reference(v));
+          expect(rangeSuccessBody(columns).toString()).toBe(reference(v));
         }
       }),
       { numRuns: 2000 },

@@ -11,7 +11,7 @@
  * main-thread time).
  */
 import type { ColumnSeries } from '../value.js';
-import { matrixEntry } from '../value-json.js';
+import { EntryWriter } from '../entry-writer.js';
 import type { QueryWorkers } from './query-workers.js';
 
 export interface PointsJsonJob {
@@ -24,18 +24,16 @@ export interface PointsJsonJob {
   readonly ends: Int32Array;
 }
 
-const utf8 = new TextEncoder();
-
 /** The share's entries, comma-separated, in UTF-8. */
 export function runPointsJson(job: PointsJsonJob): Uint8Array {
-  const out: string[] = [];
+  const out = new EntryWriter();
   let from = 0;
   for (let i = 0; i < job.ends.length; i++) {
     const end = job.ends[i]!;
-    out.push(matrixEntry(job.heads[i]!, job.t, job.v, from, end));
+    out.add(job.heads[i]!, job.t, job.v, from, end);
     from = end;
   }
-  return utf8.encode(out.join(','));
+  return out.finish();
 }
 
 /** Series [from, to) as a job. */

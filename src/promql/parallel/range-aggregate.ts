@@ -14,7 +14,7 @@ import { RangeWindow } from '../engine/range-window.js';
 import { evalSelectorSteps, type SelectorPlan } from '../engine/selector-eval.js';
 import { evalWindows, rateWindowsFor, type WindowPlan } from '../engine/window-eval.js';
 import { PackedReader, type PackedSeries } from './packed-series.js';
-import { matrixEntry } from '../value-json.js';
+import { EntryWriter } from '../entry-writer.js';
 
 /** What each series of a share is turned into before it is aggregated. */
 export type ShareSource =
@@ -120,16 +120,14 @@ export interface RangeJsonResult {
   readonly peaks: Int32Array;
 }
 
-const utf8 = new TextEncoder();
-
 export function runRangeJson(job: RangeJsonJob): RangeJsonResult {
   const points = new Int32Array(job.series.count);
   const peaks = new Int32Array(job.series.count);
-  const parts: string[] = [];
+  const out = new EntryWriter();
   evalShare(job.source, job.series, points, peaks, (i, n, tBuf, vBuf) => {
-    if (n > 0) parts.push(matrixEntry(job.heads[i]!, tBuf, vBuf, 0, n));
+    if (n > 0) out.add(job.heads[i]!, tBuf, vBuf, 0, n);
   });
-  return { json: utf8.encode(parts.join(',')), points, peaks };
+  return { json: out.finish(), points, peaks };
 }
 
 /**

@@ -308,7 +308,7 @@ describe('range answers evaluated and written on the query workers', () => {
     try {
       const answer = await engine.rangeQueryAnswer(store.q, expr, 0, 12 * MIN, 40 * SEC);
       if ('json' in answer) return { text: matrixSuccessBody(answer.json).toString('utf8'), onWorkers: true };
-      return { text: rangeSuccessBody(answer.columns), onWorkers: false };
+      return { text: rangeSuccessBody(answer.columns).toString(), onWorkers: false };
     } catch (err) {
       return { text: `error: ${(err as Error).message}`, onWorkers: false };
     }

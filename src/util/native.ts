@@ -1,0 +1,44 @@
+/**
+ * Cairn's own native addon (`native/`, built by `npm install` with node-gyp, as
+ * better-sqlite3 and re2 are): the few hot loops where V8 is several times slower than
+ * C++. Loaded once per thread (the query workers load it too; N-API addons are safe in
+ * worker threads). Undefined when the addon is not built (a checkout compiled with `tsc`
+ * alone) or `CAIRN_NATIVE=0` is set (A/B measurement): callers then take their JavaScript
+ * path, which gives the same bytes.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAddon {
+  /**
+   * Writes the points [from, to) of two columns as a Prometheus matrix entry's values,
+   * `[[seconds,"value"],...]`, into `out` from `at` (value-json.ts `pointsJson`'s text, as
+   * UTF-8) and returns where it ended; -1, with nothing written, when `out` has less than
+   * `pointsBound(to - from)` bytes of room from `at`. Throws a TypeError on wrong arguments.
+   */
+  writePoints(t: Float64Array, v: Float64Array, from: number, to: number, out: Uint8Array, at: number): number;
+}
+
+/** The room `writePoints` needs for n points (64 bytes a point: kMaxPointBytes in the addon). */
+export function pointsBound(n: number): number {
+  return n * 64 + 2;
+}
+
+const ADDON = 'build/Release/cairn_native.node';
+
+function load(): NativeAddon | undefined {
+  if (process.env.CAIRN_NATIVE === '0') return undefined;
+  // src/util (tsx, vitest) or dist/src/util (the built server): the package root is two or
+  // three levels up.
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const root of [join(here, '../..'), join(here, '../../..')]) {
+    const path = join(root, ADDON);
+    if (existsSync(path)) return createRequire(import.meta.url)(path) as NativeAddon;
+  }
+  return undefined;
+}
+
+/** The addon, or undefined (see the module comment). */
+export const native: NativeAddon | undefined = load();
