@@ -12,20 +12,15 @@
 //   least two digits (`1e-07`), and NaN, +Inf, -Inf, -0.
 // Both are the shortest digits that read back as the same double, and of those the
 // closest; that is how ECMAScript's Number::toString and std::to_chars choose them.
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "points-json.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
+namespace cairn {
 namespace {
-
-// The most bytes one point takes: '[' time ',"' value '"]' ','. A time or a value is at
-// most 25 characters: a sign, then "0.00000" and 17 digits, or 21 integer digits, or a
-// 17-digit mantissa with its point and a three-digit exponent.
-constexpr size_t kMaxPointBytes = 64;
 
 char* writeUint(char* o, uint64_t n) {
   char tmp[20];
@@ -179,54 +174,11 @@ char* sampleTime(char* o, double ms) {
   return jsNumber(o, ms / 1000);
 }
 
-bool typedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* length) {
-  bool is = false;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok) return false;
-  return type == want;
-}
+}  // namespace
 
-bool int32Arg(napi_env env, napi_value value, int32_t* out) {
-  return napi_get_value_int32(env, value, out) == napi_ok;
-}
-
-napi_value fail(napi_env env, const char* message) {
-  napi_throw_type_error(env, nullptr, message);
-  return nullptr;
-}
-
-// writePoints(t: Float64Array, v: Float64Array, from, to, out: Uint8Array, at): the end of
-// the points [from, to) written as `[[t,"v"],...]` into out from `at`, or -1 with nothing
-// written when out has less than (to - from) * 64 + 2 bytes of room.
-napi_value WritePoints(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 6) return fail(env, "writePoints takes 6 arguments");
-  void *tData, *vData, *outData;
-  size_t tLen, vLen, outLen;
-  int32_t from, to, at;
-  if (!typedArray(env, argv[0], napi_float64_array, &tData, &tLen)) return fail(env, "writePoints: t must be a Float64Array");
-  if (!typedArray(env, argv[1], napi_float64_array, &vData, &vLen)) return fail(env, "writePoints: v must be a Float64Array");
-  if (!int32Arg(env, argv[2], &from) || !int32Arg(env, argv[3], &to)) return fail(env, "writePoints: from and to must be integers");
-  if (!typedArray(env, argv[4], napi_uint8_array, &outData, &outLen)) return fail(env, "writePoints: out must be a Uint8Array");
-  if (!int32Arg(env, argv[5], &at)) return fail(env, "writePoints: at must be an integer");
-  if (from < 0 || to < from || static_cast<size_t>(to) > tLen || static_cast<size_t>(to) > vLen) return fail(env, "writePoints: [from, to) is outside the columns");
-  if (at < 0 || static_cast<size_t>(at) > outLen) return fail(env, "writePoints: at is outside out");
-
-  napi_value result;
-  if ((outLen - at) < static_cast<size_t>(to - from) * kMaxPointBytes + 2) {
-    napi_create_int32(env, -1, &result);
-    return result;
-  }
-  const double* t = static_cast<const double*>(tData);
-  const double* v = static_cast<const double*>(vData);
-  char* const start = static_cast<char*>(outData);
-  char* o = start + at;
+char* writePoints(const double* t, const double* v, size_t from, size_t to, char* o) {
   *o++ = '[';
-  for (int32_t i = from; i < to; i++) {
+  for (size_t i = from; i < to; i++) {
     if (i > from) *o++ = ',';
     *o++ = '[';
     o = sampleTime(o, t[i]);
@@ -237,15 +189,7 @@ napi_value WritePoints(napi_env env, napi_callback_info info) {
     *o++ = ']';
   }
   *o++ = ']';
-  napi_create_double(env, static_cast<double>(o - start), &result);
-  return result;
+  return o;
 }
 
-}  // namespace
-
-NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  napi_value fn;
-  if (napi_create_function(env, "writePoints", NAPI_AUTO_LENGTH, WritePoints, nullptr, &fn) != napi_ok) return nullptr;
-  if (napi_set_named_property(env, exports, "writePoints", fn) != napi_ok) return nullptr;
-  return exports;
-}
+}  // namespace cairn

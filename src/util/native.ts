@@ -19,6 +19,12 @@ export interface NativeAddon {
    * `pointsBound(to - from)` bytes of room from `at`. Throws a TypeError on wrong arguments.
    */
   writePoints(t: Float64Array, v: Float64Array, from: number, to: number, out: Uint8Array, at: number): number;
+  /**
+   * Decodes the elements of a Snappy block, `input` from `at` (after its length preamble),
+   * into `out`: true when they are valid and fill `out` exactly; false, with `out` partly
+   * written, on any malformed element (the caller reports it).
+   */
+  snappyElements(input: Uint8Array, at: number, out: Uint8Array): boolean;
 }
 
 /** The room `writePoints` needs for n points (64 bytes a point: kMaxPointBytes in the addon). */

@@ -1,0 +1,91 @@
+// The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
+// typed-array access around the kernels of points-json.cc and snappy.cc. Wrong arguments
+// throw a TypeError; the kernels never see a pointer or a length they were not given.
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <cstdint>
+
+#include "points-json.h"
+#include "snappy.h"
+
+namespace {
+
+bool typedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok) return false;
+  return type == want;
+}
+
+bool int32Arg(napi_env env, napi_value value, int32_t* out) {
+  return napi_get_value_int32(env, value, out) == napi_ok;
+}
+
+napi_value fail(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return nullptr;
+}
+
+napi_value number(napi_env env, double n) {
+  napi_value result;
+  napi_create_double(env, n, &result);
+  return result;
+}
+
+// writePoints(t: Float64Array, v: Float64Array, from, to, out: Uint8Array, at): the end of
+// the points [from, to) written as `[[t,"v"],...]` into out from `at`, or -1 with nothing
+// written when out has less than (to - from) * 64 + 2 bytes of room.
+napi_value WritePoints(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 6) return fail(env, "writePoints takes 6 arguments");
+  void *tData, *vData, *outData;
+  size_t tLen, vLen, outLen;
+  int32_t from, to, at;
+  if (!typedArray(env, argv[0], napi_float64_array, &tData, &tLen)) return fail(env, "writePoints: t must be a Float64Array");
+  if (!typedArray(env, argv[1], napi_float64_array, &vData, &vLen)) return fail(env, "writePoints: v must be a Float64Array");
+  if (!int32Arg(env, argv[2], &from) || !int32Arg(env, argv[3], &to)) return fail(env, "writePoints: from and to must be integers");
+  if (!typedArray(env, argv[4], napi_uint8_array, &outData, &outLen)) return fail(env, "writePoints: out must be a Uint8Array");
+  if (!int32Arg(env, argv[5], &at)) return fail(env, "writePoints: at must be an integer");
+  if (from < 0 || to < from || static_cast<size_t>(to) > tLen || static_cast<size_t>(to) > vLen) return fail(env, "writePoints: [from, to) is outside the columns");
+  if (at < 0 || static_cast<size_t>(at) > outLen) return fail(env, "writePoints: at is outside out");
+  if (outLen - at < static_cast<size_t>(to - from) * cairn::kMaxPointBytes + 2) return number(env, -1);
+  char* const start = static_cast<char*>(outData);
+  const char* end = cairn::writePoints(static_cast<const double*>(tData), static_cast<const double*>(vData), from, to, start + at);
+  return number(env, static_cast<double>(end - start));
+}
+
+// snappyElements(input: Uint8Array, at, out: Uint8Array): whether the elements of input from
+// `at` (after the length preamble) are valid and fill out exactly.
+napi_value SnappyElements(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return fail(env, "snappyElements takes 3 arguments");
+  void *inData, *outData;
+  size_t inLen, outLen;
+  int32_t at;
+  if (!typedArray(env, argv[0], napi_uint8_array, &inData, &inLen)) return fail(env, "snappyElements: input must be a Uint8Array");
+  if (!int32Arg(env, argv[1], &at) || at < 0 || static_cast<size_t>(at) > inLen) return fail(env, "snappyElements: at is outside the input");
+  if (!typedArray(env, argv[2], napi_uint8_array, &outData, &outLen)) return fail(env, "snappyElements: out must be a Uint8Array");
+  const bool ok = cairn::snappyElements(static_cast<const uint8_t*>(inData), inLen, at, static_cast<uint8_t*>(outData), outLen);
+  napi_value result;
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
+bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
+  napi_value fn;
+  return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  if (!exportFunction(env, exports, "writePoints", WritePoints)) return nullptr;
+  if (!exportFunction(env, exports, "snappyElements", SnappyElements)) return nullptr;
+  return exports;
+}
