@@ -26,7 +26,8 @@
  * target gzips answers when a client accepts it, at its own speed and level.
  *
  * Run: `npm run bench -- query` (env: DATASETS=10kx200,100kx20, TARGETS=cairn,prometheus,vm,
- * REPEAT=7, WARMUP=3, WARM_PASSES=0, ACCEPT_ENCODING=identity, QUERY_BUDGET_S=15, SHARDS=4).
+ * REPEAT=7, WARMUP=3, WARM_PASSES=0, ACCEPT_ENCODING=identity, QUERY_BUDGET_S=15, SHARDS=4;
+ * PRINT_TIMES=1 prints every timed run of every query, to tell a cold start from a slow machine).
  */
 import { prepareWorkload, type PreparedWorkload, type Workload } from './lib/payloads.js';
 import { startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
@@ -39,6 +40,7 @@ const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 7));
 // The same for every target.
 const WARMUP = Math.max(1, Number(process.env.WARMUP ?? 3));
 const WARM_PASSES = Math.max(0, Number(process.env.WARM_PASSES ?? 0));
+const PRINT_TIMES = process.env.PRINT_TIMES === '1';
 // Every target gzips an answer when the client accepts it (Node's fetch asks for gzip by
 // default), each at its own level and speed, and the client then inflates megabytes for the
 // big range answers. By default every target is asked for identity, so the same bytes are
@@ -335,6 +337,7 @@ async function runQuery(target: Target, q: QueryCase): Promise<Outcome> {
     times.push(r.ms);
     spent += r.ms;
   }
+  if (PRINT_TIMES) console.log(`  ${target.name} ${q.name}: first ${first.ms.toFixed(2)}, runs ${times.map((x) => x.toFixed(2)).join(' ')}`);
   return { medianMs: median(times), runs: times.length, get answer() { return lazy(); }, error };
 }
 
