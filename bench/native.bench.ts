@@ -1,0 +1,76 @@
+/**
+ * bench/native: Cairn's native addon (native/, src/util/native.ts) against the JavaScript
+ * paths it replaces, on one thread, same inputs, same outputs:
+ * - a range answer's points as JSON (`EntryWriter`): the query bench's 10k `rate(...)` range
+ *   shape, 352 series × 150 points of rates (17-digit doubles), and the same of whole numbers
+ *   (counters read raw);
+ * - Snappy block decompression (`snappyDecompress`): Loki push bodies of the logs-ingest
+ *   corpus (1 MiB of lines each) and remote-write bodies of the query bench's series.
+ * Run: `npx tsx bench/native.bench.ts` (or `npm run bench -- native`); env TIME_MS.
+ */
+import { Bench } from 'tinybench';
+import { snappyDecompress } from '../src/ingest/remote-write/index.js';
+import { EntryWriter } from '../src/promql/entry-writer.js';
+import { native } from '../src/util/native.js';
+import { generateCorpus } from './lib/log-corpus.js';
+import { buildPayloads } from './lib/loki-payloads.js';
+import { prepareWorkload } from './lib/payloads.js';
+
+const TIME_MS = Number(process.env.TIME_MS ?? 1500);
+if (native === undefined) throw new Error('the native addon is not built (npm run build:native), or CAIRN_NATIVE=0 is set');
+const addon = native;
+
+const SERIES = 352;
+const POINTS = 150;
+const head = '{"metric":{"device":"eth0","instance":"host-0.example.internal:9100","job":"node"},"values":';
+const t = Float64Array.from({ length: SERIES * POINTS }, (_, i) => 1_796_155_904_000 + (i % POINTS) * 20_000);
+let seed = 1;
+const rates = Float64Array.from({ length: t.length }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 1e4);
+const counts = Float64Array.from(rates, (x) => Math.round(x * 1e5));
+const answer = (v: Float64Array, a: typeof addon | null): number => {
+  const w = new EntryWriter(a);
+  for (let s = 0; s < SERIES; s++) w.add(head, t, v, s * POINTS, s * POINTS + POINTS);
+  return w.finish().length;
+};
+
+const loki = buildPayloads(generateCorpus({ seed: 42, streams: 500, lines: 60_000, startMs: Date.now() - 3_600_000, durationMs: 2_400_000 }), 'proto').bodies;
+const rw = prepareWorkload({ name: 'rw', series: 10_000, samplesPerSeries: 20 }, 4, Date.now()).shards.flat();
+const outBytes = (bodies: readonly Uint8Array[]): number => bodies.reduce((n, b) => n + snappyDecompress(b, 1 << 30).length, 0);
+const decodeAll = (bodies: readonly Uint8Array[], a: typeof addon | null): number => {
+  let n = 0;
+  for (const b of bodies) n += snappyDecompress(b, 1 << 30, a).length;
+  return n;
+};
+
+interface Case {
+  readonly name: string;
+  /** What one run handles, for the rate column. */
+  readonly units: number;
+  readonly unit: string;
+  readonly js: () => number;
+  readonly native: () => number;
+}
+const cases: Case[] = [
+  { name: `points JSON, ${SERIES} × ${POINTS} rates`, units: t.length, unit: 'ns/point', js: () => answer(rates, null), native: () => answer(rates, addon) },
+  { name: `points JSON, ${SERIES} × ${POINTS} whole numbers`, units: t.length, unit: 'ns/point', js: () => answer(counts, null), native: () => answer(counts, addon) },
+  { name: `snappy, ${loki.length} Loki push bodies`, units: outBytes(loki), unit: 'MB/s out', js: () => decodeAll(loki, null), native: () => decodeAll(loki, addon) },
+  { name: `snappy, ${rw.length} remote-write bodies`, units: outBytes(rw), unit: 'MB/s out', js: () => decodeAll(rw, null), native: () => decodeAll(rw, addon) },
+];
+
+let sink = 0;
+const rows: Record<string, string>[] = [];
+for (const c of cases) {
+  if (c.js() !== c.native()) throw new Error(`${c.name}: the two paths wrote different lengths`);
+  const bench = new Bench({ time: TIME_MS, warmupTime: 300 });
+  bench.add('JavaScript', () => void (sink += c.js())).add('native', () => void (sink += c.native()));
+  await bench.run();
+  const [js, nat] = bench.tasks.map((task) => {
+    const r = task.result;
+    if (r.state !== 'completed') throw new Error(`${c.name} ${task.name}: ${r.state}`);
+    return r.latency.p50!;
+  });
+  const rate = (ms: number): string => (c.unit === 'ns/point' ? ((ms * 1e6) / c.units).toFixed(1) : (c.units / 1e6 / (ms / 1000)).toFixed(0));
+  rows.push({ case: c.name, unit: c.unit, JavaScript: rate(js!), native: rate(nat!), 'native speed-up': `${(js! / nat!).toFixed(2)}×` });
+}
+console.table(rows);
+if (sink === 0) console.log('');
