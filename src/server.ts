@@ -38,6 +38,7 @@ import { createTsdbMetrics } from './tsdb/metrics.js';
 import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
 import { defaultEngineOptions } from './promql/engine/index.js';
 import { createQueryWorkers } from './promql/parallel/query-workers.js';
+import { native } from './util/native.js';
 import { defaultLogQLEngineOptions } from './logql/engine/types.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
@@ -158,6 +159,11 @@ export function createServer(options: RunServerOptions): CairnServer {
   const metrics = createServerMetrics();
   const overrides = new Overrides(config.limits);
   const services = new ServiceManager();
+  // Without the addon answers and push bodies take the JavaScript paths: the same bytes,
+  // slower. Said once, so an operator knows why (a checkout built with tsc alone).
+  if (native === undefined && process.env.CAIRN_NATIVE !== '0') {
+    logger.warn('native addon not built (build/Release/cairn_native.node): numbers in answers and Snappy bodies take the slower JavaScript paths; run `npm run build:native`');
+  }
   const ruleStore = new SqliteRuleStore(db, { clock, onListenerError: (err) => logger.error({ err }, 'a rule store change listener failed') });
   const alertmanagerConfigs = new SqliteAlertmanagerConfigStore(db, {
     clock,
