@@ -3,7 +3,9 @@
  * timestamps as JSON numbers of seconds (at most 3 decimals), values as strings in Go's
  * shortest round-trip form — fixed notation, exponent form below 1e-6 and from 1e21,
  * `NaN`, `+Inf`, `-Inf`. Here rather than in api/ because the query workers (parallel/)
- * write the points of big answers too.
+ * write the points of big answers too. `native/points-json.cc` writes range answers' points
+ * as this text where the addon is built (`entry-writer.ts`): a change here is a change there
+ * (test/promql/entry-writer.test.ts compares the two).
  */
 import type { Labels } from '../model/labels.js';
 
