@@ -1,5 +1,5 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
-// typed-array access around the kernels of points-json.cc and snappy.cc. Wrong arguments
+// typed-array access around the kernels of points-json.cc, snappy.cc and xor.cc. Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -8,6 +8,7 @@
 
 #include "points-json.h"
 #include "snappy.h"
+#include "xor.h"
 
 namespace {
 
@@ -77,6 +78,61 @@ napi_value SnappyElements(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The slots of xorRead's state array (XorIterator's fields and the call's arguments).
+enum XorSlot { kPos, kNum, kNumTotal, kT, kDelta, kVHi, kVLo, kLeading, kTrailing, kHiMask, kLoMask, kWindowSet, kEndByte, kEndBit, kMint, kMaxt, kSkipStale, kN, kStop, kSlots };
+
+// xorRead(buf: Uint8Array, state: Float64Array, outT: Float64Array, outV: Float64Array):
+// xorReadFast over the iterator state and arguments in `state` (slots above), written back
+// with the samples appended (state[kN]) and why it stopped (state[kStop]: 0 slow, 1 past
+// maxt, 2 columns full). Four arguments, not twenty: N-API's cost is per argument.
+napi_value XorRead(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 4) return fail(env, "xorRead takes 4 arguments");
+  void *bufData, *stData, *tData, *vData;
+  size_t bufLen, stLen, tLen, vLen;
+  if (!typedArray(env, argv[0], napi_uint8_array, &bufData, &bufLen)) return fail(env, "xorRead: buf must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_float64_array, &stData, &stLen) || stLen < kSlots) return fail(env, "xorRead: state must be a Float64Array of 19");
+  if (!typedArray(env, argv[2], napi_float64_array, &tData, &tLen)) return fail(env, "xorRead: outT must be a Float64Array");
+  if (!typedArray(env, argv[3], napi_float64_array, &vData, &vLen)) return fail(env, "xorRead: outV must be a Float64Array");
+  double* st = static_cast<double*>(stData);
+  const double endByte = st[kEndByte], endBit = st[kEndBit], n = st[kN];
+  if (!(endByte >= 0 && endByte <= static_cast<double>(bufLen) && endBit >= 0 && endBit <= endByte * 8)) return fail(env, "xorRead: the chunk's end is outside buf");
+  const size_t cap = tLen < vLen ? tLen : vLen;
+  if (!(n >= 0 && n <= static_cast<double>(cap))) return fail(env, "xorRead: n is outside the columns");
+  if (!(st[kPos] >= 0 && st[kNum] >= 0 && st[kNumTotal] >= 0 && st[kNumTotal] <= 65535)) return fail(env, "xorRead: bad iterator state");
+  cairn::XorState s;
+  s.pos = static_cast<uint64_t>(st[kPos]);
+  s.num = static_cast<uint32_t>(st[kNum]);
+  s.numTotal = static_cast<uint32_t>(st[kNumTotal]);
+  s.t = static_cast<int64_t>(st[kT]);
+  s.delta = static_cast<int64_t>(st[kDelta]);
+  s.vHi = static_cast<uint32_t>(static_cast<int64_t>(st[kVHi]));
+  s.vLo = static_cast<uint32_t>(static_cast<int64_t>(st[kVLo]));
+  s.leading = static_cast<uint32_t>(st[kLeading]) & 0xff;
+  s.trailing = static_cast<uint32_t>(st[kTrailing]) & 0xff;
+  s.hiMask = static_cast<uint32_t>(static_cast<int64_t>(st[kHiMask]));
+  s.loMask = static_cast<uint32_t>(static_cast<int64_t>(st[kLoMask]));
+  s.windowSet = st[kWindowSet] != 0;
+  size_t k = static_cast<size_t>(n);
+  const cairn::XorStop stop = cairn::xorReadFast(static_cast<const uint8_t*>(bufData), static_cast<size_t>(endByte), static_cast<uint64_t>(endBit), s, st[kMint], st[kMaxt],
+                                                 st[kSkipStale] != 0, static_cast<double*>(tData), static_cast<double*>(vData), &k, cap);
+  st[kPos] = static_cast<double>(s.pos);
+  st[kNum] = s.num;
+  st[kT] = static_cast<double>(s.t);
+  st[kDelta] = static_cast<double>(s.delta);
+  st[kVHi] = s.vHi;
+  st[kVLo] = s.vLo;
+  st[kLeading] = s.leading;
+  st[kTrailing] = s.trailing;
+  st[kHiMask] = s.hiMask;
+  st[kLoMask] = s.loMask;
+  st[kWindowSet] = s.windowSet ? 1 : 0;
+  st[kN] = static_cast<double>(k);
+  st[kStop] = stop == cairn::XorStop::Slow ? 0 : stop == cairn::XorStop::Past ? 1 : 2;
+  return nullptr;
+}
+
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
   napi_value fn;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
@@ -87,5 +143,6 @@ bool exportFunction(napi_env env, napi_value exports, const char* name, napi_cal
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "writePoints", WritePoints)) return nullptr;
   if (!exportFunction(env, exports, "snappyElements", SnappyElements)) return nullptr;
+  if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
   return exports;
 }

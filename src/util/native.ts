@@ -25,6 +25,12 @@ export interface NativeAddon {
    * written, on any malformed element (the caller reports it).
    */
   snappyElements(input: Uint8Array, at: number, out: Uint8Array): boolean;
+  /**
+   * XorIterator.readInto's fast loop over a chunk's bytes, its state and arguments passed in
+   * and out through `state` (slots in tsdb/chunkenc/xor.ts), appending samples to `outT`
+   * and `outV` (value bits).
+   */
+  xorRead(buf: Uint8Array, state: Float64Array, outT: Float64Array, outV: Float64Array): void;
 }
 
 /** The room `writePoints` needs for n points (64 bytes a point: kMaxPointBytes in the addon). */

@@ -15,6 +15,7 @@ import { assert, CairnError } from '../../util/errors.js';
 import { STALE_HI, STALE_LO } from '../../model/stale.js';
 import type { SampleColumns } from '../interface.js';
 import { BitReader, BitWriter, joinInt64, peek32, splitInt64 } from './bstream.js';
+import { native, type NativeAddon } from '../../util/native.js';
 
 /** Bytes of the header: the sample count as a big-endian uint16. */
 export const XOR_HEADER_BYTES = 2;
@@ -265,6 +266,31 @@ export class XorAppender {
  * costs no reader of its own.
  */
 const varintReader = new BitReader(new Uint8Array(0));
+
+// The slots of the native fast loop's state array (native/addon.cc XorSlot), shared by every
+// iterator of this thread: a call copies its state in and out.
+const S_POS = 0;
+const S_NUM = 1;
+const S_NUM_TOTAL = 2;
+const S_T = 3;
+const S_DELTA = 4;
+const S_VHI = 5;
+const S_VLO = 6;
+const S_LEADING = 7;
+const S_TRAILING = 8;
+const S_HI_MASK = 9;
+const S_LO_MASK = 10;
+const S_WINDOW_SET = 11;
+const S_END_BYTE = 12;
+const S_END_BIT = 13;
+const S_MINT = 14;
+const S_MAXT = 15;
+const S_SKIP_STALE = 16;
+const S_N = 17;
+const S_STOP = 18;
+const STOP_PAST = 1;
+const STOP_FULL = 2;
+const xorState = new Float64Array(19);
 
 /** Scratch for splitting a 64-bit integer; appends are synchronous, so one suffices. */
 const scratchHiLo = new Uint32Array(2);
@@ -519,8 +545,76 @@ export class XorIterator {
    * are the same. Returns false once a sample after `maxt` was read (the caller is done),
    * true when the chunk is exhausted or failed.
    */
-  readInto(mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
+  readInto(mint: number, maxt: number, out: SampleColumns, skipStale: boolean, addon: NativeAddon | null = native ?? null): boolean {
     for (;;) {
+      if (addon !== null ? this.fastNative(addon, mint, maxt, out, skipStale) : this.fastJs(mint, maxt, out, skipStale)) return false;
+      // The slow way for this sample (or the end, or a failure), then on with the fast one.
+      if (!this.next()) return true;
+      if (this._t > maxt) return false;
+      if (this._t >= mint && !(skipStale && this.vHi === STALE_HI && this.vLo === STALE_LO)) {
+        if (out.hi === out.t.length) out.reserve(1);
+        out.t[out.hi] = this._t;
+        out.v32[2 * out.hi + HI] = this.vHi;
+        out.v32[2 * out.hi + LO] = this.vLo;
+        out.hi++;
+      }
+    }
+  }
+
+  /**
+   * `readInto`'s fast loop in the native addon (native/xor.cc, the same decisions as
+   * `fastJs`), over the state copied into and back out of `xorState`: true when it read a
+   * sample after `maxt`.
+   */
+  private fastNative(addon: NativeAddon, mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
+    if (this.numRead < 2 || this.numRead >= this.numTotal || this.done) return false;
+    const st = xorState;
+    st[S_POS] = this.pos;
+    st[S_NUM] = this.numRead;
+    st[S_NUM_TOTAL] = this.numTotal;
+    st[S_T] = this._t;
+    st[S_DELTA] = this.tDelta;
+    st[S_VHI] = this.vHi >>> 0;
+    st[S_VLO] = this.vLo >>> 0;
+    st[S_LEADING] = this.leading;
+    st[S_TRAILING] = this.trailing;
+    st[S_HI_MASK] = this.hiMask >>> 0;
+    st[S_LO_MASK] = this.loMask >>> 0;
+    st[S_WINDOW_SET] = this.windowSet ? 1 : 0;
+    st[S_END_BYTE] = this.endByte;
+    st[S_END_BIT] = this.endBit;
+    st[S_MINT] = mint;
+    st[S_MAXT] = maxt;
+    st[S_SKIP_STALE] = skipStale ? 1 : 0;
+    st[S_N] = out.hi;
+    for (;;) {
+      addon.xorRead(this.buf, st, out.t, out.v);
+      if (st[S_STOP] !== STOP_FULL) break;
+      // Room for the rest of the chunk at once.
+      out.hi = st[S_N]!;
+      out.reserve(Math.max(1, this.numTotal - st[S_NUM]!));
+    }
+    out.hi = st[S_N]!;
+    this.pos = st[S_POS]!;
+    this.numRead = st[S_NUM]!;
+    this._t = st[S_T]!;
+    this.tDelta = st[S_DELTA]!;
+    this.vHi = st[S_VHI]! | 0;
+    this.vLo = st[S_VLO]! | 0;
+    this.leading = st[S_LEADING]!;
+    this.trailing = st[S_TRAILING]!;
+    this.hiMask = st[S_HI_MASK]! | 0;
+    this.loMask = st[S_LO_MASK]! | 0;
+    this.windowSet = st[S_WINDOW_SET] === 1;
+    u32[HI] = this.vHi;
+    u32[LO] = this.vLo;
+    this._v = f64[0]!;
+    return st[S_STOP] === STOP_PAST;
+  }
+
+  /** `readInto`'s fast loop in JavaScript: true when it read a sample after `maxt`. */
+  private fastJs(mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
+    {
       const buf = this.buf;
       const endByte = this.endByte;
       const endBit = this.endBit;
@@ -638,17 +732,7 @@ export class XorIterator {
       u32[HI] = vHi;
       u32[LO] = vLo;
       this._v = f64[0]!;
-      if (past) return false;
-      // The slow way for this sample (or the end, or a failure), then on with the fast one.
-      if (!this.next()) return true;
-      if (this._t > maxt) return false;
-      if (this._t >= mint && !(skipStale && this.vHi === STALE_HI && this.vLo === STALE_LO)) {
-        if (out.hi === out.t.length) out.reserve(1);
-        out.t[out.hi] = this._t;
-        out.v32[2 * out.hi + HI] = this.vHi;
-        out.v32[2 * out.hi + LO] = this.vLo;
-        out.hi++;
-      }
+      return past;
     }
   }
 

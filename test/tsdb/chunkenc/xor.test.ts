@@ -18,6 +18,13 @@ import {
 import { CairnError } from '../../../src/util/errors.js';
 import { mulberry32 } from '../../../src/util/random.js';
 import { RangeWindow } from '../../../src/promql/engine/range-window.js';
+import { native, type NativeAddon } from '../../../src/util/native.js';
+
+/** The addon: `npm install` builds it, so a missing one is a broken build, not a skip. */
+function nativeAddon(): NativeAddon {
+  if (native === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
+  return native;
+}
 
 // ---------------------------------------------------------------------------------------
 // Helpers. Values travel as their 64-bit patterns (bigint) and become numbers only at the
@@ -448,7 +455,11 @@ describe('properties', () => {
     );
   });
 
-  it('readInto appends exactly the samples next() yields in [mint, maxt], stale markers left out when asked, on any bytes', () => {
+  it.each<[string, () => NativeAddon | null]>([
+    ['the native fast loop', nativeAddon],
+    ['the JavaScript fast loop', () => null],
+  ])('readInto (%s) appends exactly the samples next() yields in [mint, maxt], stale markers left out when asked, on any bytes', (_name, loop) => {
+    const addon = loop();
     const chunkBytes = fc.oneof(
       fc.oneof(series, counter).map((samples) => encode(samples).bytes()),
       fc.tuple(fc.oneof(series, counter), fc.nat()).map(([samples, cut]) => {
@@ -479,7 +490,7 @@ describe('properties', () => {
         for (let i = 0; i < k; i++) it.next();
         // The engine's own columns (64 samples at first: longer chunks make them grow).
         const out = new RangeWindow();
-        const more = it.readInto(mint, maxt, out, skipStale);
+        const more = it.readInto(mint, maxt, out, skipStale, addon);
         const got: Sample[] = [];
         for (let i = 0; i < out.hi; i++) got.push({ t: out.t[i]!, bits: bitsOf(out.v[i]!) });
         expect(got).toEqual(want);
@@ -488,6 +499,46 @@ describe('properties', () => {
       }),
       { ...FC, numRuns: 3000 },
     );
+  });
+
+  it.each<[string, () => NativeAddon | null]>([
+    ['the native fast loop', nativeAddon],
+    ['the JavaScript fast loop', () => null],
+  ])('readInto (%s) grows the columns through a long chunk of every encoding, and cuts at mint and maxt', (_name, loop) => {
+    const addon = loop();
+    // 3 000 samples: scrape jitter (1-bit, 14-, 17- and 20-bit deltas of delta, and a
+    // 64-bit one), values repeated, in the window and in new windows, stale markers.
+    const rand = mulberry32(9);
+    const samples: Sample[] = [];
+    let t = 1_700_000_000_000;
+    let v = 100;
+    for (let i = 0; i < 3_000; i++) {
+      const r = rand();
+      t += i % 500 === 499 ? 10_000_000_000 : r < 0.5 ? 15_000 : r < 0.8 ? 15_000 + Math.floor(rand() * 4_000) : r < 0.95 ? 15_000 + Math.floor(rand() * 100_000) : 15_000 + Math.floor(rand() * 500_000);
+      const k = rand();
+      if (k < 0.05) samples.push({ t, bits: STALE_NAN });
+      else {
+        if (k > 0.3) v = k > 0.9 ? rand() * 1e12 : v + Math.floor(rand() * 10);
+        samples.push(s(t, v));
+      }
+    }
+    const bytes = encode(samples).bytes();
+    for (const [mint, maxt] of [
+      [-Infinity, Infinity],
+      [samples[10]!.t, samples[2_500]!.t],
+      [samples[10]!.t + 1, samples[2_500]!.t - 1],
+    ] as const) {
+      for (const skipStale of [false, true]) {
+        const want = samples.filter((x) => x.t >= mint && x.t <= maxt && !(skipStale && x.bits === STALE_NAN));
+        const out = new RangeWindow();
+        const it = new XorIterator(bytes);
+        const more = it.readInto(mint, maxt, out, skipStale, addon);
+        const got: Sample[] = [];
+        for (let i = 0; i < out.hi; i++) got.push({ t: out.t[i]!, bits: bitsOf(out.v[i]!) });
+        expect(got).toEqual(want);
+        expect(more).toBe(maxt === Infinity);
+      }
+    }
   });
 
   it('the iterator never throws on arbitrary bytes, and reports errors as corrupt_chunk', () => {
