@@ -5,12 +5,16 @@
  *   shape, 352 series × 150 points of rates (17-digit doubles), and the same of whole numbers
  *   (counters read raw);
  * - Snappy block decompression (`snappyDecompress`): Loki push bodies of the logs-ingest
- *   corpus (1 MiB of lines each) and remote-write bodies of the query bench's series.
+ *   corpus (1 MiB of lines each) and remote-write bodies of the query bench's series;
+ * - XOR chunk decoding (`XorIterator.readInto`): 2 000 chunks of 120 samples, counters
+ *   scraped every 15 s with jitter, and gauges of 17-digit doubles.
  * Run: `npx tsx bench/native.bench.ts` (or `npm run bench -- native`); env TIME_MS.
  */
 import { Bench } from 'tinybench';
 import { snappyDecompress } from '../src/ingest/remote-write/index.js';
+import { RangeWindow } from '../src/promql/engine/range-window.js';
 import { EntryWriter } from '../src/promql/entry-writer.js';
+import { XorChunk, XorIterator } from '../src/tsdb/chunkenc/xor.js';
 import { native } from '../src/util/native.js';
 import { generateCorpus } from './lib/log-corpus.js';
 import { buildPayloads } from './lib/loki-payloads.js';
@@ -42,6 +46,31 @@ const decodeAll = (bodies: readonly Uint8Array[], a: typeof addon | null): numbe
   return n;
 };
 
+const CHUNKS = 2_000;
+const chunkOf = (value: (i: number) => number): Uint8Array[] =>
+  Array.from({ length: CHUNKS }, (_, c) => {
+    const chunk = new XorChunk();
+    let t = 1_700_000_000_000 + c * 1_800_000;
+    for (let i = 0; i < 120; i++) {
+      t += 15_000 + ((seed = (seed * 16807) % 2147483647) % 40) - 20;
+      chunk.append(t, value(i));
+    }
+    return chunk.bytes().slice();
+  });
+let total = 0;
+const counterChunks = chunkOf((i) => (total += (seed % 1000) + i));
+const gaugeChunks = chunkOf(() => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 1e9);
+const window = new RangeWindow();
+const decode = (chunks: readonly Uint8Array[], a: typeof addon | null): number => {
+  let n = 0;
+  for (const c of chunks) {
+    window.clear();
+    new XorIterator(c).readInto(-Infinity, Infinity, window, true, a);
+    n += window.hi;
+  }
+  return n;
+};
+
 interface Case {
   readonly name: string;
   /** What one run handles, for the rate column. */
@@ -55,6 +84,8 @@ const cases: Case[] = [
   { name: `points JSON, ${SERIES} × ${POINTS} whole numbers`, units: t.length, unit: 'ns/point', js: () => answer(counts, null), native: () => answer(counts, addon) },
   { name: `snappy, ${loki.length} Loki push bodies`, units: outBytes(loki), unit: 'MB/s out', js: () => decodeAll(loki, null), native: () => decodeAll(loki, addon) },
   { name: `snappy, ${rw.length} remote-write bodies`, units: outBytes(rw), unit: 'MB/s out', js: () => decodeAll(rw, null), native: () => decodeAll(rw, addon) },
+  { name: `XOR, ${CHUNKS} counter chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(counterChunks, null), native: () => decode(counterChunks, addon) },
+  { name: `XOR, ${CHUNKS} gauge chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(gaugeChunks, null), native: () => decode(gaugeChunks, addon) },
 ];
 
 let sink = 0;
@@ -69,7 +100,7 @@ for (const c of cases) {
     if (r.state !== 'completed') throw new Error(`${c.name} ${task.name}: ${r.state}`);
     return r.latency.p50!;
   });
-  const rate = (ms: number): string => (c.unit === 'ns/point' ? ((ms * 1e6) / c.units).toFixed(1) : (c.units / 1e6 / (ms / 1000)).toFixed(0));
+  const rate = (ms: number): string => (c.unit.startsWith('ns/') ? ((ms * 1e6) / c.units).toFixed(1) : (c.units / 1e6 / (ms / 1000)).toFixed(0));
   rows.push({ case: c.name, unit: c.unit, JavaScript: rate(js!), native: rate(nat!), 'native speed-up': `${(js! / nat!).toFixed(2)}×` });
 }
 console.table(rows);
