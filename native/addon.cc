@@ -1,5 +1,5 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
-// typed-array access around the kernels of points-json.cc, snappy.cc and xor.cc. Wrong arguments
+// typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc. Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -8,6 +8,7 @@
 
 #include "points-json.h"
 #include "snappy.h"
+#include "trigrams.h"
 #include "xor.h"
 
 namespace {
@@ -133,6 +134,35 @@ napi_value XorRead(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// trigramsAdd(bytes: Uint8Array, spans: Int32Array, n, seen: Int32Array, grams: Int32Array,
+// count): the new count of distinct trigrams after the n spans (trigrams.cc). Refuses spans
+// outside bytes, a seen set of other than 2^19 words, and grams without a slot per byte of
+// the spans.
+napi_value TrigramsAdd(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 6) return fail(env, "trigramsAdd takes 6 arguments");
+  void *bytesData, *spansData, *seenData, *gramsData;
+  size_t bytesLen, spansLen, seenLen, gramsLen;
+  int32_t n, count;
+  if (!typedArray(env, argv[0], napi_uint8_array, &bytesData, &bytesLen)) return fail(env, "trigramsAdd: bytes must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_int32_array, &spansData, &spansLen)) return fail(env, "trigramsAdd: spans must be an Int32Array");
+  if (!int32Arg(env, argv[2], &n) || n < 0 || static_cast<size_t>(n) * 2 > spansLen) return fail(env, "trigramsAdd: n is outside spans");
+  if (!typedArray(env, argv[3], napi_int32_array, &seenData, &seenLen) || seenLen != (1u << 19)) return fail(env, "trigramsAdd: seen must be an Int32Array of 2^19");
+  if (!typedArray(env, argv[4], napi_int32_array, &gramsData, &gramsLen)) return fail(env, "trigramsAdd: grams must be an Int32Array");
+  if (!int32Arg(env, argv[5], &count) || count < 0 || static_cast<size_t>(count) > gramsLen) return fail(env, "trigramsAdd: count is outside grams");
+  const int32_t* spans = static_cast<const int32_t*>(spansData);
+  size_t room = static_cast<size_t>(count);
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t start = spans[2 * i], end = spans[2 * i + 1];
+    if (start < 0 || end < start || static_cast<size_t>(end) > bytesLen) return fail(env, "trigramsAdd: a span is outside bytes");
+    room += static_cast<size_t>(end - start);
+  }
+  if (room > gramsLen) return fail(env, "trigramsAdd: grams needs a slot per byte of the spans");
+  const size_t out = cairn::trigramsAdd(static_cast<const uint8_t*>(bytesData), spans, n, static_cast<uint32_t*>(seenData), static_cast<int32_t*>(gramsData), count);
+  return number(env, static_cast<double>(out));
+}
+
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
   napi_value fn;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
@@ -144,5 +174,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "writePoints", WritePoints)) return nullptr;
   if (!exportFunction(env, exports, "snappyElements", SnappyElements)) return nullptr;
   if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
+  if (!exportFunction(env, exports, "trigramsAdd", TrigramsAdd)) return nullptr;
   return exports;
 }

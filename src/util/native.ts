@@ -31,6 +31,13 @@ export interface NativeAddon {
    * and `outV` (value bits).
    */
   xorRead(buf: Uint8Array, state: Float64Array, outT: Float64Array, outV: Float64Array): void;
+  /**
+   * A needle filter's trigram pass (logstore/chunk/filter.ts GramSet) over n lines given as
+   * [start, end) pairs of `bytes`: sets each new trigram's bit in `seen` (2^19 words),
+   * appends it to `grams` from `count` and returns the new count. `grams` must have a slot
+   * per byte of the lines beyond `count`; throws a TypeError otherwise.
+   */
+  trigramsAdd(bytes: Uint8Array, spans: Int32Array, n: number, seen: Int32Array, grams: Int32Array, count: number): number;
 }
 
 /** The room `writePoints` needs for n points (64 bytes a point: kMaxPointBytes in the addon). */

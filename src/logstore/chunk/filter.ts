@@ -49,6 +49,7 @@
  * positions use h1 = fmix32(g ^ 0x5BD1E995), h2 = fmix32(g ^ 0x9E3779B9) | 1 the same way.
  */
 import { assert, CairnError } from '../../util/errors.js';
+import { native, type NativeAddon } from '../../util/native.js';
 import { readChunkHeader } from './chunk-format.js';
 
 /** The filter kind byte of a hashed trigram bit set alone. */
@@ -135,6 +136,9 @@ export function defaultFilterOptions(): FilterOptions {
 export function headFilterOptions(): FilterOptions {
   return { ...defaultFilterOptions(), longGrams: false };
 }
+
+// Per-thread scratch of buildFilter: the chunk's lines as [start, end) pairs.
+let spans = new Int32Array(2 * 4096);
 
 // Per-thread scratch: one bit per possible trigram (2^24 bits = 2 MiB), set while a
 // filter is built and cleared after, plus the list of trigrams seen. Allocated on first
@@ -226,6 +230,25 @@ class GramSet {
       }
       grams[this.count++] = v;
     }
+  }
+
+  /**
+   * `add` for the lines `spans` gives as [start, end) pairs, n of them: in the native
+   * addon when given (one call for a whole chunk), else line by line here.
+   */
+  addSpans(bytes: Uint8Array, spans: Int32Array, n: number, addon: NativeAddon | null): void {
+    if (addon === null) {
+      for (let i = 0; i < n; i++) this.add(bytes, spans[2 * i]!, spans[2 * i + 1]!);
+      return;
+    }
+    let room = this.count;
+    for (let i = 0; i < n; i++) room += spans[2 * i + 1]! - spans[2 * i]!;
+    if (room > grams.length) {
+      const next = new Int32Array(Math.max(room, grams.length * 2));
+      next.set(grams.subarray(0, this.count));
+      grams = next;
+    }
+    this.count = addon.trigramsAdd(bytes, spans, n, this.seen, grams, this.count);
   }
 
   /** Clears the scratch without building (after a failure: stale bits would hide trigrams from the next filter). */
@@ -447,6 +470,12 @@ class FilterBuilder {
     if (this.options.longGrams) this.longGrams.add(bytes, start, end);
   }
 
+  /** `add` of the n lines `spans` gives as [start, end) pairs of `bytes`. */
+  addSpans(bytes: Uint8Array, spans: Int32Array, n: number, addon: NativeAddon | null): void {
+    this.trigrams.addSpans(bytes, spans, n, addon);
+    if (this.options.longGrams) for (let i = 0; i < n; i++) this.longGrams.add(bytes, spans[2 * i]!, spans[2 * i + 1]!);
+  }
+
   abandon(): void {
     this.trigrams.abandon();
     this.longGrams.count = 0;
@@ -467,10 +496,11 @@ class FilterBuilder {
  * `readChunkHeader` throws for a malformed chunk. Costs a few ms per MiB: call it on a
  * worker.
  */
-export function buildFilter(raw: Uint8Array, options: FilterOptions = defaultFilterOptions()): Uint8Array {
+export function buildFilter(raw: Uint8Array, options: FilterOptions = defaultFilterOptions(), addon: NativeAddon | null = native ?? null): Uint8Array {
   const h = readChunkHeader(raw);
   const builder = new FilterBuilder(options);
   try {
+    if (spans.length < 2 * h.entries) spans = new Int32Array(2 * h.entries);
     let lp = h.lengthStart;
     let line = h.lineStart;
     for (let i = 0; i < h.entries; i++) {
@@ -485,9 +515,11 @@ export function buildFilter(raw: Uint8Array, options: FilterOptions = defaultFil
       }
       const end = line + n;
       if (end > h.end) throw corrupt('a line runs past the chunk');
-      builder.add(raw, line, end);
+      spans[2 * i] = line;
+      spans[2 * i + 1] = end;
       line = end;
     }
+    builder.addSpans(raw, spans, h.entries, addon);
   } catch (e) {
     builder.abandon();
     throw e;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeEntries } from '../../../src/logstore/chunk/chunk-format.js';
 import { encodeChunk, chunkMayContainAll, readChunk } from '../../../src/logstore/chunk/encoded-chunk.js';
 import { buildFilter, buildFilterFromLines, defaultFilterOptions, describeFilter, filterFill, mayContain } from '../../../src/logstore/chunk/filter.js';
+import { native } from '../../../src/util/native.js';
 import { mulberry32 } from '../../../src/util/random.js';
 import { entriesArb, entry } from './fixtures.js';
 
@@ -52,6 +53,24 @@ describe('needle filter', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('is the same from the native trigram pass and the JavaScript one, for any lines (property)', () => {
+    if (native === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
+    const addon = native;
+    const head = { ...defaultFilterOptions(), longGrams: false };
+    fc.assert(
+      fc.property(entriesArb({ maxLength: 40 }), fc.boolean(), (es, long) => {
+        const chunk = encodeEntries(es);
+        const o = long ? defaultFilterOptions() : head;
+        expect(buildFilter(chunk, o, addon)).toEqual(buildFilter(chunk, o, null));
+      }),
+      { numRuns: 500 },
+    );
+    // Every trigram: the grams list grows past its first size, the section is capped.
+    const big = encodeEntries([entry(T0, 0, noise().toString('latin1'))]);
+    expect(buildFilter(big, head, addon)).toEqual(buildFilter(big, head, null));
+    expect(buildFilter(raw, head, addon)).toEqual(buildFilter(raw, head, null));
   });
 
   it('leaves no trace between builds (scratch is cleared, also after a failure)', () => {
