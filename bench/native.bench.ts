@@ -7,13 +7,17 @@
  * - Snappy block decompression (`snappyDecompress`): Loki push bodies of the logs-ingest
  *   corpus (1 MiB of lines each) and remote-write bodies of the query bench's series;
  * - XOR chunk decoding (`XorIterator.readInto`): 2 000 chunks of 120 samples, counters
- *   scraped every 15 s with jitter, and gauges of 17-digit doubles.
+ *   scraped every 15 s with jitter, and gauges of 17-digit doubles;
+ * - a head chunk's needle filter (`buildFilter`, trigrams): 256 KiB chunks of 50 streams of
+ *   the logs corpus.
  * Run: `npx tsx bench/native.bench.ts` (or `npm run bench -- native`); env TIME_MS.
  */
 import { Bench } from 'tinybench';
 import { snappyDecompress } from '../src/ingest/remote-write/index.js';
 import { RangeWindow } from '../src/promql/engine/range-window.js';
 import { EntryWriter } from '../src/promql/entry-writer.js';
+import { encodeEntries } from '../src/logstore/chunk/chunk-format.js';
+import { buildFilter, headFilterOptions } from '../src/logstore/chunk/filter.js';
 import { XorChunk, XorIterator } from '../src/tsdb/chunkenc/xor.js';
 import { native } from '../src/util/native.js';
 import { generateCorpus } from './lib/log-corpus.js';
@@ -37,7 +41,28 @@ const answer = (v: Float64Array, a: typeof addon | null): number => {
   return w.finish().length;
 };
 
-const loki = buildPayloads(generateCorpus({ seed: 42, streams: 500, lines: 60_000, startMs: Date.now() - 3_600_000, durationMs: 2_400_000 }), 'proto').bodies;
+const corpus = generateCorpus({ seed: 42, streams: 500, lines: 60_000, startMs: Date.now() - 3_600_000, durationMs: 2_400_000 });
+const loki = buildPayloads(corpus, 'proto').bodies;
+// Each stream's lines cut into chunks at 256 KiB of text, as the head seals them (50
+// streams, so that most of them fill chunks).
+const logChunks: Uint8Array[] = [];
+let logText = 0;
+for (const stream of generateCorpus({ seed: 7, streams: 50, lines: 60_000, startMs: Date.now() - 3_600_000, durationMs: 2_400_000 }).streams) {
+  let batch: { tMs: number; tNs: number; line: string; metadata: [] }[] = [];
+  let bytes = 0;
+  for (const e of stream.entries) {
+    batch.push({ tMs: Number(e.tsNs.slice(0, -6)), tNs: 0, line: e.line, metadata: [] });
+    bytes += Buffer.byteLength(e.line);
+    if (bytes >= 256 * 1024) {
+      logChunks.push(encodeEntries(batch));
+      logText += bytes;
+      batch = [];
+      bytes = 0;
+    }
+  }
+}
+const headFilter = headFilterOptions();
+const filters = (a: typeof addon | null): number => logChunks.reduce((n, c) => n + buildFilter(c, headFilter, a).length, 0);
 const rw = prepareWorkload({ name: 'rw', series: 10_000, samplesPerSeries: 20 }, 4, Date.now()).shards.flat();
 const outBytes = (bodies: readonly Uint8Array[]): number => bodies.reduce((n, b) => n + snappyDecompress(b, 1 << 30).length, 0);
 const decodeAll = (bodies: readonly Uint8Array[], a: typeof addon | null): number => {
@@ -84,6 +109,7 @@ const cases: Case[] = [
   { name: `points JSON, ${SERIES} × ${POINTS} whole numbers`, units: t.length, unit: 'ns/point', js: () => answer(counts, null), native: () => answer(counts, addon) },
   { name: `snappy, ${loki.length} Loki push bodies`, units: outBytes(loki), unit: 'MB/s out', js: () => decodeAll(loki, null), native: () => decodeAll(loki, addon) },
   { name: `snappy, ${rw.length} remote-write bodies`, units: outBytes(rw), unit: 'MB/s out', js: () => decodeAll(rw, null), native: () => decodeAll(rw, addon) },
+  { name: `trigram filters, ${logChunks.length} log chunks of 256 KiB`, units: logText, unit: 'MB/s of text', js: () => filters(null), native: () => filters(addon) },
   { name: `XOR, ${CHUNKS} counter chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(counterChunks, null), native: () => decode(counterChunks, addon) },
   { name: `XOR, ${CHUNKS} gauge chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(gaugeChunks, null), native: () => decode(gaugeChunks, addon) },
 ];
