@@ -500,7 +500,10 @@ export function buildFilter(raw: Uint8Array, options: FilterOptions = defaultFil
   const h = readChunkHeader(raw);
   const builder = new FilterBuilder(options);
   try {
-    if (spans.length < 2 * h.entries) spans = new Int32Array(2 * h.entries);
+    // Each entry takes at least a byte of its length: a header claiming more entries than
+    // the chunk has bytes fails in the loop below, before it reaches that many.
+    const most = Math.min(h.entries, raw.length);
+    if (spans.length < 2 * most) spans = new Int32Array(2 * most);
     let lp = h.lengthStart;
     let line = h.lineStart;
     for (let i = 0; i < h.entries; i++) {
