@@ -159,10 +159,10 @@ export function createServer(options: RunServerOptions): CairnServer {
   const metrics = createServerMetrics();
   const overrides = new Overrides(config.limits);
   const services = new ServiceManager();
-  // Without the addon answers and push bodies take the JavaScript paths: the same bytes,
-  // slower. Said once, so an operator knows why (a checkout built with tsc alone).
+  // Without the addon the hot loops take their JavaScript paths: the same bytes, slower.
+  // Said once, so an operator knows why (a checkout built with tsc alone, or not reinstalled).
   if (native === undefined && process.env.CAIRN_NATIVE !== '0') {
-    logger.warn('native addon not built (build/Release/cairn_native.node): numbers in answers and Snappy bodies take the slower JavaScript paths; run `npm run build:native`');
+    logger.warn('native addon not built or older than the sources (build/Release/cairn_native.node): answers, chunk decoding, Snappy bodies and log filters take the slower JavaScript paths; run `npm run build:native`');
   }
   const ruleStore = new SqliteRuleStore(db, { clock, onListenerError: (err) => logger.error({ err }, 'a rule store change listener failed') });
   const alertmanagerConfigs = new SqliteAlertmanagerConfigStore(db, {

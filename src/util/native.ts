@@ -3,8 +3,8 @@
  * better-sqlite3 and re2 are): the few hot loops where V8 is several times slower than
  * C++. Loaded once per thread (the query workers load it too; N-API addons are safe in
  * worker threads). Undefined when the addon is not built (a checkout compiled with `tsc`
- * alone) or `CAIRN_NATIVE=0` is set (A/B measurement): callers then take their JavaScript
- * path, which gives the same bytes.
+ * alone), is older than these sources (it lacks a function below), or `CAIRN_NATIVE=0` is set
+ * (A/B measurement): callers then take their JavaScript path, which gives the same bytes.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -54,10 +54,24 @@ function load(): NativeAddon | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const root of [join(here, '../..'), join(here, '../../..')]) {
     const path = join(root, ADDON);
-    if (existsSync(path)) return createRequire(import.meta.url)(path) as NativeAddon;
+    if (existsSync(path)) return complete(createRequire(import.meta.url)(path));
   }
   return undefined;
 }
+
+/**
+ * The loaded module as the addon when it exports every function below, else undefined: a
+ * build from older sources (pulled code compiled with tsc, not reinstalled) lacks newer
+ * kernels, and is taken as not built rather than failing the calls that need them.
+ */
+export function complete(mod: unknown): NativeAddon | undefined {
+  if (typeof mod !== 'object' || mod === null) return undefined;
+  const m = mod as Partial<Record<keyof NativeAddon, unknown>>;
+  return FUNCTIONS.every((f) => typeof m[f] === 'function') ? (mod as NativeAddon) : undefined;
+}
+
+/** What the TypeScript expects the addon to export. */
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();
