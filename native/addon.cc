@@ -79,7 +79,8 @@ napi_value SnappyElements(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// The slots of xorRead's state array (XorIterator's fields and the call's arguments).
+// The slots of xorRead's state array (XorIterator's fields and the call's arguments;
+// src/tsdb/chunkenc/xor.ts names the same slots S_*).
 enum XorSlot { kPos, kNum, kNumTotal, kT, kDelta, kVHi, kVLo, kLeading, kTrailing, kHiMask, kLoMask, kWindowSet, kEndByte, kEndBit, kMint, kMaxt, kSkipStale, kN, kStop, kSlots };
 
 // xorRead(buf: Uint8Array, state: Float64Array, outT: Float64Array, outV: Float64Array):

@@ -614,126 +614,124 @@ export class XorIterator {
 
   /** `readInto`'s fast loop in JavaScript: true when it read a sample after `maxt`. */
   private fastJs(mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
-    {
-      const buf = this.buf;
-      const endByte = this.endByte;
-      const endBit = this.endBit;
-      const numTotal = this.numTotal;
-      let num = this.numRead;
-      let pos = this.pos;
-      let t = this._t;
-      let delta = this.tDelta;
-      let vHi = this.vHi;
-      let vLo = this.vLo;
-      let leading = this.leading;
-      let trailing = this.trailing;
-      let hiMask = this.hiMask;
-      let loMask = this.loMask;
-      let windowSet = this.windowSet;
-      let ts = out.t;
-      let v32 = out.v32;
-      let n = out.hi;
-      let past = false;
-      while (num >= 2 && num < numTotal && !this.done) {
-        const w = peek32(buf, endByte, pos);
-        let d = delta;
-        let p = pos;
-        let h: number;
-        if (w >= 0) {
-          p += 1;
-          h = w << 1;
-        } else if ((w & 0x4000_0000) === 0) {
-          const dod = (w >>> 16) & 0x3fff;
-          d += dod > DOD14_MAX ? dod - 2 ** 14 : dod;
-          p += 16;
-          h = w << 16;
-        } else if ((w & 0x2000_0000) === 0) {
-          const dod = (w >>> 12) & 0x1ffff;
-          d += dod > DOD17_MAX ? dod - 2 ** 17 : dod;
-          p += 20;
-          h = w << 20;
-        } else if ((w & 0x1000_0000) === 0) {
-          const dod = (w >>> 8) & 0xfffff;
-          d += dod > DOD20_MAX ? dod - 2 ** 20 : dod;
-          p += 24;
-          h = w << 24;
-        } else {
-          break; // a 64-bit delta of delta: next()
-        }
-        const nt = t + d;
-        if (d > MAX_SAFE || d < -MAX_SAFE || nt > MAX_SAFE || nt < -MAX_SAFE) break;
-        let nHi = vHi;
-        let nLo = vLo;
-        if (h >= 0) {
-          p += 1; // '0': same bits as the previous value
-        } else {
-          let lead = leading;
-          let trail = trailing;
-          let hm = hiMask;
-          let lm = loMask;
-          if ((h & 0x4000_0000) === 0) {
-            p += 2; // '10': the current window
-          } else {
-            const w2 = peek32(buf, endByte, p);
-            lead = (w2 >>> 25) & 0x1f;
-            let sig = (w2 >>> 19) & 0x3f;
-            if (sig === 0) sig = 64;
-            if (lead + sig > 64) break; // malformed: next() reports it
-            p += 13;
-            trail = 64 - lead - sig;
-            hm = (-1 >>> lead) & (trail > 32 ? -1 << (trail - 32) : -1);
-            lm = trail >= 32 ? 0 : -1 << trail;
-          }
-          const q = p - lead;
-          nHi = vHi ^ (peek32(buf, endByte, q) & hm);
-          if (lm !== 0) nLo = vLo ^ (peek32(buf, endByte, q + 32) & lm);
-          p += 64 - lead - trail;
-          leading = lead;
-          trailing = trail;
-          hiMask = hm;
-          loMask = lm;
-          windowSet = true;
-        }
-        if (p > endBit) break; // cut short: next() reports it
-        pos = p;
-        delta = d;
-        t = nt;
-        vHi = nHi;
-        vLo = nLo;
-        num++;
-        if (t > maxt) {
-          past = true;
-          break;
-        }
-        if (t < mint || (skipStale && vHi === STALE_HI && vLo === STALE_LO)) continue;
-        if (n === ts.length) {
-          out.hi = n;
-          out.reserve(1);
-          ts = out.t;
-          v32 = out.v32;
-        }
-        ts[n] = t;
-        v32[2 * n + HI] = vHi;
-        v32[2 * n + LO] = vLo;
-        n++;
+    const buf = this.buf;
+    const endByte = this.endByte;
+    const endBit = this.endBit;
+    const numTotal = this.numTotal;
+    let num = this.numRead;
+    let pos = this.pos;
+    let t = this._t;
+    let delta = this.tDelta;
+    let vHi = this.vHi;
+    let vLo = this.vLo;
+    let leading = this.leading;
+    let trailing = this.trailing;
+    let hiMask = this.hiMask;
+    let loMask = this.loMask;
+    let windowSet = this.windowSet;
+    let ts = out.t;
+    let v32 = out.v32;
+    let n = out.hi;
+    let past = false;
+    while (num >= 2 && num < numTotal && !this.done) {
+      const w = peek32(buf, endByte, pos);
+      let d = delta;
+      let p = pos;
+      let h: number;
+      if (w >= 0) {
+        p += 1;
+        h = w << 1;
+      } else if ((w & 0x4000_0000) === 0) {
+        const dod = (w >>> 16) & 0x3fff;
+        d += dod > DOD14_MAX ? dod - 2 ** 14 : dod;
+        p += 16;
+        h = w << 16;
+      } else if ((w & 0x2000_0000) === 0) {
+        const dod = (w >>> 12) & 0x1ffff;
+        d += dod > DOD17_MAX ? dod - 2 ** 17 : dod;
+        p += 20;
+        h = w << 20;
+      } else if ((w & 0x1000_0000) === 0) {
+        const dod = (w >>> 8) & 0xfffff;
+        d += dod > DOD20_MAX ? dod - 2 ** 20 : dod;
+        p += 24;
+        h = w << 24;
+      } else {
+        break; // a 64-bit delta of delta: next()
       }
-      out.hi = n;
-      this.pos = pos;
-      this.numRead = num;
-      this._t = t;
-      this.tDelta = delta;
-      this.vHi = vHi;
-      this.vLo = vLo;
-      this.leading = leading;
-      this.trailing = trailing;
-      this.hiMask = hiMask;
-      this.loMask = loMask;
-      this.windowSet = windowSet;
-      u32[HI] = vHi;
-      u32[LO] = vLo;
-      this._v = f64[0]!;
-      return past;
+      const nt = t + d;
+      if (d > MAX_SAFE || d < -MAX_SAFE || nt > MAX_SAFE || nt < -MAX_SAFE) break;
+      let nHi = vHi;
+      let nLo = vLo;
+      if (h >= 0) {
+        p += 1; // '0': same bits as the previous value
+      } else {
+        let lead = leading;
+        let trail = trailing;
+        let hm = hiMask;
+        let lm = loMask;
+        if ((h & 0x4000_0000) === 0) {
+          p += 2; // '10': the current window
+        } else {
+          const w2 = peek32(buf, endByte, p);
+          lead = (w2 >>> 25) & 0x1f;
+          let sig = (w2 >>> 19) & 0x3f;
+          if (sig === 0) sig = 64;
+          if (lead + sig > 64) break; // malformed: next() reports it
+          p += 13;
+          trail = 64 - lead - sig;
+          hm = (-1 >>> lead) & (trail > 32 ? -1 << (trail - 32) : -1);
+          lm = trail >= 32 ? 0 : -1 << trail;
+        }
+        const q = p - lead;
+        nHi = vHi ^ (peek32(buf, endByte, q) & hm);
+        if (lm !== 0) nLo = vLo ^ (peek32(buf, endByte, q + 32) & lm);
+        p += 64 - lead - trail;
+        leading = lead;
+        trailing = trail;
+        hiMask = hm;
+        loMask = lm;
+        windowSet = true;
+      }
+      if (p > endBit) break; // cut short: next() reports it
+      pos = p;
+      delta = d;
+      t = nt;
+      vHi = nHi;
+      vLo = nLo;
+      num++;
+      if (t > maxt) {
+        past = true;
+        break;
+      }
+      if (t < mint || (skipStale && vHi === STALE_HI && vLo === STALE_LO)) continue;
+      if (n === ts.length) {
+        out.hi = n;
+        out.reserve(1);
+        ts = out.t;
+        v32 = out.v32;
+      }
+      ts[n] = t;
+      v32[2 * n + HI] = vHi;
+      v32[2 * n + LO] = vLo;
+      n++;
     }
+    out.hi = n;
+    this.pos = pos;
+    this.numRead = num;
+    this._t = t;
+    this.tDelta = delta;
+    this.vHi = vHi;
+    this.vLo = vLo;
+    this.leading = leading;
+    this.trailing = trailing;
+    this.hiMask = hiMask;
+    this.loMask = loMask;
+    this.windowSet = windowSet;
+    u32[HI] = vHi;
+    u32[LO] = vLo;
+    this._v = f64[0]!;
+    return past;
   }
 
   /**
