@@ -1,10 +1,12 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
-// typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc. Wrong arguments
+// typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc
+// (and copySpans, a memcpy loop written here). Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "points-json.h"
 #include "snappy.h"
@@ -164,6 +166,41 @@ napi_value TrigramsAdd(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(out));
 }
 
+// copySpans(src: Uint8Array, spans: Int32Array, n, dst: Uint8Array, at): copies the n
+// byte ranges [start, end) of src that spans lists as pairs into dst back to back from `at`;
+// returns where they end. Refuses spans outside src and a total past the end of dst. The
+// log store's line appends (open-buffer.ts): one call a request's stream, instead of a view
+// object and a copy a line.
+napi_value CopySpans(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5) return fail(env, "copySpans takes 5 arguments");
+  void *srcData, *spansData, *dstData;
+  size_t srcLen, spansLen, dstLen;
+  int32_t n, at;
+  if (!typedArray(env, argv[0], napi_uint8_array, &srcData, &srcLen)) return fail(env, "copySpans: src must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_int32_array, &spansData, &spansLen)) return fail(env, "copySpans: spans must be an Int32Array");
+  if (!int32Arg(env, argv[2], &n) || n < 0 || static_cast<size_t>(n) * 2 > spansLen) return fail(env, "copySpans: n is outside spans");
+  if (!typedArray(env, argv[3], napi_uint8_array, &dstData, &dstLen)) return fail(env, "copySpans: dst must be a Uint8Array");
+  if (!int32Arg(env, argv[4], &at) || at < 0 || static_cast<size_t>(at) > dstLen) return fail(env, "copySpans: at is outside dst");
+  const int32_t* spans = static_cast<const int32_t*>(spansData);
+  size_t total = static_cast<size_t>(at);
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t start = spans[2 * i], end = spans[2 * i + 1];
+    if (start < 0 || end < start || static_cast<size_t>(end) > srcLen) return fail(env, "copySpans: a span is outside src");
+    total += static_cast<size_t>(end - start);
+  }
+  if (total > dstLen) return fail(env, "copySpans: the spans do not fit in dst");
+  const uint8_t* src = static_cast<const uint8_t*>(srcData);
+  uint8_t* out = static_cast<uint8_t*>(dstData) + at;
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t start = spans[2 * i], len = spans[2 * i + 1] - start;
+    std::memcpy(out, src + start, static_cast<size_t>(len));
+    out += len;
+  }
+  return number(env, static_cast<double>(total));
+}
+
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
   napi_value fn;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
@@ -176,5 +213,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "snappyElements", SnappyElements)) return nullptr;
   if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
   if (!exportFunction(env, exports, "trigramsAdd", TrigramsAdd)) return nullptr;
+  if (!exportFunction(env, exports, "copySpans", CopySpans)) return nullptr;
   return exports;
 }

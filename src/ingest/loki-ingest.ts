@@ -10,9 +10,11 @@
 import type { Clock } from '../util/clock.js';
 import { CairnError, isCairnError } from '../util/errors.js';
 import type { Labels } from '../model/labels.js';
-import { entryBytes, formatNs, type LogEntry } from '../logstore/entry.js';
+import { formatNs } from '../logstore/entry.js';
+import type { EntryColumns } from '../logstore/entry-columns.js';
 import { formatStream } from '../logstore/head-append.js';
 import { LogAppendStatus, type LogAppender, type LogStreamHandle } from '../logstore/interface.js';
+import { columnarPush } from './loki/columnar.js';
 import type { PushRequest } from './loki/types.js';
 import type { LogIngestMetrics } from './log-metrics.js';
 import { entryWindow, formatEntryTime, normalizeStreamLabels, validateEntry, validateStreamLabels, type LokiValidationLimits } from './loki-validate.js';
@@ -65,8 +67,10 @@ interface Accepted {
 interface AcceptedPart {
   /** The body stream's index. */
   readonly si: number;
-  readonly entries: readonly LogEntry[];
-  /** Indexes of the entries validation refused, ascending; undefined when none was. */
+  /** Its entries: `[from, to)` of the request's columns. */
+  readonly from: number;
+  readonly to: number;
+  /** Column indexes of the entries validation refused, ascending; undefined when none was. */
   refused: number[] | undefined;
 }
 
@@ -119,9 +123,15 @@ export class LokiIngester {
     return r;
   }
 
-  /** Stores a decoded push for `tenant`; resolves when the valid part is durable, throws the answer's error after storing it. */
-  async push(tenant: string, req: PushRequest, raw?: PushBody): Promise<void> {
+  /**
+   * Stores a decoded push for `tenant`; resolves when the valid part is durable, throws the
+   * answer's error after storing it. A request whose entries are objects (JSON, OTLP) is
+   * put into columns first.
+   */
+  async push(tenant: string, decoded: PushRequest, raw?: PushBody): Promise<void> {
     const { deps } = this;
+    const req = columnarPush(decoded);
+    const cols = req.columns;
     const limits = deps.limits.forTenant(tenant);
     const window = entryWindow(deps.clock.now(), limits);
     const discards = new Discards();
@@ -135,27 +145,27 @@ export class LokiIngester {
     const refusedEarly: number[] = [];
     for (let si = 0; si < req.streams.length; si++) {
       const ps = req.streams[si]!;
-      if (ps.entries.length === 0) continue;
+      const { from, to } = ps;
+      if (from === to) continue;
       const r: Resolved = ps.labelsError !== undefined ? { labels: [], error: ps.labelsError } : this.resolve(tenant, ps.labelsText, ps.labels, limits);
       if (r.error !== undefined) {
         let b = 0;
-        for (const e of ps.entries) b += entryBytes(e);
-        discards.add(r.error.reason, ps.entries.length, b);
+        for (let i = from; i < to; i++) b += cols.entryBytes(i);
+        discards.add(r.error.reason, to - from, b);
         validation.add(r.error.message);
         continue;
       }
-      const part: AcceptedPart = { si, entries: ps.entries, refused: undefined };
+      const part: AcceptedPart = { si, from, to, refused: undefined };
       let partLines = 0;
       let partBytes = 0;
-      for (let ei = 0; ei < ps.entries.length; ei++) {
-        const e = ps.entries[ei]!;
-        const n = entryBytes(e);
-        const err = validateEntry(e, n, r.labels, window, limits);
+      for (let i = from; i < to; i++) {
+        const n = cols.entryBytes(i);
+        const err = validateEntry(cols.tMs[i]!, cols.tNs[i]!, cols.metadata(i), n, r.labels, window, limits);
         if (err !== undefined) {
           discards.add(err.reason, 1, n);
           validation.add(err.message);
-          refusedEarly.push(si, ei);
-          (part.refused ??= []).push(ei);
+          refusedEarly.push(si, i - from);
+          (part.refused ??= []).push(i);
           continue;
         }
         partLines++;
@@ -185,7 +195,7 @@ export class LokiIngester {
       }
     }
     const body = raw === undefined ? undefined : { ...raw, streams: req.streams.length, refusedEarly };
-    const ingester = lines > 0 ? await this.store(tenant, accepted, discards, body) : { error: undefined, lines: 0, bytes: 0 };
+    const ingester = lines > 0 ? await this.store(tenant, cols, accepted, discards, body) : { error: undefined, lines: 0, bytes: 0 };
     this.count(tenant, discards, ingester.lines, ingester.bytes);
     if (ingester.error !== undefined) throw ingester.error;
     if (validation.lines.length > 0) throw new CairnError('bad_data', [...discards.byReason.keys()][0] ?? 'invalid', validation.text());
@@ -194,6 +204,7 @@ export class LokiIngester {
   /** Appends and commits; returns what was stored and the ingester's error, if any. */
   private async store(
     tenant: string,
+    cols: EntryColumns,
     accepted: Map<Resolved, Accepted>,
     discards: Discards,
     raw: (PushBody & { streams: number; refusedEarly: readonly number[] }) | undefined,
@@ -225,26 +236,25 @@ export class LokiIngester {
         for (const part of acc.parts) {
           const skip = part.refused;
           let k = 0;
-          for (let ei = 0; ei < part.entries.length; ei++) {
-            if (skip !== undefined && skip[k] === ei) {
+          for (let i = part.from; i < part.to; i++) {
+            if (skip !== undefined && skip[k] === i) {
               k++;
               continue;
             }
-            const e = part.entries[ei]!;
-            const n = entryBytes(e);
-            // Without metadata, the entry's byte count is its line's.
-            const status = app.append(stream, e, e.metadata.length === 0 ? n : undefined);
+            const n = cols.entryBytes(i);
+            const status = app.appendAt(stream, cols, i);
             if (status === LogAppendStatus.Ok) {
               lines++;
               bytes += n;
               continue;
             }
-            refused.push(part.si, ei);
+            refused.push(part.si, i - part.from);
             if (status === LogAppendStatus.Duplicate) continue;
             const reason = status === LogAppendStatus.TooFarBehind ? 'too_far_behind' : 'greater_than_max_sample_age';
             discards.add(reason, 1, n);
             ignored++;
             if (listed.length < MAX_IGNORED_LISTED) {
+              const e = { tMs: cols.tMs[i]!, tNs: cols.tNs[i]! };
               const why =
                 status === LogAppendStatus.TooFarBehind
                   ? `entry too far behind, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)}, oldest acceptable timestamp is: ${formatEntryTime(app.oldestAcceptedMs(stream))}`

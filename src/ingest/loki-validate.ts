@@ -6,7 +6,6 @@
  */
 import type { Limits } from '../config/limits.js';
 import { compareByName, type Label, type Labels } from '../model/labels.js';
-import type { LogEntry } from '../logstore/entry.js';
 import { formatStream } from '../logstore/head-append.js';
 import { CairnError } from '../util/errors.js';
 
@@ -123,20 +122,29 @@ export function entryWindow(nowMs: number, limits: LokiValidationLimits): EntryW
 }
 
 /**
- * Checks one entry; returns the error (not thrown) or undefined. `lineBytes` is the line's
- * length as stored (`lineByteLength`: a protobuf line's raw bytes, as Loki counts a Go
- * string; a JSON line's UTF-8), which the caller has already.
+ * Checks one entry, at (tMs, tNs) with `metadata`; returns the error (not thrown) or
+ * undefined. `lineBytes` is the entry's size as stored (`entryBytes`: a protobuf line's
+ * raw bytes, as Loki counts a Go string; a JSON line's UTF-8; plus its metadata), which
+ * the caller has already.
  */
-export function validateEntry(e: LogEntry, lineBytes: number, stream: Labels, w: EntryWindow, limits: LokiValidationLimits): CairnError | undefined {
-  if (e.tMs < w.oldestMs) {
+export function validateEntry(
+  tMs: number,
+  tNs: number,
+  metadata: readonly Label[],
+  lineBytes: number,
+  stream: Labels,
+  w: EntryWindow,
+  limits: LokiValidationLimits,
+): CairnError | undefined {
+  if (tMs < w.oldestMs) {
     const key = w.oldestBy === 'retention' ? 'limits.retention_period' : 'limits.reject_old_samples_max_age';
     return invalid(
       'greater_than_max_sample_age',
-      `entry for stream '${formatStream(stream)}' has timestamp too old: ${formatEntryTime(e.tMs, e.tNs)}, oldest acceptable timestamp is: ${formatEntryTime(Math.ceil(w.oldestMs))} (configure ${key})`,
+      `entry for stream '${formatStream(stream)}' has timestamp too old: ${formatEntryTime(tMs, tNs)}, oldest acceptable timestamp is: ${formatEntryTime(Math.ceil(w.oldestMs))} (configure ${key})`,
     );
   }
-  if (e.tMs > w.newestMs) {
-    return invalid('too_far_in_future', `entry for stream '${formatStream(stream)}' has timestamp too new: ${formatEntryTime(e.tMs, e.tNs)} (configure limits.creation_grace_period)`);
+  if (tMs > w.newestMs) {
+    return invalid('too_far_in_future', `entry for stream '${formatStream(stream)}' has timestamp too new: ${formatEntryTime(tMs, tNs)} (configure limits.creation_grace_period)`);
   }
   if (limits.maxLineSize > 0 && lineBytes > limits.maxLineSize) {
     return invalid(
@@ -144,16 +152,16 @@ export function validateEntry(e: LogEntry, lineBytes: number, stream: Labels, w:
       `max entry size '${limits.maxLineSize}' bytes exceeded for stream '${formatStream(stream)}' while adding an entry with length '${lineBytes}' bytes (configure limits.max_line_size)`,
     );
   }
-  if (e.metadata.length > 0) {
-    if (limits.maxStructuredMetadataEntriesCount > 0 && e.metadata.length > limits.maxStructuredMetadataEntriesCount) {
+  if (metadata.length > 0) {
+    if (limits.maxStructuredMetadataEntriesCount > 0 && metadata.length > limits.maxStructuredMetadataEntriesCount) {
       return invalid(
         'structured_metadata_too_many',
-        `stream '${formatStream(stream)}' has too many structured metadata labels: '${e.metadata.length}', limit: '${limits.maxStructuredMetadataEntriesCount}'. Please see limits.max_structured_metadata_entries_count or contact your Loki administrator to increase it.`,
+        `stream '${formatStream(stream)}' has too many structured metadata labels: '${metadata.length}', limit: '${limits.maxStructuredMetadataEntriesCount}'. Please see limits.max_structured_metadata_entries_count or contact your Loki administrator to increase it.`,
       );
     }
     if (limits.maxStructuredMetadataSize > 0) {
       let size = 0;
-      for (const m of e.metadata) size += Buffer.byteLength(m.name) + Buffer.byteLength(m.value);
+      for (const m of metadata) size += Buffer.byteLength(m.name) + Buffer.byteLength(m.value);
       if (size > limits.maxStructuredMetadataSize) {
         return invalid(
           'structured_metadata_too_large',

@@ -10,6 +10,7 @@ import type { Wal } from '../storage/wal/index.js';
 import { ByteWriter } from '../util/bytes.js';
 import { CairnError } from '../util/errors.js';
 import { lineByteLength, sameLine, sameMetadata, type LogEntry } from './entry.js';
+import type { EntryColumns } from './entry-columns.js';
 import type { LogHead, MemStream } from './head.js';
 import { LogAppendStatus, type LogAppender, type LogStreamHandle, type RawPushSource } from './interface.js';
 import type { AppliedStream } from './tail-hub.js';
@@ -20,22 +21,30 @@ export interface LogAppendLimits {
   readonly maxGlobalStreamsPerUser: number;
 }
 
+/**
+ * A request's entry: an index into the appender's columns (the push path), or an object
+ * (`append`'s callers).
+ */
+type Item = number | LogEntry;
+
 /** One stream's part of a request. */
 interface Group {
   readonly s: MemStream;
-  readonly entries: LogEntry[];
-  readonly bytes: number[];
+  /** The entries accepted, in the order appended. */
+  readonly items: Item[];
   /** Newest time of the stream counting this request's accepted entries. */
   maxTMs: number;
   maxTNs: number;
   /** This request's entry at that time, once it has one; before, the stream's newest counts. */
-  last: LogEntry | undefined;
+  last: Item | undefined;
 }
 
 const recordWriter = new ByteWriter(1 << 20);
 
 export class LogHeadAppender implements LogAppender {
   private readonly groups = new Map<number, Group>();
+  /** The columns `appendAt` indexes (one request's). */
+  private cols: EntryColumns | undefined = undefined;
   private done = false;
 
   constructor(
@@ -43,8 +52,11 @@ export class LogHeadAppender implements LogAppender {
     private readonly wal: Wal,
     private readonly limits: () => LogAppendLimits,
     private readonly nowMs: () => number,
-    /** Called once a commit's entries are in memory (the store compresses sealed chunks, feeds tailers). */
-    private readonly onApplied: (applied: readonly AppliedStream[]) => void = () => {},
+    /**
+     * Called once a commit's entries are in memory (the store compresses sealed chunks,
+     * feeds tailers); `applied` makes the list of what was applied, for those who want it.
+     */
+    private readonly onApplied: (applied: () => readonly AppliedStream[]) => void = () => {},
   ) {}
 
   streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle {
@@ -68,7 +80,7 @@ export class LogHeadAppender implements LogAppender {
     let g = this.groups.get(stream.ref);
     if (g === undefined) {
       const s = stream as MemStream;
-      g = { s, entries: [], bytes: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, last: undefined };
+      g = { s, items: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, last: undefined };
       this.groups.set(stream.ref, g);
     }
     return g;
@@ -80,29 +92,48 @@ export class LogHeadAppender implements LogAppender {
     return Math.max(this.head.floor, max - this.head.options.outOfOrderWindowMs);
   }
 
-  append(stream: LogStreamHandle, e: LogEntry, bytes?: number): LogAppendStatus {
-    if (e.tMs < this.head.floor) return LogAppendStatus.TooOld;
+  append(stream: LogStreamHandle, e: LogEntry): LogAppendStatus {
+    return this.check(stream, e.tMs, e.tNs, e, e);
+  }
+
+  appendAt(stream: LogStreamHandle, cols: EntryColumns, i: number): LogAppendStatus {
+    if (this.cols === undefined) this.cols = cols;
+    else if (this.cols !== cols) throw new Error('BUG: one appender, two requests\' columns');
+    return this.check(stream, cols.tMs[i]!, cols.tNs[i]!, i, undefined);
+  }
+
+  /** Loki's ingester rules for an entry at (tMs, tNs); `e` is its object when the caller has one. */
+  private check(stream: LogStreamHandle, tMs: number, tNs: number, item: Item, e: LogEntry | undefined): LogAppendStatus {
+    if (tMs < this.head.floor) return LogAppendStatus.TooOld;
     const g = this.group(stream);
-    if (e.tMs === g.maxTMs && e.tNs === g.maxTNs) {
-      // Lines compare as the bytes stored (a byte line's raw bytes, a string's UTF-8).
-      const last = g.last;
-      if (last !== undefined ? sameLine(e, last) && sameMetadata(e.metadata, last.metadata) : g.s.isNewest(e)) return LogAppendStatus.Duplicate;
-    }
-    if (e.tMs < g.maxTMs - this.head.options.outOfOrderWindowMs) return LogAppendStatus.TooFarBehind;
-    g.entries.push(e);
-    g.bytes.push(bytes ?? lineByteLength(e));
-    if (e.tMs > g.maxTMs || (e.tMs === g.maxTMs && e.tNs >= g.maxTNs)) {
-      g.maxTMs = e.tMs;
-      g.maxTNs = e.tNs;
-      g.last = e;
+    // Lines compare as the bytes stored (a byte line's raw bytes, a string's UTF-8); the
+    // objects are made only here, for an entry at the stream's newest time.
+    if (tMs === g.maxTMs && tNs === g.maxTNs && this.duplicate(g, e ?? this.entry(item))) return LogAppendStatus.Duplicate;
+    if (tMs < g.maxTMs - this.head.options.outOfOrderWindowMs) return LogAppendStatus.TooFarBehind;
+    g.items.push(item);
+    if (tMs > g.maxTMs || (tMs === g.maxTMs && tNs >= g.maxTNs)) {
+      g.maxTMs = tMs;
+      g.maxTNs = tNs;
+      g.last = item;
     }
     return LogAppendStatus.Ok;
+  }
+
+  /** Whether `e` repeats the stream's newest entry (this request's, else the stream's). */
+  private duplicate(g: Group, e: LogEntry): boolean {
+    if (g.last === undefined) return g.s.isNewest(e);
+    const last = this.entry(g.last);
+    return sameLine(e, last) && sameMetadata(e.metadata, last.metadata);
+  }
+
+  private entry(item: Item): LogEntry {
+    return typeof item === 'number' ? this.cols!.entry(item) : item;
   }
 
   async commit(raw?: RawPushSource): Promise<void> {
     if (this.done) throw new Error('BUG: commit twice');
     this.done = true;
-    const groups = [...this.groups.values()].filter((g) => g.entries.length > 0);
+    const groups = [...this.groups.values()].filter((g) => g.items.length > 0);
     this.groups.clear();
     if (groups.length === 0) return;
     const w = recordWriter;
@@ -117,17 +148,30 @@ export class LogHeadAppender implements LogAppender {
     if (raw !== undefined) encodeRawPush(w, raw);
     else {
       beginEntries(w, groups.length);
-      for (const g of groups) encodeEntryGroup(w, g.s.ref, g.entries);
+      for (const g of groups) encodeEntryGroup(w, g.s.ref, g.items.map((item) => this.entry(item)));
     }
     records.push(w.range(start, w.length));
     this.wal.append(records);
     for (const s of unlogged) s.walLogged = true;
     const now = this.nowMs();
+    const { cols } = this;
     for (const g of groups) {
-      const { s, entries, bytes } = g;
-      for (let i = 0; i < entries.length; i++) this.head.append(s, entries[i]!, bytes[i]!, now);
+      const { s, items } = g;
+      for (let k = 0; k < items.length; ) {
+        const item = items[k]!;
+        if (typeof item !== 'number') {
+          this.head.append(s, item, lineByteLength(item), now);
+          k++;
+          continue;
+        }
+        // A run of column entries goes in at once.
+        let j = k + 1;
+        while (j < items.length && typeof items[j] === 'number') j++;
+        this.head.appendColumns(s, cols!, items as ArrayLike<number>, k, j, now);
+        k = j;
+      }
     }
-    this.onApplied(groups.map((g) => ({ labels: g.s.labels, entries: g.entries })));
+    this.onApplied(() => groups.map((g) => ({ labels: g.s.labels, entries: g.items.map((item) => this.entry(item)) })));
     await this.wal.waitDurable();
   }
 

@@ -19,6 +19,7 @@ import { matchesAll, type Matcher } from '../model/matcher.js';
 import type { EncodedChunk } from './chunk/encoded-chunk.js';
 import { OpenBuffer } from './open-buffer.js';
 import { ByteLineEntry, lineEquals, sameMetadata, type LogEntry } from './entry.js';
+import type { EntryColumns } from './entry-columns.js';
 
 export interface LogHeadOptions {
   /** A stream's open buffer is sealed into a chunk at this many bytes of lines. */
@@ -177,17 +178,54 @@ export class LogHead {
     if (s.open.count === 0) s.openSince = nowMs;
     if (e instanceof ByteLineEntry) s.open.appendBytes(e.tMs, e.tNs, e.buf, e.start, e.end, e.metadata);
     else s.open.append(e.tMs, e.tNs, e.line, e.metadata);
+    this.appended(s, e.tMs, e.tNs, e.metadata, bytes, nowMs);
+  }
+
+  /**
+   * Appends entries `items[k, j)` of a request's columns, as `append` would one by one:
+   * the lines go into the open buffer in runs that stop at the entry that fills it, which
+   * seals it.
+   */
+  appendColumns(s: MemStream, cols: EntryColumns, items: ArrayLike<number>, k: number, j: number, nowMs: number): void {
+    const target = this.options.chunkTargetBytes;
+    while (k < j) {
+      if (s.open.count === 0) s.openSince = nowMs;
+      let m = k;
+      let bytes = s.openBytes;
+      do bytes += cols.lineBytes(items[m++]!);
+      while (m < j && bytes < target);
+      const first = s.open.count;
+      const added = s.open.appendColumns(cols, items, k, m);
+      s.openBytes += added;
+      this.rawBytesInMemory += added;
+      for (let q = k; q < m; q++) {
+        const i = items[q]!;
+        this.newest(s, cols.tMs[i]!, cols.tNs[i]!, cols.metadata(i), first + q - k);
+      }
+      s.lastAppend = nowMs;
+      if (s.openBytes >= target) this.seal(s, true);
+      k = m;
+    }
+  }
+
+  /** The stream's bookkeeping after an append of `bytes` of line. */
+  private appended(s: MemStream, tMs: number, tNs: number, metadata: readonly Label[], bytes: number, nowMs: number): void {
     s.openBytes += bytes;
     this.rawBytesInMemory += bytes;
-    if (e.tMs > s.maxTMs || (e.tMs === s.maxTMs && e.tNs >= s.maxTNs)) {
-      s.maxTMs = e.tMs;
-      s.maxTNs = e.tNs;
-      s.lastIdx = s.open.count - 1;
-      s.lastLine = undefined;
-      s.lastMeta = e.metadata;
-    }
+    this.newest(s, tMs, tNs, metadata, s.open.count - 1);
     s.lastAppend = nowMs;
     if (s.openBytes >= this.options.chunkTargetBytes) this.seal(s, true);
+  }
+
+  /** Makes entry `idx` of the open buffer, at (tMs, tNs), the stream's newest if it is. */
+  private newest(s: MemStream, tMs: number, tNs: number, metadata: readonly Label[], idx: number): void {
+    if (tMs > s.maxTMs || (tMs === s.maxTMs && tNs >= s.maxTNs)) {
+      s.maxTMs = tMs;
+      s.maxTNs = tNs;
+      s.lastIdx = idx;
+      s.lastLine = undefined;
+      s.lastMeta = metadata;
+    }
   }
 
   /**

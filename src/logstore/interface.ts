@@ -7,6 +7,7 @@
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import type { LogEntry } from './entry.js';
+import type { EntryColumns } from './entry-columns.js';
 
 /** A stream of one tenant's store, resolved once per request. */
 export interface LogStreamHandle {
@@ -54,12 +55,13 @@ export interface LogAppender {
    * the stream is still in memory (saving the lookup by labels).
    */
   streamFor(labels: Labels, known?: LogStreamHandle): LogStreamHandle;
+  /** Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. */
+  append(stream: LogStreamHandle, entry: LogEntry): LogAppendStatus;
   /**
-   * Checks and buffers an entry; returns why it was refused, or Ok/Duplicate. `lineBytes`
-   * is the line's length as stored (`lineByteLength`: a byte line's raw length, a string
-   * line's UTF-8 length) when the caller knows it already.
+   * `append` for entry `i` of `cols` (the push path: no object per entry). Every `appendAt`
+   * of one appender names the same columns, which must not change until `commit` resolves.
    */
-  append(stream: LogStreamHandle, entry: LogEntry, lineBytes?: number): LogAppendStatus;
+  appendAt(stream: LogStreamHandle, cols: EntryColumns, i: number): LogAppendStatus;
   /** The oldest timestamp (ms) `append` accepts for the stream now (for error messages). */
   oldestAcceptedMs(stream: LogStreamHandle): number;
   /**

@@ -156,7 +156,7 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
     // Sealed chunks go to the worker once a request is in memory.
     return new LogHeadAppender(store.head, store.wal, () => this.limits.forTenant(tenant), () => this.options.clock.now(), (applied) => {
       this.compress(store);
-      this.tail.publish(tenant, applied);
+      if (this.tail.has(tenant)) this.tail.publish(tenant, applied());
     });
   }
 

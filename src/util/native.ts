@@ -38,6 +38,12 @@ export interface NativeAddon {
    * per byte of the lines beyond `count`; throws a TypeError otherwise.
    */
   trigramsAdd(bytes: Uint8Array, spans: Int32Array, n: number, seen: Int32Array, grams: Int32Array, count: number): number;
+  /**
+   * Copies the n byte ranges of `src` that `spans` lists as [start, end) pairs into `dst`
+   * back to back from `at`; returns where they end. Throws a TypeError for a span outside
+   * `src` or a total that does not fit in `dst` (nothing copied).
+   */
+  copySpans(src: Uint8Array, spans: Int32Array, n: number, dst: Uint8Array, at: number): number;
 }
 
 /** The room `writePoints` needs for n points (64 bytes a point: kMaxPointBytes in the addon). */
@@ -71,7 +77,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

@@ -1,11 +1,14 @@
 // Proves that the open buffer's columns hold entries exactly (any Unicode, metadata, any
-// arrival order) and that sealing gives the chunk the entry-object path gave: sorted
-// stably by time, later copies of an entry of the same time dropped, then encoded.
+// arrival order), appended one by one or in runs of a request's columns (native copies or
+// JavaScript), and that sealing gives the chunk the entry-object path gave: sorted stably
+// by time, later copies of an entry of the same time dropped, then encoded.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeAll, encodeEntries } from '../../src/logstore/chunk/chunk-format.js';
 import { compareEntries, dedupeSorted, type LogEntry } from '../../src/logstore/entry.js';
+import { columnsOf } from '../../src/logstore/entry-columns.js';
 import { OpenBuffer } from '../../src/logstore/open-buffer.js';
+import { native, type NativeAddon } from '../../src/util/native.js';
 import { entriesArb, entry, plain } from './chunk/fixtures.js';
 
 const T0 = 1_700_000_000_000;
@@ -16,21 +19,43 @@ function fill(entries: readonly LogEntry[]): OpenBuffer {
   return b;
 }
 
+/** The entries appended from columns, in runs cut at `cuts` (positions, any order). */
+function fillColumns(entries: readonly LogEntry[], cuts: readonly number[], addon: NativeAddon | null): OpenBuffer {
+  const { columns } = columnsOf([entries]);
+  const items = Array.from({ length: columns.count }, (_, i) => i);
+  const ends = [...new Set([...cuts.map((c) => c % (entries.length + 1)), entries.length])].sort((a, b) => a - b);
+  const b = new OpenBuffer();
+  let k = 0;
+  for (const j of ends) {
+    if (j <= k) continue;
+    const want = entries.slice(k, j).reduce((n, e) => n + Buffer.byteLength(e.line), 0);
+    expect(b.appendColumns(columns, items, k, j, addon)).toBe(want);
+    k = j;
+  }
+  return b;
+}
+
+const fills: [string, (entries: readonly LogEntry[], cuts: readonly number[]) => OpenBuffer, NativeAddon | null][] = [
+  ['one by one', (es) => fill(es), native ?? null],
+  ['in column runs, native copies', (es, cuts) => fillColumns(es, cuts, native ?? null), native ?? null],
+  ['in column runs, JavaScript copies', (es, cuts) => fillColumns(es, cuts, null), null],
+];
+
 /** Shuffled, with some entries repeated: arrival orders a stream may see. */
 const arrivalsArb = entriesArb({ spanMs: 20 }).chain((es) =>
   fc.tuple(fc.shuffledSubarray(es, { minLength: es.length, maxLength: es.length }), fc.array(fc.nat(es.length - 1), { maxLength: 10 })).map(([shuffled, repeats]) => [...shuffled, ...repeats.map((i) => es[i]!)]),
 );
 
 describe('OpenBuffer', () => {
-  it('gives back every entry as appended, and seals into the chunk the entry path made (property)', () => {
+  it.each(fills)('gives back every entry as appended %s, and seals into the chunk the entry path made (property)', (_name, fillWith, addon) => {
     fc.assert(
-      fc.property(fc.oneof(entriesArb({ spanMs: 20 }), arrivalsArb), (arrivals) => {
-        const b = fill(arrivals);
+      fc.property(fc.oneof(entriesArb({ spanMs: 20 }), arrivalsArb), fc.array(fc.nat(), { maxLength: 4 }), (arrivals, cuts) => {
+        const b = fillWith(arrivals, cuts);
         expect(plain(b.entries())).toEqual(plain(arrivals));
         expect(b.count).toBe(arrivals.length);
         expect(b.lineBytes).toBe(arrivals.reduce((n, e) => n + Buffer.byteLength(e.line), 0));
         const want = dedupeSorted([...arrivals].sort(compareEntries));
-        const sealed = b.encode()!;
+        const sealed = b.encode(addon)!;
         expect(plain(decodeAll(sealed.raw))).toEqual(plain(want));
         expect(Buffer.from(sealed.raw)).toEqual(Buffer.from(encodeEntries(want)));
         expect([sealed.count, sealed.minTMs, sealed.maxTMs]).toEqual([want.length, want[0]!.tMs, want.at(-1)!.tMs]);

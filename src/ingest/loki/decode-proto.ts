@@ -5,13 +5,14 @@
  *
  * A hand-written reader over the bytes, in the manner of the remote-write scanner
  * (`../remote-write/decode-fast.ts`): tags and lengths read inline on the common one- and
- * two-byte forms, no intermediate message objects. Log lines are not decoded at all: each
- * entry is a `ByteLineEntry` naming its line's bytes in the request buffer, which the log
- * store copies as they are (no string per line is made on the push path; invalid UTF-8 is
- * stored raw, as Loki stores it, and reads back with U+FFFD). Metadata strings are decoded
- * natively from the buffer; stream label strings go through a `SelectorLabelsCache`,
- * since every request of a client repeats them. The entries hold the buffer: it must not
- * be reused while they live.
+ * two-byte forms, no intermediate message objects. Entries go into one set of columns for
+ * the request (`EntryColumns`: times, and each line as a byte range of the request buffer),
+ * not an object each; each stream is a range of them. Log lines are not decoded at all:
+ * the log store copies their bytes as they are (no string per line is made on the push
+ * path; invalid UTF-8 is stored raw, as Loki stores it, and reads back with U+FFFD).
+ * Metadata strings are decoded natively from the buffer; stream label strings go through a
+ * `SelectorLabelsCache`, since every request of a client repeats them. The columns hold
+ * the buffer: it must not be reused while they live.
  *
  * Robustness: any malformed input — a truncated varint or tag, a length past the end of
  * its enclosing message, a known field with the wrong wire type, wire types 6 and 7,
@@ -34,11 +35,12 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
-import { ByteLineEntry, type LogEntry } from '../../logstore/entry.js';
+import type { LogEntry } from '../../logstore/entry.js';
+import { EntryColumns } from '../../logstore/entry-columns.js';
 import { CairnError } from '../../util/errors.js';
 import { MAX_GROUP_DEPTH, PROTOBUF_INVALID } from '../remote-write/decode-fast.js';
 import { parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
-import type { PushRequest, PushStream } from './types.js';
+import type { ColumnarPushRequest, ColumnarPushStream } from './types.js';
 
 // Wire types (https://protobuf.dev/programming-guides/encoding/#structure).
 const WT_VARINT = 0;
@@ -99,6 +101,8 @@ const NO_METADATA: readonly Label[] = Object.freeze([]);
 const RECENT_SLOTS = 16;
 /** Strings up to this many bytes are compared with the slot's last string before decoding. */
 const RECENT_MAX_BYTES = 32;
+/** log2 of the body bytes per entry the first column length assumes (256: Promtail's lines average 100–300 bytes). */
+const BYTES_PER_ENTRY_SHIFT = 8;
 /** Metadata lists up to this long are checked for duplicates pairwise (see `normaliseMetadata`). */
 const SMALL_METADATA = 8;
 
@@ -368,11 +372,13 @@ class Reader {
  * reason `protobuf_invalid` for the encoding, `invalid_labels` with Loki's message for a
  * label string, and `too_large` for a string longer than V8 can hold.
  */
-export function decodePushProto(body: Uint8Array, cache: SelectorLabelsCache = defaultLabelsCache): PushRequest {
+export function decodePushProto(body: Uint8Array, cache: SelectorLabelsCache = defaultLabelsCache): ColumnarPushRequest {
   const r = new Reader(body);
   const buf = body;
   const end = body.length;
-  const streams: PushStream[] = [];
+  // A Promtail batch averages a few hundred bytes an entry: one column length for most bodies.
+  const columns = new EntryColumns(r.text, end >>> BYTES_PER_ENTRY_SHIFT);
+  const streams: ColumnarPushStream[] = [];
   while (r.p < end) {
     const at = r.p;
     let tag = buf[at]!;
@@ -382,7 +388,7 @@ export function decodePushProto(body: Uint8Array, cache: SelectorLabelsCache = d
       const len = r.length(end);
       const s = r.p;
       r.p = s + len;
-      streams.push(readStream(r, s, s + len, cache));
+      streams.push(readStream(r, s, s + len, cache, columns));
     } else {
       if (tag < 8 || (tag & 7) > WT_I32 || (tag & 7) === WT_EGROUP) r.badTag(tag, at);
       const field = tag >>> 3;
@@ -390,14 +396,32 @@ export function decodePushProto(body: Uint8Array, cache: SelectorLabelsCache = d
       r.skip(tag, end);
     }
   }
-  return { streams };
+  return { streams, columns };
 }
 
-/** Decodes a `StreamAdapter` occupying `[s, e)`; leaves `r.p` unspecified. */
-function readStream(r: Reader, s: number, e: number, cache: SelectorLabelsCache): PushStream {
+/** A decoded stream: its entries are `[from, to)` of the request's columns; `entries` makes objects on first read. */
+class ProtoStream implements ColumnarPushStream {
+  private made: LogEntry[] | undefined = undefined;
+
+  constructor(
+    readonly labels: readonly Label[],
+    readonly labelsText: string,
+    readonly labelsError: CairnError | undefined,
+    readonly columns: EntryColumns,
+    readonly from: number,
+    readonly to: number,
+  ) {}
+
+  get entries(): readonly LogEntry[] {
+    return (this.made ??= this.columns.entries(this.from, this.to));
+  }
+}
+
+/** Decodes a `StreamAdapter` occupying `[s, e)` into `columns`; leaves `r.p` unspecified. */
+function readStream(r: Reader, s: number, e: number, cache: SelectorLabelsCache, columns: EntryColumns): ColumnarPushStream {
   const buf = r.buf;
   let labelsText = '';
-  const entries: LogEntry[] = [];
+  const from = columns.count;
   r.p = s;
   while (r.p < e) {
     const at = r.p;
@@ -407,7 +431,7 @@ function readStream(r: Reader, s: number, e: number, cache: SelectorLabelsCache)
     if (tag === TAG_ST_ENTRIES) {
       const len = lengthInline(r, e);
       const es = r.p;
-      entries.push(readEntry(r, es, es + len));
+      readEntry(r, es, es + len, columns);
       r.p = es + len;
     } else if (tag === TAG_ST_LABELS) {
       const len = r.length(e);
@@ -421,7 +445,8 @@ function readStream(r: Reader, s: number, e: number, cache: SelectorLabelsCache)
       r.skip(tag, e);
     }
   }
-  return { ...parseStreamLabels(cache, labelsText), labelsText, entries };
+  const parsed = parseStreamLabels(cache, labelsText);
+  return new ProtoStream(parsed.labels, labelsText, parsed.labelsError, columns, from, columns.count);
 }
 
 /** `r.length(limit)` with the one- and two-byte forms (lengths below 16 KiB) inline. */
@@ -450,11 +475,11 @@ function lengthInline(r: Reader, limit: number): number {
 }
 
 /**
- * Decodes an `EntryAdapter` occupying `[s, e)`; leaves `r.p` unspecified. The line is not
- * decoded: the entry names its bytes in the request buffer (a second line field replaces
- * the first, as for any proto3 scalar).
+ * Decodes an `EntryAdapter` occupying `[s, e)` into `columns`; leaves `r.p` unspecified.
+ * The line is not decoded: the entry names its bytes in the request buffer (a second line
+ * field replaces the first, as for any proto3 scalar).
  */
-function readEntry(r: Reader, s: number, e: number): LogEntry {
+function readEntry(r: Reader, s: number, e: number, columns: EntryColumns): void {
   const buf = r.buf;
   let tMs = 0;
   let tNs = 0;
@@ -511,7 +536,7 @@ function readEntry(r: Reader, s: number, e: number): LogEntry {
       r.skip(tag, e);
     }
   }
-  return new ByteLineEntry(tMs, tNs, r.text, lineStart, lineEnd, metadata === undefined ? NO_METADATA : normaliseMetadata(metadata));
+  columns.push(tMs, tNs, lineStart, lineEnd, metadata === undefined ? NO_METADATA : normaliseMetadata(metadata));
 }
 
 /** An int64 read as a number, for messages: exact when it is, marked approximate when not. */

@@ -17,7 +17,7 @@ export const RAW_JSON = 2;
 export const RAW_LEGACY_JSON = 3;
 
 /** Decodes a kept body into its streams, in body order. */
-export function decodeRawPush(format: number, body: Uint8Array): PushStream[] {
+export function decodeRawPush(format: number, body: Uint8Array): readonly PushStream[] {
   switch (format) {
     case RAW_PROTO_SNAPPY:
       // The body was accepted under the size limit once; the limit does not apply again.

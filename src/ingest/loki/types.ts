@@ -6,6 +6,7 @@
  */
 import type { Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
+import type { EntryColumns } from '../../logstore/entry-columns.js';
 import type { CairnError } from '../../util/errors.js';
 
 export interface PushStream {
@@ -22,12 +23,29 @@ export interface PushStream {
    */
   readonly labelsError?: CairnError;
   /**
-   * The entries in the order sent. The protobuf decoder's are `ByteLineEntry`s (lines as
-   * bytes of the request buffer, never made strings on the push path); JSON's have string lines.
+   * The entries in the order sent. JSON's have string lines; the protobuf decoder's are
+   * made on first read from its columns (`ColumnarPushStream`), which the push path reads
+   * instead.
    */
-  readonly entries: LogEntry[];
+  readonly entries: readonly LogEntry[];
 }
 
 export interface PushRequest {
-  readonly streams: PushStream[];
+  readonly streams: readonly PushStream[];
+}
+
+/**
+ * A stream whose entries are `[from, to)` of its request's columns (lines as bytes of the
+ * request buffer, never made strings on the push path).
+ */
+export interface ColumnarPushStream extends PushStream {
+  readonly columns: EntryColumns;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A request as the push path stores it: every stream's entries in one set of columns. */
+export interface ColumnarPushRequest extends PushRequest {
+  readonly streams: readonly ColumnarPushStream[];
+  readonly columns: EntryColumns;
 }

@@ -176,7 +176,7 @@ function resourceLabels(attributes: readonly KeyValue[], opts: OtlpLogsTranslate
  * Never throws for any decoded request.
  */
 export function translateOtlpLogs(req: ExportLogsServiceRequest, opts: OtlpLogsTranslateOptions): PushRequest {
-  const byText = new Map<string, PushStream>();
+  const byText = new Map<string, PushStream & { entries: LogEntry[] }>();
   let now: number | undefined;
   for (const rl of req.resourceLogs) {
     const { labels, metadata: resourceMeta } = resourceLabels(rl.resource.attributes, opts);

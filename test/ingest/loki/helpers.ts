@@ -98,5 +98,12 @@ export const E = (tMs: number, tNs: number, line: string, metadata: Label[] = []
  * decoder's entries name their line's bytes and decode it on read), for `toEqual`.
  */
 export function withStringLines(req: PushRequest): PushRequest {
-  return { streams: req.streams.map((s) => ({ ...s, entries: s.entries.map((e) => E(e.tMs, e.tNs, e.line, [...e.metadata])) })) };
+  return {
+    streams: req.streams.map((s) => ({
+      labels: s.labels,
+      labelsText: s.labelsText,
+      ...(s.labelsError === undefined ? {} : { labelsError: s.labelsError }),
+      entries: s.entries.map((e) => E(e.tMs, e.tNs, e.line, [...e.metadata])),
+    })),
+  };
 }
