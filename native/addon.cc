@@ -1,6 +1,6 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
-// typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc
-// (and copySpans, a memcpy loop written here). Wrong arguments
+// typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc,
+// the system zstd (zstd.cc), and copySpans, a memcpy loop written here. Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -12,6 +12,7 @@
 #include "snappy.h"
 #include "trigrams.h"
 #include "xor.h"
+#include "zstd.h"
 
 namespace {
 
@@ -201,6 +202,35 @@ napi_value CopySpans(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(total));
 }
 
+// zstdVersion(): the system zstd's version number (10504 for 1.5.4), 0 when it is not
+// installed (zstd.cc).
+napi_value ZstdVersion(napi_env env, napi_callback_info) {
+  const cairn::ZstdApi* z = cairn::zstd();
+  return number(env, z == nullptr ? 0 : z->versionNumber());
+}
+
+// zstdCompress(src: Uint8Array, level, out: Uint8Array): the size of the zstd frame of src
+// at `level` written at the start of out (one-shot ZSTD_compress: the frame records the
+// content size). Throws when the system zstd is missing, when out is smaller than
+// ZSTD_compressBound(src), or when zstd fails.
+napi_value ZstdCompress(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return fail(env, "zstdCompress takes 3 arguments");
+  const cairn::ZstdApi* z = cairn::zstd();
+  if (z == nullptr) return fail(env, "zstdCompress: libzstd.so.1 is not installed");
+  void *srcData, *outData;
+  size_t srcLen, outLen;
+  int32_t level;
+  if (!typedArray(env, argv[0], napi_uint8_array, &srcData, &srcLen)) return fail(env, "zstdCompress: src must be a Uint8Array");
+  if (!int32Arg(env, argv[1], &level)) return fail(env, "zstdCompress: level must be an integer");
+  if (!typedArray(env, argv[2], napi_uint8_array, &outData, &outLen)) return fail(env, "zstdCompress: out must be a Uint8Array");
+  if (outLen < z->compressBound(srcLen)) return fail(env, "zstdCompress: out is smaller than ZSTD_compressBound(src)");
+  const size_t n = z->compress(outData, outLen, srcData, srcLen, level);
+  if (z->isError(n) != 0) return fail(env, "zstdCompress: zstd failed");
+  return number(env, static_cast<double>(n));
+}
+
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
   napi_value fn;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
@@ -214,5 +244,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
   if (!exportFunction(env, exports, "trigramsAdd", TrigramsAdd)) return nullptr;
   if (!exportFunction(env, exports, "copySpans", CopySpans)) return nullptr;
+  if (!exportFunction(env, exports, "zstdVersion", ZstdVersion)) return nullptr;
+  if (!exportFunction(env, exports, "zstdCompress", ZstdCompress)) return nullptr;
   return exports;
 }

@@ -44,6 +44,22 @@ export interface NativeAddon {
    * `src` or a total that does not fit in `dst` (nothing copied).
    */
   copySpans(src: Uint8Array, spans: Int32Array, n: number, dst: Uint8Array, at: number): number;
+  /** The system zstd's version number (10504 for 1.5.4); 0 when libzstd.so.1 is not installed. */
+  zstdVersion(): number;
+  /**
+   * Compresses `src` at `level` into a zstd frame (recording the content size) at the start
+   * of `out` and returns its size. Throws when the system zstd is missing, when `out` is
+   * smaller than zstd's bound for `src` (`zstdBound`) or when zstd fails.
+   */
+  zstdCompress(src: Uint8Array, level: number, out: Uint8Array): number;
+}
+
+/**
+ * At least ZSTD_compressBound(n) (zstd.h: n + n/256, plus up to 64 bytes below 128 KiB),
+ * with room to spare: the room `zstdCompress` needs.
+ */
+export function zstdBound(n: number): number {
+  return n + (n >>> 7) + 1024;
 }
 
 /** The room `writePoints` needs for n points (64 bytes a point: kMaxPointBytes in the addon). */
@@ -77,7 +93,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'zstdVersion', 'zstdCompress'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

@@ -9,8 +9,10 @@
  * hundred MB/s on one core, well above the 100 MB/s ingest goal, and decompresses
  * fastest), and zstd level 9 for compacted chunks, chosen by bench/logs-query.bench.ts
  * ("logs-query" in RESULTS.md): a little denser than brotli quality 4 and about 1.4×
- * faster to decompress, which is most of a `|=` scan's time. zstd comes from `@bokuweb/zstd-wasm` (zstd compiled to WebAssembly:
- * no native build, about half native zstd's compression speed, the same ratio; zstd.ts).
+ * faster to decompress, which is most of a `|=` scan's time. zstd compresses with the
+ * system's libzstd through the native addon where installed, else with `@bokuweb/zstd-wasm`
+ * (zstd compiled to WebAssembly: about half the speed, the same ratio), and decompresses
+ * with the latter (zstd.ts).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
