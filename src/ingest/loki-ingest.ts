@@ -231,6 +231,8 @@ export class LokiIngester {
           limited = true;
           continue;
         }
+        lines += acc.lines;
+        bytes += acc.bytes;
         let ignored = 0;
         const listed: string[] = [];
         for (const part of acc.parts) {
@@ -241,13 +243,12 @@ export class LokiIngester {
               k++;
               continue;
             }
-            const n = cols.entryBytes(i);
             const status = app.appendAt(stream, cols, i);
-            if (status === LogAppendStatus.Ok) {
-              lines++;
-              bytes += n;
-              continue;
-            }
+            if (status === LogAppendStatus.Ok) continue;
+            // Rare: what was stored is what validation passed less these.
+            const n = cols.entryBytes(i);
+            lines--;
+            bytes -= n;
             refused.push(part.si, i - part.from);
             if (status === LogAppendStatus.Duplicate) continue;
             const reason = status === LogAppendStatus.TooFarBehind ? 'too_far_behind' : 'greater_than_max_sample_age';

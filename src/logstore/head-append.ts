@@ -43,6 +43,8 @@ const recordWriter = new ByteWriter(1 << 20);
 
 export class LogHeadAppender implements LogAppender {
   private readonly groups = new Map<number, Group>();
+  /** The group of the last entry appended. */
+  private last: Group | undefined = undefined;
   /** The columns `appendAt` indexes (one request's). */
   private cols: EntryColumns | undefined = undefined;
   private done = false;
@@ -77,12 +79,15 @@ export class LogHeadAppender implements LogAppender {
   }
 
   private group(stream: LogStreamHandle): Group {
+    // Entries come a stream at a time: the last group saves a lookup per entry.
+    if (this.last !== undefined && this.last.s === stream) return this.last;
     let g = this.groups.get(stream.ref);
     if (g === undefined) {
       const s = stream as MemStream;
       g = { s, items: [], maxTMs: s.maxTMs, maxTNs: s.maxTNs, last: undefined };
       this.groups.set(stream.ref, g);
     }
+    this.last = g;
     return g;
   }
 
@@ -135,6 +140,7 @@ export class LogHeadAppender implements LogAppender {
     this.done = true;
     const groups = [...this.groups.values()].filter((g) => g.items.length > 0);
     this.groups.clear();
+    this.last = undefined;
     if (groups.length === 0) return;
     const w = recordWriter;
     w.reset();
@@ -178,6 +184,7 @@ export class LogHeadAppender implements LogAppender {
   rollback(): void {
     this.done = true;
     this.groups.clear();
+    this.last = undefined;
   }
 }
 

@@ -124,6 +124,23 @@ describe('POST /loki/api/v1/push encodings', () => {
     ]);
   });
 
+  it('counts as received what was stored: not a repeat of the newest entry, nor an entry too far behind', async () => {
+    const labels = fresh();
+    const received = async () => {
+      const value = async (name: string) => (await server.metrics.registry.getSingleMetric(name)?.get())?.values.find((v) => v.labels.tenant === 'dev')?.value ?? 0;
+      return [await value('cairn_distributor_lines_received_total'), await value('cairn_distributor_bytes_received_total')];
+    };
+    const push = async (entries: [string, string][]) => post('/loki/api/v1/push', lokiProtoBody([{ labels, entries }]), { 'content-type': 'application/x-protobuf' });
+    const [l0, b0] = await received();
+    expect((await push([[ns(NOW - 10), 'aa'], [ns(NOW - 5), 'bbb']])).statusCode).toBe(204);
+    expect(await received()).toEqual([l0! + 2, b0! + 5]);
+    // 'aa' is stored again (out of order; merged on read), 'bbb' repeats the newest: dropped.
+    expect((await push([[ns(NOW - 10), 'aa'], [ns(NOW - 5), 'bbb']])).statusCode).toBe(204);
+    expect(await received()).toEqual([l0! + 3, b0! + 7]);
+    expect((await push([[ns(NOW - 2 * 3_600_000), 'behind'], [ns(NOW - 1), 'c']])).statusCode).toBe(400);
+    expect(await received()).toEqual([l0! + 4, b0! + 8]);
+  });
+
   it('accepts out-of-order entries within a stream and reads them in order', async () => {
     const labels = fresh();
     const body = lokiJsonBody([{ labels, entries: [[ns(NOW - 10), 'late'], [ns(NOW - 20), 'earlier'], [ns(NOW - 15), 'middle']] }]);
