@@ -9,7 +9,12 @@
  * - XOR chunk decoding (`XorIterator.readInto`): 2 000 chunks of 120 samples, counters
  *   scraped every 15 s with jitter, and gauges of 17-digit doubles;
  * - a head chunk's needle filter (`buildFilter`, trigrams): 256 KiB chunks of 50 streams of
- *   the logs corpus.
+ *   the logs corpus;
+ * - the same chunks compressed with zstd level 1 (the head's codec): zstd's WebAssembly
+ *   build against the system's libzstd through the addon (frames of the two differ by a
+ *   few bytes; both are checked to decompress to the chunk);
+ * - a push's lines copied into open buffers (`OpenBuffer.appendColumns`): the Loki bodies
+ *   above, a view and a copy per line against one `copySpans` call per stream.
  * Run: `npx tsx bench/native.bench.ts` (or `npm run bench -- native`); env TIME_MS.
  */
 import { Bench } from 'tinybench';
@@ -19,6 +24,9 @@ import { EntryWriter } from '../src/promql/entry-writer.js';
 import { encodeEntries } from '../src/logstore/chunk/chunk-format.js';
 import { buildFilter, headFilterOptions } from '../src/logstore/chunk/filter.js';
 import { XorChunk, XorIterator } from '../src/tsdb/chunkenc/xor.js';
+import { zstdCompress, zstdDecompress } from '../src/logstore/chunk/zstd.js';
+import { decodePushProto } from '../src/ingest/loki/decode-proto.js';
+import { OpenBuffer } from '../src/logstore/open-buffer.js';
 import { native } from '../src/util/native.js';
 import { generateCorpus } from './lib/log-corpus.js';
 import { buildPayloads } from './lib/loki-payloads.js';
@@ -63,6 +71,23 @@ for (const stream of generateCorpus({ seed: 7, streams: 50, lines: 60_000, start
 }
 const headFilter = headFilterOptions();
 const filters = (a: typeof addon | null): number => logChunks.reduce((n, c) => n + buildFilter(c, headFilter, a).length, 0);
+const zstdAll = (a: typeof addon | null): number => {
+  let n = 0;
+  for (const c of logChunks) n += zstdCompress(c, 1, a).length;
+  return n;
+};
+for (const c of logChunks.slice(0, 3)) for (const a of [null, addon]) if (Buffer.compare(zstdDecompress(zstdCompress(c, 1, a), 1 << 20), c) !== 0) throw new Error('zstd: a frame does not decompress to its chunk');
+const pushed = loki.map((b) => decodePushProto(snappyDecompress(b, 1 << 30)));
+let pushedText = 0;
+for (const p of pushed) for (let i = 0; i < p.columns.count; i++) pushedText += p.columns.lineBytes(i);
+const appendAll = (a: typeof addon | null): number => {
+  let n = 0;
+  for (const p of pushed) {
+    const items = Array.from({ length: p.columns.count }, (_, i) => i);
+    for (const s of p.streams) n += new OpenBuffer({ entries: s.to - s.from, lineBytes: 1 << 12 }).appendColumns(p.columns, items, s.from, s.to, a);
+  }
+  return n;
+};
 const rw = prepareWorkload({ name: 'rw', series: 10_000, samplesPerSeries: 20 }, 4, Date.now()).shards.flat();
 const outBytes = (bodies: readonly Uint8Array[]): number => bodies.reduce((n, b) => n + snappyDecompress(b, 1 << 30).length, 0);
 const decodeAll = (bodies: readonly Uint8Array[], a: typeof addon | null): number => {
@@ -103,6 +128,8 @@ interface Case {
   readonly unit: string;
   readonly js: () => number;
   readonly native: () => number;
+  /** False when the two paths' outputs may differ in size (checked otherwise). */
+  readonly sameSize?: false;
 }
 const cases: Case[] = [
   { name: `points JSON, ${SERIES} × ${POINTS} rates`, units: t.length, unit: 'ns/point', js: () => answer(rates, null), native: () => answer(rates, addon) },
@@ -110,6 +137,8 @@ const cases: Case[] = [
   { name: `snappy, ${loki.length} Loki push bodies`, units: outBytes(loki), unit: 'MB/s out', js: () => decodeAll(loki, null), native: () => decodeAll(loki, addon) },
   { name: `snappy, ${rw.length} remote-write bodies`, units: outBytes(rw), unit: 'MB/s out', js: () => decodeAll(rw, null), native: () => decodeAll(rw, addon) },
   { name: `trigram filters, ${logChunks.length} log chunks of 256 KiB`, units: logText, unit: 'MB/s of text', js: () => filters(null), native: () => filters(addon) },
+  { name: `zstd level 1, ${logChunks.length} log chunks of 256 KiB`, units: logText, unit: 'MB/s of text', js: () => zstdAll(null), native: () => zstdAll(addon), sameSize: false },
+  { name: `lines into open buffers, ${loki.length} Loki push bodies`, units: pushedText, unit: 'MB/s of text', js: () => appendAll(null), native: () => appendAll(addon) },
   { name: `XOR, ${CHUNKS} counter chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(counterChunks, null), native: () => decode(counterChunks, addon) },
   { name: `XOR, ${CHUNKS} gauge chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(gaugeChunks, null), native: () => decode(gaugeChunks, addon) },
 ];
@@ -117,7 +146,7 @@ const cases: Case[] = [
 let sink = 0;
 const rows: Record<string, string>[] = [];
 for (const c of cases) {
-  if (c.js() !== c.native()) throw new Error(`${c.name}: the two paths wrote different lengths`);
+  if (c.sameSize !== false && c.js() !== c.native()) throw new Error(`${c.name}: the two paths wrote different lengths`);
   const bench = new Bench({ time: TIME_MS, warmupTime: 300 });
   bench.add('JavaScript', () => void (sink += c.js())).add('native', () => void (sink += c.native()));
   await bench.run();
