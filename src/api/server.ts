@@ -88,6 +88,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One request line is written by our onResponse hook, with tenant and route.
     logController: new LogController({ disableRequestLogging: true }),
+    // Requests log through the server's logger itself, not a child bound to the request id
+    // per request (~9 µs of a small query's ~150): the few request log lines below name the
+    // request id themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: maxBody,
     // Prometheus sends up to 30 s of samples after an outage; a slow query may take the
     // full query timeout. 0 leaves request timeouts to the engines' own deadlines.
@@ -104,11 +108,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       if (known.kind === 'unauthenticated' || known.kind === 'forbidden' || known.reason === 'missing_tenant' || known.reason === 'invalid_tenant' || known.reason === 'tenant_mismatch') {
         deps.metrics.authFailures.inc({ reason: known.reason });
         // Loud on purpose: clients drop data refused with 401/403 without retrying.
-        request.log.warn({ reason: known.reason, route: routeLabel(request.routeOptions.url), status: statusFor(known.kind, request.url) }, known.message);
+        request.log.warn({ reqId: request.id, reason: known.reason, route: routeLabel(request.routeOptions.url), status: statusFor(known.kind, request.url) }, known.message);
       }
       return sendError(request, reply, known);
     }
-    request.log.error({ err, route: routeLabel(request.routeOptions.url) }, 'request failed');
+    request.log.error({ reqId: request.id, err, route: routeLabel(request.routeOptions.url) }, 'request failed');
     return sendError(request, reply, new CairnError('internal', 'internal', 'internal server error; see the server log'));
   });
 
@@ -125,7 +129,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const tenant = request.principal?.tenant ?? undefined;
     if (tenant !== undefined) deps.metrics.tenantRequests.inc({ tenant, route, status_code: status });
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, tenant },
+      { reqId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, tenant },
       'request',
     );
   });

@@ -110,7 +110,10 @@ describe('cairn serve', () => {
     expect(bannerLines.join('\n')).toContain(rwToken);
     expect(server.stderr).not.toMatch(TOKEN_RE);
     const requests = server.logs().filter((l) => l.msg === 'request');
-    expect(requests.find((l) => l.route === '/admin/api/v1/tokens' && l.status === 403)).toMatchObject({ method: 'GET', durationMs: expect.any(Number) });
+    const line = requests.find((l) => l.route === '/admin/api/v1/tokens' && l.status === 403);
+    expect(line).toMatchObject({ method: 'GET', durationMs: expect.any(Number), reqId: expect.any(String) });
+    // The refusal's own warning names the same request.
+    expect(server.logs().find((l) => l.reason === 'admin_required')?.reqId).toBe(line!.reqId);
   });
 
   it('drains and exits 0 within 5 s on SIGTERM, and does not print tokens again on restart', async () => {

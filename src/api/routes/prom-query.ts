@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compareLabels, labelsKey, labelsToObject, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
-import { Engine, type EngineOptions } from '../../promql/engine/index.js';
+import { Engine, type EngineOptions, type QuerySignal } from '../../promql/engine/index.js';
 import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
 import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
@@ -45,13 +45,17 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
     return new Engine({ ...deps.engine, timeoutMs });
   };
 
-  /** Aborts the query when the client goes away before the answer is written. */
-  const abortOnClose = (reply: FastifyReply): AbortSignal => {
-    const controller = new AbortController();
+  /**
+   * Aborts the query when the client goes away before the answer is written. A plain flag,
+   * not an AbortController: the engine only reads `aborted`, and a controller and its
+   * signal cost ~7 µs a request.
+   */
+  const abortOnClose = (reply: FastifyReply): QuerySignal => {
+    const signal = { aborted: false };
     reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
+      if (!reply.raw.writableFinished) signal.aborted = true;
     });
-    return controller.signal;
+    return signal;
   };
 
   // A missing query parses as '' and fails as in Prometheus ("no expression found in input").

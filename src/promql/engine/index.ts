@@ -16,11 +16,12 @@ import { CairnError } from '../../util/errors.js';
 import { Evaluator } from './evaluator.js';
 import { typeOf } from '../parser/index.js';
 import { selectorRanges, stepInvariantNodes } from './preprocess.js';
-import { QueryState } from './query-state.js';
+import { QueryState, type QuerySignal } from './query-state.js';
 import type { QueryWorkers } from '../parallel/query-workers.js';
 import type { StepMatrix } from './step-vector.js';
 
 export { isStaleNaN } from './util.js';
+export type { QuerySignal } from './query-state.js';
 
 export interface EngineOptions {
   /** How far back an instant selector looks for a sample (Prometheus's --query.lookback-delta, 5m). */
@@ -111,7 +112,7 @@ export class Engine {
   }
 
   /** Evaluates `expr` at `timeMs`: a scalar, a string, a vector, or a matrix for a range-vector expression. */
-  async instantQuery(q: QueryableTenant, expr: Expr, timeMs: number, signal?: AbortSignal): Promise<Value> {
+  async instantQuery(q: QueryableTenant, expr: Expr, timeMs: number, signal?: QuerySignal): Promise<Value> {
     const m = await this.exec(q, expr, timeMs, timeMs, 1, signal);
     if (typeof m === 'string') return { type: 'string', t: timeMs, v: m };
     switch (typeOf(expr)) {
@@ -136,7 +137,7 @@ export class Engine {
    * labels (a scalar becomes one series without labels). `expr` must be a scalar or an
    * instant vector, else `bad_data`.
    */
-  async rangeQuery(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<Value> {
+  async rangeQuery(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: QuerySignal): Promise<Value> {
     const columns = await this.rangeQueryColumns(q, expr, startMs, endMs, stepMs, signal);
     return { type: 'matrix', matrix: columns.map((s) => toSeries(s.metric, s.t, s.v)) };
   }
@@ -146,7 +147,7 @@ export class Engine {
    * no point object per sample (a 500k-point answer made that many objects for the
    * collector, and its garbage slowed the queries after it).
    */
-  async rangeQueryColumns(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<ColumnSeries[]> {
+  async rangeQueryColumns(q: QueryableTenant, expr: Expr, startMs: number, endMs: number, stepMs: number, signal?: QuerySignal): Promise<ColumnSeries[]> {
     checkRangeQuery(expr, startMs, endMs, stepMs);
     return this.exec(q, expr, startMs, endMs, stepMs, signal, (ev) => rangeColumns(ev, expr));
   }
@@ -163,7 +164,7 @@ export class Engine {
     startMs: number,
     endMs: number,
     stepMs: number,
-    signal?: AbortSignal,
+    signal?: QuerySignal,
   ): Promise<{ readonly json: Uint8Array[] } | { readonly columns: ColumnSeries[] }> {
     checkRangeQuery(expr, startMs, endMs, stepMs);
     return this.exec(q, expr, startMs, endMs, stepMs, signal, async (ev) => {
@@ -172,9 +173,9 @@ export class Engine {
     });
   }
 
-  private exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined): Promise<StepMatrix | string>;
-  private exec<T>(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined, run: (ev: Evaluator) => Promise<T>): Promise<T>;
-  private async exec<T>(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: AbortSignal | undefined, run?: (ev: Evaluator) => Promise<T>) {
+  private exec(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: QuerySignal | undefined): Promise<StepMatrix | string>;
+  private exec<T>(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: QuerySignal | undefined, run: (ev: Evaluator) => Promise<T>): Promise<T>;
+  private async exec<T>(tenant: QueryableTenant, expr: Expr, start: number, end: number, interval: number, signal: QuerySignal | undefined, run?: (ev: Evaluator) => Promise<T>) {
     if (signal?.aborted === true) throw new CairnError('canceled', 'query_canceled', 'query was canceled in query execution');
     const ranges = selectorRanges(expr, start, end, this.o.lookbackDeltaMs);
     let mint = Infinity;

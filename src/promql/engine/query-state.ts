@@ -20,6 +20,14 @@ const WORK_BETWEEN_CLOCK_CHECKS = 4096;
 const ENV = 'query execution';
 
 /** Prometheus's ErrTooManySamples, an execution error (HTTP 422). */
+/**
+ * What a query reads of its caller's cancellation: an AbortSignal, or any object whose
+ * `aborted` turns true when the answer is no longer wanted.
+ */
+export interface QuerySignal {
+  readonly aborted: boolean;
+}
+
 export function tooManySamples(): CairnError {
   return new CairnError('execution', 'too_many_samples', `query processing would load too many samples into memory in ${ENV}`);
 }
@@ -42,7 +50,7 @@ export interface QueryStateOptions {
   readonly parallel: ParallelOptions;
   /** `performance.now()` value after which the query times out. */
   readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: QuerySignal | undefined;
   /** Query start and end, for `@ start()` and `@ end()`. */
   readonly queryStart: number;
   readonly queryEnd: number;

@@ -290,6 +290,10 @@ describe('limits, cancellation and yielding', () => {
     setTimeout(() => ac.abort(), 5);
     await expect(engine.instantQuery(store.q, parseExpr(HEAVY), T10, ac.signal)).rejects.toMatchObject({ kind: 'canceled' });
     await expect(engine.instantQuery(store.q, parseExpr('m'), T10, ac.signal)).rejects.toMatchObject({ kind: 'canceled' });
+    // The query route's signal is a plain flag the socket's close sets.
+    const flag = { aborted: false };
+    setTimeout(() => (flag.aborted = true), 5);
+    await expect(engine.instantQuery(store.q, parseExpr(HEAVY), T10, flag)).rejects.toMatchObject({ kind: 'canceled' });
   });
 
   it('yields to the event loop during a heavy query', async () => {
