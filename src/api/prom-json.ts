@@ -3,12 +3,12 @@
  * `promql/value-json.ts` writes them, labels as objects; a series without labels is `{}`.
  */
 import type { ColumnSeries, Value } from '../promql/value.js';
-import { formatTime, labelsJson, matrixEntry, matrixEntryHead, sampleJson } from '../promql/value-json.js';
+import { formatTime, matrixEntry, matrixEntryHead, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
 import { EntryWriter } from '../promql/entry-writer.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
-export { formatSampleValue, formatTime, labelsJson } from '../promql/value-json.js';
+export { formatSampleValue, formatTime, labelsJson, recentLabelsJson } from '../promql/value-json.js';
 
 /**
  * The whole body of a successful query response, `{"status":"success","data":...}`, with
@@ -57,7 +57,7 @@ export function matrixSuccessBody(runs: readonly Uint8Array[]): Buffer {
 
 /** A series' matrix entry up to its points. */
 function entryHead(s: ColumnSeries): string {
-  return matrixEntryHead(s.metric);
+  return matrixEntryHead(s.metric, recentLabelsJson);
 }
 
 /** The points of all series. */
@@ -75,7 +75,7 @@ function queryDataJson(value: Value): string {
       return `{"resultType":"string","result":[${formatTime(value.t)},${JSON.stringify(value.v)}]}`;
     case 'vector': {
       const parts: string[] = [];
-      for (const s of value.vector) parts.push(`{"metric":${labelsJson(s.metric)},"value":${sampleJson(s.t, s.v)}}`);
+      for (const s of value.vector) parts.push(`{"metric":${recentLabelsJson(s.metric)},"value":${sampleJson(s.t, s.v)}}`);
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
     case 'matrix':

@@ -44,9 +44,9 @@ export function pointsJson(t: ArrayLike<number>, v: ArrayLike<number>, from: num
   return `[${values.join(',')}]`;
 }
 
-/** A series' matrix entry up to its points: `{"metric":{...},"values":`. */
-export function matrixEntryHead(metric: Labels): string {
-  return `{"metric":${labelsJson(metric)},"values":`;
+/** A series' matrix entry up to its points: `{"metric":{...},"values":`, the labels written by `json`. */
+export function matrixEntryHead(metric: Labels, json: (ls: Labels) => string = labelsJson): string {
+  return `{"metric":${json(metric)},"values":`;
 }
 
 /**
@@ -71,6 +71,29 @@ function jsonString(s: string): string {
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
   }
   return `"${s}"`;
+}
+
+/**
+ * Label sets written lately, by identity, with their JSON. A head series keeps one labels
+ * array for life (as do functions' outputs derived from it, `dropMetricName`'s included),
+ * so a dashboard asking for the same series at every refresh finds its label text here:
+ * writing it was the largest part of a big instant answer or series listing (~0.5 µs a
+ * set). Bounded: cleared when full, so it holds at most `RECENT_LABELS_MAX` label sets
+ * alive beyond their series (a few MiB). Labels arrays are never changed once made.
+ */
+const recentLabels = new Map<Labels, string>();
+/** 32 Ki label sets: the largest answers of the query bench (3 508 series) many times over. */
+const RECENT_LABELS_MAX = 32_768;
+
+/** `labelsJson`, through the cache of recent label sets (for label arrays that outlive the answer). */
+export function recentLabelsJson(ls: Labels): string {
+  let json = recentLabels.get(ls);
+  if (json === undefined) {
+    json = labelsJson(ls);
+    if (recentLabels.size >= RECENT_LABELS_MAX) recentLabels.clear();
+    recentLabels.set(ls, json);
+  }
+  return json;
 }
 
 /** A label set as a JSON object, in label order. */

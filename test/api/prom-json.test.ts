@@ -3,7 +3,7 @@
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSampleValue, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers } from '../../src/api/prom-json.js';
+import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson } from '../../src/api/prom-json.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { ColumnSeries, Value } from '../../src/promql/value.js';
 import { createQueryWorkers } from '../../src/promql/parallel/query-workers.js';
@@ -76,6 +76,24 @@ describe('querySuccessBody', () => {
     ],
   ])('%s', (_name, v, want) => {
     expect(querySuccessBody(v)).toBe(want);
+  });
+});
+
+describe('recentLabelsJson', () => {
+  it('writes what labelsJson writes, for label sets seen again, equal ones and past its bound', () => {
+    const sets: Labels[] = Array.from({ length: 40_000 }, (_, i) => [
+      { name: '__name__', value: 'm' },
+      { name: 'i', value: String(i) },
+    ]);
+    for (const ls of sets) expect(recentLabelsJson(ls)).toBe(`{"__name__":"m","i":"${ls[1]!.value}"}`);
+    // Again, after the cache was cleared on the way, and an equal set in another array.
+    for (const i of [0, 1, 20_000, 39_999]) {
+      expect(recentLabelsJson(sets[i]!)).toBe(labelsJson(sets[i]!));
+      expect(recentLabelsJson(sets[i]!.map((l) => ({ ...l })))).toBe(`{"__name__":"m","i":"${i}"}`);
+    }
+    const escaped: Labels = [{ name: 'a', value: 'say "hi"\n' }];
+    expect(recentLabelsJson(escaped)).toBe(recentLabelsJson(escaped));
+    expect(recentLabelsJson(escaped)).toBe(JSON.stringify({ a: escaped[0]!.value }));
   });
 });
 
