@@ -255,12 +255,13 @@ export class LokiIngester {
             discards.add(reason, 1, n);
             ignored++;
             if (listed.length < MAX_IGNORED_LISTED) {
-              const e = { tMs: cols.tMs[i]!, tNs: cols.tNs[i]! };
+              const tMs = cols.tMs[i]!;
+              const tNs = cols.tNs[i]!;
               const why =
                 status === LogAppendStatus.TooFarBehind
-                  ? `entry too far behind, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)}, oldest acceptable timestamp is: ${formatEntryTime(app.oldestAcceptedMs(stream))}`
-                  : `entry older than the tenant's retention, entry timestamp is: ${formatEntryTime(e.tMs, e.tNs)} (configure limits.retention_period)`;
-              listed.push(`entry with timestamp ${formatNs(e.tMs, e.tNs)} ignored, reason: '${why}',`);
+                  ? `entry too far behind, entry timestamp is: ${formatEntryTime(tMs, tNs)}, oldest acceptable timestamp is: ${formatEntryTime(app.oldestAcceptedMs(stream))}`
+                  : `entry older than the tenant's retention, entry timestamp is: ${formatEntryTime(tMs, tNs)} (configure limits.retention_period)`;
+              listed.push(`entry with timestamp ${formatNs(tMs, tNs)} ignored, reason: '${why}',`);
             }
           }
         }

@@ -15,10 +15,13 @@
  * in use.
  */
 import type { Label } from '../model/labels.js';
+import { CairnError } from '../util/errors.js';
 import { ByteLineEntry, type LogEntry } from './entry.js';
 
 /** Metadata of an entry sent without any. */
 const NO_METADATA: readonly Label[] = Object.freeze([]);
+/** Line offsets are Int32Array elements. */
+const MAX_OFFSET = 0x7fff_ffff;
 /** Smallest column length: requests of a handful of entries (a logger's flush) need no more. */
 const MIN_CAPACITY = 16;
 
@@ -34,11 +37,17 @@ export class EntryColumns {
   /** Metadata by entry, once some entry has any. */
   private meta: (readonly Label[])[] | undefined = undefined;
 
-  /** `capacity`: the expected number of entries (the columns grow past it). */
+  /**
+   * `capacity`: the expected number of entries (the columns grow past it). Throws a
+   * CairnError (`too_large`) for a buffer past 2 GiB, whose offsets the columns cannot hold.
+   */
   constructor(
     readonly buf: Buffer,
     capacity = MIN_CAPACITY,
   ) {
+    if (buf.length > MAX_OFFSET) {
+      throw new CairnError('too_large', 'request_too_large', `request body too large: ${buf.length} bytes of entries, more than the ${MAX_OFFSET} a push can hold (lower distributor.max_recv_msg_size)`);
+    }
     const n = Math.max(MIN_CAPACITY, capacity);
     this.tMs = new Float64Array(n);
     this.tNs = new Int32Array(n);
