@@ -167,6 +167,30 @@ napi_value TrigramsAdd(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(out));
 }
 
+// bloomTrigrams(grams: Int32Array, count, seen: Int32Array, bits: Uint8Array, k): sets the k
+// bits of each of the first `count` trigrams in a Bloom section of bits.length * 8 bits and
+// clears their words of `seen` (trigrams.cc). Refuses a trigram past 2^24, k outside 1..8
+// and an empty or oversized section.
+napi_value BloomTrigrams(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5) return fail(env, "bloomTrigrams takes 5 arguments");
+  void *gramsData, *seenData, *bitsData;
+  size_t gramsLen, seenLen, bitsLen;
+  int32_t count, k;
+  if (!typedArray(env, argv[0], napi_int32_array, &gramsData, &gramsLen)) return fail(env, "bloomTrigrams: grams must be an Int32Array");
+  if (!int32Arg(env, argv[1], &count) || count < 0 || static_cast<size_t>(count) > gramsLen) return fail(env, "bloomTrigrams: count is outside grams");
+  if (!typedArray(env, argv[2], napi_int32_array, &seenData, &seenLen) || seenLen != (1u << 19)) return fail(env, "bloomTrigrams: seen must be an Int32Array of 2^19");
+  if (!typedArray(env, argv[3], napi_uint8_array, &bitsData, &bitsLen) || bitsLen == 0 || bitsLen > (1u << 28)) return fail(env, "bloomTrigrams: bits must be a Uint8Array of 1 to 2^28 bytes");
+  if (!int32Arg(env, argv[4], &k) || k < 1 || k > 8) return fail(env, "bloomTrigrams: k must be 1 to 8");
+  const int32_t* grams = static_cast<const int32_t*>(gramsData);
+  for (int32_t j = 0; j < count; j++) {
+    if (grams[j] < 0 || grams[j] >= (1 << 24)) return fail(env, "bloomTrigrams: a trigram is outside 0..2^24");
+  }
+  cairn::bloomTrigrams(grams, static_cast<size_t>(count), static_cast<uint32_t*>(seenData), static_cast<uint8_t*>(bitsData), static_cast<uint32_t>(k), static_cast<uint32_t>(bitsLen * 8));
+  return nullptr;
+}
+
 // copySpans(src: Uint8Array, spans: Int32Array, n, dst: Uint8Array, at): copies the n
 // byte ranges [start, end) of src that spans lists as pairs into dst back to back from `at`;
 // returns where they end. Refuses spans outside src and a total past the end of dst. The
@@ -244,6 +268,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
   if (!exportFunction(env, exports, "trigramsAdd", TrigramsAdd)) return nullptr;
   if (!exportFunction(env, exports, "copySpans", CopySpans)) return nullptr;
+  if (!exportFunction(env, exports, "bloomTrigrams", BloomTrigrams)) return nullptr;
   if (!exportFunction(env, exports, "zstdVersion", ZstdVersion)) return nullptr;
   if (!exportFunction(env, exports, "zstdCompress", ZstdCompress)) return nullptr;
   return exports;

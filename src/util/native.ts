@@ -44,6 +44,12 @@ export interface NativeAddon {
    * `src` or a total that does not fit in `dst` (nothing copied).
    */
   copySpans(src: Uint8Array, spans: Int32Array, n: number, dst: Uint8Array, at: number): number;
+  /**
+   * Sets the k Bloom bits of each of the first `count` trigrams of `grams` in `bits` (a
+   * section of bits.length × 8 bits; logstore/chunk/filter.ts GramSet.finish's hashing) and
+   * clears their words of `seen`. Throws a TypeError for a trigram past 2^24 or k outside 1..8.
+   */
+  bloomTrigrams(grams: Int32Array, count: number, seen: Int32Array, bits: Uint8Array, k: number): void;
   /** The system zstd's version number (10504 for 1.5.4); 0 when libzstd.so.1 is not installed. */
   zstdVersion(): number;
   /**
@@ -93,7 +99,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'zstdVersion', 'zstdCompress'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

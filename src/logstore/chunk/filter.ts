@@ -178,16 +178,18 @@ interface Section {
 
 const ABSENT: Section = { k: 0, m: 0, bits: new Uint8Array(0) };
 
+/** Bits set in each byte value. */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let x = b; x !== 0; x &= x - 1) n++;
+  return n;
+});
+
 /** Share of the bits of a present section that are set. */
 function fill(s: Section): number {
   let set = 0;
-  for (let i = 0; i < s.bits.length; i++) {
-    let x = s.bits[i]!;
-    while (x !== 0) {
-      x &= x - 1;
-      set++;
-    }
-  }
+  const bits = s.bits;
+  for (let i = 0; i < bits.length; i++) set += POPCOUNT[bits[i]!]!;
   return set / s.m;
 }
 
@@ -257,10 +259,15 @@ class GramSet {
     this.count = 0;
   }
 
-  /** Builds the trigram section and clears the scratch. */
-  finish(options: FilterOptions): Section {
+  /** Builds the trigram section and clears the scratch (in the native addon when given). */
+  finish(options: FilterOptions, addon: NativeAddon | null): Section {
     const n = this.count;
     const out = emptySection(n, options.bitsPerGram, options.hashes, options.minBytes, options.maxBytes);
+    if (addon !== null) {
+      addon.bloomTrigrams(grams, n, this.seen, out.bits, out.k);
+      this.count = 0;
+      return out;
+    }
     const s = this.seen;
     for (let j = 0; j < n; j++) {
       const v = grams[j]!;
@@ -481,9 +488,9 @@ class FilterBuilder {
     this.longGrams.count = 0;
   }
 
-  finish(): Uint8Array {
+  finish(addon: NativeAddon | null): Uint8Array {
     const o = this.options;
-    const tri = unlessFull(this.trigrams.finish(o), o.maxFill);
+    const tri = unlessFull(this.trigrams.finish(o, addon), o.maxFill);
     const long = o.longGrams ? unlessFull(this.longGrams.finish(o), o.maxFill) : ABSENT;
     return writeFilter(tri, long, Math.round(o.longGramWindow));
   }
@@ -527,7 +534,7 @@ export function buildFilter(raw: Uint8Array, options: FilterOptions = defaultFil
     builder.abandon();
     throw e;
   }
-  return builder.finish();
+  return builder.finish(addon);
 }
 
 /** Builds the filter of some lines (tests and tools; the store builds from chunks). */
@@ -537,7 +544,7 @@ export function buildFilterFromLines(lines: Iterable<string | Uint8Array>, optio
     const b = typeof l === 'string' ? Buffer.from(l, 'utf8') : l;
     builder.add(b, 0, b.length);
   }
-  return builder.finish();
+  return builder.finish(null);
 }
 
 /** A parsed filter: its sections (ABSENT when missing) and the long-gram window. */

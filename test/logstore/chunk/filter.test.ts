@@ -55,14 +55,15 @@ describe('needle filter', () => {
     );
   });
 
-  it('is the same from the native trigram pass and the JavaScript one, for any lines (property)', () => {
+  it('is the same from the native trigram and Bloom passes and the JavaScript ones, for any lines (property)', () => {
     if (native === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
     const addon = native;
     const head = { ...defaultFilterOptions(), longGrams: false };
     fc.assert(
-      fc.property(entriesArb({ maxLength: 40 }), fc.boolean(), (es, long) => {
+      fc.property(entriesArb({ maxLength: 40 }), fc.boolean(), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 12 }), (es, long, hashes, bitsPerGram) => {
         const chunk = encodeEntries(es);
-        const o = long ? defaultFilterOptions() : head;
+        // Any number of Bloom hashes and bits: the native Bloom pass sets the same bits.
+        const o = { ...(long ? defaultFilterOptions() : head), hashes, bitsPerGram };
         expect(buildFilter(chunk, o, addon)).toEqual(buildFilter(chunk, o, null));
       }),
       { numRuns: 500 },
