@@ -6,6 +6,7 @@
  */
 import type { Limits } from '../config/limits.js';
 import { compareByName, type Label, type Labels } from '../model/labels.js';
+import { metadataBytes } from '../logstore/entry.js';
 import { formatStream } from '../logstore/head-append.js';
 import { CairnError } from '../util/errors.js';
 
@@ -160,8 +161,7 @@ export function validateEntry(
       );
     }
     if (limits.maxStructuredMetadataSize > 0) {
-      let size = 0;
-      for (const m of metadata) size += Buffer.byteLength(m.name) + Buffer.byteLength(m.value);
+      const size = metadataBytes(metadata);
       if (size > limits.maxStructuredMetadataSize) {
         return invalid(
           'structured_metadata_too_large',

@@ -16,7 +16,7 @@
  */
 import type { Label } from '../model/labels.js';
 import { CairnError } from '../util/errors.js';
-import { ByteLineEntry, type LogEntry } from './entry.js';
+import { ByteLineEntry, metadataBytes, type LogEntry } from './entry.js';
 
 /** Metadata of an entry sent without any. */
 const NO_METADATA: readonly Label[] = Object.freeze([]);
@@ -97,11 +97,8 @@ export class EntryColumns {
 
   /** Bytes entry i counts for in rate limits and stats (`entryBytes`: line plus metadata names and values). */
   entryBytes(i: number): number {
-    let n = this.end[i]! - this.start[i]!;
-    if (this.meta === undefined) return n;
-    const metadata = this.meta[i]!;
-    for (let k = 0; k < metadata.length; k++) n += Buffer.byteLength(metadata[k]!.name) + Buffer.byteLength(metadata[k]!.value);
-    return n;
+    const n = this.end[i]! - this.start[i]!;
+    return this.meta === undefined ? n : n + metadataBytes(this.meta[i]!);
   }
 
   /** Entry i as an object (its line still the bytes of `buf`). */

@@ -98,22 +98,22 @@ export class LogHeadAppender implements LogAppender {
   }
 
   append(stream: LogStreamHandle, e: LogEntry): LogAppendStatus {
-    return this.check(stream, e.tMs, e.tNs, e, e);
+    return this.check(stream, e.tMs, e.tNs, e);
   }
 
   appendAt(stream: LogStreamHandle, cols: EntryColumns, i: number): LogAppendStatus {
     if (this.cols === undefined) this.cols = cols;
     else if (this.cols !== cols) throw new Error('BUG: one appender, two requests\' columns');
-    return this.check(stream, cols.tMs[i]!, cols.tNs[i]!, i, undefined);
+    return this.check(stream, cols.tMs[i]!, cols.tNs[i]!, i);
   }
 
-  /** Loki's ingester rules for an entry at (tMs, tNs); `e` is its object when the caller has one. */
-  private check(stream: LogStreamHandle, tMs: number, tNs: number, item: Item, e: LogEntry | undefined): LogAppendStatus {
+  /** Loki's ingester rules for the entry `item`, at (tMs, tNs). */
+  private check(stream: LogStreamHandle, tMs: number, tNs: number, item: Item): LogAppendStatus {
     if (tMs < this.head.floor) return LogAppendStatus.TooOld;
     const g = this.group(stream);
     // Lines compare as the bytes stored (a byte line's raw bytes, a string's UTF-8); the
     // objects are made only here, for an entry at the stream's newest time.
-    if (tMs === g.maxTMs && tNs === g.maxTNs && this.duplicate(g, e ?? this.entry(item))) return LogAppendStatus.Duplicate;
+    if (tMs === g.maxTMs && tNs === g.maxTNs && this.duplicate(g, this.entry(item))) return LogAppendStatus.Duplicate;
     if (tMs < g.maxTMs - this.head.options.outOfOrderWindowMs) return LogAppendStatus.TooFarBehind;
     g.items.push(item);
     if (tMs > g.maxTMs || (tMs === g.maxTMs && tNs >= g.maxTNs)) {

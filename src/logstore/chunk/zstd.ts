@@ -1,6 +1,6 @@
 /**
  * zstd for log chunks. Compression uses the system's zstd through the native addon where
- * it is installed (`nativeZstd`); decompression, and compression elsewhere, zstd compiled
+ * it is installed (`nativeZstd()`); decompression, and compression elsewhere, zstd compiled
  * to WebAssembly, synchronous from the first call: `@bokuweb/zstd-wasm` only offers an
  * async `init()`, and a
  * top-level `await init()` would make every importer an async module, which piscina
@@ -59,13 +59,21 @@ function ensureReady(): void {
 /** zstd 1.4.0: the oldest release whose one-shot API and frame format Cairn relies on. */
 const MIN_NATIVE_VERSION = 10400;
 
+/** `nativeZstd()`'s answer, once asked. */
+let systemZstd: NativeAddon | null | undefined;
+
 /**
  * The native addon when it can compress with the system's zstd (libzstd.so.1, 1.4 or
  * later), else null: zstd's WebAssembly build compresses the same frames at about half the
  * speed (level 1 on 256 KiB log chunks: 290 against 530 MB/s), and compression is most of
  * the log worker's time at every seal.
  */
-export const nativeZstd: NativeAddon | null = native !== undefined && native.zstdVersion() >= MIN_NATIVE_VERSION ? native : null;
+export function nativeZstd(): NativeAddon | null {
+  // Looked up on first use: the main thread imports this module at start-up but only
+  // decompresses, so it never opens the library.
+  if (systemZstd === undefined) systemZstd = native !== undefined && native.zstdVersion() >= MIN_NATIVE_VERSION ? native : null;
+  return systemZstd;
+}
 
 /** Native compression's output room, reused (one thread's); the frame is copied out of it. */
 let out = new Uint8Array(0);
@@ -74,7 +82,7 @@ let out = new Uint8Array(0);
  * zstd one-shot compression at `level` (1–19); the frame records the content size. With
  * `addon` (the system zstd, by default where installed) or zstd's WebAssembly build.
  */
-export function zstdCompress(raw: Uint8Array, level: number, addon: NativeAddon | null = nativeZstd): Uint8Array {
+export function zstdCompress(raw: Uint8Array, level: number, addon: NativeAddon | null = nativeZstd()): Uint8Array {
   if (addon !== null) {
     const need = zstdBound(raw.length);
     if (out.length < need) out = new Uint8Array(need);
