@@ -17,7 +17,8 @@
  * parse-only server likewise answers three rounds (median).
  *
  * Run: `npm run bench -- logs-ingest` (env: STREAMS=500, LINES=600000, WARMUP_LINES, SENDERS=4,
- * FORMAT=proto|json, CODECS=zstd/brotli,snappy/snappy,... head/block codec pairs).
+ * FORMAT=proto|json, CODECS=zstd/zstd,snappy/snappy,... head/block codec pairs; the default is
+ * the server's own, zstd level 1 in the head and level 9 in compacted blocks).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -35,7 +36,7 @@ const WARMUP_LINES = Number(process.env.WARMUP_LINES ?? Math.round(LINES / 3));
 const SENDERS = Number(process.env.SENDERS ?? 4);
 const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
 /** `head/block` codec pairs (ingester.chunk_encoding / compactor.log_chunk_encoding). */
-const CODECS = (process.env.CODECS ?? 'zstd/brotli').split(',');
+const CODECS = (process.env.CODECS ?? 'zstd/zstd').split(',');
 
 function dirBytes(dir: string): number {
   let n = 0;

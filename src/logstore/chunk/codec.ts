@@ -17,7 +17,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
 import { assert, CairnError } from '../../util/errors.js';
-import { zstdCompress, zstdDecompress, zstdDecompressInto } from './zstd.js';
+import { zstdCompressSplit, zstdDecompressFrames, zstdDecompressInto } from './zstd.js';
 
 /** A chunk compression codec, by name (configuration and benchmarks use names). */
 export type LogCodec = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
@@ -105,10 +105,12 @@ function exact(b: Uint8Array): Uint8Array {
 
 /**
  * Compresses `raw` (not changed, not kept) with the codec; returns a fresh buffer the
- * caller owns, whose ArrayBuffer is exactly its bytes (so it can be transferred). An
- * unknown codec is a bug (assert).
+ * caller owns, whose ArrayBuffer is exactly its bytes (so it can be transferred). zstd
+ * compresses `raw[0, splitAt)` and the rest as two frames (`zstdCompressSplit`: a chunk's
+ * columns apart from its text); the other codecs ignore `splitAt`. An unknown codec is a
+ * bug (assert).
  */
-export function compress(codec: LogCodec | number | CodecOptions, raw: Uint8Array): Uint8Array {
+export function compress(codec: LogCodec | number | CodecOptions, raw: Uint8Array, splitAt = 0): Uint8Array {
   const opts: CodecOptions = typeof codec === 'object' ? codec : { codec: codecName(codec) };
   const level = opts.level;
   switch (opts.codec) {
@@ -119,7 +121,7 @@ export function compress(codec: LogCodec | number | CodecOptions, raw: Uint8Arra
     case 'gzip':
       return exact(gzipSync(raw, { level: level ?? 6 }));
     case 'zstd':
-      return exact(zstdCompress(raw, level ?? 3));
+      return exact(zstdCompressSplit(raw, level ?? 3, splitAt));
     case 'brotli':
       return exact(
         brotliCompressSync(raw, {
@@ -161,9 +163,8 @@ export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength
         out = gunzipSync(data, rawLength === undefined ? { chunkSize } : { chunkSize, maxOutputLength: Math.max(1, rawLength) });
         break;
       case 'zstd':
-        // The frame header holds the content size (zstd's one-shot compress writes it);
-        // the size given is only the library's fallback for frames without one.
-        out = zstdDecompress(data, rawLength ?? 1 << 20);
+        // Every frame's header holds its content size (Cairn's compressors write it).
+        out = zstdDecompressFrames(data);
         break;
       case 'brotli':
         out = brotliDecompressSync(data, rawLength === undefined ? { chunkSize } : { chunkSize, maxOutputLength: Math.max(1, rawLength) });

@@ -49,7 +49,7 @@ export function encodeChunk(raw: Uint8Array, options: EncodeChunkOptions): Encod
   }
   return {
     codec: codecId(options.codec.codec),
-    data: compress(options.codec, raw),
+    data: compress(options.codec, raw, h.lineStart),
     minTMs: h.minTMs,
     maxTMs: h.maxTMs,
     entries: h.entries,
