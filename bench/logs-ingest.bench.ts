@@ -21,6 +21,7 @@
  * the server's own, zstd level 1 in the head and level 9 in compacted blocks).
  */
 import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePushJson } from '../src/ingest/loki/decode-json.js';
@@ -37,6 +38,26 @@ const SENDERS = Number(process.env.SENDERS ?? 4);
 const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
 /** `head/block` codec pairs (ingester.chunk_encoding / compactor.log_chunk_encoding). */
 const CODECS = (process.env.CODECS ?? 'zstd/zstd').split(',');
+
+/** What the block files hold: compressed chunk data, needle filters, and the rest (SQLite pages, index, labels). */
+function blockParts(dir: string): { data: number; filters: number; files: number } {
+  let data = 0;
+  let filters = 0;
+  let files = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.db')) continue;
+    files += statSync(join(dir, name)).size;
+    const db = new Database(join(dir, name), { readonly: true });
+    try {
+      const row = db.prepare('SELECT sum(length(data)) AS data, sum(coalesce(length(filter), 0)) AS filters FROM chunks').get() as { data: number; filters: number };
+      data += row.data;
+      filters += row.filters;
+    } finally {
+      db.close();
+    }
+  }
+  return { data, filters, files };
+}
 
 function dirBytes(dir: string): number {
   let n = 0;
@@ -144,12 +165,14 @@ for (const codec of CODECS) {
     const logs = join(target.dataDir, 'tenants', 'bench', 'logs');
     const blocks = dirBytes(join(logs, 'blocks'));
     const wal = dirBytes(join(logs, 'wal'));
+    const parts = blockParts(join(logs, 'blocks'));
+    const pct = (n: number): string => `${((100 * n) / payloads.rawBytes).toFixed(2)}%`;
     const mbs = payloads.rawBytes / MB / seconds;
     console.log(
       [
         `cairn codec=${codec}: ${mbs.toFixed(1)} MB/s, ${(payloads.lines / seconds / 1000).toFixed(0)}k lines/s (${(mbs / parseMBs).toFixed(2)}× parse-only)`,
         `  CPU ${(cpu / (payloads.rawBytes / 1e9)).toFixed(1)} s/GB (main thread ${(mainCpu / (payloads.rawBytes / 1e9)).toFixed(1)}; the load generator ${((client.user + client.system) / 1e6 / (payloads.rawBytes / 1e9)).toFixed(1)}), peak RSS ${mem.peak.toFixed(0)} MiB, ${errors} errors${errors > 0 ? ` (first: ${firstError})` : ''}`,
-        `  after flush (${flushS.toFixed(1)} s): blocks ${(blocks / MB).toFixed(1)} MB = ${((100 * blocks) / payloads.rawBytes).toFixed(1)}% of raw, WAL ${(wal / MB).toFixed(1)} MB`,
+        `  after flush (${flushS.toFixed(1)} s): blocks ${(blocks / MB).toFixed(1)} MB = ${((100 * blocks) / payloads.rawBytes).toFixed(1)}% of raw (chunk data ${pct(parts.data)}, filters ${pct(parts.filters)}, the rest of the .db files ${pct(parts.files - parts.data - parts.filters)}), WAL ${(wal / MB).toFixed(1)} MB`,
       ].join('\n'),
     );
   } finally {
