@@ -11,7 +11,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { CairnError } from '../../util/errors.js';
-import { zstdDecompress, zstdDecompressInto } from '../../logstore/chunk/zstd.js';
+import { zstdContentSize, zstdDecompress, zstdDecompressInto } from '../../logstore/chunk/zstd.js';
 import { decodeLogsJson, decodeMetricsJson } from './decode-json.js';
 import { decodeLogsProto, decodeMetricsProto } from './decode-proto.js';
 import { Lz4TooLargeError, lz4DecompressFrames } from './lz4-frame.js';
@@ -51,48 +51,20 @@ export function otlpTooLarge(actual: number, limit: number, compressed: boolean)
 /** Smallest output buffer tried for a zstd frame that does not state its size. */
 const ZSTD_FIRST_GUESS_BYTES = 1 << 20;
 
-/** zstd frame magic number 0xFD2FB528, little-endian (RFC 8878 §3.1.1). */
-const ZSTD_MAGIC = 0xfd2fb528;
-
-/**
- * The content size a zstd frame header declares (RFC 8878 §3.1.1.1), or undefined when
- * absent or unreadable, so a hostile header is refused before anything is allocated.
- */
-function zstdDeclaredSize(b: Uint8Array): number | undefined {
-  if (b.length < 6) return undefined;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (v.getUint32(0, true) !== ZSTD_MAGIC) return undefined;
-  const fhd = b[4]!;
-  const fcsFlag = fhd >> 6;
-  const single = (fhd & 0x20) !== 0;
-  const dictBytes = [0, 1, 2, 4][fhd & 0x03]!;
-  const fcsBytes = fcsFlag === 0 ? (single ? 1 : 0) : [0, 2, 4, 8][fcsFlag]!;
-  if (fcsBytes === 0) return undefined;
-  const p = 5 + (single ? 0 : 1) + dictBytes;
-  if (b.length < p + fcsBytes) return undefined;
-  switch (fcsBytes) {
-    case 1:
-      return b[p]!;
-    case 2:
-      return v.getUint16(p, true) + 256;
-    case 4:
-      return v.getUint32(p, true);
-    default:
-      return Number(v.getBigUint64(p, true));
-  }
-}
-
 function zstdBody(body: Uint8Array, max: number): Uint8Array {
-  const declared = zstdDeclaredSize(body);
-  if (declared !== undefined && declared > max) throw otlpTooLarge(declared, max, false);
+  // The frames' declared sizes are read before anything is allocated, so a hostile
+  // header is refused with 413 rather than tried.
+  let declared: number | undefined;
   try {
-    return zstdDecompressInto(body, (raw) => {
-      if (raw.length > max) throw otlpTooLarge(raw.length, max, false);
-      return Uint8Array.from(raw);
-    });
+    declared = zstdContentSize(body);
   } catch (err) {
-    if (err instanceof CairnError) throw err;
-    if (!(err instanceof Error) || !/content size/.test(err.message)) {
+    if (!/content size/.test((err as Error).message)) throw new CairnError('bad_data', 'invalid_body', `the zstd body could not be decompressed: ${(err as Error).message}`);
+  }
+  if (declared !== undefined) {
+    if (declared > max) throw otlpTooLarge(declared, max, false);
+    try {
+      return zstdDecompressInto(body, (raw) => Uint8Array.from(raw));
+    } catch (err) {
       throw new CairnError('bad_data', 'invalid_body', `the zstd body could not be decompressed: ${(err as Error).message}`);
     }
   }

@@ -119,6 +119,9 @@ export function zstdCompressSplit(raw: Uint8Array, level: number, at: number, ad
   return out.slice(0, n + m);
 }
 
+/** Most bytes `zstdDecompressInto` decompresses: a WebAssembly heap tops out at 2–4 GiB. */
+const MAX_CONTENT_BYTES = 1 << 30;
+
 const FRAME_MAGIC = 0xfd2fb528;
 /** Skippable frames' magic numbers are 0x184D2A50–0x184D2A5F (RFC 8878, 3.1.2). */
 const SKIPPABLE_MAGIC = 0x184d2a50;
@@ -198,20 +201,25 @@ export function zstdDecompress(data: Uint8Array, defaultHeapSize: number): Uint8
  */
 export function zstdDecompressInto<T>(data: Uint8Array, read: (raw: Uint8Array) => T): T {
   const size = zstdContentSize(data);
+  // A corrupt header may claim up to 2^64 bytes: refuse what the heap could never hold
+  // rather than let the allocation abort the WebAssembly module.
+  if (size > MAX_CONTENT_BYTES) throw new Error(`zstd stream claims ${size} bytes, more than the ${MAX_CONTENT_BYTES} this decoder takes`);
   ensureReady();
   const m = mod!;
   const src = m._malloc(data.byteLength);
   let dst = 0;
   try {
+    if (src === 0) throw new Error(`zstd decoder cannot allocate ${data.byteLength} bytes of input`);
     m.HEAPU8.set(data, src);
     dst = m._malloc(Math.max(1, size));
+    if (dst === 0) throw new Error(`zstd decoder cannot allocate ${size} bytes of output`);
     const n = m._ZSTD_decompress(dst, size, src, data.byteLength);
     if (m._ZSTD_isError(n) !== 0) throw new Error(`zstd decompression failed with code ${n}`);
     if (n !== size) throw new Error(`zstd stream decompressed to ${n} bytes, its frames say ${size}`);
     return read(new Uint8Array(m.HEAPU8.buffer, dst, n));
   } finally {
     if (dst !== 0) m._free(dst);
-    m._free(src);
+    if (src !== 0) m._free(src);
   }
 }
 

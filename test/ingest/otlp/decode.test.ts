@@ -245,6 +245,19 @@ describe('content types and encodings', () => {
     const body = enc === 'gzip' ? gzipSync(big) : enc === 'zstd' ? zstdCompress(big, 3) : enc === 'lz4' ? lz4Compress(big) : big;
     await expect(decompressOtlpBody(body, enc, 10_000)).rejects.toMatchObject({ kind: 'too_large' });
   });
+
+  // A zstd stream may hold several frames (a streaming compressor flushing): their contents concatenate.
+  const frames = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts.map((p) => zstdCompress(p, 3)));
+  it('zstd: a body of several frames round-trips', async () => {
+    const cut = raw.length >> 1;
+    const out = await decompressOtlpBody(frames(raw.subarray(0, cut), raw.subarray(cut)), 'zstd', 1 << 20);
+    expect(Buffer.from(out).equals(Buffer.from(raw))).toBe(true);
+  });
+
+  it('zstd: frames whose sizes add up past the limit are a 413 before decompressing', async () => {
+    const part = new Uint8Array(6_000).fill(2);
+    await expect(decompressOtlpBody(frames(part, part), 'zstd', 10_000)).rejects.toMatchObject({ kind: 'too_large', message: expect.stringContaining('12000') });
+  });
 });
 
 describe('AnyValue as string (pdata AsString)', () => {

@@ -103,4 +103,13 @@ describe('zstd', () => {
     expect(() => zstdContentSize(data)).toThrow(error);
     expect(() => zstdDecompressFrames(data)).toThrow(error);
   });
+
+  it('refuses to decompress a stream claiming more than the heap could hold, before allocating', () => {
+    // Single segment, 8-byte content size 2^40, then an empty raw last block.
+    const huge = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0);
+    expect(zstdContentSize(huge)).toBe(2 ** 40);
+    expect(() => zstdDecompressFrames(huge)).toThrow(/claims 1099511627776 bytes/);
+    // The module still works afterwards.
+    expect(zstdDecompressFrames(frame).length).toBe(19);
+  });
 });
