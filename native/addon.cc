@@ -82,6 +82,21 @@ napi_value SnappyElements(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// snappyCompress(input: Uint8Array, out: Uint8Array): the bytes of input's Snappy block
+// (length preamble and elements) written at the start of out, which must hold at least
+// 32 + n + n/6 bytes (snappy.h snappyMaxCompressed).
+napi_value SnappyCompress(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 2) return fail(env, "snappyCompress takes 2 arguments");
+  void *inData, *outData;
+  size_t inLen, outLen;
+  if (!typedArray(env, argv[0], napi_uint8_array, &inData, &inLen)) return fail(env, "snappyCompress: input must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_uint8_array, &outData, &outLen)) return fail(env, "snappyCompress: out must be a Uint8Array");
+  if (outLen < cairn::snappyMaxCompressed(inLen)) return fail(env, "snappyCompress: out is smaller than 32 + n + n/6");
+  return number(env, static_cast<double>(cairn::snappyCompress(static_cast<const uint8_t*>(inData), inLen, static_cast<uint8_t*>(outData))));
+}
+
 // The slots of xorRead's state array (XorIterator's fields and the call's arguments;
 // src/tsdb/chunkenc/xor.ts names the same slots S_*).
 enum XorSlot { kPos, kNum, kNumTotal, kT, kDelta, kVHi, kVLo, kLeading, kTrailing, kHiMask, kLoMask, kWindowSet, kEndByte, kEndBit, kMint, kMaxt, kSkipStale, kN, kStop, kSlots };
@@ -265,6 +280,7 @@ bool exportFunction(napi_env env, napi_value exports, const char* name, napi_cal
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "writePoints", WritePoints)) return nullptr;
   if (!exportFunction(env, exports, "snappyElements", SnappyElements)) return nullptr;
+  if (!exportFunction(env, exports, "snappyCompress", SnappyCompress)) return nullptr;
   if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
   if (!exportFunction(env, exports, "trigramsAdd", TrigramsAdd)) return nullptr;
   if (!exportFunction(env, exports, "copySpans", CopySpans)) return nullptr;

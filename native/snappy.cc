@@ -83,3 +83,143 @@ bool snappyElements(const uint8_t* in, size_t inLen, size_t ip, uint8_t* out, si
 }
 
 }  // namespace cairn
+
+// ---------------------------------------------------------------------------------------
+// Compression (format_description.txt), for bodies Cairn sends or generates: remote-read
+// answers and `cairn bench`'s load (snappyjs compresses at ~220 MB/s, most of what the
+// log load generator spent per pass). A greedy LZ77 over 64 KiB fragments, as the
+// reference compressor works, so every copy's offset fits 16 bits: a hash table of the
+// fragment's 4-byte sequences finds a candidate, a match is extended as far as it goes,
+// and after a run of misses the scan strides further to get through incompressible data.
+
+namespace cairn {
+
+namespace {
+
+constexpr size_t kFragment = 1 << 16;
+constexpr int kHashBits = 14;
+
+inline uint32_t load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint32_t hash4(uint32_t v) { return (v * 0x1e35a7bdu) >> (32 - kHashBits); }
+
+uint8_t* emitLiteral(uint8_t* op, const uint8_t* lit, size_t len) {
+  const size_t n = len - 1;
+  if (n < 60) {
+    *op++ = static_cast<uint8_t>(n << 2);
+  } else {
+    // 60..63: the length minus one follows in 1..4 little-endian bytes.
+    uint8_t* tag = op++;
+    size_t bytes = 0;
+    for (size_t v = n; v > 0; v >>= 8) *op++ = static_cast<uint8_t>(v & 0xff), bytes++;
+    *tag = static_cast<uint8_t>((59 + bytes) << 2);
+  }
+  std::memcpy(op, lit, len);
+  return op + len;
+}
+
+// One copy element of 4..64 bytes (offset < 65536).
+inline uint8_t* emitCopyUpTo64(uint8_t* op, size_t offset, size_t len) {
+  if (len < 12 && offset < 2048) {
+    // Copy with a 1-byte offset: length 4..11 and the offset's top 3 bits in the tag.
+    *op++ = static_cast<uint8_t>(1 | ((len - 4) << 2) | ((offset >> 8) << 5));
+    *op++ = static_cast<uint8_t>(offset & 0xff);
+  } else {
+    *op++ = static_cast<uint8_t>(2 | ((len - 1) << 2));
+    *op++ = static_cast<uint8_t>(offset & 0xff);
+    *op++ = static_cast<uint8_t>(offset >> 8);
+  }
+  return op;
+}
+
+uint8_t* emitCopy(uint8_t* op, size_t offset, size_t len) {
+  // Long matches go out 64 bytes at a time, keeping at least 4 for the last element.
+  while (len >= 68) {
+    op = emitCopyUpTo64(op, offset, 64);
+    len -= 64;
+  }
+  if (len > 64) {
+    op = emitCopyUpTo64(op, offset, 60);
+    len -= 60;
+  }
+  return emitCopyUpTo64(op, offset, len);
+}
+
+uint8_t* compressFragment(const uint8_t* base, size_t n, uint8_t* op, uint16_t* table) {
+  std::memset(table, 0, sizeof(uint16_t) << kHashBits);
+  const uint8_t* const end = base + n;
+  const uint8_t* lit = base;  // the first byte not yet emitted
+  if (n >= 15) {
+    // Positions up to limit can read 4 bytes and leave room for a trailing literal.
+    const uint8_t* const limit = end - 15;
+    const uint8_t* ip = base + 1;
+    uint32_t misses = 32;
+    while (ip <= limit) {
+      const uint32_t v = load32(ip);
+      const uint32_t h = hash4(v);
+      const uint8_t* cand = base + table[h];
+      table[h] = static_cast<uint16_t>(ip - base);
+      if (cand >= ip || load32(cand) != v) {
+        ip += misses++ >> 5;
+        continue;
+      }
+      misses = 32;
+      if (ip > lit) op = emitLiteral(op, lit, ip - lit);
+      // Extend the match: 8 bytes at a time, then bytewise.
+      const uint8_t* m = ip + 4;
+      const uint8_t* c = cand + 4;
+      while (m + 8 <= end) {
+        uint64_t a, b;
+        std::memcpy(&a, m, 8);
+        std::memcpy(&b, c, 8);
+        if (a != b) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+          // The first differing byte: the lowest set bit of the difference, little-endian.
+          const size_t same = static_cast<size_t>(__builtin_ctzll(a ^ b)) >> 3;
+          m += same;
+          c += same;
+          goto matched;
+#else
+          break;
+#endif
+        }
+        m += 8;
+        c += 8;
+      }
+      while (m < end && *m == *c) m++, c++;
+    matched:
+      op = emitCopy(op, static_cast<size_t>(ip - cand), static_cast<size_t>(m - ip));
+      ip = m;
+      lit = ip;
+      // Index the position just before the match's end, so a repeat of its tail is found.
+      if (ip <= limit) table[hash4(load32(ip - 1))] = static_cast<uint16_t>(ip - 1 - base);
+    }
+  }
+  if (lit < end) op = emitLiteral(op, lit, static_cast<size_t>(end - lit));
+  return op;
+}
+
+}  // namespace
+
+size_t snappyCompress(const uint8_t* in, size_t n, uint8_t* out) {
+  uint8_t* op = out;
+  for (size_t v = n; ; v >>= 7) {
+    if (v < 0x80) {
+      *op++ = static_cast<uint8_t>(v);
+      break;
+    }
+    *op++ = static_cast<uint8_t>((v & 0x7f) | 0x80);
+  }
+  static thread_local uint16_t table[1 << kHashBits];
+  for (size_t at = 0; at < n; at += kFragment) {
+    const size_t len = n - at < kFragment ? n - at : kFragment;
+    op = compressFragment(in + at, len, op, table);
+  }
+  return static_cast<size_t>(op - out);
+}
+
+}  // namespace cairn

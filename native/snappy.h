@@ -10,3 +10,15 @@ namespace cairn {
 bool snappyElements(const uint8_t* in, size_t inLen, size_t ip, uint8_t* out, size_t outLen);
 
 }  // namespace cairn
+
+namespace cairn {
+
+// Most bytes snappyCompress writes for n input bytes (the format's worst case: the length
+// preamble plus every byte as a literal with its tags).
+inline size_t snappyMaxCompressed(size_t n) { return 32 + n + n / 6; }
+
+// Compresses in[0, n) into one Snappy block (length preamble, then elements) at out, which
+// has room for snappyMaxCompressed(n) bytes; returns the bytes written.
+size_t snappyCompress(const uint8_t* in, size_t n, uint8_t* out);
+
+}  // namespace cairn

@@ -58,6 +58,17 @@ export interface NativeAddon {
    * smaller than zstd's bound for `src` (`zstdBound`) or when zstd fails.
    */
   zstdCompress(src: Uint8Array, level: number, out: Uint8Array): number;
+  /**
+   * Compresses `input` into one Snappy block (length preamble, then elements) at the start
+   * of `out` and returns its size. Throws when `out` has less than `snappyBound(input.length)`
+   * bytes.
+   */
+  snappyCompress(input: Uint8Array, out: Uint8Array): number;
+}
+
+/** The room `snappyCompress` needs for n bytes (snappy.h snappyMaxCompressed). */
+export function snappyBound(n: number): number {
+  return 32 + n + Math.floor(n / 6);
 }
 
 /**
@@ -99,7 +110,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

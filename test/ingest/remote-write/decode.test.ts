@@ -1,6 +1,6 @@
 // Proves that the fast remote-write scanner decodes exactly what the protobufjs reference does (edge cases by table, random requests by property), keeps NaN bits, and that it and the Snappy decoder refuse every malformed or oversized body with a CairnError only.
 import fc from 'fast-check';
-import { compress as snappyjsCompress } from 'snappyjs';
+import { compress as snappyjsCompress, uncompress as snappyjsUncompress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeWriteRequestFast,
@@ -534,6 +534,55 @@ describe('snappy block decompression', () => {
       const c = snappyCompress(data);
       expect(snappyDecompress(c, MiB)).toEqual(data);
     }
+  });
+
+  describe('compression', () => {
+    const addon = native;
+    if (addon === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
+    const paths = [
+      { path: 'native', addon },
+      { path: 'snappyjs', addon: null },
+    ];
+    // Repetitive data over 64 KiB fragments (copies never reach across one), runs, text and noise.
+    const cases = (): Uint8Array[] => [
+      new Uint8Array(0),
+      Uint8Array.of(9),
+      new Uint8Array(14).fill(3),
+      new Uint8Array(15).fill(3),
+      new Uint8Array(200_000).fill(7),
+      new TextEncoder().encode('{"level":"info","msg":"GET /api/v1/orders/12345 200"} '.repeat(4000)),
+      Uint8Array.from({ length: 150_000 }, (_, i) => (i * 2_654_435_761) >>> 24),
+    ];
+
+    it.each(paths)('$path blocks round-trip any bytes, through both decoders (property)', ({ addon: a }) => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(40), fc.nat(70_000), (raw, repeat, pad) => {
+          const data = Uint8Array.from({ length: raw.length * (repeat % 5 + 1) + (repeat % 3 === 0 ? pad : 0) }, (_, i) => raw[i % Math.max(1, raw.length)] ?? i % 251);
+          const c = snappyCompress(data, a);
+          expect(c.constructor).toBe(Uint8Array);
+          expect(snappyDecompress(c, 1 << 20)).toEqual(data);
+          expect(new Uint8Array(snappyjsUncompress(c))).toEqual(data);
+        }),
+        { seed: 5, numRuns: 200 },
+      );
+      for (const data of cases()) expect(snappyDecompress(snappyCompress(data, a), MiB)).toEqual(data);
+    });
+
+    it('the native compressor is about as dense as snappyjs, and stays within the format\'s bound', () => {
+      for (const data of cases()) {
+        const c = snappyCompress(data, addon);
+        expect(c.length).toBeLessThanOrEqual(32 + data.length + Math.floor(data.length / 6));
+        expect(c.length).toBeLessThanOrEqual(Math.ceil(snappyjsCompress(data).length * 1.1) + 8);
+      }
+      const text = cases()[5]!;
+      expect(snappyCompress(text, addon).length).toBeLessThan(text.length / 10);
+    });
+
+    it('the native call refuses an output smaller than the bound, and wrong arguments', () => {
+      expect(() => addon.snappyCompress(new Uint8Array(600), new Uint8Array(600))).toThrow(/smaller than 32 \+ n \+ n\/6/);
+      expect(() => addon.snappyCompress('x' as unknown as Uint8Array, new Uint8Array(64))).toThrow(/input must be a Uint8Array/);
+      expect(() => (addon.snappyCompress as (...a: unknown[]) => number)(new Uint8Array(1), new Uint8Array(64), 3)).toThrow(/takes 2 arguments/);
+    });
   });
 
   it('round-trips random data (fast-check) and matches snappyjs', () => {
