@@ -8,8 +8,8 @@
 import { UsageError } from '../args.js';
 import { defaultIo, type CliIo } from '../http-client.js';
 import { durationFlag, fmtCount, intFlag, parseBenchArgs, printReport, Progress, requestJson, requestRows, TARGET_FLAGS, TARGET_USAGE, targetFrom } from './common.js';
-import { generateCorpus, type Corpus } from './gen-log-corpus.js';
-import { buildPayloads, pushContentType, type PushBody, type PushFormat } from './gen-loki-payloads.js';
+import { generateCorpus } from './gen-log-corpus.js';
+import { PushEncoder, pushContentType, type PushBody, type PushFormat } from './gen-loki-payloads.js';
 import { generatorJson, generatorRows, round3, runPush } from './push-run.js';
 
 /** Usage of `cairn bench logs`. */
@@ -52,42 +52,39 @@ const PREFILL_MAX_MS = 2000;
  * `maxPasses` bounds a run without a duration.
  */
 class LogsSource {
-  private queue: PushBody[] = [];
-  private pass = 0;
-  private corpus: Corpus | undefined;
+  private encoder: PushEncoder | undefined;
   private corpusStartMs = 0;
+  /** Passes started, the current pass's shift, and its next request. */
+  private pass = 0;
+  private shiftMs = 0;
+  private nextRequest = 0;
 
   constructor(
     private readonly o: { streams: number; lines: number; batchBytes: number; format: PushFormat; seed: number; maxPasses: number; nowMs: () => number },
   ) {}
 
   next(): PushBody | undefined {
-    if (this.queue.length === 0) {
+    if (this.encoder === undefined || this.nextRequest === this.encoder.requests) {
       if (this.pass >= this.o.maxPasses) return undefined;
       const startMs = this.o.nowMs() - PASS_SPAN_MS;
-      if (this.corpus === undefined) {
-        this.corpus = generateCorpus({ seed: this.o.seed, streams: this.o.streams, lines: this.o.lines, startMs, durationMs: PASS_SPAN_MS });
+      if (this.encoder === undefined) {
+        // The corpus's objects are dropped once laid out: the encoder keeps the lines' bytes only.
+        const corpus = generateCorpus({ seed: this.o.seed, streams: this.o.streams, lines: this.o.lines, startMs, durationMs: PASS_SPAN_MS });
+        this.encoder = new PushEncoder(corpus, this.o.format, this.o.batchBytes);
         this.corpusStartMs = startMs;
       }
-      // Passes encoded within the same millisecond still differ by at least 1 ms.
-      const shiftMs = Math.max(startMs - this.corpusStartMs, this.pass);
-      const corpus = this.pass === 0 ? this.corpus : shiftCorpus(this.corpus, shiftMs);
-      this.queue = buildPayloads(corpus, this.o.format, this.o.batchBytes).batches;
+      // Passes started within the same millisecond still differ by at least 1 ms.
+      this.shiftMs = this.pass === 0 ? 0 : Math.max(startMs - this.corpusStartMs, this.shiftMs + 1);
+      this.nextRequest = 0;
       this.pass++;
     }
-    return this.queue.shift();
+    return this.encoder.request(this.nextRequest++, this.shiftMs);
   }
 
-  /** Passes generated so far. */
+  /** Passes started so far. */
   get passes(): number {
     return this.pass;
   }
-}
-
-/** The corpus with every timestamp moved `shiftMs` later (labels and lines shared). */
-function shiftCorpus(c: Corpus, shiftMs: number): Corpus {
-  const shiftNs = BigInt(shiftMs) * 1_000_000n;
-  return { ...c, streams: c.streams.map((st) => ({ ...st, entries: st.entries.map((e) => ({ tsNs: String(BigInt(e.tsNs) + shiftNs), line: e.line })) })) };
 }
 
 /** Runs `cairn bench logs`; exit 0 when every request was accepted, 1 when any failed. */
