@@ -141,13 +141,20 @@ function pack(count: number, mintOf: (j: number) => number, maxtOf: (j: number) 
   return p;
 }
 
-/** The samples packed `packSeries` would read, without packing: to decide whether a share is worth a worker. */
+/**
+ * About the samples in [mint, maxt] of the chunks `packSeries` would pack, without packing:
+ * each chunk's count times the share of its time span inside. It decides whether a
+ * selection is worth the workers. A whole-chunk count overstated an instant query's short
+ * window (20 samples of `rate(x[5m])` in a 120-sample head chunk), whose packing then cost
+ * the main thread more than evaluating it (bench/RESULTS.md, "instant aggregations on the
+ * main thread").
+ */
 export function samplesToRead(list: readonly ChunkSeries[], mint: number, maxt: number): number {
   let n = 0;
   for (const s of list) {
     const lo = Math.max(mint, s.mint);
     const hi = Math.min(maxt, s.maxt);
-    for (const c of s.chunks) if (overlaps(c, lo, hi)) n += c.numSamples;
+    for (const c of s.chunks) if (overlaps(c, lo, hi)) n += samplesInside(c.numSamples, c.mint, c.maxt, lo, hi);
   }
   return n;
 }
@@ -157,11 +164,17 @@ export function samplesInPlace(sel: InPlaceSelection, mint: number, maxt: number
   const lo = Math.max(mint, sel.mint);
   const hi = Math.min(maxt, sel.maxt);
   let n = 0;
-  const add: ChunkVisitor = (_bytes, _mint, _maxt, samples) => {
-    n += samples;
+  const add: ChunkVisitor = (_bytes, cmint, cmaxt, samples) => {
+    n += samplesInside(samples, cmint, cmaxt, lo, hi);
   };
   for (let i = 0; i < sel.labels.length; i++) sel.forEachChunk(i, lo, hi, add);
   return n;
+}
+
+/** A chunk's samples spread evenly over [cmint, cmaxt]: about how many fall in [lo, hi]. */
+function samplesInside(samples: number, cmint: number, cmaxt: number, lo: number, hi: number): number {
+  const inside = Math.min(hi, cmaxt) - Math.max(lo, cmint) + 1;
+  return inside <= 0 ? 0 : (samples * inside) / (cmaxt - cmint + 1);
 }
 
 /** The buffer the packed arrays are views of, to transfer with the message. */

@@ -196,6 +196,23 @@ describe('parallel range aggregations equal the main thread', () => {
     expect(shares).toBe(8);
   });
 
+  it('counts only the window\'s share of each chunk: a short instant window stays on the main thread', async () => {
+    // 30 samples 20 s apart in one head chunk each; the instant query is at 7 min.
+    const specs: SeriesSpec[] = Array.from({ length: 40 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 3}`, inst: String(i) }, values: seq(i, 1, 30), intervalMs: 20 * SEC }));
+    const store = await openStore(specs);
+    stores.push(store);
+    const engine = parallel({ parallel: { ...everything, minWorkPerSeries: 10 } });
+    for (const [q, shared] of [
+      ['sum by (job) (rate(m[1m]))', false], // ~3 samples a series in the window
+      ['sum by (job) (rate(m[8m]))', true], // ~21
+    ] as const) {
+      const want = await run(mainThread(), store, q, false);
+      shares = 0;
+      expect(await run(engine, store, q, false)).toBe(want);
+      expect(shares > 0, q).toBe(shared);
+    }
+  });
+
   it('answers the same when blocks hold part of the range (selected and merged) and when the head holds all of it (read in place)', async () => {
     const specs: SeriesSpec[] = Array.from({ length: 40 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 3}`, inst: String(i) }, values: seq(i, 2, 30), intervalMs: 20 * SEC }));
     const store = await openStore(specs);
