@@ -5,6 +5,16 @@
  */
 import { CairnError } from './errors.js';
 
+/** Bytes of the uvarint of a non-negative integer below 2^53. */
+export function uvarintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
 /** Initial capacity: one WAL record of a typical push (a few hundred series) fits. */
 const INITIAL_BYTES = 64 * 1024;
 

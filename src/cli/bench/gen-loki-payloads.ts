@@ -14,6 +14,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { snappyCompress } from '../../ingest/remote-write/index.js';
+import { uvarintSize } from '../../util/bytes.js';
 import type { Corpus } from './gen-log-corpus.js';
 
 /** The push body encodings Loki accepts. */
@@ -60,15 +61,7 @@ const MS_PER_S = 1000;
 /** The protobuf body being written (one thread's), before compression. */
 let protoScratch = Buffer.allocUnsafe(0);
 
-function uvarintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    size++;
-  }
-  return size;
-}
-
+/** Writes the uvarint of n (below 2^53) at buf[at..]; returns where it ends. */
 function writeUvarint(buf: Buffer, at: number, n: number): number {
   while (n >= 0x80) {
     buf[at++] = (n % 0x80) | 0x80;

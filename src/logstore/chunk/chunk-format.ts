@@ -11,6 +11,7 @@
  * line's raw bytes before paying for its string, so line filters run during decoding.
  */
 import type { Label } from '../../model/labels.js';
+import { uvarintSize } from '../../util/bytes.js';
 import { assert, CairnError } from '../../util/errors.js';
 import { ByteLineEntry, compareTime, NS_PER_MS, type LogEntry } from '../entry.js';
 
@@ -130,16 +131,6 @@ class Column {
     this.uvarint(n);
     this.pos = lenAt + need + n;
   }
-}
-
-/** Bytes of the uvarint of a non-negative integer below 2^53. */
-function uvarintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    size++;
-  }
-  return size;
 }
 
 /** Options of a `ChunkEncoder`. */
