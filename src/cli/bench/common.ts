@@ -199,28 +199,24 @@ export function retryable(status: number): boolean {
 }
 
 /**
- * POSTs (or sends `init`) to `url`, retrying 429/5xx/connection errors with bounded
- * exponential backoff; records each attempt's latency in `hist`. Never throws for HTTP or
- * network failures: the caller counts them from the result.
+ * Sends a request with `attempt`, retrying 429/5xx/connection errors (status 0) with
+ * bounded exponential backoff; records each attempt's latency in `hist`. Never throws for
+ * HTTP or network failures: the caller counts them from the result.
  */
-export async function sendWithRetry(io: CliIo, url: string, init: RequestInit, hist: LatencyHistogram, policy: RetryPolicy, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<SendResult> {
+export async function sendWithRetry(
+  attempt: () => Promise<{ readonly status: number; readonly text: string }>,
+  hist: LatencyHistogram,
+  policy: RetryPolicy,
+  sleep: (ms: number) => Promise<void> = defaultSleep,
+): Promise<SendResult> {
   let retries = 0;
   let backoff = policy.minBackoffMs;
   for (;;) {
     const t0 = performance.now();
-    let status = 0;
-    let errorText: string | undefined;
-    try {
-      const res = await io.fetch(url, init);
-      const text = await res.text();
-      status = res.status;
-      if (!res.ok) errorText = text.trim().slice(0, 200);
-    } catch (e) {
-      errorText = (e as Error).message;
-    }
+    const { status, text } = await attempt();
     hist.record(performance.now() - t0);
     if (status >= 200 && status < 300) return { status, ok: true, retries };
-    if (!retryable(status) || retries >= policy.maxRetries) return { status, ok: false, retries, ...(errorText === undefined ? {} : { errorText }) };
+    if (!retryable(status) || retries >= policy.maxRetries) return { status, ok: false, retries, errorText: text.trim().slice(0, 200) };
     retries++;
     await sleep(backoff * (0.5 + Math.random()));
     backoff = Math.min(backoff * 2, policy.maxBackoffMs);

@@ -7,6 +7,7 @@
  * can show the generator is not the bottleneck.
  */
 import type { CliIo } from '../http-client.js';
+import { HttpPoster } from './http-post.js';
 import { cpuSecondsSince, defaultRetryPolicy, fmtCount, fmtMs, Progress, RunCounters, runPool, sendWithRetry, type RetryPolicy } from './common.js';
 
 /** One request ready to send. */
@@ -99,6 +100,7 @@ export async function runPush(io: CliIo, o: PushRunOptions): Promise<PushRunResu
     return item;
   };
 
+  const poster = new HttpPoster(o.url, o.concurrency);
   try {
     await runPool(
       o.concurrency,
@@ -106,7 +108,7 @@ export async function runPush(io: CliIo, o: PushRunOptions): Promise<PushRunResu
         const item = take(w);
         if (item === undefined) return undefined;
         return async () => {
-          const r = await sendWithRetry(io, o.url, { method: 'POST', headers: o.headers, body: item.body }, counters.latency, retry);
+          const r = await sendWithRetry(() => poster.post(o.url, o.headers, item.body), counters.latency, retry);
           counters.add(r, item.items, item.body.length, item.rawBytes);
         };
       },
@@ -114,6 +116,7 @@ export async function runPush(io: CliIo, o: PushRunOptions): Promise<PushRunResu
     );
   } finally {
     progress.stop();
+    poster.close();
   }
   return { counters, wallSeconds: (performance.now() - t0) / 1000, prefill, runCpuSeconds: cpuSecondsSince(cpu0), runEncodeCpuSeconds };
 }
