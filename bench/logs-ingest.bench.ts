@@ -16,7 +16,7 @@
  * (WARMUP_LINES=0 measures a cold server, as the figures before 2026-12-01 23:50 did). The
  * parse-only server likewise answers three rounds (median).
  *
- * Run: `npm run bench -- logs-ingest` (env: STREAMS=500, LINES=600000, WARMUP_LINES, SENDERS=4,
+ * Run: `npm run bench -- logs-ingest` (env: STREAMS=500, LINES=600000, WARMUP_LINES, SENDERS=4, CLIENT=http|fetch,
  * FORMAT=proto|json, CODECS=zstd/zstd,snappy/snappy,... head/block codec pairs; the default is
  * the server's own, zstd level 1 in the head and level 9 in compacted blocks).
  */
@@ -28,6 +28,7 @@ import { decodePushJson } from '../src/ingest/loki/decode-json.js';
 import { decodePushProto } from '../src/ingest/loki/decode-proto.js';
 import { snappyDecompress } from '../src/ingest/remote-write/index.js';
 import { generateCorpus } from './lib/log-corpus.js';
+import { HttpPoster, type PostAnswer } from '../src/cli/bench/http-post.js';
 import { buildPayloads, type LokiPayloads } from './lib/loki-payloads.js';
 import { cpuSeconds, mainThreadCpuSeconds, memoryMiB, startCairn } from './lib/targets.js';
 
@@ -36,6 +37,7 @@ const LINES = Number(process.env.LINES ?? 600_000);
 const WARMUP_LINES = Number(process.env.WARMUP_LINES ?? Math.round(LINES / 3));
 const SENDERS = Number(process.env.SENDERS ?? 4);
 const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
+const CLIENT = process.env.CLIENT === 'fetch' ? 'fetch' : 'http';
 /** `head/block` codec pairs (ingester.chunk_encoding / compactor.log_chunk_encoding). */
 const CODECS = (process.env.CODECS ?? 'zstd/zstd').split(',');
 
@@ -96,24 +98,38 @@ console.log(`corpus: ${corpusStreams} streams, ${payloads.lines} lines, ${(paylo
 const decodeMBs = parseOnly(payloads);
 console.log(`decode only (this process, no HTTP, ${FORMAT === 'json' ? 'JSON.parse + walk' : 'snappy + protobuf'}): ${decodeMBs.toFixed(0)} MB/s of raw text`);
 
-/** Pushes every body to `url` with SENDERS concurrent senders; returns seconds and errors. */
+/**
+ * Pushes every body to `url` with SENDERS concurrent senders; returns seconds and errors.
+ * Over node:http with kept-alive sockets (`HttpPoster`, as `cairn bench` sends): Node's
+ * fetch cost the load generator 2.5–3.1 CPU-s per GB of log text, CPU taken from the
+ * server on the same two cores. CLIENT=fetch measures with fetch, as before 2026-12-02.
+ */
 async function pushAll(url: string, headers: Record<string, string>, p: LokiPayloads = payloads): Promise<{ seconds: number; errors: number; firstError: string }> {
   const queue = [...p.bodies];
   let errors = 0;
   let firstError = '';
+  const poster = new HttpPoster(url, SENDERS);
+  const post = async (body: Buffer): Promise<PostAnswer> => {
+    if (CLIENT === 'http') return poster.post(url, { ...headers, 'content-type': p.contentType }, body);
+    const res = await fetch(url, { method: 'POST', body, headers: { ...headers, 'content-type': p.contentType } });
+    return { status: res.status, text: await res.text() };
+  };
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: SENDERS }, async () => {
-      for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
-        const res = await fetch(url, { method: 'POST', body, headers: { ...headers, 'content-type': p.contentType } });
-        const text = await res.text();
-        if (res.status !== 204) {
-          errors++;
-          firstError ||= `${res.status} ${text.slice(0, 300)}`;
+  try {
+    await Promise.all(
+      Array.from({ length: SENDERS }, async () => {
+        for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
+          const { status, text } = await post(body);
+          if (status !== 204) {
+            errors++;
+            firstError ||= `${status} ${text.slice(0, 300)}`;
+          }
         }
-      }
-    }),
-  );
+      }),
+    );
+  } finally {
+    poster.close();
+  }
   return { seconds: (performance.now() - t0) / 1000, errors, firstError };
 }
 
