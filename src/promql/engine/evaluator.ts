@@ -490,14 +490,14 @@ export class Evaluator {
     let packShare: (from: number, to: number) => PackedSeries;
     if (inPlace !== undefined) {
       labels = inPlace.labels;
-      samples = samplesInPlace(inPlace, span.mint, span.maxt);
+      samples = samplesInPlace(inPlace, span.mint, span.maxt, estimateStride(labels.length));
       packShare = (from, to) => packInPlace(inPlace, from, to, span.mint, span.maxt);
     } else {
       const series = q.series(vs);
       if (!series.every((s) => s instanceof ChunkSeries)) return undefined;
       const list = series as ChunkSeries[];
       labels = list.map((s) => s.labels);
-      samples = samplesToRead(list, span.mint, span.maxt);
+      samples = samplesToRead(list, span.mint, span.maxt, estimateStride(list.length));
       packShare = (from, to) => packSeries(list, from, to, span.mint, span.maxt);
     }
     const o = q.o.parallel;
@@ -828,4 +828,13 @@ export class Evaluator {
     // A subquery argument has no matchers to take labels from.
     return [{ metric: absentLabels(arg), t, v }];
   }
+}
+
+/**
+ * Every how many series the workers' work estimate counts: all of up to 1 024, then about
+ * 1 024 of them. Counting every series of 100k cost ~17 ms of a ~90 ms instant
+ * aggregation that then stayed on the main thread anyway.
+ */
+function estimateStride(series: number): number {
+  return Math.max(1, Math.floor(series / 1024));
 }

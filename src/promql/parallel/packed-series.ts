@@ -147,28 +147,36 @@ function pack(count: number, mintOf: (j: number) => number, maxtOf: (j: number) 
  * selection is worth the workers. A whole-chunk count overstated an instant query's short
  * window (20 samples of `rate(x[5m])` in a 120-sample head chunk), whose packing then cost
  * the main thread more than evaluating it (bench/RESULTS.md, "instant aggregations on the
- * main thread").
+ * main thread"). With `stride` k, every k-th series is counted and the sum scaled to all:
+ * a decision over 100k series need not visit them all.
  */
-export function samplesToRead(list: readonly ChunkSeries[], mint: number, maxt: number): number {
+export function samplesToRead(list: readonly ChunkSeries[], mint: number, maxt: number, stride = 1): number {
   let n = 0;
-  for (const s of list) {
+  let seen = 0;
+  for (let i = 0; i < list.length; i += stride) {
+    const s = list[i]!;
     const lo = Math.max(mint, s.mint);
     const hi = Math.min(maxt, s.maxt);
     for (const c of s.chunks) if (overlaps(c, lo, hi)) n += samplesInside(c.numSamples, c.mint, c.maxt, lo, hi);
+    seen++;
   }
-  return n;
+  return seen === 0 ? 0 : (n * list.length) / seen;
 }
 
 /** `samplesToRead` for a selection read in place. */
-export function samplesInPlace(sel: InPlaceSelection, mint: number, maxt: number): number {
+export function samplesInPlace(sel: InPlaceSelection, mint: number, maxt: number, stride = 1): number {
   const lo = Math.max(mint, sel.mint);
   const hi = Math.min(maxt, sel.maxt);
   let n = 0;
+  let seen = 0;
   const add: ChunkVisitor = (_bytes, cmint, cmaxt, samples) => {
     n += samplesInside(samples, cmint, cmaxt, lo, hi);
   };
-  for (let i = 0; i < sel.labels.length; i++) sel.forEachChunk(i, lo, hi, add);
-  return n;
+  for (let i = 0; i < sel.labels.length; i += stride) {
+    sel.forEachChunk(i, lo, hi, add);
+    seen++;
+  }
+  return seen === 0 ? 0 : (n * sel.labels.length) / seen;
 }
 
 /** A chunk's samples spread evenly over [cmint, cmaxt]: about how many fall in [lo, hi]. */

@@ -278,6 +278,10 @@ describe('packing a head selection in place', () => {
           const got = packInPlace(sel, from, to, lo, hi);
           expect(new Uint8Array(packedBuffer(got)), `[${mint}, ${maxt}] series ${from}..${to} span [${lo}, ${hi}]`).toEqual(new Uint8Array(packedBuffer(want)));
           expect(samplesInPlace(sel, lo, hi)).toBe(samplesToRead(list, lo, hi));
+          // Counting every third series and scaling: the same on both paths, and near the whole count here.
+          const exact = samplesToRead(list, lo, hi);
+          expect(samplesInPlace(sel, lo, hi, 3)).toBe(samplesToRead(list, lo, hi, 3));
+          expect(Math.abs(samplesToRead(list, lo, hi, 3) - exact)).toBeLessThanOrEqual(0.2 * exact);
         }
       }
       q.close();
