@@ -16,6 +16,7 @@ import { compareLabels, labelsKey, type Labels } from '../../model/labels.js';
 import { newMatcher, type Matcher } from '../../model/matcher.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
+import { cancelOnClose } from '../cancel-on-close.js';
 import { labelsJson, legacyStreamsJson, queryDataJson, statsJson, CATEGORIZE_LABELS } from '../loki-json.js';
 import {
   checkEntriesLimit,
@@ -81,15 +82,6 @@ export function wantsCategorizedLabels(req: FastifyRequest): boolean {
   return all.split(',').some((f) => f.trim() === CATEGORIZE_LABELS);
 }
 
-/** Aborts the query when the client goes away before the answer is written. */
-function abortOnClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
-
 /** Model matchers of a parsed selector. */
 export function toMatchers(ms: readonly LabelMatcher[]): Matcher[] {
   return ms.map((m) => newMatcher(m.type, m.name, m.value));
@@ -149,7 +141,7 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryDep
         direction: r.direction,
         categorizeLabels: categorize,
       },
-      abortOnClose(reply),
+      cancelOnClose(reply),
     );
   };
 
@@ -167,7 +159,7 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryDep
       const t = splitNs(r.t);
       const result = await engines
         .forTenant(tenant)
-        .instantQuery(sourceFor(deps.logs, tenant), expr, { tMs: t.ms, tNs: t.ns, limit: r.limit, direction: r.direction, categorizeLabels: categorize }, abortOnClose(reply));
+        .instantQuery(sourceFor(deps.logs, tenant), expr, { tMs: t.ms, tNs: t.ns, limit: r.limit, direction: r.direction, categorizeLabels: categorize }, cancelOnClose(reply));
       return ok(reply, queryDataJson(result.value, result.stats, categorize));
     };
 

@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compareLabels, labelsKey, labelsToObject, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
-import { Engine, type EngineOptions, type QuerySignal } from '../../promql/engine/index.js';
+import { Engine, type EngineOptions } from '../../promql/engine/index.js';
+import { cancelOnClose } from '../cancel-on-close.js';
 import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
 import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
@@ -45,19 +46,6 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
     return new Engine({ ...deps.engine, timeoutMs });
   };
 
-  /**
-   * Aborts the query when the client goes away before the answer is written. A plain flag,
-   * not an AbortController: the engine only reads `aborted`, and a controller and its
-   * signal cost ~7 µs a request.
-   */
-  const abortOnClose = (reply: FastifyReply): QuerySignal => {
-    const signal = { aborted: false };
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) signal.aborted = true;
-    });
-    return signal;
-  };
-
   // A missing query parses as '' and fails as in Prometheus ("no expression found in input").
   const parseQuery = (params: PromParams): Expr => parseExpr(params.get('query') ?? '');
 
@@ -82,7 +70,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       const p = params(req);
       const expr = parseQuery(p);
       const t = parseTimeParam(p, 'time') ?? deps.clock.now();
-      const value = await engineFor(p).instantQuery(queryable(tenantOf(req)), expr, t, abortOnClose(reply));
+      const value = await engineFor(p).instantQuery(queryable(tenantOf(req)), expr, t, cancelOnClose(reply));
       return sendJson(reply, querySuccessBody(value));
     };
 
@@ -101,7 +89,7 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
         throw badData('invalid_parameter', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
       // A range function or a selector over many series comes back written by the workers.
-      const answer = await engineFor(p).rangeQueryAnswer(queryable(tenantOf(req)), expr, start, end, step, abortOnClose(reply));
+      const answer = await engineFor(p).rangeQueryAnswer(queryable(tenantOf(req)), expr, start, end, step, cancelOnClose(reply));
       if ('json' in answer) return sendJson(reply, matrixSuccessBody(answer.json));
       const columns = answer.columns;
       // A big answer is written on the query workers, as the query was evaluated.

@@ -54,7 +54,7 @@ export class LogQLEngine {
   constructor(readonly options: LogQLEngineOptions) {}
 
   /** Loki's `query_range`: streams over `[start, end)` or a matrix at start, start+step, … ≤ end. */
-  async rangeQuery(src: LogQLSource, expr: LogQLExpr, p: RangeQueryParams, signal?: AbortSignal): Promise<LogQLResult> {
+  async rangeQuery(src: LogQLSource, expr: LogQLExpr, p: RangeQueryParams, signal?: { readonly aborted: boolean }): Promise<LogQLResult> {
     const began = performance.now();
     const ctl = new QueryControl(this.options.timeoutMs, signal);
     const stats = emptyStats();
@@ -76,7 +76,7 @@ export class LogQLEngine {
   }
 
   /** Loki's instant `query`: a vector or scalar at `t`; a log query reads `[t - lookback, t)`. */
-  async instantQuery(src: LogQLSource, expr: LogQLExpr, p: InstantQueryParams, signal?: AbortSignal): Promise<LogQLResult> {
+  async instantQuery(src: LogQLSource, expr: LogQLExpr, p: InstantQueryParams, signal?: { readonly aborted: boolean }): Promise<LogQLResult> {
     const began = performance.now();
     const ctl = new QueryControl(this.options.timeoutMs, signal);
     const stats = emptyStats();

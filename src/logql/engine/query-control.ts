@@ -25,7 +25,7 @@ export class QueryControl {
 
   constructor(
     timeoutMs: number,
-    private readonly signal?: AbortSignal,
+    private readonly signal?: { readonly aborted: boolean },
   ) {
     this.deadline = performance.now() + timeoutMs;
   }
