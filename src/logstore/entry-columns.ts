@@ -16,6 +16,7 @@
  */
 import type { Label } from '../model/labels.js';
 import { CairnError } from '../util/errors.js';
+import { grown } from '../util/typed-arrays.js';
 import { ByteLineEntry, metadataBytes, type LogEntry } from './entry.js';
 
 /** Metadata of an entry sent without any. */
@@ -71,18 +72,10 @@ export class EntryColumns {
 
   private grow(): void {
     const n = this.tMs.length * 2;
-    const tMs = new Float64Array(n);
-    tMs.set(this.tMs);
-    const tNs = new Int32Array(n);
-    tNs.set(this.tNs);
-    const start = new Int32Array(n);
-    start.set(this.start);
-    const end = new Int32Array(n);
-    end.set(this.end);
-    this.tMs = tMs;
-    this.tNs = tNs;
-    this.start = start;
-    this.end = end;
+    this.tMs = grown(new Float64Array(n), this.tMs);
+    this.tNs = grown(new Int32Array(n), this.tNs);
+    this.start = grown(new Int32Array(n), this.start);
+    this.end = grown(new Int32Array(n), this.end);
   }
 
   /** Entry i's structured metadata ([] when none). */

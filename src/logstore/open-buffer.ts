@@ -15,6 +15,7 @@ import { ChunkEncoder, MAX_NS_DELTA_SPAN_MS, NO_METADATA } from './chunk/chunk-f
 import { ByteLineEntry, lineEquals, sameMetadata, type LogEntry } from './entry.js';
 import type { EntryColumns } from './entry-columns.js';
 import { native, type NativeAddon } from '../util/native.js';
+import { grown } from '../util/typed-arrays.js';
 
 /** Default first sizes of a buffer's columns (doubled as it fills). */
 const FIRST_ENTRIES = 16;
@@ -167,15 +168,9 @@ export class OpenBuffer {
 
   private growEntries(): void {
     const n = Math.max(this.tMs.length * 2, this.firstEntries);
-    const tMs = new Float64Array(n);
-    tMs.set(this.tMs);
-    const tNs = new Int32Array(n);
-    tNs.set(this.tNs);
-    const ends = new Int32Array(n);
-    ends.set(this.ends);
-    this.tMs = tMs;
-    this.tNs = tNs;
-    this.ends = ends;
+    this.tMs = grown(new Float64Array(n), this.tMs);
+    this.tNs = grown(new Int32Array(n), this.tNs);
+    this.ends = grown(new Int32Array(n), this.ends);
   }
 
   private growLines(need: number): void {

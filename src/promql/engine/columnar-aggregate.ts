@@ -10,6 +10,7 @@ import type { Labels } from '../../model/labels.js';
 import type { AggregateNode } from './aggregate.js';
 import type { QueryState } from './query-state.js';
 import type { StepMatrix } from './step-vector.js';
+import { grown } from '../../util/typed-arrays.js';
 
 export type ColumnarAggregateOp = 'sum' | 'count' | 'max' | 'min' | 'group';
 
@@ -159,12 +160,6 @@ export class GroupSteps {
       inputs: this.inputs.slice(),
     };
   }
-}
-
-/** `to` with `from` copied to its start. */
-function grown<A extends Float64Array | Int32Array>(to: A, from: A): A {
-  to.set(from);
-  return to;
 }
 
 /**
