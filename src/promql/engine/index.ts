@@ -75,9 +75,11 @@ export function defaultEngineOptions(): EngineOptions {
     defaultEvalIntervalMs: 60_000, // Prometheus's default global evaluation_interval
     yieldEveryMs: 20, // a fifth of the 100 ms stall budget of DESIGN.md
     columnar: true,
-    // minJsonPoints: at 8 000 points a 13 000-point answer (88 series × 150 steps) halves its
-    // main-thread CPU and answers ~10 % sooner, for ~25 % more CPU in all (bench/RESULTS.md).
-    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2, minJsonPoints: 8_000 },
+    // minJsonPoints: with native number formatting, answers of 15 000 points (100 series ×
+    // 150 steps) come back 10–20 % sooner written on the main thread than on the workers,
+    // whose messages and garbage then cost more than the formatting; at 60 000 the two
+    // are even (bench/RESULTS.md).
+    parallel: { minWork: 200_000, minWorkPerSeries: 64, minSeriesPerShare: 256, sharesPerThread: 2, minJsonPoints: 50_000 },
   };
 }
 
