@@ -1,6 +1,6 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
 // typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc,
-// the system zstd (zstd.cc), and copySpans, a memcpy loop written here. Wrong arguments
+// json.cc, the system zstd (zstd.cc), and copySpans, a memcpy loop written here. Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "json.h"
 #include "points-json.h"
 #include "snappy.h"
 #include "trigrams.h"
@@ -80,6 +81,67 @@ napi_value SnappyElements(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_get_boolean(env, ok, &result);
   return result;
+}
+
+// jsonUnescape(input: Uint8Array, at, out: Uint8Array, outAt, ends: Int32Array): whether the
+// JSON string from input[at] (past its opening quote) is unescaped into out from outAt;
+// then ends[0] is past its closing quote in input and ends[1] past its bytes in out.
+napi_value JsonUnescape(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5) return fail(env, "jsonUnescape takes 5 arguments");
+  void *inData, *outData, *endsData;
+  size_t inLen, outLen, endsLen;
+  int32_t at, outAt;
+  if (!typedArray(env, argv[0], napi_uint8_array, &inData, &inLen)) return fail(env, "jsonUnescape: input must be a Uint8Array");
+  if (!int32Arg(env, argv[1], &at) || at < 0 || static_cast<size_t>(at) > inLen) return fail(env, "jsonUnescape: at is outside the input");
+  if (!typedArray(env, argv[2], napi_uint8_array, &outData, &outLen)) return fail(env, "jsonUnescape: out must be a Uint8Array");
+  if (!int32Arg(env, argv[3], &outAt) || outAt < 0 || static_cast<size_t>(outAt) > outLen) return fail(env, "jsonUnescape: outAt is outside out");
+  if (!typedArray(env, argv[4], napi_int32_array, &endsData, &endsLen) || endsLen < 2) return fail(env, "jsonUnescape: ends must be an Int32Array of 2");
+  size_t inEnd = 0;
+  size_t outEnd = 0;
+  const bool ok = cairn::jsonUnescape(static_cast<const uint8_t*>(inData), inLen, at, static_cast<uint8_t*>(outData), outLen, outAt, &inEnd, &outEnd);
+  if (ok) {
+    int32_t* ends = static_cast<int32_t*>(endsData);
+    ends[0] = static_cast<int32_t>(inEnd);
+    ends[1] = static_cast<int32_t>(outEnd);
+  }
+  napi_value result;
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
+// jsonValues(input: Uint8Array, side: Uint8Array, tMs: Float64Array, tNs: Int32Array,
+// start: Int32Array, end: Int32Array, state: Int32Array): json.h's jsonValues, with
+// state = [stop (out), position in input, entries in the columns, bytes used in side] read
+// and written back. The four columns must have the same length (their capacity).
+napi_value JsonValues(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 7) return fail(env, "jsonValues takes 7 arguments");
+  void *inData, *sideData, *tMsData, *tNsData, *startData, *endData, *stateData;
+  size_t inLen, sideLen, tMsLen, tNsLen, startLen, endLen, stateLen;
+  if (!typedArray(env, argv[0], napi_uint8_array, &inData, &inLen)) return fail(env, "jsonValues: input must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_uint8_array, &sideData, &sideLen)) return fail(env, "jsonValues: side must be a Uint8Array");
+  if (!typedArray(env, argv[2], napi_float64_array, &tMsData, &tMsLen)) return fail(env, "jsonValues: tMs must be a Float64Array");
+  if (!typedArray(env, argv[3], napi_int32_array, &tNsData, &tNsLen)) return fail(env, "jsonValues: tNs must be an Int32Array");
+  if (!typedArray(env, argv[4], napi_int32_array, &startData, &startLen)) return fail(env, "jsonValues: start must be an Int32Array");
+  if (!typedArray(env, argv[5], napi_int32_array, &endData, &endLen)) return fail(env, "jsonValues: end must be an Int32Array");
+  if (!typedArray(env, argv[6], napi_int32_array, &stateData, &stateLen) || stateLen < 4) return fail(env, "jsonValues: state must be an Int32Array of 4");
+  if (tNsLen != tMsLen || startLen != tMsLen || endLen != tMsLen) return fail(env, "jsonValues: the columns must have the same length");
+  if (inLen + sideLen > 0x7fffffff) return fail(env, "jsonValues: input and side must be under 2 GiB together");
+  int32_t* state = static_cast<int32_t*>(stateData);
+  if (state[1] < 0 || static_cast<size_t>(state[1]) > inLen || state[2] < 0 || static_cast<size_t>(state[2]) > tMsLen || state[3] < 0 || static_cast<size_t>(state[3]) > sideLen) {
+    return fail(env, "jsonValues: state is outside the arrays");
+  }
+  size_t ip = state[1], count = state[2], sideAt = state[3];
+  const cairn::EntryColumnsOut cols{static_cast<double*>(tMsData), static_cast<int32_t*>(tNsData), static_cast<int32_t*>(startData), static_cast<int32_t*>(endData), tMsLen};
+  const cairn::JsonValuesStop stop = cairn::jsonValues(static_cast<const uint8_t*>(inData), inLen, &ip, static_cast<uint8_t*>(sideData), sideLen, &sideAt, cols, &count);
+  state[0] = stop;
+  state[1] = static_cast<int32_t>(ip);
+  state[2] = static_cast<int32_t>(count);
+  state[3] = static_cast<int32_t>(sideAt);
+  return nullptr;
 }
 
 // snappyCompress(input: Uint8Array, out: Uint8Array): the bytes of input's Snappy block
@@ -281,6 +343,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "writePoints", WritePoints)) return nullptr;
   if (!exportFunction(env, exports, "snappyElements", SnappyElements)) return nullptr;
   if (!exportFunction(env, exports, "snappyCompress", SnappyCompress)) return nullptr;
+  if (!exportFunction(env, exports, "jsonUnescape", JsonUnescape)) return nullptr;
+  if (!exportFunction(env, exports, "jsonValues", JsonValues)) return nullptr;
   if (!exportFunction(env, exports, "xorRead", XorRead)) return nullptr;
   if (!exportFunction(env, exports, "trigramsAdd", TrigramsAdd)) return nullptr;
   if (!exportFunction(env, exports, "copySpans", CopySpans)) return nullptr;

@@ -26,6 +26,24 @@ export interface NativeAddon {
    */
   snappyElements(input: Uint8Array, at: number, out: Uint8Array): boolean;
   /**
+   * Unescapes the JSON string whose bytes start at `input[at]` (past its opening quote)
+   * into `out` from `outAt` (`\u` surrogate pairs as one code point, lone surrogates as
+   * U+FFFD): true, with `ends[0]` past its closing quote and `ends[1]` past its bytes in
+   * `out`; false on a control character, an escape JSON lacks, no closing quote, or `out`
+   * too small (`ends` untouched).
+   */
+  jsonUnescape(input: Uint8Array, at: number, out: Uint8Array, outAt: number, ends: Int32Array): boolean;
+  /**
+   * Reads the plain entries (`["<ns>","<line>"]`) of a Loki JSON push's `values` array into
+   * four columns of equal length from `state[2]`, starting at `input[state[1]]` (an
+   * element): each line is copied (unescaped) into `side` from `state[3]` and given as its
+   * range there. Writes back the position,
+   * the entry count and the side bytes used, and in `state[0]` why it stopped: 0 past the
+   * array's `]`, 1 columns full, 2 at an element left to the caller (metadata, an unusual
+   * timestamp or line), 3 bytes that are not JSON (native/json.h).
+   */
+  jsonValues(input: Uint8Array, side: Uint8Array, tMs: Float64Array, tNs: Int32Array, start: Int32Array, end: Int32Array, state: Int32Array): void;
+  /**
    * XorIterator.readInto's fast loop over a chunk's bytes, its state and arguments passed in
    * and out through `state` (slots in tsdb/chunkenc/xor.ts), appending samples to `outT`
    * and `outV` (value bits).
@@ -110,7 +128,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress', 'jsonUnescape', 'jsonValues'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeLegacyPushJson, decodePushJson } from '../../ingest/loki/decode-json.js';
+import { decodePushJsonFast } from '../../ingest/loki/decode-json-fast.js';
 import { decodePushProto } from '../../ingest/loki/decode-proto.js';
 import type { PushRequest } from '../../ingest/loki/types.js';
 import { LokiIngester, type LokiIngestDeps, type PushBody } from '../../ingest/loki-ingest.js';
@@ -56,7 +57,8 @@ async function decode(req: FastifyRequest, legacy: boolean, max: number): Promis
   const encoding = header(req, 'content-encoding');
   if (type === 'application/json') {
     const json = await jsonBody(body, encoding, max);
-    const decoded = legacy ? decodeLegacyPushJson(json) : decodePushJson(json);
+    // The common shape straight into columns; any other body (and every error) through JSON.parse.
+    const decoded = legacy ? decodeLegacyPushJson(json) : (decodePushJsonFast(json) ?? decodePushJson(json));
     return { decoded, raw: { format: legacy ? RAW_LEGACY_JSON : RAW_JSON, body: json } };
   }
   if (encoding !== '' && encoding !== 'snappy' && encoding !== 'identity') {

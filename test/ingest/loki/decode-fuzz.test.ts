@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeLegacyPushJson, decodePushJson } from '../../../src/ingest/loki/decode-json.js';
+import { decodePushJsonFast } from '../../../src/ingest/loki/decode-json-fast.js';
 import { decodePushProto } from '../../../src/ingest/loki/decode-proto.js';
 import { formatSelectorLabels } from '../../../src/ingest/loki/selector-labels.js';
 import type { PushRequest } from '../../../src/ingest/loki/types.js';
@@ -21,6 +22,13 @@ const decoders: { name: string; run: (b: Uint8Array) => PushRequest }[] = [
   { name: 'protobuf', run: (b) => decodePushProto(b) },
   { name: 'v1 JSON', run: (b) => decodePushJson(Buffer.from(b.buffer, b.byteOffset, b.byteLength)) },
   { name: 'legacy JSON', run: (b) => decodeLegacyPushJson(Buffer.from(b.buffer, b.byteOffset, b.byteLength)) },
+  {
+    name: 'v1 JSON, bytes first',
+    run: (b) => {
+      const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      return decodePushJsonFast(buf) ?? decodePushJson(buf);
+    },
+  },
 ];
 
 // Valid seeds to mutate, one per format.
@@ -30,6 +38,7 @@ const seeds = {
     { labels: '{job="other"}', entries: [{ seconds: 1, nanos: 2, line: 'x', parsed: [{ name: 'p', value: 'q' }] }] },
   ]),
   'v1 JSON': Buffer.from(JSON.stringify({ streams: [{ stream: { job: 'app', n: 1 }, values: [['1700000000123456789', 'hello'], ['1700000000123456790', 'wörld', { trace_id: 'abc' }], ['5', 'x', { structuredMetadata: { a: 'b' }, parsed: {} }]] }] })),
+  'v1 JSON, bytes first': Buffer.from(String.raw`{"streams":[{"stream":{"job":"app"},"values":[["1700000000123456789","a \"b\" \u00e9\ud83d\ude00"],["1700000000123456790","w\u00f6rld",{"trace_id":"abc"}]]}]}`),
   'legacy JSON': Buffer.from(JSON.stringify({ streams: [{ labels: '{job="app", level="info"}', entries: [{ ts: '2023-11-14T22:13:20.123456789Z', line: 'hello' }, { ts: '2023-11-14T23:13:20+01:00', line: 'wörld' }] }] })),
 } as const;
 
