@@ -5,6 +5,7 @@
  */
 import { snappyDecompress } from '../remote-write/snappy.js';
 import { decodeLegacyPushJson, decodePushJson } from './decode-json.js';
+import { decodePushJsonFast } from './decode-json-fast.js';
 import { decodePushProto } from './decode-proto.js';
 import type { PushStream } from './types.js';
 import { CairnError } from '../../util/errors.js';
@@ -22,8 +23,10 @@ export function decodeRawPush(format: number, body: Uint8Array): readonly PushSt
     case RAW_PROTO_SNAPPY:
       // The body was accepted under the size limit once; the limit does not apply again.
       return decodePushProto(snappyDecompress(body, Number.MAX_SAFE_INTEGER)).streams;
-    case RAW_JSON:
-      return decodePushJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength)).streams;
+    case RAW_JSON: {
+      const json = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      return (decodePushJsonFast(json) ?? decodePushJson(json)).streams;
+    }
     case RAW_LEGACY_JSON:
       return decodeLegacyPushJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength)).streams;
     default:
