@@ -69,6 +69,12 @@ interface StreamLabels {
 const ENDS = new Int32Array(2);
 /** `jsonValues`'s state: [why it stopped, position, entries, side bytes used]. */
 const STATE = new Int32Array(4);
+/** The byte each one-character escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`) stands for; 0 for the others. */
+const SIMPLE_ESCAPES = (() => {
+  const t = new Uint8Array(256);
+  for (const [c, b] of [['"', 0x22], ['\\', 0x5c], ['/', 0x2f], ['b', 0x08], ['f', 0x0c], ['n', 0x0a], ['r', 0x0d], ['t', 0x09]] as const) t[c.charCodeAt(0)] = b;
+  return t;
+})();
 /** Why `jsonValues` stopped (native/json.h). */
 const VALUES_END = 0;
 const COLUMNS_FULL = 1;
@@ -359,47 +365,24 @@ class Decoder {
       if (c === QUOTE) break;
       const e = b[i + 1];
       i += 2;
-      switch (e) {
-        case QUOTE:
-        case BACKSLASH:
-        case 0x2f: // '/'
-          side[o++] = e;
-          break;
-        case 0x62: // b
-          side[o++] = 0x08;
-          break;
-        case 0x66: // f
-          side[o++] = 0x0c;
-          break;
-        case 0x6e: // n
-          side[o++] = 0x0a;
-          break;
-        case 0x72: // r
-          side[o++] = 0x0d;
-          break;
-        case 0x74: // t
-          side[o++] = 0x09;
-          break;
-        case 0x75: {
-          // u: a UTF-16 unit; a high surrogate followed by an escaped low one is one code
-          // point, and a lone surrogate is written as U+FFFD (as Buffer.write writes the
-          // lone surrogate JSON.parse gives).
-          let cp = this.hex4(i);
-          i += 4;
-          if (cp >= 0xd800 && cp <= 0xdbff && b[i] === BACKSLASH && b[i + 1] === 0x75) {
-            const lo = this.hex4(i + 2);
-            if (lo >= 0xdc00 && lo <= 0xdfff) {
-              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-              i += 6;
-            }
+      const simple = e === undefined ? 0 : SIMPLE_ESCAPES[e]!;
+      if (simple !== 0) side[o++] = simple;
+      else if (e === 0x75) {
+        // u: a UTF-16 unit; a high surrogate followed by an escaped low one is one code
+        // point, and a lone surrogate is written as U+FFFD (as Buffer.write writes the
+        // lone surrogate JSON.parse gives).
+        let cp = this.hex4(i);
+        i += 4;
+        if (cp >= 0xd800 && cp <= 0xdbff && b[i] === BACKSLASH && b[i + 1] === 0x75) {
+          const lo = this.hex4(i + 2);
+          if (lo >= 0xdc00 && lo <= 0xdfff) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            i += 6;
           }
-          if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-          o = writeUtf8(side, o, cp);
-          break;
         }
-        default:
-          throw NOT_FAST;
-      }
+        if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+        o = writeUtf8(side, o, cp);
+      } else throw NOT_FAST;
     }
     this.p = i + 1;
     this.sideLength = o;
