@@ -171,26 +171,13 @@ JsonValuesStop jsonValues(const uint8_t* in, size_t inLen, size_t* ip, uint8_t* 
     if (p >= inLen || in[p] != ',') return forCaller();
     p = skipWs(in, inLen, p + 1);
     if (p >= inLen || in[p] != '"') return forCaller();
-    // The line.
-    const size_t start = p + 1;
-    size_t j = start;
-    uint8_t c = 0;
-    while (j < inLen && (c = in[j]) >= 0x20 && c != '"' && c != '\\') j++;
+    // The line, unescaped into side.
     const size_t lineStart = s;
-    if (j < inLen && c == '"') {
-      if (sideLen - s < j - start) return forCaller();
-      std::memcpy(side + s, in + start, j - start);
-      s += j - start;
-      p = j + 1;
-    } else if (j < inLen && c == '\\') {
-      size_t inEnd = 0, outEnd = 0;
-      if (!jsonUnescape(in, inLen, start, side, sideLen, s, &inEnd, &outEnd)) return forCaller();
-      s = outEnd;
-      p = inEnd;
-    } else {
-      return forCaller();
-    }
-    const size_t lineEnd = s;
+    size_t inEnd = 0;
+    size_t lineEnd = 0;
+    if (!jsonUnescape(in, inLen, p + 1, side, sideLen, s, &inEnd, &lineEnd)) return forCaller();
+    s = lineEnd;
+    p = inEnd;
     p = skipWs(in, inLen, p);
     // A third element (metadata) is the caller's; the side bytes just written are reused.
     if (p >= inLen || in[p] != ']') {

@@ -1,4 +1,4 @@
-// Snappy block decompression's element loop (snappy.cc).
+// Snappy blocks (snappy.cc): decompression's element loop, and compression.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,10 +8,6 @@ namespace cairn {
 // Decodes the elements of in[ip, inLen) into out[0, outLen): true when they are valid and
 // fill out exactly; false (out partly written) on any malformed or overflowing element.
 bool snappyElements(const uint8_t* in, size_t inLen, size_t ip, uint8_t* out, size_t outLen);
-
-}  // namespace cairn
-
-namespace cairn {
 
 // Most bytes snappyCompress writes for n input bytes (the format's worst case: the length
 // preamble plus every byte as a literal with its tags).

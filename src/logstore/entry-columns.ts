@@ -27,8 +27,6 @@ const MAX_OFFSET = 0x7fff_ffff;
 const MIN_CAPACITY = 16;
 
 export class EntryColumns {
-  /** The bytes the line ranges index (`rebase` aside, set once). */
-  buf: Buffer;
   /** Entries held: indexes [0, count). */
   count = 0;
   tMs: Float64Array;
@@ -45,13 +43,12 @@ export class EntryColumns {
    * CairnError (`too_large`) for a buffer past 2 GiB, whose offsets the columns cannot hold.
    */
   constructor(
-    buf: Buffer,
+    readonly buf: Buffer,
     capacity = MIN_CAPACITY,
   ) {
     if (buf.length > MAX_OFFSET) {
       throw new CairnError('too_large', 'request_too_large', `request body too large: ${buf.length} bytes of entries, more than the ${MAX_OFFSET} a push can hold (lower distributor.max_recv_msg_size)`);
     }
-    this.buf = buf;
     const n = Math.max(MIN_CAPACITY, capacity);
     this.tMs = new Float64Array(n);
     this.tNs = new Int32Array(n);
@@ -88,17 +85,6 @@ export class EntryColumns {
   commitWritten(n: number): void {
     if (this.meta !== undefined) for (let i = this.count; i < n; i++) this.meta.push(NO_METADATA);
     this.count = n;
-  }
-
-  /**
-   * For a decoder whose line buffer moved while it wrote (grew): `buf` becomes `whole`,
-   * which holds the same bytes at every range. Done before the columns are read.
-   */
-  rebase(whole: Buffer): void {
-    if (whole.length > MAX_OFFSET) {
-      throw new CairnError('too_large', 'request_too_large', `request body too large: ${whole.length} bytes of entries, more than the ${MAX_OFFSET} a push can hold (lower distributor.max_recv_msg_size)`);
-    }
-    this.buf = whole;
   }
 
   private grow(): void {

@@ -6,7 +6,30 @@
  */
 import { columnsOf, type EntryColumns } from '../../logstore/entry-columns.js';
 import type { LogEntry } from '../../logstore/entry.js';
+import type { Label } from '../../model/labels.js';
+import type { CairnError } from '../../util/errors.js';
 import type { ColumnarPushRequest, ColumnarPushStream, PushRequest, PushStream } from './types.js';
+
+/**
+ * A stream its decoder wrote into columns (protobuf, JSON from its bytes): its entries are
+ * `[from, to)` of the request's columns; `entries` makes objects on first read.
+ */
+export class ColumnsStream implements ColumnarPushStream {
+  private made: LogEntry[] | undefined = undefined;
+
+  constructor(
+    readonly labels: readonly Label[],
+    readonly labelsText: string,
+    readonly labelsError: CairnError | undefined,
+    readonly columns: EntryColumns,
+    readonly from: number,
+    readonly to: number,
+  ) {}
+
+  get entries(): readonly LogEntry[] {
+    return (this.made ??= this.columns.entries(this.from, this.to));
+  }
+}
 
 export function columnarPush(req: PushRequest): ColumnarPushRequest {
   if (isColumnar(req)) return req;

@@ -31,8 +31,8 @@ import { isUtf8 } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
 import { EntryColumns } from '../../logstore/entry-columns.js';
 import { formatSelectorLabels } from './selector-labels.js';
+import { ColumnsStream } from './columnar.js';
 import type { ColumnarPushRequest, ColumnarPushStream } from './types.js';
-import type { LogEntry } from '../../logstore/entry.js';
 import { native, type NativeAddon } from '../../util/native.js';
 
 const QUOTE = 0x22;
@@ -83,23 +83,6 @@ const VALUES_INVALID = 3;
 /** Label sets by the bytes of their `stream` object (as a latin1 string). */
 const labelCache = new Map<string, StreamLabels>();
 
-/** A stream of a request decoded here: its entries are made as objects only if asked. */
-class FastStream implements ColumnarPushStream {
-  private made: LogEntry[] | undefined = undefined;
-
-  constructor(
-    readonly labels: readonly Label[],
-    readonly labelsText: string,
-    readonly columns: EntryColumns,
-    readonly from: number,
-    readonly to: number,
-  ) {}
-
-  get entries(): readonly LogEntry[] {
-    return (this.made ??= this.columns.entries(this.from, this.to));
-  }
-}
-
 /**
  * Decodes a v1 JSON push body of the common shape (see the module comment), or returns
  * undefined for the caller to decode it with `decodePushJson`. `addon`: the native addon,
@@ -121,10 +104,10 @@ class Decoder {
   private p = 0;
   /**
    * The lines, copied (unescaped) one after another: the columns' buffer. As long as the
-   * body, which unescaped lines never outgrow, when the addon writes it; grown as needed
-   * by the JavaScript path.
+   * body (plus the 4 bytes of room the unescapers keep past a run), since a string's
+   * unescaped bytes are never more than its text.
    */
-  private side: Buffer;
+  private readonly side: Buffer;
   private sideLength = 0;
   private readonly columns: EntryColumns;
   /** The last timestamp read. */
@@ -135,7 +118,7 @@ class Decoder {
     private readonly b: Buffer,
     private readonly addon: NativeAddon | null,
   ) {
-    this.side = Buffer.allocUnsafe(addon !== null ? b.length + 8 : Math.min(b.length + 8, 64 * 1024));
+    this.side = Buffer.allocUnsafe(b.length + 8);
     this.columns = new EntryColumns(this.side, Math.ceil(b.length / BYTES_PER_ENTRY_GUESS));
   }
 
@@ -151,8 +134,6 @@ class Decoder {
     this.expect(CLOSE_BRACE);
     this.skipWs();
     if (this.p !== this.b.length) throw NOT_FAST;
-    // The JavaScript path may have moved the lines to a bigger buffer.
-    if (this.columns.buf !== this.side) this.columns.rebase(this.side);
     return { streams, columns: this.columns };
   }
 
@@ -173,7 +154,7 @@ class Decoder {
       } else throw NOT_FAST;
     }
     this.expect(CLOSE_BRACE);
-    return new FastStream(labels!.labels, labels!.labelsText, this.columns, from, to);
+    return new ColumnsStream(labels!.labels, labels!.labelsText, undefined, this.columns, from, to);
   }
 
   /**
@@ -263,7 +244,7 @@ class Decoder {
         if (stop === VALUES_END) return;
         if (stop === VALUES_INVALID) throw NOT_FAST;
         if (stop === COLUMNS_FULL) {
-          this.columns.ensureCapacity(this.columns.count * 2);
+          this.columns.ensureCapacity(this.columns.count + 1);
           continue;
         }
         // ENTRY_FOR_CALLER: the element at `p` is read here.
@@ -295,28 +276,13 @@ class Decoder {
     const tNs = this.tNs;
     this.expect(COMMA);
     this.skipWs();
-    const b = this.b;
-    const len = b.length;
-    if (b[this.p] !== QUOTE) throw NOT_FAST;
-    // The line: one pass finds its closing quote and rules out control characters
-    // (JSON.parse's error). Without an escape it is a byte range of the body; with one it
-    // is unescaped into `side`.
-    const start = ++this.p;
-    let i = start;
-    let c = 0;
-    while (i < len && (c = b[i]!) >= 0x20 && c !== QUOTE && c !== BACKSLASH) i++;
+    if (this.b[this.p] !== QUOTE) throw NOT_FAST;
+    // The line, unescaped into `side`.
     const from = this.sideLength;
-    let to: number;
-    if (i < len && c === BACKSLASH) to = this.addon !== null ? this.unescapeNative(start) : this.unescape(start, i);
-    else if (i < len && c === QUOTE) {
-      const side = this.reserveSide(i - start, from);
-      b.copy(side, from, start, i);
-      to = this.sideLength = from + i - start;
-      this.p = i + 1;
-    } else throw NOT_FAST;
+    const to = this.addon !== null ? this.unescapeNative(this.p + 1) : this.unescape(this.p + 1);
     let metadata: readonly Label[] = NO_LABELS;
     this.skipWs();
-    if (b[this.p] === COMMA) {
+    if (this.b[this.p] === COMMA) {
       this.p++;
       metadata = this.flatObject();
     }
@@ -324,11 +290,7 @@ class Decoder {
     this.columns.push(tMs, tNs, from, to, metadata);
   }
 
-  /**
-   * `unescape` by the addon, into a `side` as long as the body: the unescaped strings are
-   * never longer than their text, so it never runs out of room (were it to, the body would
-   * not be fast).
-   */
+  /** `unescape` by the addon. */
   private unescapeNative(start: number): number {
     if (!this.addon!.jsonUnescape(this.b, start, this.side, this.sideLength, ENDS)) throw NOT_FAST;
     this.p = ENDS[0]!;
@@ -337,27 +299,23 @@ class Decoder {
   }
 
   /**
-   * Writes the string starting at `start` into `side`, unescaped: [start, firstEscape) as it
-   * is, then runs and escapes. Returns its end in `side` (it starts at the old
-   * `sideLength`); `p` ends past its closing quote.
+   * Writes the string starting at `start` (past its opening quote) into `side`, unescaped:
+   * runs of plain bytes as they are, escapes resolved. Returns its end in `side` (it starts
+   * at the old `sideLength`); `p` ends past its closing quote.
    */
-  private unescape(start: number, firstEscape: number): number {
+  private unescape(start: number): number {
     const b = this.b;
-    const from = this.sideLength;
-    let side = this.reserveSide(firstEscape - start + 64, from);
-    b.copy(side, from, start, firstEscape);
-    let o = from + firstEscape - start;
-    let i = firstEscape;
-    const len = b.length;
+    const side = this.side;
+    let o = this.sideLength;
+    let i = start;
     for (;;) {
       // A run of plain bytes, copied whole (by hand when short: a call costs more).
-      let j = i;
-      let c = 0;
-      while (j < len && (c = b[j]!) >= 0x20 && c !== QUOTE && c !== BACKSLASH) j++;
-      if (j >= len || c < 0x20) throw NOT_FAST;
+      const j = this.plainEnd(i);
+      const c = b[j];
+      if (c !== QUOTE && c !== BACKSLASH) throw NOT_FAST;
       const run = j - i;
-      // Room for the run and the longest unescaped step after it (4 bytes: a surrogate pair).
-      if (o + run + 4 > side.length) side = this.reserveSide(run + 64, o);
+      // The run and the longest unescaped step after it (4 bytes: a surrogate pair).
+      if (o + run + 4 > side.length) throw NOT_FAST;
       if (run > 32) b.copy(side, o, i, j);
       else for (let k = 0; k < run; k++) side[o + k] = b[i + k]!;
       o += run;
@@ -405,16 +363,6 @@ class Decoder {
     return v;
   }
 
-  /** `side` with room for `more` bytes past `used`, its first `used` bytes kept. */
-  private reserveSide(more: number, used: number): Buffer {
-    const side = this.side;
-    if (used + more <= side.length) return side;
-    const bigger = Buffer.allocUnsafe(Math.max(4096, (used + more) * 2));
-    side.copy(bigger, 0, 0, used);
-    this.side = bigger;
-    return bigger;
-  }
-
   /** A timestamp string of decimal nanoseconds (no sign, no escape) into `tMs`, `tNs`. */
   private timestamp(): void {
     this.skipWs();
@@ -455,19 +403,17 @@ class Decoder {
   private string(): string {
     this.skipWs();
     const b = this.b;
-    const len = b.length;
     if (b[this.p] !== QUOTE) throw NOT_FAST;
     const start = this.p + 1;
-    let i = start;
-    let c = 0;
-    while (i < len && (c = b[i]!) >= 0x20 && c !== QUOTE && c !== BACKSLASH) i++;
-    if (i < len && c === QUOTE) {
+    let i = this.plainEnd(start);
+    if (b[i] === QUOTE) {
       this.p = i + 1;
       return b.toString('utf8', start, i);
     }
-    if (i >= len || c !== BACKSLASH) throw NOT_FAST;
+    if (b[i] !== BACKSLASH) throw NOT_FAST;
     // Rare in labels: find the closing quote past the escapes; JSON.parse of the string
     // gives exactly what it gives inside the document.
+    const len = b.length;
     while (i < len && b[i] !== QUOTE) i += b[i] === BACKSLASH ? 2 : 1;
     if (i >= len) throw NOT_FAST;
     let v: unknown;
@@ -487,16 +433,25 @@ class Decoder {
    */
   private plainString(): string {
     const b = this.b;
-    const len = b.length;
     if (b[this.p] !== QUOTE) throw NOT_FAST;
     const start = this.p + 1;
-    let i = start;
-    let c = 0;
-    while (i < len && (c = b[i]!) >= 0x20 && c !== QUOTE && c !== BACKSLASH) i++;
-    if (i >= len || c !== QUOTE) throw NOT_FAST;
+    const i = this.plainEnd(start);
+    if (b[i] !== QUOTE) throw NOT_FAST;
     if (i > start && b[start]! >= 0x30 && b[start]! <= 0x39) throw NOT_FAST;
     this.p = i + 1;
     return b.toString('utf8', start, i);
+  }
+
+  /**
+   * Where the run of plain string bytes from `i` ends: at a quote, a backslash, a control
+   * character (which JSON.parse refuses inside a string) or the body's end.
+   */
+  private plainEnd(i: number): number {
+    const b = this.b;
+    const len = b.length;
+    let c = 0;
+    while (i < len && (c = b[i]!) >= 0x20 && c !== QUOTE && c !== BACKSLASH) i++;
+    return i;
   }
 
   private skipWs(): void {

@@ -35,10 +35,10 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
-import type { LogEntry } from '../../logstore/entry.js';
 import { EntryColumns } from '../../logstore/entry-columns.js';
 import { CairnError } from '../../util/errors.js';
 import { MAX_GROUP_DEPTH, PROTOBUF_INVALID } from '../remote-write/decode-fast.js';
+import { ColumnsStream } from './columnar.js';
 import { parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
 import type { ColumnarPushRequest, ColumnarPushStream } from './types.js';
 
@@ -399,24 +399,6 @@ export function decodePushProto(body: Uint8Array, cache: SelectorLabelsCache = d
   return { streams, columns };
 }
 
-/** A decoded stream: its entries are `[from, to)` of the request's columns; `entries` makes objects on first read. */
-class ProtoStream implements ColumnarPushStream {
-  private made: LogEntry[] | undefined = undefined;
-
-  constructor(
-    readonly labels: readonly Label[],
-    readonly labelsText: string,
-    readonly labelsError: CairnError | undefined,
-    readonly columns: EntryColumns,
-    readonly from: number,
-    readonly to: number,
-  ) {}
-
-  get entries(): readonly LogEntry[] {
-    return (this.made ??= this.columns.entries(this.from, this.to));
-  }
-}
-
 /** Decodes a `StreamAdapter` occupying `[s, e)` into `columns`; leaves `r.p` unspecified. */
 function readStream(r: Reader, s: number, e: number, cache: SelectorLabelsCache, columns: EntryColumns): ColumnarPushStream {
   const buf = r.buf;
@@ -446,7 +428,7 @@ function readStream(r: Reader, s: number, e: number, cache: SelectorLabelsCache,
     }
   }
   const parsed = parseStreamLabels(cache, labelsText);
-  return new ProtoStream(parsed.labels, labelsText, parsed.labelsError, columns, from, columns.count);
+  return new ColumnsStream(parsed.labels, labelsText, parsed.labelsError, columns, from, columns.count);
 }
 
 /** `r.length(limit)` with the one- and two-byte forms (lengths below 16 KiB) inline. */

@@ -11,7 +11,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { CairnError } from '../../util/errors.js';
-import { zstdContentSize, zstdDecompress, zstdDecompressInto } from '../../logstore/chunk/zstd.js';
+import { zstdContentSize, zstdDecompress, zstdDecompressFrames } from '../../logstore/chunk/zstd.js';
 import { decodeLogsJson, decodeMetricsJson } from './decode-json.js';
 import { decodeLogsProto, decodeMetricsProto } from './decode-proto.js';
 import { Lz4TooLargeError, lz4DecompressFrames } from './lz4-frame.js';
@@ -63,7 +63,7 @@ function zstdBody(body: Uint8Array, max: number): Uint8Array {
   if (declared !== undefined) {
     if (declared > max) throw otlpTooLarge(declared, max, false);
     try {
-      return zstdDecompressInto(body, (raw) => Uint8Array.from(raw));
+      return zstdDecompressFrames(body);
     } catch (err) {
       throw new CairnError('bad_data', 'invalid_body', `the zstd body could not be decompressed: ${(err as Error).message}`);
     }

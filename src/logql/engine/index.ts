@@ -12,7 +12,7 @@ import { CairnError } from '../../util/errors.js';
 import { isSampleExpr, type LogQLExpr, type SampleExpr } from '../ast.js';
 import { evalSampleExpr } from './evaluator.js';
 import { evalLogQuery } from './log-query.js';
-import { QueryControl } from './query-control.js';
+import { QueryControl, type QuerySignal } from './query-control.js';
 import type { Steps } from './range-aggregation.js';
 import { emptyStats } from './selection.js';
 import type {
@@ -54,7 +54,7 @@ export class LogQLEngine {
   constructor(readonly options: LogQLEngineOptions) {}
 
   /** Loki's `query_range`: streams over `[start, end)` or a matrix at start, start+step, … ≤ end. */
-  async rangeQuery(src: LogQLSource, expr: LogQLExpr, p: RangeQueryParams, signal?: { readonly aborted: boolean }): Promise<LogQLResult> {
+  async rangeQuery(src: LogQLSource, expr: LogQLExpr, p: RangeQueryParams, signal?: QuerySignal): Promise<LogQLResult> {
     const began = performance.now();
     const ctl = new QueryControl(this.options.timeoutMs, signal);
     const stats = emptyStats();
@@ -76,7 +76,7 @@ export class LogQLEngine {
   }
 
   /** Loki's instant `query`: a vector or scalar at `t`; a log query reads `[t - lookback, t)`. */
-  async instantQuery(src: LogQLSource, expr: LogQLExpr, p: InstantQueryParams, signal?: { readonly aborted: boolean }): Promise<LogQLResult> {
+  async instantQuery(src: LogQLSource, expr: LogQLExpr, p: InstantQueryParams, signal?: QuerySignal): Promise<LogQLResult> {
     const began = performance.now();
     const ctl = new QueryControl(this.options.timeoutMs, signal);
     const stats = emptyStats();

@@ -18,6 +18,11 @@ export const TIMEOUT_MESSAGE =
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A query's cancellation, as the API sets it when the client goes away: read, never written. */
+export interface QuerySignal {
+  readonly aborted: boolean;
+}
+
 export class QueryControl {
   private count = 0;
   private sliceStart = performance.now();
@@ -25,7 +30,7 @@ export class QueryControl {
 
   constructor(
     timeoutMs: number,
-    private readonly signal?: { readonly aborted: boolean },
+    private readonly signal?: QuerySignal,
   ) {
     this.deadline = performance.now() + timeoutMs;
   }
