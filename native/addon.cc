@@ -1,12 +1,15 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
 // typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc,
-// json.cc, the system zstd (zstd.cc), and copySpans, a memcpy loop written here. Wrong arguments
+// json.cc, the system zstd (zstd.cc), copySpans, a memcpy loop written here, and mallocTrim. Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
 
 #include <cstdint>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "json.h"
 #include "points-json.h"
@@ -332,6 +335,48 @@ napi_value ZstdCompress(napi_env env, napi_callback_info info) {
   return number(env, static_cast<double>(n));
 }
 
+// mallocTrim(): a Promise of whether the C heap's free pages went back to the system
+// (glibc's malloc_trim(0), which releases free pages inside the heap too, not only at its
+// top). Node allocates ArrayBuffers with malloc; after a burst of request bodies and chunks
+// glibc keeps the freed memory (a 1.7 GB RSS with 0.3 GB in use after a sustained log push).
+// The trim walks every arena (~100 ms after such a burst), so it runs on the libuv pool:
+// the main thread waits only if it allocates from an arena while that arena is trimmed.
+// Resolves false, doing nothing, with other C libraries.
+struct TrimWork {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  bool released = false;
+};
+
+void TrimExecute(napi_env, void* data) {
+#if defined(__GLIBC__)
+  static_cast<TrimWork*>(data)->released = malloc_trim(0) == 1;
+#else
+  (void)data;
+#endif
+}
+
+void TrimComplete(napi_env env, napi_status, void* data) {
+  TrimWork* w = static_cast<TrimWork*>(data);
+  napi_value result;
+  napi_get_boolean(env, w->released, &result);
+  napi_resolve_deferred(env, w->deferred, result);
+  napi_delete_async_work(env, w->work);
+  delete w;
+}
+
+napi_value MallocTrim(napi_env env, napi_callback_info) {
+  TrimWork* w = new TrimWork();
+  napi_value promise, name;
+  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok || napi_create_string_utf8(env, "cairn.mallocTrim", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, nullptr, name, TrimExecute, TrimComplete, w, &w->work) != napi_ok || napi_queue_async_work(env, w->work) != napi_ok) {
+    if (w->work != nullptr) napi_delete_async_work(env, w->work);
+    delete w;
+    return fail(env, "mallocTrim: could not queue the work");
+  }
+  return promise;
+}
+
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
   napi_value fn;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
@@ -351,5 +396,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "bloomTrigrams", BloomTrigrams)) return nullptr;
   if (!exportFunction(env, exports, "zstdVersion", ZstdVersion)) return nullptr;
   if (!exportFunction(env, exports, "zstdCompress", ZstdCompress)) return nullptr;
+  if (!exportFunction(env, exports, "mallocTrim", MallocTrim)) return nullptr;
   return exports;
 }

@@ -43,6 +43,7 @@ import { defaultLogQLEngineOptions } from './logql/engine/types.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageInfo } from './util/package-info.js';
 import { ServiceManager } from './util/service.js';
+import { HEAP_TRIM_INTERVAL_MS, HeapTrimmer } from './util/heap-trim.js';
 import type { MaintenanceEvent } from './storage/maintenance.js';
 import type { WalEvent } from './storage/wal/index.js';
 import { settleDetachProtector } from './util/detach-protector.js';
@@ -220,6 +221,8 @@ export function createServer(options: RunServerOptions): CairnServer {
     },
   );
   services.add(logs);
+  const addon = native;
+  services.add(new HeapTrimmer(addon === undefined ? undefined : () => addon.mallocTrim(), HEAP_TRIM_INTERVAL_MS, metrics.heapTrims));
 
   const rateLimiter = new IngestionRateLimiter(overrides, clock);
   const usage = new UsageRecorder(tokens, config.auth.usageFlushPeriodMs, (err) => logger.error({ err }, 'writing token usage failed'));

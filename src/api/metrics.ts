@@ -12,6 +12,7 @@ export interface ServerMetrics {
   readonly tenantRequests: Counter<'tenant' | 'route' | 'status_code'>;
   readonly authFailures: Counter<'reason'>;
   readonly runtimeConfigReloads: Counter<'result'>;
+  readonly heapTrims: Histogram<'released'>;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -43,6 +44,13 @@ export function createServerMetrics(): ServerMetrics {
       name: 'cairn_runtime_config_reloads_total',
       help: 'Runtime-config (per-tenant overrides) file reads, by result (loaded, unchanged, failed).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    heapTrims: new Histogram({
+      name: 'cairn_heap_trim_duration_seconds',
+      help: 'Time of each return of the C heap’s free memory to the system (malloc_trim, every 10 s), by whether it released any.',
+      labelNames: ['released'],
+      buckets: [0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [registry],
     }),
   };

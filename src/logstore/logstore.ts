@@ -96,6 +96,8 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
       {
         maintain: (store, step) => this.maintainOne(store, step),
         flush: (store, step) => this.flushOne(store, step),
+        compact: (store, step, force) => this.compactOne(store, step, force),
+        add: addLogReports,
         empty: emptyLogReport,
         close: () => this.runner.close(),
       },
@@ -217,18 +219,29 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
     return wal === undefined ? 0 : wal.sizeBytes() + wal.checkpointBytes();
   }
 
+  // The head lane: the head's chunks to blocks, the head trimmed to retention.
   private async maintainOne(store: TenantLogStore, step: StepRunner<LogStepReport>): Promise<void> {
     if (store.flushDue()) await step('flush', () => store.flushHead(false));
     // Idle streams with nothing in memory stop counting as active even when nothing is flushed.
     else store.head.removeIdle(this.options.clock.now());
-    for (const group of planLogCompactions(store.blocks.all(), this.options.clock.now(), false)) await step('compact', () => store.compact(group));
+    this.trimHead(store);
+  }
+
+  private trimHead(store: TenantLogStore): void {
     const cutoff = this.retentionCutoff(store.tenant);
-    if (cutoff !== -Infinity) await step('retention', () => store.applyRetention(cutoff));
+    if (cutoff !== -Infinity) store.head.dropBefore(cutoff);
   }
 
   private async flushOne(store: TenantLogStore, step: StepRunner<LogStepReport>): Promise<LogStepReport> {
-    let report = await step('flush', () => store.flushHead(true));
-    for (const group of planLogCompactions(store.blocks.all(), this.options.clock.now(), true)) report = addLogReports(report, await step('compact', () => store.compact(group)));
+    const report = await step('flush', () => store.flushHead(true));
+    this.trimHead(store);
+    return report;
+  }
+
+  // The compaction lane: blocks merged and deleted, while the head lane goes on flushing.
+  private async compactOne(store: TenantLogStore, step: StepRunner<LogStepReport>, force: boolean): Promise<LogStepReport> {
+    let report = emptyLogReport;
+    for (const group of planLogCompactions(store.blocks.all(), this.options.clock.now(), force)) report = addLogReports(report, await step('compact', () => store.compact(group)));
     const cutoff = this.retentionCutoff(store.tenant);
     if (cutoff !== -Infinity) report = addLogReports(report, await step('retention', () => store.applyRetention(cutoff)));
     return report;

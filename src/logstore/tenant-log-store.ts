@@ -224,11 +224,13 @@ export class TenantLogStore {
     return { ...emptyLogReport, blocksCompacted: group.length, blocksWritten: 1, chunksWritten: meta.numChunks };
   }
 
-  /** Deletes blocks wholly older than `cutoff` (ms) and drops older entries from the head. */
+  /**
+   * Deletes blocks wholly older than `cutoff` (ms). The head is trimmed apart
+   * (`head.dropBefore`), on the head's lane: a flush in flight holds its chunks.
+   */
   async applyRetention(cutoff: number): Promise<LogStepReport> {
     const expired = this.blocks.all().filter((b) => b.meta.maxTime < cutoff);
     if (expired.length > 0) this.blocks.swap([], expired);
-    this.head.dropBefore(cutoff);
     return expired.length === 0 ? emptyLogReport : { ...emptyLogReport, blocksDeleted: expired.length };
   }
 

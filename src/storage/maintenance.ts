@@ -3,8 +3,11 @@
  * tenant's store on an interval, and flush on demand. What a visit does is the store's
  * plan (the metrics and the log store differ); this module owns how it runs:
  *
- * - steps of one tenant run one at a time, in a per-tenant chain, so at most one
- *   maintenance and the flushes asked for wait per tenant (the bounded queue);
+ * - steps of one tenant run one at a time per lane, in a per-tenant chain, so at most one
+ *   maintenance and the flushes asked for wait per tenant and lane (the bounded queue);
+ * - a plan may have a second lane for compaction (`compact`): its steps run in their own
+ *   chain, so a compaction that takes minutes does not hold back the head's flushes,
+ *   whose backlog is memory and WAL;
  * - a failed step (a worker threw or died) is reported with the failure count, and the
  *   tenant is retried with exponential backoff; ingestion and queries go on meanwhile,
  *   since a step changes nothing until it has finished its file work.
@@ -22,8 +25,18 @@ export interface MaintenancePlan<S extends { readonly tenant: string }, R> {
   onTick?(store: S): void;
   /** A background visit: whatever the store needs now. */
   maintain(store: S, step: StepRunner<R>): Promise<void>;
-  /** Everything in memory to blocks, compaction and retention now. */
+  /**
+   * Everything in memory to blocks now, and, without a compaction lane, compaction and
+   * retention too.
+   */
   flush(store: S, step: StepRunner<R>): Promise<R>;
+  /**
+   * The compaction lane, when the plan has one: merges and deletes blocks (everything due
+   * with `force`, after a flush). Its steps must not touch what the head lane's do.
+   */
+  compact?(store: S, step: StepRunner<R>, force: boolean): Promise<R>;
+  /** Sums two reports (a flush's and the compaction that followed it). */
+  add?(a: R, b: R): R;
   /** The report of a step that did nothing (not reported as an event). */
   readonly empty: R;
   /** Called by `stop()` after the last step (closes the worker pool). */
@@ -39,12 +52,21 @@ const BACKOFF_MIN_MS = 1000;
 /** Longest wait between retries: a failing disk is retried every few minutes, not hammered. */
 const BACKOFF_MAX_MS = 5 * 60_000;
 
-interface TenantState {
+/**
+ * One lane of a tenant: its steps in a chain, whether a background visit is queued, and
+ * its backoff (a failing compaction does not hold back the head's flushes).
+ */
+interface Lane {
   chain: Promise<unknown>;
-  /** A maintenance run is queued or running. */
+  /** A background visit is queued or running. */
   busy: boolean;
   failures: number;
   retryAt: number;
+}
+
+interface TenantState {
+  readonly head: Lane;
+  readonly compaction: Lane;
 }
 
 export class MaintenanceScheduler<S extends { readonly tenant: string }, R> implements Service {
@@ -75,61 +97,80 @@ export class MaintenanceScheduler<S extends { readonly tenant: string }, R> impl
     await this.plan.close();
   }
 
-  /** Queues a maintenance run for every tenant that is neither busy nor backing off. */
+  /** Queues a maintenance run (per lane) for every tenant that is neither busy nor backing off. */
   tick(): void {
     const now = Date.now();
+    const compact = this.plan.compact?.bind(this.plan);
     for (const store of this.stores()) {
       const st = this.stateOf(store.tenant);
       this.plan.onTick?.(store);
-      if (st.busy || now < st.retryAt) continue;
-      st.busy = true;
-      void this.enqueue(store, () => this.plan.maintain(store, this.stepper(store)))
-        // Already reported through onEvent by the step; the backoff retries it.
-        .catch(() => undefined)
-        .finally(() => (st.busy = false));
+      this.visit(st.head, now, () => this.plan.maintain(store, this.stepper(store, st.head)));
+      if (compact !== undefined) this.visit(st.compaction, now, () => compact(store, this.stepper(store, st.compaction), false));
     }
+  }
+
+  /** Queues `fn` on a lane unless a visit is queued or running there already, or it backs off. */
+  private visit(lane: Lane, now: number, fn: () => Promise<unknown>): void {
+    if (lane.busy || now < lane.retryAt) return;
+    lane.busy = true;
+    void this.enqueue(lane, fn)
+      // Already reported through onEvent by the step; the backoff retries it.
+      .catch(() => undefined)
+      .finally(() => (lane.busy = false));
   }
 
   /** Waits for every queued step (tests, benchmarks). */
   async idle(): Promise<void> {
-    await Promise.all([...this.state.values()].map((s) => s.chain.catch(() => undefined)));
+    await Promise.all([...this.state.values()].flatMap((s) => [s.head.chain.catch(() => undefined), s.compaction.chain.catch(() => undefined)]));
   }
 
   /**
-   * Flushes `stores` (the plan's flush); resolves with what it did per tenant. Rejects
-   * with the first failure (the other tenants still complete).
+   * Flushes `stores` (the plan's flush, then its forced compaction); resolves with what it
+   * did per tenant. Rejects with the first failure (the other tenants still complete).
    */
   async flush(stores: readonly S[]): Promise<{ tenant: string; report: R }[]> {
-    const results = await Promise.allSettled(stores.map(async (store) => ({ tenant: store.tenant, report: await this.enqueue(store, () => this.plan.flush(store, this.stepper(store))) })));
+    const results = await Promise.allSettled(stores.map(async (store) => ({ tenant: store.tenant, report: await this.flushOne(store) })));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     return results.map((r) => (r as PromiseFulfilledResult<{ tenant: string; report: R }>).value);
   }
 
+  private async flushOne(store: S): Promise<R> {
+    const st = this.stateOf(store.tenant);
+    const flushed = await this.enqueue(st.head, () => this.plan.flush(store, this.stepper(store, st.head)));
+    const compact = this.plan.compact?.bind(this.plan);
+    if (compact === undefined) return flushed;
+    const compacted = await this.enqueue(st.compaction, () => compact(store, this.stepper(store, st.compaction), true));
+    if (this.plan.add === undefined) throw new Error(`BUG: ${this.name}: a plan with a compaction lane needs add()`);
+    return this.plan.add(flushed, compacted);
+  }
+
   private stateOf(tenant: string): TenantState {
     let st = this.state.get(tenant);
-    if (st === undefined) this.state.set(tenant, (st = { chain: Promise.resolve(), busy: false, failures: 0, retryAt: 0 }));
+    if (st === undefined) {
+      const lane = (): Lane => ({ chain: Promise.resolve(), busy: false, failures: 0, retryAt: 0 });
+      st = { head: lane(), compaction: lane() };
+      this.state.set(tenant, st);
+    }
     return st;
   }
 
-  /** Runs `fn` after the tenant's previous steps; failures back the tenant off. */
-  private enqueue<T>(store: S, fn: () => Promise<T>): Promise<T> {
-    const st = this.stateOf(store.tenant);
-    const run = st.chain.catch(() => undefined).then(async () => {
+  /** Runs `fn` after the lane's previous steps; failures back the tenant off. */
+  private enqueue<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
+    const run = lane.chain.catch(() => undefined).then(async () => {
       if (this.stopped) throw new Error(`${this.name} stopped`);
       return fn();
     });
-    st.chain = run;
+    lane.chain = run;
     return run;
   }
 
-  private stepper(store: S): StepRunner<R> {
-    return (step, fn) => this.step(store, step, fn);
+  private stepper(store: S, lane: Lane): StepRunner<R> {
+    return (step, fn) => this.step(store, lane, step, fn);
   }
 
   /** Runs one step, reporting its duration, or its failure and the backoff it caused. */
-  private async step(store: S, step: string, fn: () => Promise<R>): Promise<R> {
-    const st = this.stateOf(store.tenant);
+  private async step(store: S, st: Lane, step: string, fn: () => Promise<R>): Promise<R> {
     const t0 = performance.now();
     try {
       const report = await fn();

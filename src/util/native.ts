@@ -71,6 +71,12 @@ export interface NativeAddon {
   /** The system zstd's version number (10504 for 1.5.4); 0 when libzstd.so.1 is not installed. */
   zstdVersion(): number;
   /**
+   * Returns the C heap's free pages to the system (glibc `malloc_trim(0)`) on a libuv
+   * thread; resolves true when any were released, false (doing nothing) with another C
+   * library.
+   */
+  mallocTrim(): Promise<boolean>;
+  /**
    * Compresses `src` at `level` into a zstd frame (recording the content size) at the start
    * of `out` and returns its size. Throws when the system zstd is missing, when `out` is
    * smaller than zstd's bound for `src` (`zstdBound`) or when zstd fails.
@@ -128,7 +134,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress', 'jsonUnescape', 'jsonValues'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress', 'jsonUnescape', 'jsonValues', 'mallocTrim'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

@@ -6,10 +6,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { labelsFromObject, type Labels } from '../../src/model/labels.js';
 import { newMatcher } from '../../src/model/matcher.js';
-import type { LogJobFault } from '../../src/logstore/block/log-jobs.js';
+import { createLogWorkerPool, type LogJobFault, type LogJobRunner } from '../../src/logstore/block/log-jobs.js';
 import { formatNs, type LogEntry } from '../../src/logstore/entry.js';
 import { emptySelectCounters, LogAppendStatus, type Direction, type LogQuerier, type LogSelectParams } from '../../src/logstore/interface.js';
 import { LogStore, defaultLogStoreOptions, type LogStoreEvent } from '../../src/logstore/logstore.js';
@@ -36,6 +36,7 @@ interface Setup {
   chunkBytes?: number;
   fault?: () => LogJobFault | undefined;
   events?: LogStoreEvent[];
+  jobRunner?: LogJobRunner;
 }
 
 async function openStore(s: Setup = {}): Promise<{ store: LogStore; dir: string }> {
@@ -43,7 +44,7 @@ async function openStore(s: Setup = {}): Promise<{ store: LogStore; dir: string 
   if (s.dir === undefined) dirs.push(dir);
   const d = defaultLogStoreOptions(dir);
   const store = new LogStore(
-    { ...d, fsync: 'never', compactionIntervalMs: HOUR, clock: s.clock ?? new ManualClock(NOW), head: { ...d.head, chunkTargetBytes: s.chunkBytes ?? d.head.chunkTargetBytes }, jobFault: s.fault },
+    { ...d, fsync: 'never', compactionIntervalMs: HOUR, clock: s.clock ?? new ManualClock(NOW), head: { ...d.head, chunkTargetBytes: s.chunkBytes ?? d.head.chunkTargetBytes }, jobFault: s.fault, jobRunner: s.jobRunner },
     { forTenant: () => ({ maxGlobalStreamsPerUser: s.maxStreams ?? 0, retentionPeriodMs: s.retentionMs ?? 0 }) },
     (e) => s.events?.push(e),
   );
@@ -318,6 +319,48 @@ describe('LogStore', () => {
     await store.flush(T);
     expect(readAll(store.logQuerier(T, 0, NOW + DAY))).toEqual(expected(2, 200));
     expect(store.store(T)!.head.entryCount()).toBe(0);
+  });
+
+  it('flushes the head and compresses new chunks while a compaction is still running', async () => {
+    // The real worker pool, with compaction jobs held at the door until released.
+    const pool = createLogWorkerPool({ threads: 1 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const compactions: string[] = [];
+    const jobRunner: LogJobRunner = {
+      run: async (job, o) => {
+        if (job.kind === 'compact') {
+          compactions.push(job.ulid);
+          await held;
+        }
+        return pool.run(job, o);
+      },
+      close: () => pool.close(),
+    };
+    const { store, dir } = await openStore({ chunkBytes: 4096, jobRunner });
+    let first: Promise<unknown> | undefined;
+    let second: Promise<unknown> | undefined;
+    try {
+      await push(store, 2, 200);
+      first = store.flush(T);
+      await vi.waitFor(() => expect(compactions).toHaveLength(1));
+      // The compaction of the first block waits; a second push still gets compressed and
+      // flushed into a block of its own.
+      await push(store, 2, 200, 200);
+      await store.store(T)!.compressPending();
+      const sealed = [...store.store(T)!.head.streams.values()].flatMap((s) => s.chunks);
+      expect(sealed.length).toBeGreaterThan(0);
+      expect(sealed.filter((c) => c.encoded === undefined)).toEqual([]);
+      second = store.flush(T);
+      await vi.waitFor(() => expect(blockFiles(dir)).toHaveLength(2));
+      expect(store.store(T)!.head.entryCount()).toBe(0);
+      expect(readAll(store.logQuerier(T, 0, NOW + DAY))).toEqual(expected(2, 400));
+    } finally {
+      release();
+    }
+    await Promise.all([first, second]);
+    expect(blockFiles(dir)).toHaveLength(1);
+    expect(readAll(store.logQuerier(T, 0, NOW + DAY))).toEqual(expected(2, 400));
   });
 
   it('stops with compressions still queued without reporting them as failures', async () => {

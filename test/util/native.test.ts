@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { complete, native } from '../../src/util/native.js';
 
 const fn = (): void => undefined;
-const all = { writePoints: fn, snappyElements: fn, xorRead: fn, trigramsAdd: fn, copySpans: fn, bloomTrigrams: fn, zstdVersion: fn, zstdCompress: fn, snappyCompress: fn, jsonUnescape: fn, jsonValues: fn };
+const all = { writePoints: fn, snappyElements: fn, xorRead: fn, trigramsAdd: fn, copySpans: fn, bloomTrigrams: fn, zstdVersion: fn, zstdCompress: fn, snappyCompress: fn, jsonUnescape: fn, jsonValues: fn, mallocTrim: fn };
 
 describe('native addon', () => {
   it('is built by npm install, with every function the sources call', () => {
@@ -45,5 +45,17 @@ describe('copySpans', () => {
     const dst = Buffer.alloc(dstLen, '.');
     expect(() => addon.copySpans(src, spans, n, dst, at)).toThrow(error);
     expect(dst.toString()).toBe('.'.repeat(dstLen));
+  });
+});
+
+describe('mallocTrim', () => {
+  it('gives free C heap pages back on a libuv thread and says whether it released any', async () => {
+    // Freed big allocations leave pages for the trim to find (glibc keeps them).
+    let keep = 0;
+    for (let i = 0; i < 64; i++) keep += Buffer.alloc(300_000 + i, 1)[0]!;
+    const trimmed = native!.mallocTrim();
+    expect(trimmed).toBeInstanceOf(Promise);
+    expect(typeof (await trimmed)).toBe('boolean');
+    expect(keep).toBe(64);
   });
 });

@@ -2,17 +2,25 @@
  * The piscina task module for log store work: compressing sealed head chunks (and
  * building their filters), writing a block from the head's compressed chunks, and
  * compacting blocks. Jobs and results are plain data (DESIGN.md, Concurrency); a block
- * lands in `<dir>/<ulid>.tmp` and the main thread renames it to `<ulid>.db`. Results'
- * buffers are transferred back, not copied.
+ * lands in `<dir>/<ulid>.tmp` and the main thread renames it to `<ulid>.db`. Compressed
+ * chunks come back in shared memory, not copied.
  */
 import { Piscina } from 'piscina';
 import { compareLabels, type Labels } from '../../model/labels.js';
 import { codecName, defaultHeadCodec, type CodecOptions, type LogCodec } from '../chunk/codec.js';
-import { chunkTransferList, encodeChunk, type EncodedChunk } from '../chunk/encoded-chunk.js';
+import { encodeChunk, inSharedMemory, type EncodedChunk } from '../chunk/encoded-chunk.js';
 import { headFilterOptions } from '../chunk/filter.js';
 import { compactLogBlocks } from './log-compact.js';
 import type { LogBlockMeta } from './log-block-meta.js';
 import { writeLogBlock } from './log-block-writer.js';
+import { lowerThisThreadPriority } from '../../util/thread-priority.js';
+
+/** The pool a worker serves (log-jobs.ts); the compaction lane's threads run at a lower priority. */
+export type LogLane = 'head' | 'compaction';
+
+// Compactions can wait; pushes and queries on the main thread cannot. The head lane's
+// compression is the push path's own work and keeps its priority.
+if ((Piscina.workerData as { lane?: LogLane } | null)?.lane === 'compaction') lowerThisThreadPriority();
 
 /**
  * Test-only fault injection, so the pool owner can test its handling of failed workers:
@@ -77,8 +85,8 @@ export default function runLogJob(job: LogJob): unknown {
   switch (job.kind) {
     case 'compress': {
       const codec = job.codec === undefined ? defaultHeadCodec() : typeof job.codec === 'string' ? { codec: codecName(job.codec) } : job.codec;
-      const out = job.chunks.map((raw) => encodeChunk(raw, { codec, filter: headFilterOptions() }));
-      return move(out, chunkTransferList(out));
+      // In shared memory: they wait in the head and are posted again to the flush's write.
+      return inSharedMemory(job.chunks.map((raw) => encodeChunk(raw, { codec, filter: headFilterOptions() })));
     }
     case 'write': {
       // The head keeps streams in a map and seals chunks in arrival order: sort both here.
@@ -96,9 +104,4 @@ export default function runLogJob(job: LogJob): unknown {
         ...(job.chunkTargetBytes === undefined ? {} : { chunkTargetBytes: job.chunkTargetBytes }),
       });
   }
-}
-
-/** Wraps a result so piscina transfers `buffers` instead of copying them. */
-function move(value: unknown, buffers: ArrayBuffer[]): unknown {
-  return Piscina.move({ [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: value } as unknown as Parameters<typeof Piscina.move>[0]);
 }

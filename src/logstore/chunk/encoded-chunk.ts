@@ -111,6 +111,26 @@ export function chunkMayContainAll(c: EncodedChunk, needles: readonly string[]):
 }
 
 /**
+ * The chunks with their data and filters copied into one SharedArrayBuffer. Posting them to
+ * another thread then shares their bytes instead of copying them: compressed head chunks
+ * wait in the head and are posted again, to the worker that writes them into a block. A
+ * flush posted ~100 MB of them, and copying them blocked the main thread for 0.9 s under a
+ * sustained push (bench/RESULTS.md, "bounded memory under sustained log ingest").
+ */
+export function inSharedMemory(chunks: readonly EncodedChunk[]): EncodedChunk[] {
+  let total = 0;
+  for (const c of chunks) total += c.data.byteLength + (c.filter?.byteLength ?? 0);
+  const shared = new Uint8Array(new SharedArrayBuffer(total));
+  let at = 0;
+  const place = (b: Uint8Array): Uint8Array => {
+    shared.set(b, at);
+    at += b.byteLength;
+    return shared.subarray(at - b.byteLength, at);
+  };
+  return chunks.map((c) => ({ ...c, data: place(c.data), filter: c.filter === null ? null : place(c.filter) }));
+}
+
+/**
  * The ArrayBuffers to transfer when posting chunks to another thread: each chunk's data
  * and filter buffer when the view covers all of it (a shared or partial buffer is
  * copied by postMessage instead). Each buffer is listed once.
