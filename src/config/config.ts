@@ -147,7 +147,7 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     default: '1m',
     help: 'how often each tenant is checked for work: a head holding more than 3 h is cut into a 2 h block, due blocks are compacted, retention applied (Mimir’s head_compaction_interval).',
   },
-  { key: 'compactor.compaction_concurrency', type: 'int', default: 1, min: 1, help: 'worker threads writing and compacting blocks (Mimir’s key). One leaves the other cores to ingestion and queries.' },
+  { key: 'compactor.compaction_concurrency', type: 'int', default: 1, min: 1, help: 'worker threads writing and compacting blocks (Mimir’s key); for logs, compacting only: their compression and flushes have two threads of their own. One leaves the other cores to ingestion and queries.' },
   {
     key: 'compactor.log_chunk_encoding',
     type: 'enum',

@@ -96,8 +96,7 @@ export class LogStore implements LogAppendable, LogQueryable, Service {
       {
         maintain: (store, step) => this.maintainOne(store, step),
         flush: (store, step) => this.flushOne(store, step),
-        compact: (store, step, force) => this.compactOne(store, step, force),
-        add: addLogReports,
+        compaction: { compact: (store, step, force) => this.compactOne(store, step, force), add: addLogReports },
         empty: emptyLogReport,
         close: () => this.runner.close(),
       },

@@ -5,7 +5,7 @@
  *
  * - steps of one tenant run one at a time per lane, in a per-tenant chain, so at most one
  *   maintenance and the flushes asked for wait per tenant and lane (the bounded queue);
- * - a plan may have a second lane for compaction (`compact`): its steps run in their own
+ * - a plan may have a second lane for compaction (`compaction`): its steps run in their own
  *   chain, so a compaction that takes minutes does not hold back the head's flushes,
  *   whose backlog is memory and WAL;
  * - a failed step (a worker threw or died) is reported with the failure count, and the
@@ -30,17 +30,23 @@ export interface MaintenancePlan<S extends { readonly tenant: string }, R> {
    * retention too.
    */
   flush(store: S, step: StepRunner<R>): Promise<R>;
-  /**
-   * The compaction lane, when the plan has one: merges and deletes blocks (everything due
-   * with `force`, after a flush). Its steps must not touch what the head lane's do.
-   */
-  compact?(store: S, step: StepRunner<R>, force: boolean): Promise<R>;
-  /** Sums two reports (a flush's and the compaction that followed it). */
-  add?(a: R, b: R): R;
+  /** The compaction lane, when the plan has one. */
+  readonly compaction?: CompactionLane<S, R>;
   /** The report of a step that did nothing (not reported as an event). */
   readonly empty: R;
   /** Called by `stop()` after the last step (closes the worker pool). */
   close(): Promise<void>;
+}
+
+/**
+ * A plan's second lane: merges and deletes blocks in its own per-tenant chain. Its steps
+ * must not touch what the head lane's do.
+ */
+export interface CompactionLane<S, R> {
+  /** Everything due now; with `force` (after an on-demand flush) everything there is. */
+  compact(store: S, step: StepRunner<R>, force: boolean): Promise<R>;
+  /** Sums two reports (a flush's and the compaction that followed it). */
+  add(a: R, b: R): R;
 }
 
 export type MaintenanceEvent<R> =
@@ -100,12 +106,12 @@ export class MaintenanceScheduler<S extends { readonly tenant: string }, R> impl
   /** Queues a maintenance run (per lane) for every tenant that is neither busy nor backing off. */
   tick(): void {
     const now = Date.now();
-    const compact = this.plan.compact?.bind(this.plan);
+    const lane = this.plan.compaction;
     for (const store of this.stores()) {
       const st = this.stateOf(store.tenant);
       this.plan.onTick?.(store);
       this.visit(st.head, now, () => this.plan.maintain(store, this.stepper(store, st.head)));
-      if (compact !== undefined) this.visit(st.compaction, now, () => compact(store, this.stepper(store, st.compaction), false));
+      if (lane !== undefined) this.visit(st.compaction, now, () => lane.compact(store, this.stepper(store, st.compaction), false));
     }
   }
 
@@ -138,11 +144,10 @@ export class MaintenanceScheduler<S extends { readonly tenant: string }, R> impl
   private async flushOne(store: S): Promise<R> {
     const st = this.stateOf(store.tenant);
     const flushed = await this.enqueue(st.head, () => this.plan.flush(store, this.stepper(store, st.head)));
-    const compact = this.plan.compact?.bind(this.plan);
-    if (compact === undefined) return flushed;
-    const compacted = await this.enqueue(st.compaction, () => compact(store, this.stepper(store, st.compaction), true));
-    if (this.plan.add === undefined) throw new Error(`BUG: ${this.name}: a plan with a compaction lane needs add()`);
-    return this.plan.add(flushed, compacted);
+    const lane = this.plan.compaction;
+    if (lane === undefined) return flushed;
+    const compacted = await this.enqueue(st.compaction, () => lane.compact(store, this.stepper(store, st.compaction), true));
+    return lane.add(flushed, compacted);
   }
 
   private stateOf(tenant: string): TenantState {

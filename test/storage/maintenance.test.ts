@@ -4,7 +4,7 @@
 // flush is the head flush followed by a forced compaction, their reports added. A plan
 // without the lane (the metrics store) keeps one chain.
 import { describe, expect, it } from 'vitest';
-import { MaintenanceScheduler, type MaintenanceEvent, type MaintenancePlan } from '../../src/storage/maintenance.js';
+import { MaintenanceScheduler, type MaintenanceEvent, type MaintenancePlan, type StepRunner } from '../../src/storage/maintenance.js';
 
 interface Store {
   readonly tenant: string;
@@ -30,7 +30,9 @@ class Harness {
   readonly scheduler: MaintenanceScheduler<Store, number>;
 
   constructor(lanes: boolean) {
+    const compaction = { compact: async (s: Store, step: StepRunner<number>, force: boolean) => step('compact', () => this.compaction(s, force)), add: (a: number, b: number) => a + b };
     const plan: MaintenancePlan<Store, number> = {
+      ...(lanes ? { compaction } : {}),
       maintain: async (s, step) => {
         await step('flush', async () => (this.log.push(`maintain ${s.tenant}`), 1));
       },
@@ -38,10 +40,6 @@ class Harness {
       empty: 0,
       close: async () => undefined,
     };
-    if (lanes) {
-      plan.compact = async (s, step, force) => step('compact', () => this.compaction(s, force));
-      plan.add = (a, b) => a + b;
-    }
     this.scheduler = new MaintenanceScheduler('test', () => [{ tenant: 't' }], plan, 3_600_000, (e) => this.events.push(e));
   }
 
