@@ -10,7 +10,7 @@
  * memory at once.
  */
 import { SameTimeEntries, type LogEntry } from './entry.js';
-import type { Direction, LogEntryIterator } from './interface.js';
+import { PAUSED, type Direction, type LogEntryIterator } from './interface.js';
 
 /** A sorted run of entries, decoded on demand. */
 export interface EntrySource {
@@ -45,18 +45,24 @@ export class MergeIterator implements LogEntryIterator {
   private readonly pending: Pending[];
   private readonly heap: Cursor[] = [];
   private cur: LogEntry | undefined;
+  /** The last entry handed out (not PAUSED): what duplicates are checked against. */
+  private last: LogEntry | undefined;
   /** Entries already returned at the current time (for dropping duplicates). */
   private readonly sameTime = new SameTimeEntries();
   private readonly forward: boolean;
+  /** `fill` stopped because `pauseDue` said so: `next` hands out PAUSED. */
+  private paused = false;
 
   /**
    * `dedupe` false skips the duplicate check: for sources that cannot overlap in time (the
-   * caller knows), whose entries may then carry no line.
+   * caller knows), whose entries may then carry no line. `pauseDue`: see
+   * `LogSelectParams.pauseDue`.
    */
   constructor(
     sources: readonly EntrySource[],
     direction: Direction,
     private readonly dedupe = true,
+    private readonly pauseDue?: () => boolean,
   ) {
     this.forward = direction === 'forward';
     // Pending sources in the order the merge reaches them; popped from the end.
@@ -82,7 +88,14 @@ export class MergeIterator implements LogEntryIterator {
       if (top !== undefined && (this.forward ? s.minTMs > top.tMs : s.maxTMs < top.tMs)) return;
       pending.pop();
       const entries = s.open();
-      if (entries.length === 0) continue;
+      if (entries.length === 0) {
+        // Nothing to order yet, so stopping here and going on at the next call is safe.
+        if (this.pauseDue?.() === true) {
+          this.paused = true;
+          return;
+        }
+        continue;
+      }
       this.push({ entries, i: this.forward ? 0 : entries.length - 1, source: s, order });
     }
   }
@@ -90,6 +103,11 @@ export class MergeIterator implements LogEntryIterator {
   next(): boolean {
     for (;;) {
       this.fill();
+      if (this.paused) {
+        this.paused = false;
+        this.cur = PAUSED;
+        return true;
+      }
       if (this.heap.length === 0) return false;
       const c = this.heap[0]!;
       const e = c.entries[c.i]!;
@@ -105,12 +123,13 @@ export class MergeIterator implements LogEntryIterator {
       } else {
         this.siftDown(0);
       }
-      const prev = this.cur;
+      const prev = this.last;
       if (this.dedupe) {
         if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
         if (!this.sameTime.add(e)) continue;
       }
       this.cur = e;
+      this.last = e;
       return true;
     }
   }

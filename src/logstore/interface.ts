@@ -117,7 +117,21 @@ export interface LogSelectParams {
    * strings only of the lines read and, backwards, searching needles from the end.
    */
   readonly limit?: number;
+  /**
+   * Asked after each chunk that gave no entry (a filter dropped them all): true when the
+   * caller's slice of the event loop is up. A stream's iterator then returns `PAUSED` from
+   * `at()` (its `next()` true), so the caller can yield and call `next()` again. Without it,
+   * a filter that keeps few lines decoded every chunk of a stream in one call (a 17 s stall
+   * of pushes under a regex filter).
+   */
+  readonly pauseDue?: () => boolean;
 }
+
+/**
+ * What `LogEntryIterator.at()` gives when the select's `pauseDue` said yes: no entry, a
+ * turn for the caller to yield in. Compare by identity.
+ */
+export const PAUSED: LogEntry = Object.freeze({ tMs: 0, tNs: 0, line: '', metadata: Object.freeze([]) as unknown as LogEntry['metadata'] });
 
 /** What a select did with compressed chunks (for a query's `stats`). Mutated by the querier. */
 export interface LogSelectCounters {
@@ -140,7 +154,10 @@ export function emptySelectCounters(): LogSelectCounters {
   return { chunksRef: 0, chunksSkipped: 0, chunksDecoded: 0, compressedBytes: 0, decompressedBytes: 0, decompressedLines: 0, headChunkBytes: 0, headChunkLines: 0 };
 }
 
-/** A pull cursor over one stream's entries in the select's direction, without duplicates. */
+/**
+ * A pull cursor over one stream's entries in the select's direction, without duplicates.
+ * With the select's `pauseDue`, `at()` may be `PAUSED`: no entry, call `next()` again.
+ */
 export interface LogEntryIterator {
   next(): boolean;
   /** Valid after `next()` returned true. */

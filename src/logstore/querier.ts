@@ -240,7 +240,7 @@ export class TenantLogQuerier implements LogQuerier {
       .sort((a, b) => compareLabels(a.labels, b.labels))
       .map((g) => ({
         labels: g.labels,
-        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction, !g.mode.noLines),
+        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction, !g.mode.noLines, p.pauseDue),
       }));
     return new StreamSetOf(streams);
   }

@@ -13,7 +13,7 @@ import type { QueryControl } from './query-control.js';
 import { compileMatchers, selectParams } from './selection.js';
 import type { Labels } from '../../model/labels.js';
 import type { LogQLQueryStats, LogQLSource, ResultEntry, ResultStream } from './types.js';
-import type { Direction } from '../../logstore/interface.js';
+import { PAUSED, type Direction } from '../../logstore/interface.js';
 
 export interface LogQueryParams {
   readonly startMs: number;
@@ -24,6 +24,16 @@ export interface LogQueryParams {
   readonly direction: Direction;
   readonly intervalMs: number;
   readonly categorizeLabels: boolean;
+}
+
+/** What `Cursor.advance` found. */
+const enum Step {
+  /** At an entry the pipeline keeps. */
+  Found,
+  /** The stream has no more. */
+  End,
+  /** The query's slice is up: `await ctl.pause()`, then call again. */
+  Pause,
 }
 
 /** One stream's entries after its pipeline, one at a time. */
@@ -41,18 +51,27 @@ class Cursor {
   constructor(
     readonly stream: LogStream,
     sp: StreamPipeline,
+    private readonly ctl: QueryControl,
   ) {
     this.it = stream.iterator();
     this.sp = sp;
   }
 
-  /** Moves to the next entry the pipeline keeps; false at the end. */
-  advance(): boolean {
-    const { it, sp } = this;
+  /**
+   * Moves to the next entry the pipeline keeps. Entries it drops count against the query's
+   * slice: a filter that keeps few of a stream's lines must not scan the whole stream in one
+   * turn of the event loop (it held pushes for 48 s before).
+   */
+  advance(): Step {
+    const { it, sp, ctl } = this;
     while (it.next()) {
       const e = it.at();
+      if (e === PAUSED) return Step.Pause;
       const out = sp.process(e.tMs, e.tNs, e.line, e.metadata);
-      if (out === undefined) continue;
+      if (out === undefined) {
+        if (ctl.tick()) return Step.Pause;
+        continue;
+      }
       this.tMs = e.tMs;
       this.tNs = e.tNs;
       this.line = out.line;
@@ -60,9 +79,19 @@ class Cursor {
       this.key = out.key;
       this.structuredMetadata = out.structuredMetadata;
       this.parsed = out.parsed;
-      return true;
+      return Step.Found;
     }
-    return false;
+    return Step.End;
+  }
+
+  /** `advance`, yielding to the event loop whenever it asks to: true at an entry, false at the end. */
+  async next(): Promise<boolean> {
+    let step = this.advance();
+    while (step === Step.Pause) {
+      await this.ctl.pause();
+      step = this.advance();
+    }
+    return step === Step.Found;
   }
 }
 
@@ -129,14 +158,14 @@ export async function evalLogQuery(
   const querier = src.querier(p.startMs, p.endNs === 0 ? p.endMs - 1 : p.endMs);
   try {
     const base = { startMs: p.startMs, startNs: p.startNs, endMs: p.endMs, endNs: p.endNs, direction: p.direction, limit: p.limit };
-    const set = querier.select(matchers, selectParams(base, pipeline, stats));
+    const set = querier.select(matchers, selectParams(base, pipeline, stats, ctl));
     const forward = p.direction === 'forward';
     const heap = new CursorHeap(forward);
     while (set.next()) {
       const s = set.at();
       ctl.check();
-      const c = new Cursor(s, pipeline.forStream(s.labels, true));
-      if (c.advance()) heap.push(c);
+      const c = new Cursor(s, pipeline.forStream(s.labels, true), ctl);
+      if (await c.next()) heap.push(c);
       if (ctl.tick()) await ctl.pause();
     }
 
@@ -163,7 +192,7 @@ export async function evalLogQuery(
         );
         returned++;
       }
-      heap.fixTop(c.advance());
+      heap.fixTop(await c.next());
       if (ctl.tick()) await ctl.pause();
     }
     stats.entriesReturned += returned;

@@ -42,6 +42,14 @@ export class QueryControl {
     return performance.now() - this.sliceStart >= SLICE_MS;
   }
 
+  /**
+   * True when this slice is up, by the clock alone: for the store to ask between chunks
+   * (`LogSelectParams.pauseDue`), where a chunk is far more work than an entry.
+   */
+  due(): boolean {
+    return performance.now() - this.sliceStart >= SLICE_MS;
+  }
+
   /** Yields to the event loop, then throws if the query is past its deadline or aborted. */
   async pause(): Promise<void> {
     await yieldToLoop();

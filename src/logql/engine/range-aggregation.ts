@@ -8,6 +8,7 @@
  * is kept as `tMs + 0.5` when it has nanoseconds within its millisecond: that places it
  * exactly between the integer bounds it falls between, which is all the windows compare.
  */
+import { PAUSED } from '../../logstore/interface.js';
 import { labelsKey, type Labels } from '../../model/labels.js';
 import { CairnError } from '../../util/errors.js';
 import type { LabelMatcher, RangeAggregationExpr } from '../ast.js';
@@ -172,7 +173,7 @@ export async function evalRangeAggregation(
   try {
     // [low, high + 1ns): the store's end is exclusive, the window's is inclusive.
     const base = { startMs: lowMs, startNs: 0, endMs: highMs, endNs: 1, direction: 'forward' as const, linesUnused: extractor.linesUnused === true };
-    const set = querier.select(matchers, selectParams(base, extractor, stats));
+    const set = querier.select(matchers, selectParams(base, extractor, stats, ctl));
     while (set.next()) {
       ctl.check();
       const s = set.at();
@@ -180,6 +181,10 @@ export async function evalRangeAggregation(
       const it = s.iterator();
       while (it.next()) {
         const e = it.at();
+        if (e === PAUSED) {
+          await ctl.pause();
+          continue;
+        }
         if (ctl.tick()) await ctl.pause();
         // The lower bound is exclusive.
         if (e.tMs === lowMs && e.tNs === 0) continue;
