@@ -89,7 +89,8 @@ export class MergeIterator implements LogEntryIterator {
       pending.pop();
       const entries = s.open();
       if (entries.length === 0) {
-        // Nothing to order yet, so stopping here and going on at the next call is safe.
+        // Safe to stop: no entry leaves before every source due is open, and the next
+        // call goes on from here.
         if (this.pauseDue?.() === true) {
           this.paused = true;
           return;
