@@ -46,7 +46,7 @@ async function scrape(base: string, headers: Record<string, string>): Promise<Ma
 }
 
 const target = await startCairn({ CAIRN_LIMITS_INGESTION_RATE_MB: '0', CAIRN_LIMITS_MAX_GLOBAL_STREAMS_PER_USER: '0' });
-const base = target.pushUrl.replace(/\/api\/v1\/push$/, '').replace(/\/prometheus$/, '');
+const base = target.pushUrl.replace(/\/api\/v1\/push$/, '');
 const token = target.headers.authorization!.replace(/^Bearer /, '');
 const cli = join(import.meta.dirname, '..', process.env.CAIRN_BENCH_DIST ?? 'dist', 'src', 'cli', 'main.js');
 const generator = spawn(

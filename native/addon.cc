@@ -45,6 +45,12 @@ napi_value number(napi_env env, double n) {
   return result;
 }
 
+napi_value boolean(napi_env env, bool b) {
+  napi_value result;
+  napi_get_boolean(env, b, &result);
+  return result;
+}
+
 // writePoints(t: Float64Array, v: Float64Array, from, to, out: Uint8Array, at): the end of
 // the points [from, to) written as `[[t,"v"],...]` into out from `at`, or -1 with nothing
 // written when out has less than (to - from) * 64 + 2 bytes of room.
@@ -81,9 +87,7 @@ napi_value SnappyElements(napi_env env, napi_callback_info info) {
   if (!int32Arg(env, argv[1], &at) || at < 0 || static_cast<size_t>(at) > inLen) return fail(env, "snappyElements: at is outside the input");
   if (!typedArray(env, argv[2], napi_uint8_array, &outData, &outLen)) return fail(env, "snappyElements: out must be a Uint8Array");
   const bool ok = cairn::snappyElements(static_cast<const uint8_t*>(inData), inLen, at, static_cast<uint8_t*>(outData), outLen);
-  napi_value result;
-  napi_get_boolean(env, ok, &result);
-  return result;
+  return boolean(env, ok);
 }
 
 // jsonUnescape(input: Uint8Array, at, out: Uint8Array, outAt, ends: Int32Array): whether the
@@ -109,9 +113,7 @@ napi_value JsonUnescape(napi_env env, napi_callback_info info) {
     ends[0] = static_cast<int32_t>(inEnd);
     ends[1] = static_cast<int32_t>(outEnd);
   }
-  napi_value result;
-  napi_get_boolean(env, ok, &result);
-  return result;
+  return boolean(env, ok);
 }
 
 // jsonValues(input: Uint8Array, side: Uint8Array, tMs: Float64Array, tNs: Int32Array,
@@ -358,9 +360,7 @@ void TrimExecute(napi_env, void* data) {
 
 void TrimComplete(napi_env env, napi_status, void* data) {
   TrimWork* w = static_cast<TrimWork*>(data);
-  napi_value result;
-  napi_get_boolean(env, w->released, &result);
-  napi_resolve_deferred(env, w->deferred, result);
+  napi_resolve_deferred(env, w->deferred, boolean(env, w->released));
   napi_delete_async_work(env, w->work);
   delete w;
 }

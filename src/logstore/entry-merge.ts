@@ -45,12 +45,10 @@ export class MergeIterator implements LogEntryIterator {
   private readonly pending: Pending[];
   private readonly heap: Cursor[] = [];
   private cur: LogEntry | undefined;
-  /** The last entry handed out (not PAUSED): what duplicates are checked against. */
-  private last: LogEntry | undefined;
   /** Entries already returned at the current time (for dropping duplicates). */
   private readonly sameTime = new SameTimeEntries();
   private readonly forward: boolean;
-  /** `fill` stopped because `pauseDue` said so: `next` hands out PAUSED. */
+  /** `fill` stopped because `pauseDue` said so: `at()` is PAUSED until the next `next()`. */
   private paused = false;
 
   /**
@@ -102,13 +100,10 @@ export class MergeIterator implements LogEntryIterator {
   }
 
   next(): boolean {
+    this.paused = false;
     for (;;) {
       this.fill();
-      if (this.paused) {
-        this.paused = false;
-        this.cur = PAUSED;
-        return true;
-      }
+      if (this.paused) return true;
       if (this.heap.length === 0) return false;
       const c = this.heap[0]!;
       const e = c.entries[c.i]!;
@@ -124,19 +119,18 @@ export class MergeIterator implements LogEntryIterator {
       } else {
         this.siftDown(0);
       }
-      const prev = this.last;
+      const prev = this.cur;
       if (this.dedupe) {
         if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
         if (!this.sameTime.add(e)) continue;
       }
       this.cur = e;
-      this.last = e;
       return true;
     }
   }
 
   at(): LogEntry {
-    return this.cur!;
+    return this.paused ? PAUSED : this.cur!;
   }
 
   private push(c: Cursor): void {
