@@ -41,7 +41,7 @@ const SENDERS = Number(process.env.SENDERS ?? 4);
 const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
 const CLIENT = process.env.CLIENT === 'fetch' ? 'fetch' : 'http';
 /** `head/block` codec pairs (ingester.chunk_encoding / compactor.log_chunk_encoding). */
-const CODECS = (process.env.CODECS ?? 'zstd/zstd').split(',');
+const CODECS = (process.env.CODECS ?? 'zstd/zstd-tok').split(',');
 
 /** What the block files hold: compressed chunk data, needle filters, and the rest (SQLite pages, index, labels). */
 function blockParts(dir: string): { data: number; filters: number; files: number } {

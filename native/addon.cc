@@ -1,6 +1,6 @@
 // The N-API bindings of Cairn's native addon (src/util/native.ts): argument checks and
 // typed-array access around the kernels of points-json.cc, snappy.cc, xor.cc and trigrams.cc,
-// json.cc, the system zstd (zstd.cc), copySpans, a memcpy loop written here, and mallocTrim. Wrong arguments
+// json.cc, tokens.cc, the system zstd (zstd.cc), copySpans, a memcpy loop written here, and mallocTrim. Wrong arguments
 // throw a TypeError; the kernels never see a pointer or a length they were not given.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -14,6 +14,7 @@
 #include "json.h"
 #include "points-json.h"
 #include "snappy.h"
+#include "tokens.h"
 #include "trigrams.h"
 #include "xor.h"
 #include "zstd.h"
@@ -377,6 +378,44 @@ napi_value MallocTrim(napi_env env, napi_callback_info) {
   return promise;
 }
 
+// untokenizeChunk(src: Uint8Array, out: Uint8Array, lines: boolean): the length of the log
+// chunk that src (line-tokens.ts tokenizeChunk's output) holds, written into out (without
+// its lines unless `lines`); minus the length needed when out is too small. Throws an Error (not a TypeError) naming the fault when src is
+// malformed (tokens.cc).
+napi_value UntokenizeChunk(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return fail(env, "untokenizeChunk takes 3 arguments");
+  void *srcData, *outData;
+  size_t srcLen, outLen;
+  bool lines;
+  if (!typedArray(env, argv[0], napi_uint8_array, &srcData, &srcLen)) return fail(env, "untokenizeChunk: src must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_uint8_array, &outData, &outLen)) return fail(env, "untokenizeChunk: out must be a Uint8Array");
+  if (napi_get_value_bool(env, argv[2], &lines) != napi_ok) return fail(env, "untokenizeChunk: lines must be a boolean");
+  const char* error = nullptr;
+  const int64_t n = cairn::untokenizeChunk(static_cast<const uint8_t*>(srcData), srcLen, static_cast<uint8_t*>(outData), outLen, lines, &error);
+  if (n == cairn::kTokensCorrupt) {
+    napi_throw_error(env, nullptr, error);
+    return nullptr;
+  }
+  return number(env, static_cast<double>(n));
+}
+
+// tokenizeChunk(raw: Uint8Array, out: Uint8Array): the length of raw's tokenized form
+// (line-tokens.ts) written into out, or 0 when raw is not a well-formed log chunk. Throws a
+// TypeError when out is smaller than 2 × raw.length + 64 (tokens.cc).
+napi_value TokenizeChunk(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 2) return fail(env, "tokenizeChunk takes 2 arguments");
+  void *rawData, *outData;
+  size_t rawLen, outLen;
+  if (!typedArray(env, argv[0], napi_uint8_array, &rawData, &rawLen)) return fail(env, "tokenizeChunk: raw must be a Uint8Array");
+  if (!typedArray(env, argv[1], napi_uint8_array, &outData, &outLen)) return fail(env, "tokenizeChunk: out must be a Uint8Array");
+  if (outLen < cairn::tokenizedBound(rawLen)) return fail(env, "tokenizeChunk: out is smaller than 2 × raw.length + 64");
+  return number(env, static_cast<double>(cairn::tokenizeChunk(static_cast<const uint8_t*>(rawData), rawLen, static_cast<uint8_t*>(outData))));
+}
+
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
   napi_value fn;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
@@ -397,5 +436,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!exportFunction(env, exports, "zstdVersion", ZstdVersion)) return nullptr;
   if (!exportFunction(env, exports, "zstdCompress", ZstdCompress)) return nullptr;
   if (!exportFunction(env, exports, "mallocTrim", MallocTrim)) return nullptr;
+  if (!exportFunction(env, exports, "untokenizeChunk", UntokenizeChunk)) return nullptr;
+  if (!exportFunction(env, exports, "tokenizeChunk", TokenizeChunk)) return nullptr;
   return exports;
 }

@@ -142,7 +142,10 @@ function logStep(logger: Logger, what: string, e: MaintenanceEvent<object>): voi
 
 /** A codec by name, with the tuned default's level when it is the default's codec. */
 function codecFor(name: LogCodec, tuned: CodecOptions): CodecOptions {
-  return name === tuned.codec ? tuned : { codec: name };
+  if (name === tuned.codec) return tuned;
+  // zstd and zstd-tok are one compressor: the tuned level serves both.
+  const zstd = (c: LogCodec) => c === 'zstd' || c === 'zstd-tok';
+  return zstd(name) && zstd(tuned.codec) && tuned.level !== undefined ? { codec: name, level: tuned.level } : { codec: name };
 }
 
 /** Opens the data dir and wires every module; nothing listens yet. */

@@ -88,6 +88,19 @@ export interface NativeAddon {
    * bytes.
    */
   snappyCompress(input: Uint8Array, out: Uint8Array): number;
+  /**
+   * Writes the log chunk that `src` (logstore/chunk/line-tokens.ts `tokenizeChunk`'s output)
+   * holds into `out` and returns its length; minus the length needed when `out` is too
+   * small. With `lines` false, only the chunk's columns (as `untokenizeChunkJs`). Throws an
+   * Error naming the fault when `src` is malformed.
+   */
+  untokenizeChunk(src: Uint8Array, out: Uint8Array, lines: boolean): number;
+  /**
+   * Writes the tokenized form of the log chunk `raw` (line-tokens.ts, the same bytes as its
+   * JavaScript tokenizer) into `out` and returns its length; 0 when `raw` is not a
+   * well-formed chunk. Throws a TypeError when `out` is smaller than 2 × raw.length + 64.
+   */
+  tokenizeChunk(raw: Uint8Array, out: Uint8Array): number;
 }
 
 /** The room `snappyCompress` needs for n bytes (snappy.h snappyMaxCompressed). */
@@ -134,7 +147,7 @@ export function complete(mod: unknown): NativeAddon | undefined {
 }
 
 /** What the TypeScript expects the addon to export. */
-const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress', 'jsonUnescape', 'jsonValues', 'mallocTrim'];
+const FUNCTIONS: readonly (keyof NativeAddon)[] = ['writePoints', 'snappyElements', 'xorRead', 'trigramsAdd', 'copySpans', 'bloomTrigrams', 'zstdVersion', 'zstdCompress', 'snappyCompress', 'jsonUnescape', 'jsonValues', 'mallocTrim', 'untokenizeChunk', 'tokenizeChunk'];
 
 /** The addon, or undefined (see the module comment). */
 export const native: NativeAddon | undefined = load();

@@ -17,10 +17,11 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
 import { assert, CairnError } from '../../util/errors.js';
-import { zstdCompressSplit, zstdDecompressFrames, zstdDecompressInto } from './zstd.js';
+import { tokenCuts, tokenizeChunk, untokenizeChunk, untokenizedSize } from './line-tokens.js';
+import { zstdCompressParts, zstdCompressSplit, zstdDecompressFrames, zstdDecompressInto } from './zstd.js';
 
 /** A chunk compression codec, by name (configuration and benchmarks use names). */
-export type LogCodec = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
+export type LogCodec = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli' | 'zstd-tok';
 
 /**
  * The id byte stored with every chunk. Ids are forever: a new codec gets a new id, and
@@ -32,6 +33,7 @@ export const CODEC_IDS: Readonly<Record<LogCodec, number>> = Object.freeze({
   gzip: 2,
   zstd: 3,
   brotli: 4,
+  'zstd-tok': 5,
 });
 
 const CODEC_NAMES: readonly LogCodec[] = (() => {
@@ -62,15 +64,18 @@ export function defaultHeadCodec(): CodecOptions {
 }
 
 /**
- * Compaction's codec: zstd level 9 — 0.174 of the log text on compacted 1 MiB chunks
+ * Compaction's codec: zstd level 9 over the chunk's tokenized form (line-tokens.ts).
+ * zstd-9 alone was chosen against brotli: 0.174 of the log text on compacted 1 MiB chunks
  * against brotli quality 4's 0.176, and decompression at ~1.4 GB/s per core against
  * brotli's ~0.93 (bench/logs-query.bench.ts on every 16th chunk of its 1 GB corpus), so a
- * `|=` scan of blocks runs 1.3–1.7× faster. The price is compaction: ~55 MB/s per worker
- * core against brotli's ~180, which one worker sustains for ~4 TB of logs a day (chunks
- * are recompressed once, when head chunks are re-cut; later merges copy them).
+ * `|=` scan of blocks runs 1.3–1.7× faster. Tokens take bench/lib/log-corpus.ts chunks
+ * from 0.170 to 0.132 of the text for ~10 % of the read speed (native untokenizing runs at
+ * ~3 GB/s) and ~25 % of compaction's (bench/RESULTS.md, "Log chunks as tokens").
+ * Compaction recompresses each chunk once, when head chunks are re-cut; later merges copy
+ * them.
  */
 export function defaultBlockCodec(): CodecOptions {
-  return { codec: 'zstd', level: 9 };
+  return { codec: 'zstd-tok', level: 9 };
 }
 
 /** The id byte of a codec given by name or id; asserts that the id is known. */
@@ -122,6 +127,10 @@ export function compress(codec: LogCodec | number | CodecOptions, raw: Uint8Arra
       return exact(gzipSync(raw, { level: level ?? 6 }));
     case 'zstd':
       return exact(zstdCompressSplit(raw, level ?? 3, splitAt));
+    case 'zstd-tok': {
+      const tok = tokenizeChunk(raw);
+      return exact(zstdCompressParts(tok, level ?? 3, tokenCuts(tok)));
+    }
     case 'brotli':
       return exact(
         brotliCompressSync(raw, {
@@ -166,6 +175,13 @@ export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength
         // Every frame's header holds its content size (Cairn's compressors write it).
         out = zstdDecompressFrames(data);
         break;
+      case 'zstd-tok':
+        out = zstdDecompressInto(data, (tok) => {
+          const chunk = new Uint8Array(untokenizedSize(tok));
+          untokenizeChunk(tok, chunk);
+          return chunk;
+        });
+        break;
       case 'brotli':
         out = brotliDecompressSync(data, rawLength === undefined ? { chunkSize } : { chunkSize, maxOutputLength: Math.max(1, rawLength) });
         break;
@@ -184,20 +200,56 @@ export function decompress(codec: LogCodec | number, data: Uint8Array, rawLength
 /**
  * Decompresses `data` and hands the output to `read` (a view valid only during the call,
  * which must not keep it), returning what `read` returns: for zstd without copying the
- * output out of the WebAssembly heap, for the others through `decompress`. Errors as
- * `decompress`; errors thrown by `read` pass through.
+ * output out of the WebAssembly heap, for the others through `decompress`. With `lines`
+ * false, for a reader of a chunk's columns that never looks at its lines, the zstd codecs
+ * leave the lines out (their bytes in the view are garbage): a count or a rate over a
+ * chunk then decompresses its first frame only. Errors as `decompress`; errors thrown by
+ * `read` pass through.
  */
-export function withDecompressed<T>(codec: LogCodec | number, data: Uint8Array, sizeHint: number, read: (raw: Uint8Array) => T): T {
+export function withDecompressed<T>(codec: LogCodec | number, data: Uint8Array, sizeHint: number, read: (raw: Uint8Array) => T, lines = true): T {
   const name = codecName(codec);
-  if (name !== 'zstd') return read(decompress(codec, data, undefined, sizeHint));
+  if (name !== 'zstd' && name !== 'zstd-tok') return read(decompress(codec, data, undefined, sizeHint));
   let raw: Uint8Array | undefined;
   try {
+    // A chunk's first frame holds its columns (zstdCompressSplit, tokenCuts).
     return zstdDecompressInto(data, (r) => {
-      raw = r;
-      return read(r);
-    });
+      if (name !== 'zstd-tok') {
+        raw = r;
+        return read(r);
+      }
+      const chunk = untokenizeInScratch(r, sizeHint, lines);
+      raw = chunk;
+      const lent = chunk.buffer === scratch.buffer;
+      scratchLent = lent;
+      try {
+        return read(chunk);
+      } finally {
+        if (lent) scratchLent = false;
+      }
+    }, !lines);
   } catch (e) {
     if (raw !== undefined) throw e; // from `read`, not from decompression
     throw new CairnError('internal', 'corrupt_chunk', `cannot decompress a ${data.length}-byte ${name} log chunk: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** Untokenized chunks' buffer (one thread's), reused: a chunk read is untokenized into it. */
+let scratch = new Uint8Array(0);
+/** Whether `scratch` is lent out (a reader reading another chunk gets a buffer of its own). */
+let scratchLent = false;
+
+/** The chunk `tok` holds, in `scratch` where it is free; errors as `untokenizeChunk`. */
+function untokenizeInScratch(tok: Uint8Array, sizeHint: number, lines: boolean): Uint8Array {
+  if (scratchLent) {
+    const own = new Uint8Array(untokenizedSize(tok));
+    untokenizeChunk(tok, own, lines);
+    return own;
+  }
+  if (scratch.length < sizeHint) scratch = new Uint8Array(sizeHint);
+  let n = untokenizeChunk(tok, scratch, lines);
+  if (n < 0) {
+    scratch = new Uint8Array(-n);
+    n = untokenizeChunk(tok, scratch, lines);
+  }
+  return scratch.subarray(0, n);
 }

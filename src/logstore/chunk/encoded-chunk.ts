@@ -91,8 +91,9 @@ function readChunkMismatch(c: EncodedChunk, entries: number, minTMs: number, max
  */
 export function visitChunk(c: EncodedChunk, visit: EntryVisitor, needles?: readonly string[], withLines = true): number {
   const test = needles === undefined ? undefined : containsAllTest(needles);
-  // Decoded in place: every line and label the visitor gets is a string copied out.
-  return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => decodeEntries(checkChunk(c, raw), visit, test, withLines));
+  // Decoded in place: every line and label the visitor gets is a string copied out. A
+  // visitor of times and metadata alone gets a chunk whose lines are not decompressed.
+  return withDecompressed(c.codec, c.data, sizeHint(c), (raw) => decodeEntries(checkChunk(c, raw), visit, test, withLines), withLines || test !== undefined);
 }
 
 /**

@@ -100,23 +100,40 @@ export function zstdCompress(raw: Uint8Array, level: number, addon: NativeAddon 
  * "log chunks as two zstd frames"). One frame when `at` is not inside `raw`.
  */
 export function zstdCompressSplit(raw: Uint8Array, level: number, at: number, addon: NativeAddon | null = nativeZstd()): Uint8Array {
-  if (at <= 0 || at >= raw.length) return zstdCompress(raw, level, addon);
-  const head = raw.subarray(0, at);
-  const tail = raw.subarray(at);
+  return zstdCompressParts(raw, level, [at], addon);
+}
+
+/**
+ * `raw` cut at `cuts` (ascending offsets) into parts compressed as one zstd frame each,
+ * back to back (see `zstdCompressSplit`). Cuts outside `(0, raw.length)` and empty parts
+ * make no frame.
+ */
+export function zstdCompressParts(raw: Uint8Array, level: number, cuts: readonly number[], addon: NativeAddon | null = nativeZstd()): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const at of cuts) {
+    if (at <= from || at >= raw.length) continue;
+    parts.push(raw.subarray(from, at));
+    from = at;
+  }
+  parts.push(raw.subarray(from));
+  if (parts.length === 1) return zstdCompress(raw, level, addon);
   if (addon === null) {
     ensureReady();
-    const a = compress(head, level);
-    const b = compress(tail, level);
-    const both = new Uint8Array(a.length + b.length);
-    both.set(a);
-    both.set(b, a.length);
-    return both;
+    const frames = parts.map((p) => compress(p, level));
+    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      all.set(f, at);
+      at += f.length;
+    }
+    return all;
   }
-  const need = zstdBound(head.length) + zstdBound(tail.length);
+  const need = parts.reduce((n, p) => n + zstdBound(p.length), 0);
   if (out.length < need) out = new Uint8Array(need);
-  const n = addon.zstdCompress(head, level, out);
-  const m = addon.zstdCompress(tail, level, out.subarray(n));
-  return out.slice(0, n + m);
+  let n = 0;
+  for (const p of parts) n += addon.zstdCompress(p, level, out.subarray(n));
+  return out.slice(0, n);
 }
 
 /** Most bytes `zstdDecompressInto` decompresses: a WebAssembly heap tops out at 2–4 GiB. */
@@ -135,6 +152,20 @@ const CONTENT_SIZE_BYTES = [0, 2, 4, 8] as const;
  * a frame without a content size (Cairn's compressors always write it).
  */
 export function zstdContentSize(data: Uint8Array): number {
+  return zstdFrames(data).total;
+}
+
+/** What `zstdFrames` reads from a zstd stream's frame headers. */
+export interface ZstdFrames {
+  /** Content size of all frames. */
+  readonly total: number;
+  /** Compressed length and content size of the first frame. */
+  readonly firstEnd: number;
+  readonly firstSize: number;
+}
+
+/** The sizes of a zstd stream (see `zstdContentSize`, which throws the same errors). */
+export function zstdFrames(data: Uint8Array): ZstdFrames {
   const bad = (what: string): Error => new Error(`zstd stream ${what} at byte ${pos}`);
   const need = (n: number): void => {
     if (pos + n > data.length) throw bad('truncated');
@@ -142,6 +173,8 @@ export function zstdContentSize(data: Uint8Array): number {
   const u32 = (at: number): number => (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
   let pos = 0;
   let total = 0;
+  let firstEnd = -1;
+  let firstSize = 0;
   if (data.length === 0) throw bad('empty');
   while (pos < data.length) {
     need(4);
@@ -179,10 +212,15 @@ export function zstdContentSize(data: Uint8Array): number {
       pos += type === 1 ? 1 : h >>> 3;
     }
     if (((fhd >> 2) & 1) === 1) pos += 4;
+    if (firstEnd < 0) {
+      firstEnd = pos;
+      firstSize = size;
+    }
   }
   if (pos !== data.length) throw bad('truncated');
   if (!Number.isSafeInteger(total)) throw bad('is too large');
-  return total;
+  if (firstEnd < 0) throw bad('has no frame');
+  return { total, firstEnd: Math.min(firstEnd, data.length), firstSize };
 }
 
 /** zstd one-shot decompression; `defaultHeapSize` is only used for frames without a content size. */
@@ -196,11 +234,15 @@ export function zstdDecompress(data: Uint8Array, defaultHeapSize: number): Uint8
  * WebAssembly heap and hands `read` a view of the output, freeing it afterwards: no copy
  * out of the heap and no fresh buffer per chunk (the one-shot `zstdDecompress` copies and
  * allocates both, ~5 % of a chunk scan). The view is valid only during `read`, which must
- * not keep it and must not call into zstd (a heap growth would detach it). Throws an Error
- * for a frame without a content size or a failing decompression.
+ * not keep it and must not call into zstd (a heap growth would detach it). With
+ * `firstFrameOnly`, only the first frame is decompressed: the view still has the whole
+ * content's length, and the bytes past the first frame's content are whatever the heap
+ * held (a log chunk's columns without its lines, for readers that never look at them).
+ * Throws an Error for a frame without a content size or a failing decompression.
  */
-export function zstdDecompressInto<T>(data: Uint8Array, read: (raw: Uint8Array) => T): T {
-  const size = zstdContentSize(data);
+export function zstdDecompressInto<T>(data: Uint8Array, read: (raw: Uint8Array) => T, firstFrameOnly = false): T {
+  const frames = zstdFrames(data);
+  const size = frames.total;
   // A corrupt header may claim up to 2^64 bytes: refuse what the heap could never hold
   // rather than let the allocation abort the WebAssembly module.
   if (size > MAX_CONTENT_BYTES) throw new Error(`zstd stream claims ${size} bytes, more than the ${MAX_CONTENT_BYTES} this decoder takes`);
@@ -213,10 +255,12 @@ export function zstdDecompressInto<T>(data: Uint8Array, read: (raw: Uint8Array) 
     m.HEAPU8.set(data, src);
     dst = m._malloc(Math.max(1, size));
     if (dst === 0) throw new Error(`zstd decoder cannot allocate ${size} bytes of output`);
-    const n = m._ZSTD_decompress(dst, size, src, data.byteLength);
+    const srcBytes = firstFrameOnly ? frames.firstEnd : data.byteLength;
+    const want = firstFrameOnly ? frames.firstSize : size;
+    const n = m._ZSTD_decompress(dst, size, src, srcBytes);
     if (m._ZSTD_isError(n) !== 0) throw new Error(`zstd decompression failed with code ${n}`);
-    if (n !== size) throw new Error(`zstd stream decompressed to ${n} bytes, its frames say ${size}`);
-    return read(new Uint8Array(m.HEAPU8.buffer, dst, n));
+    if (n !== want) throw new Error(`zstd stream decompressed to ${n} bytes, its frames say ${want}`);
+    return read(new Uint8Array(m.HEAPU8.buffer, dst, size));
   } finally {
     if (dst !== 0) m._free(dst);
     if (src !== 0) m._free(src);

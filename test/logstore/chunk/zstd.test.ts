@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEntries } from '../../../src/logstore/chunk/chunk-format.js';
 import { readChunkHeader } from '../../../src/logstore/chunk/chunk-format.js';
-import { nativeZstd, zstdCompress, zstdCompressSplit, zstdContentSize, zstdDecompress, zstdDecompressFrames } from '../../../src/logstore/chunk/zstd.js';
+import { nativeZstd, zstdCompress, zstdCompressParts, zstdCompressSplit, zstdContentSize, zstdDecompress, zstdDecompressFrames, zstdDecompressInto, zstdFrames } from '../../../src/logstore/chunk/zstd.js';
 import { native } from '../../../src/util/native.js';
 import { entry } from './fixtures.js';
 
@@ -72,7 +72,23 @@ describe('zstd', () => {
       // The second frame starts where the first one's content ends.
       expect(zstdContentSize(two.subarray(0, two.length - zstdCompress(text.subarray(at), level, addon).length))).toBe(at);
       expect(two.length).toBeLessThan(one.length);
+      const tail = zstdCompress(text.subarray(at), level, addon).length;
+      expect(zstdFrames(two)).toEqual({ total: text.length, firstEnd: two.length - tail, firstSize: at });
     }
+  });
+
+  it.each(paths)('$path: parts of any bytes are a frame each, and the first decompresses alone (property)', ({ addon }) => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.integer({ min: -5, max: 2100 }), { maxLength: 4 }), (bytes, cuts) => {
+        cuts.sort((a, b) => a - b);
+        const data = zstdCompressParts(bytes, 3, cuts, addon);
+        expect(zstdDecompressFrames(data)).toEqual(bytes);
+        const first = cuts.find((c) => c > 0 && c < bytes.length) ?? bytes.length;
+        expect(zstdFrames(data).firstSize).toBe(first);
+        expect(zstdDecompressInto(data, (raw) => [raw.length, Uint8Array.from(raw.subarray(0, first))], true)).toEqual([bytes.length, bytes.subarray(0, first)]);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   const frame = zstdCompress(new TextEncoder().encode('hello, hello, hello'), 3, null);

@@ -1,0 +1,546 @@
+// The native twin of line-tokens.ts untokenizeChunkJs: same checks, same output; a
+// property test compares them on random chunks.
+#include "tokens.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace cairn {
+namespace {
+
+constexpr uint8_t kEsc = 0xff;
+constexpr uint8_t kLiteral = 0, kHexLower = 1, kHexUpper = 2, kTime = 3;
+constexpr int kClf = 2, kIsoT = 0, kComma = 4;
+constexpr int64_t kNsPerMs = 1000000;
+constexpr int64_t kPow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+const char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+const char kLower[] = "0123456789abcdef";
+const char kUpper[] = "0123456789ABCDEF";
+
+struct Reader {
+  const uint8_t* p;
+  const uint8_t* end;
+  bool ok = true;
+  // An unsigned varint of up to 8 bytes (chunk-format.ts's).
+  uint64_t uvarint() {
+    uint64_t r = 0;
+    for (int i = 0, shift = 0; i < 8; i++, shift += 7) {
+      if (p >= end) break;
+      uint8_t b = *p++;
+      r |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) return r;
+    }
+    ok = false;
+    return 0;
+  }
+};
+
+uint8_t* putUvarint(uint8_t* o, uint64_t v) {
+  while (v >= 0x80) {
+    *o++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *o++ = static_cast<uint8_t>(v);
+  return o;
+}
+
+inline void put2(uint8_t* o, int64_t v) {
+  o[0] = static_cast<uint8_t>('0' + v / 10);
+  o[1] = static_cast<uint8_t>('0' + v % 10);
+}
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int stampChars(int format) {
+  int digits = format >> 4;
+  return (format & 3) == kClf ? 20 : 19 + (digits > 0 ? digits + 1 : 0);
+}
+
+// Prints the timestamp of `format` at `sec` + `frac` (10^-digits s); false for a year
+// outside 1970–9999.
+bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac) {
+  int64_t days = floorDiv(sec, 86400);
+  int64_t sod = sec - days * 86400;
+  // Howard Hinnant's civil_from_days.
+  int64_t z = days + 719468;
+  int64_t era = floorDiv(z, 146097);
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1970 || y > 9999) return false;
+  int64_t h = sod / 3600, mi = (sod % 3600) / 60, s = sod % 60;
+  if ((format & 3) == kClf) {
+    put2(o, d);
+    o[2] = '/';
+    std::memcpy(o + 3, kMonths + (m - 1) * 3, 3);
+    o[6] = '/';
+    put2(o + 7, y / 100);
+    put2(o + 9, y % 100);
+    o[11] = ':';
+    put2(o + 12, h);
+    o[14] = ':';
+    put2(o + 15, mi);
+    o[17] = ':';
+    put2(o + 18, s);
+    return true;
+  }
+  put2(o, y / 100);
+  put2(o + 2, y % 100);
+  o[4] = '-';
+  put2(o + 5, m);
+  o[7] = '-';
+  put2(o + 8, d);
+  o[10] = (format & 3) == kIsoT ? 'T' : ' ';
+  put2(o + 11, h);
+  o[13] = ':';
+  put2(o + 14, mi);
+  o[16] = ':';
+  put2(o + 17, s);
+  int digits = format >> 4;
+  if (digits > 0) {
+    o[19] = (format & kComma) != 0 ? ',' : '.';
+    for (int k = digits - 1; k >= 0; k--) {
+      o[20 + k] = static_cast<uint8_t>('0' + frac % 10);
+      frac /= 10;
+    }
+  }
+  return true;
+}
+
+// A cursor over the untokenized chunk's time and length columns (chunk-format.ts layout),
+// giving each line's end and its entry's time.
+struct Entries {
+  Reader times;
+  Reader lengths;
+  bool split;
+  int64_t left;
+  int64_t tMs, tNs;
+  size_t end;  // the current line's end in out
+  bool next() {
+    if (left == 0) return false;
+    left--;
+    if (split) {
+      tMs += static_cast<int64_t>(times.uvarint());
+      tNs = static_cast<int64_t>(times.uvarint());
+      if (tNs >= kNsPerMs) times.ok = false;
+    } else {
+      int64_t total = tNs + static_cast<int64_t>(times.uvarint());
+      tMs += total / kNsPerMs;
+      tNs = total % kNsPerMs;
+    }
+    end += lengths.uvarint();
+    return times.ok && lengths.ok;
+  }
+};
+
+}  // namespace
+
+int64_t untokenizeChunk(const uint8_t* src, size_t n, uint8_t* out, size_t outLen, bool lines, const char** error) {
+  auto bad = [error](const char* why) {
+    *error = why;
+    return kTokensCorrupt;
+  };
+  if (n == 0) return bad("empty");
+  if (src[0] == 0) {
+    if (outLen < n - 1) return -static_cast<int64_t>(n - 1);
+    std::memcpy(out, src + 1, n - 1);
+    return static_cast<int64_t>(n - 1);
+  }
+  if (src[0] != 1) return bad("unknown mode");
+  Reader r{src + 1, src + n};
+  uint64_t textBytes = r.uvarint();
+  uint64_t idBytes = r.uvarint();
+  if (!r.ok || r.p >= r.end) return bad("no prefix");
+  int exp = *r.p++;
+  if (exp > 9 || exp % 3 != 0) return bad("time unit");
+  const uint8_t* cols = r.p;
+  if (textBytes > n || idBytes > n || textBytes + idBytes > static_cast<uint64_t>(src + n - cols)) return bad("parts longer than the data");
+  const uint8_t* textAt = src + n - textBytes - idBytes;
+  // The header, verbatim.
+  if (textAt - cols < 2) return bad("no chunk header");
+  Reader h{cols + 2, textAt};
+  uint64_t entries = h.uvarint();
+  uint64_t minTMs = h.uvarint();
+  uint64_t minTNs = h.uvarint();
+  h.uvarint();
+  h.uvarint();
+  uint64_t lineBytes = h.uvarint();
+  uint64_t timeBytes = h.uvarint();
+  uint64_t lengthBytes = h.uvarint();
+  uint64_t metaBytes = h.uvarint();
+  const uint64_t limit = uint64_t(1) << 40;
+  if (!h.ok || entries == 0 || minTNs >= static_cast<uint64_t>(kNsPerMs) || minTMs >= (uint64_t(1) << 52) || lineBytes > limit || timeBytes > limit || lengthBytes > limit || metaBytes > limit) return bad("chunk header");
+  // As line-tokens.ts headerAt: sizes the parts could not hold are refused up front.
+  if (entries > lengthBytes || lengthBytes + metaBytes + entries > static_cast<uint64_t>(textAt - h.p) || lineBytes > textBytes * 170) return bad("chunk header does not fit its parts");
+  bool split = (cols[1] & 2) != 0;
+  size_t headerBytes = h.p - cols;
+  uint64_t total = headerBytes + timeBytes + lengthBytes + metaBytes + lineBytes;
+  if (total > outLen) return -static_cast<int64_t>(total);
+  std::memcpy(out, cols, headerBytes);
+  uint8_t* o = out + headerBytes;
+  // Times, multiplied back to ns deltas.
+  if (lengthBytes + metaBytes > static_cast<uint64_t>(textAt - h.p)) return bad("columns shorter than the header says");
+  const uint8_t* timesEnd = textAt - lengthBytes - metaBytes;
+  if (split || exp == 0) {
+    if (static_cast<uint64_t>(timesEnd - h.p) != timeBytes) return bad("time section does not match the header");
+    std::memcpy(o, h.p, timeBytes);
+    o += timeBytes;
+  } else {
+    Reader t{h.p, timesEnd};
+    uint8_t* const timesOutEnd = o + timeBytes;
+    for (uint64_t k = 0; k < entries; k++) {
+      uint64_t d = t.uvarint();
+      if (!t.ok || d >= (uint64_t(1) << 53) / static_cast<uint64_t>(kPow10[exp])) return bad("time delta");
+      if (timesOutEnd - o < 8) {
+        uint8_t tmp[10];
+        uint8_t* e = putUvarint(tmp, d * kPow10[exp]);
+        if (e - tmp > timesOutEnd - o) return bad("time section does not match the header");
+        std::memcpy(o, tmp, e - tmp);
+        o += e - tmp;
+      } else {
+        o = putUvarint(o, d * kPow10[exp]);
+      }
+    }
+    if (t.p != timesEnd || o != timesOutEnd) return bad("time section does not match the header");
+  }
+  // Lengths and metadata, verbatim.
+  std::memcpy(o, timesEnd, lengthBytes + metaBytes);
+  o += lengthBytes + metaBytes;
+  uint8_t* const linesAt = o;
+  uint8_t* const linesEnd = out + total;
+  // Lines.
+  Entries e{Reader{out + headerBytes, out + headerBytes + timeBytes}, Reader{out + headerBytes + timeBytes, out + headerBytes + timeBytes + lengthBytes}, split, static_cast<int64_t>(entries), static_cast<int64_t>(minTMs), static_cast<int64_t>(minTNs), static_cast<size_t>(linesAt - out)};
+  if (!lines) {
+    while (e.next()) {
+    }
+    if (!e.times.ok || !e.lengths.ok || e.end != total || e.times.p != e.times.end || e.lengths.p != e.lengths.end) return bad("line lengths do not add up to the header's");
+    return static_cast<int64_t>(total);
+  }
+  bool onEntry = false;
+  const uint8_t* t = textAt;
+  const uint8_t* const textEnd = textAt + textBytes;
+  const uint8_t* id = textEnd;
+  const uint8_t* const idEnd = src + n;
+  while (t < textEnd) {
+    const uint8_t* esc = static_cast<const uint8_t*>(std::memchr(t, kEsc, textEnd - t));
+    if (esc == nullptr) esc = textEnd;
+    if (esc > t) {
+      if (esc - t > linesEnd - o) return bad("text longer than the lines");
+      std::memcpy(o, t, esc - t);
+      o += esc - t;
+      t = esc;
+      if (t == textEnd) break;
+    }
+    if (textEnd - t < 2) return bad("escape at the end of the text");
+    uint8_t kind = t[1];
+    t += 2;
+    if (kind == kLiteral) {
+      if (o >= linesEnd) return bad("text longer than the lines");
+      *o++ = kEsc;
+      continue;
+    }
+    if (kind == kHexLower || kind == kHexUpper) {
+      if (t >= textEnd) return bad("hex token without a length");
+      size_t bytes = *t++;
+      if (bytes > static_cast<size_t>(idEnd - id)) return bad("hex token past the ids");
+      if (bytes * 2 > static_cast<size_t>(linesEnd - o)) return bad("text longer than the lines");
+      const char* alphabet = kind == kHexLower ? kLower : kUpper;
+      for (size_t j = 0; j < bytes; j++) {
+        uint8_t v = *id++;
+        *o++ = alphabet[v >> 4];
+        *o++ = alphabet[v & 15];
+      }
+      continue;
+    }
+    if (kind != kTime || t >= textEnd) return bad("token kind");
+    int format = *t++;
+    int digits = format >> 4;
+    if (digits > 9 || (format & 3) == 3 || ((format & 3) == kClf && digits != 0)) return bad("timestamp format");
+    Reader zr{t, textEnd};
+    uint64_t zz = zr.uvarint();
+    if (!zr.ok || zz >= (uint64_t(1) << 62)) return bad("timestamp delta");
+    t = zr.p;
+    int64_t delta = (zz & 1) == 0 ? static_cast<int64_t>(zz >> 1) : -static_cast<int64_t>(zz >> 1) - 1;
+    size_t at = static_cast<size_t>(o - out);
+    while (!onEntry || at >= e.end) {
+      if (!e.next()) return bad("timestamp token after the last line");
+      onEntry = true;
+    }
+    int64_t sec = e.tMs / 1000;
+    int64_t nanos = (e.tMs % 1000) * kNsPerMs + e.tNs;
+    int64_t p = kPow10[digits];
+    int64_t frac = nanos / kPow10[9 - digits] + delta;
+    int64_t q = floorDiv(frac, p);
+    if (stampChars(format) > linesEnd - o) return bad("text longer than the lines");
+    if (!printStamp(o, format, sec + q, frac - q * p)) return bad("timestamp out of range");
+    o += stampChars(format);
+  }
+  if (o != linesEnd || id != idEnd) return bad("text and ids do not make the header's lines");
+  // The length column must add up to the lines (the JS twin checks it up front).
+  while (e.next()) {
+  }
+  if (!e.times.ok || !e.lengths.ok || e.end != total || e.times.p != e.times.end || e.lengths.p != e.lengths.end) return bad("line lengths do not add up to the header's");
+  return static_cast<int64_t>(total);
+}
+
+}  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// Character classes as line-tokens.ts CLASS: 1 digit, 2 lower-case hex letter, 4 upper-case
+// hex letter, 8 other letter.
+struct Classes {
+  uint8_t c[256] = {};
+  uint8_t nibble[256] = {};
+  Classes() {
+    for (int i = '0'; i <= '9'; i++) c[i] = 1, nibble[i] = static_cast<uint8_t>(i - '0');
+    for (int i = 'a'; i <= 'z'; i++) c[i] = i <= 'f' ? 2 : 8;
+    for (int i = 'A'; i <= 'Z'; i++) c[i] = i <= 'F' ? 4 : 8;
+    for (int i = 0; i < 6; i++) nibble['a' + i] = nibble['A' + i] = static_cast<uint8_t>(10 + i);
+  }
+};
+const Classes kClass;
+
+constexpr int kMinHex = 8, kMaxHex = 510;
+constexpr int64_t kMaxTimeGapS = 4000000;
+constexpr int kIsoSpace = 1;
+
+inline int d2(const uint8_t* b) {
+  int x = b[0] - '0', y = b[1] - '0';
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+int64_t daysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  int64_t era = floorDiv(y, 400);
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+bool validDate(int y, int m, int d) {
+  static const int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1]) return false;
+  return m != 2 || d != 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+struct Stamp {
+  size_t end;
+  int format;
+  int64_t sec;
+  int64_t frac;
+};
+
+// line-tokens.ts parseStamp.
+bool parseStamp(const uint8_t* b, size_t i, size_t end, Stamp* st) {
+  int y, mo, d, h, mi, s, format;
+  size_t p;
+  if (i + 19 <= end && b[i + 4] == '-' && b[i + 7] == '-' && (b[i + 10] == 'T' || b[i + 10] == ' ') && b[i + 13] == ':' && b[i + 16] == ':') {
+    int y1 = d2(b + i), y2 = d2(b + i + 2);
+    y = y1 < 0 || y2 < 0 ? -1 : y1 * 100 + y2;
+    mo = d2(b + i + 5);
+    d = d2(b + i + 8);
+    h = d2(b + i + 11);
+    mi = d2(b + i + 14);
+    s = d2(b + i + 17);
+    p = i + 19;
+    format = b[i + 10] == 'T' ? kIsoT : kIsoSpace;
+  } else if (i + 20 <= end && b[i + 2] == '/' && b[i + 6] == '/' && b[i + 11] == ':' && b[i + 14] == ':' && b[i + 17] == ':') {
+    d = d2(b + i);
+    mo = -1;
+    for (int k = 0; k < 12; k++) {
+      if (std::memcmp(kMonths + 3 * k, b + i + 3, 3) == 0) {
+        mo = k + 1;
+        break;
+      }
+    }
+    int y1 = d2(b + i + 7), y2 = d2(b + i + 9);
+    y = y1 < 0 || y2 < 0 ? -1 : y1 * 100 + y2;
+    h = d2(b + i + 12);
+    mi = d2(b + i + 15);
+    s = d2(b + i + 18);
+    p = i + 20;
+    format = kClf;
+  } else {
+    return false;
+  }
+  if (y < 1970 || !validDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return false;
+  int64_t frac = 0;
+  int digits = 0;
+  if (format != kClf && p + 1 < end && (b[p] == '.' || b[p] == ',') && kClass.c[b[p + 1]] == 1) {
+    if (b[p] == ',') format |= kComma;
+    p++;
+    while (p < end && digits < 9 && kClass.c[b[p]] == 1) {
+      frac = frac * 10 + (b[p] - '0');
+      p++;
+      digits++;
+    }
+  }
+  st->end = p;
+  st->format = format | (digits << 4);
+  st->sec = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+  st->frac = frac;
+  return true;
+}
+
+struct Out {
+  uint8_t* p;
+  void bytes(const uint8_t* from, const uint8_t* to) {
+    if (to > from) {
+      std::memcpy(p, from, to - from);
+      p += to - from;
+    }
+  }
+};
+
+// line-tokens.ts tokenizeLine: writes b[from, to) into text, hex runs into ids.
+void tokenizeLine(const uint8_t* b, size_t from, size_t to, int64_t sec, int64_t nanos, Out& text, Out& ids) {
+  size_t lit = from, i = from;
+  Stamp st;
+  while (i < to) {
+    uint8_t c = b[i];
+    if (c == kEsc) {
+      text.bytes(b + lit, b + i);
+      *text.p++ = kEsc;
+      *text.p++ = kLiteral;
+      lit = ++i;
+      continue;
+    }
+    uint8_t cls = kClass.c[c];
+    if ((cls & 7) == 0 || (i > from && kClass.c[b[i - 1]] != 0 && !(b[i - 1] == 'x' && i - 2 >= from && i >= 2 && b[i - 2] == '0'))) {
+      i++;
+      continue;
+    }
+    if (cls == 1 && parseStamp(b, i, to, &st)) {
+      int digits = st.format >> 4;
+      int64_t gap = st.sec - sec;
+      if (gap <= kMaxTimeGapS && gap >= -kMaxTimeGapS) {
+        int64_t delta = gap * kPow10[digits] + (st.frac - nanos / kPow10[9 - digits]);
+        text.bytes(b + lit, b + i);
+        *text.p++ = kEsc;
+        *text.p++ = kTime;
+        *text.p++ = static_cast<uint8_t>(st.format);
+        text.p = putUvarint(text.p, delta >= 0 ? static_cast<uint64_t>(delta) * 2 : static_cast<uint64_t>(-delta) * 2 - 1);
+        lit = i = st.end;
+        continue;
+      }
+    }
+    size_t lower = i;
+    while (lower < to && (kClass.c[b[lower]] & 3) != 0) lower++;
+    size_t upper = i;
+    while (upper < to && (kClass.c[b[upper]] & 5) != 0) upper++;
+    bool isUpper = upper > lower;
+    size_t runEnd = isUpper ? upper : lower;
+    if (runEnd - i < static_cast<size_t>(kMinHex)) {
+      i = runEnd;
+      continue;
+    }
+    text.bytes(b + lit, b + i);
+    while (runEnd - i >= static_cast<size_t>(kMinHex)) {
+      size_t chars = std::min(static_cast<size_t>(kMaxHex), (runEnd - i) & ~static_cast<size_t>(1));
+      *text.p++ = kEsc;
+      *text.p++ = isUpper ? kHexUpper : kHexLower;
+      *text.p++ = static_cast<uint8_t>(chars >> 1);
+      for (size_t k = i; k < i + chars; k += 2) *ids.p++ = static_cast<uint8_t>((kClass.nibble[b[k]] << 4) | kClass.nibble[b[k + 1]]);
+      i += chars;
+    }
+    lit = i;
+    i = runEnd;
+  }
+  text.bytes(b + lit, b + to);
+}
+
+}  // namespace
+
+size_t tokenizeChunk(const uint8_t* raw, size_t n, uint8_t* out) {
+  // chunk-format.ts readChunkHeader's checks.
+  if (n < 12 || raw[0] != 1 || (raw[1] & ~3) != 0) return 0;
+  Reader h{raw + 2, raw + n};
+  uint64_t entries = h.uvarint();
+  uint64_t minTMs = h.uvarint();
+  uint64_t minTNs = h.uvarint();
+  h.uvarint();
+  uint64_t maxTNs = h.uvarint();
+  uint64_t lineBytes = h.uvarint();
+  uint64_t timeBytes = h.uvarint();
+  uint64_t lengthBytes = h.uvarint();
+  uint64_t metaBytes = h.uvarint();
+  if (!h.ok || entries == 0 || minTNs >= static_cast<uint64_t>(kNsPerMs) || maxTNs >= static_cast<uint64_t>(kNsPerMs) || minTMs >= (uint64_t(1) << 52)) return 0;
+  const size_t timeStart = h.p - raw;
+  if (timeBytes > n || lengthBytes > n || metaBytes > n || lineBytes > n || timeStart + timeBytes + lengthBytes + metaBytes + lineBytes != n) return 0;
+  if ((raw[1] & 1) == 0 && metaBytes != 0) return 0;
+  const size_t lengthStart = timeStart + timeBytes, metaStart = lengthStart + lengthBytes, lineStart = metaStart + metaBytes;
+  const bool split = (raw[1] & 2) != 0;
+  // Entry times, and the largest power of 1000 dividing every delta.
+  Reader t{raw + timeStart, raw + lengthStart};
+  Reader l{raw + lengthStart, raw + metaStart};
+  int exp = split ? 0 : 9;
+  for (uint64_t k = 0; k < entries && t.ok; k++) {
+    if (split) {
+      t.uvarint();
+      t.uvarint();
+    } else {
+      uint64_t d = t.uvarint();
+      while (exp > 0 && d % static_cast<uint64_t>(kPow10[exp]) != 0) exp -= 3;
+    }
+  }
+  if (!t.ok || t.p != t.end) return 0;
+  // Text and ids go after room for the columns; the columns are written last, in front.
+  uint8_t* const textAt = out + lineStart + 32;
+  Out text{textAt};
+  std::unique_ptr<uint8_t[]> idBuf(new uint8_t[lineBytes / 2 + 1]);
+  Out ids{idBuf.get()};
+  t = Reader{raw + timeStart, raw + lengthStart};
+  int64_t tMs = static_cast<int64_t>(minTMs), tNs = static_cast<int64_t>(minTNs);
+  size_t at = lineStart;
+  for (uint64_t k = 0; k < entries; k++) {
+    if (split) {
+      tMs += static_cast<int64_t>(t.uvarint());
+      tNs = static_cast<int64_t>(t.uvarint());
+      if (tNs >= kNsPerMs) return 0;
+    } else {
+      int64_t total = tNs + static_cast<int64_t>(t.uvarint());
+      tMs += total / kNsPerMs;
+      tNs = total % kNsPerMs;
+    }
+    uint64_t len = l.uvarint();
+    if (!l.ok || len > n - at) return 0;
+    int64_t sec = tMs / 1000;
+    tokenizeLine(raw, at, at + len, sec, (tMs % 1000) * kNsPerMs + tNs, text, ids);
+    at += len;
+  }
+  if (at != n || l.p != l.end) return 0;
+  const size_t textBytes = text.p - textAt, idBytes = ids.p - idBuf.get();
+  // The columns.
+  uint8_t* o = out;
+  *o++ = 1;
+  o = putUvarint(o, textBytes);
+  o = putUvarint(o, idBytes);
+  *o++ = static_cast<uint8_t>(exp);
+  std::memcpy(o, raw, timeStart);
+  o += timeStart;
+  if (split || exp == 0) {
+    std::memcpy(o, raw + timeStart, timeBytes);
+    o += timeBytes;
+  } else {
+    t = Reader{raw + timeStart, raw + lengthStart};
+    for (uint64_t k = 0; k < entries; k++) o = putUvarint(o, t.uvarint() / static_cast<uint64_t>(kPow10[exp]));
+  }
+  std::memcpy(o, raw + lengthStart, lengthBytes + metaBytes);
+  o += lengthBytes + metaBytes;
+  std::memmove(o, textAt, textBytes);
+  o += textBytes;
+  std::memcpy(o, idBuf.get(), idBytes);
+  return static_cast<size_t>(o + idBytes - out);
+}
+
+}  // namespace cairn
