@@ -14,7 +14,9 @@
  *   build against the system's libzstd through the addon (frames of the two differ by a
  *   few bytes; both are checked to decompress to the chunk);
  * - a push's lines copied into open buffers (`OpenBuffer.appendColumns`): the Loki bodies
- *   above, a view and a copy per line against one `copySpans` call per stream.
+ *   above, a view and a copy per line against one `copySpans` call per stream;
+ * - the same log chunks tokenized and untokenized (compaction's zstd-tok codec,
+ *   `logstore/chunk/line-tokens.ts`).
  * Run: `npx tsx bench/native.bench.ts` (or `npm run bench -- native`); env TIME_MS.
  */
 import { Bench } from 'tinybench';
@@ -27,6 +29,7 @@ import { XorChunk, XorIterator } from '../src/tsdb/chunkenc/xor.js';
 import { zstdCompress, zstdDecompress } from '../src/logstore/chunk/zstd.js';
 import { decodePushProto } from '../src/ingest/loki/decode-proto.js';
 import { OpenBuffer } from '../src/logstore/open-buffer.js';
+import { tokenizeChunk, tokenizeChunkJs, untokenizeChunk, untokenizeChunkJs } from '../src/logstore/chunk/line-tokens.js';
 import { native } from '../src/util/native.js';
 import { generateCorpus } from './lib/log-corpus.js';
 import { buildPayloads } from './lib/loki-payloads.js';
@@ -77,6 +80,11 @@ const zstdAll = (a: typeof addon | null): number => {
   return n;
 };
 for (const c of logChunks.slice(0, 3)) for (const a of [null, addon]) if (Buffer.compare(zstdDecompress(zstdCompress(c, 1, a), 1 << 20), c) !== 0) throw new Error('zstd: a frame does not decompress to its chunk');
+const tokens = logChunks.map((c) => tokenizeChunkJs(c));
+for (let i = 0; i < logChunks.length; i++) if (Buffer.compare(tokenizeChunk(logChunks[i]!), tokens[i]!) !== 0) throw new Error('tokens: the native tokenizer differs');
+const untokenized = new Uint8Array(4 << 20);
+const tokenizeAll = (a: typeof addon | null): number => logChunks.reduce((n, c) => n + (a === null ? tokenizeChunkJs(c) : tokenizeChunk(c)).length, 0);
+const untokenizeAll = (a: typeof addon | null): number => tokens.reduce((n, c) => n + (a === null ? untokenizeChunkJs(c, untokenized) : untokenizeChunk(c, untokenized)), 0);
 const pushed = loki.map((b) => decodePushProto(snappyDecompress(b, 1 << 30)));
 let pushedText = 0;
 for (const p of pushed) for (let i = 0; i < p.columns.count; i++) pushedText += p.columns.lineBytes(i);
@@ -139,6 +147,8 @@ const cases: Case[] = [
   { name: `trigram filters, ${logChunks.length} log chunks of 256 KiB`, units: logText, unit: 'MB/s of text', js: () => filters(null), native: () => filters(addon) },
   { name: `zstd level 1, ${logChunks.length} log chunks of 256 KiB`, units: logText, unit: 'MB/s of text', js: () => zstdAll(null), native: () => zstdAll(addon), sameSize: false },
   { name: `lines into open buffers, ${loki.length} Loki push bodies`, units: pushedText, unit: 'MB/s of text', js: () => appendAll(null), native: () => appendAll(addon) },
+  { name: `tokenize, ${logChunks.length} log chunks of 256 KiB`, units: logText, unit: 'MB/s of text', js: () => tokenizeAll(null), native: () => tokenizeAll(addon) },
+  { name: `untokenize, the same chunks`, units: logText, unit: 'MB/s of text', js: () => untokenizeAll(null), native: () => untokenizeAll(addon) },
   { name: `XOR, ${CHUNKS} counter chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(counterChunks, null), native: () => decode(counterChunks, addon) },
   { name: `XOR, ${CHUNKS} gauge chunks of 120`, units: CHUNKS * 120, unit: 'ns/sample', js: () => decode(gaugeChunks, null), native: () => decode(gaugeChunks, addon) },
 ];

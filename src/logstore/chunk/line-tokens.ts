@@ -303,8 +303,8 @@ export function tokenizeChunk(raw: Uint8Array): Uint8Array {
 let tokenScratch = new Uint8Array(0);
 
 /**
- * `tokenizeChunk` in JavaScript: the reference, and where the addon is not built (about
- * 6× slower: 230 MB/s against ~1.4 GB/s on bench/lib/log-corpus.ts chunks).
+ * `tokenizeChunk` in JavaScript: the reference, and where the addon is not built (230
+ * MB/s against the native ~600 on bench/lib/log-corpus.ts chunks, copy included).
  */
 export function tokenizeChunkJs(raw: Uint8Array): Uint8Array {
   try {
@@ -666,8 +666,8 @@ export function tokenCuts(tok: Uint8Array): number[] {
 }
 
 /**
- * `untokenizeChunkJs`, natively where the addon is built (about N× faster: see
- * bench/native.bench.ts).
+ * `untokenizeChunkJs`, natively where the addon is built: ~3.0 GB/s against ~0.64 in
+ * JavaScript on bench/lib/log-corpus.ts chunks (bench/RESULTS.md, "Log chunks as tokens").
  */
 export function untokenizeChunk(src: Uint8Array, out: Uint8Array, lines = true): number {
   if (native === undefined) return untokenizeChunkJs(src, out, lines);
