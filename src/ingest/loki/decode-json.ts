@@ -39,6 +39,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
+import { daysFromCivil } from '../../util/civil-date.js';
 import { CairnError } from '../../util/errors.js';
 import { formatSelectorLabels, parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
 import type { PushRequest, PushStream } from './types.js';
@@ -271,15 +272,6 @@ const RFC3339_HEAD = 19;
 /** Fractional digits that carry information: nanoseconds. Go truncates further digits. */
 const FRACTION_DIGITS = 9;
 
-/** Days from 1970-01-01 to the given civil date (proleptic Gregorian; Howard Hinnant's algorithm). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 

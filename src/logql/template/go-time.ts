@@ -7,6 +7,7 @@
  * Zone abbreviations of IANA zones come from Intl (`EST`, `CET`); where Intl only knows a
  * `GMT+1` form, Go's numeric form (`+01`) is printed instead.
  */
+import { civilFromDays, daysFromCivil } from '../../util/civil-date.js';
 import { GoTime } from './values.js';
 
 /** A Go `*time.Location`. */
@@ -92,31 +93,7 @@ export function loadLocation(name: string): GoLocation | undefined {
   return ianaZone(name);
 }
 
-// ---------------------------------------------------------------------------------------
-// Calendar arithmetic (proleptic Gregorian, any year), after Howard Hinnant's algorithms.
-
-/** Days since 1970-01-01 of a civil date. */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** The civil date of a day count since 1970-01-01. */
-export function civilFromDays(z: number): { year: number; month: number; day: number } {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp + (mp < 10 ? 3 : -9);
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
-}
+// Calendar arithmetic: ../../util/civil-date.ts.
 
 function isLeap(y: number): boolean {
   return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);

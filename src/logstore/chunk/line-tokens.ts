@@ -35,6 +35,7 @@
 import { CairnError } from '../../util/errors.js';
 import { readChunkHeader } from './chunk-format.js';
 import { NS_PER_MS } from '../entry.js';
+import { civilFromDays, daysFromCivil } from '../../util/civil-date.js';
 import { native } from '../../util/native.js';
 
 export const PLAIN = 0;
@@ -78,17 +79,6 @@ const HEX_UPPER = new TextEncoder().encode('0123456789ABCDEF');
 
 function corrupt(what: string): CairnError {
   return new CairnError('internal', 'corrupt_chunk', `corrupt tokenized log chunk: ${what}`);
-}
-
-// ---------------------------------------------------------------------------------------
-// Civil dates (proleptic Gregorian, days since 1970-01-01): Howard Hinnant's algorithms.
-
-function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -459,16 +449,7 @@ function put2(out: Uint8Array, at: number, v: number): void {
 function printStamp(out: Uint8Array, at: number, format: number, sec: number, frac: number): number {
   const days = Math.floor(sec / 86400);
   const sod = sec - days * 86400;
-  // civil_from_days
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   if (y < 1970 || y > 9999) throw corrupt(`timestamp token in year ${y}`);
   const h = Math.floor(sod / 3600);
   const mi = Math.floor((sod % 3600) / 60);
