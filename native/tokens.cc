@@ -11,7 +11,8 @@ namespace {
 
 constexpr uint8_t kEsc = 0xff;
 constexpr uint8_t kLiteral = 0, kHexLower = 1, kHexUpper = 2, kTime = 3;
-constexpr int kClf = 2, kIsoT = 0, kComma = 4;
+// Timestamp layouts (line-tokens.ts TS_*): bits 0–2 of a format byte; bit 3 a comma.
+constexpr int kIsoT = 0, kIsoSpace = 1, kClf = 2, kGo = 3, kKlog = 4, kSyslog = 5, kLayout = 7, kComma = 8;
 constexpr int64_t kNsPerMs = 1000000;
 constexpr int64_t kPow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 const char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -56,8 +57,23 @@ int64_t floorDiv(int64_t a, int64_t b) {
 }
 
 int stampChars(int format) {
-  int digits = format >> 4;
-  return (format & 3) == kClf ? 20 : 19 + (digits > 0 ? digits + 1 : 0);
+  int layout = format & kLayout, digits = format >> 4;
+  if (layout == kClf) return 20;
+  if (layout == kSyslog) return 15;
+  return (layout == kKlog ? 13 : 19) + (digits > 0 ? digits + 1 : 0);
+}
+
+bool validFormat(int format) {
+  int layout = format & kLayout, digits = format >> 4;
+  return layout <= kSyslog && digits <= 9 && ((layout != kClf && layout != kSyslog) || digits == 0);
+}
+
+inline void putClock(uint8_t* o, int64_t h, int64_t mi, int64_t s) {
+  put2(o, h);
+  o[2] = ':';
+  put2(o + 3, mi);
+  o[5] = ':';
+  put2(o + 6, s);
 }
 
 // Prints the timestamp of `format` at `sec` + `frac` (10^-digits s); false for a year
@@ -77,7 +93,8 @@ bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac) {
   int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   if (y < 1970 || y > 9999) return false;
   int64_t h = sod / 3600, mi = (sod % 3600) / 60, s = sod % 60;
-  if ((format & 3) == kClf) {
+  int layout = format & kLayout;
+  if (layout == kClf) {
     put2(o, d);
     o[2] = '/';
     std::memcpy(o + 3, kMonths + (m - 1) * 3, 3);
@@ -85,30 +102,42 @@ bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac) {
     put2(o + 7, y / 100);
     put2(o + 9, y % 100);
     o[11] = ':';
-    put2(o + 12, h);
-    o[14] = ':';
-    put2(o + 15, mi);
-    o[17] = ':';
-    put2(o + 18, s);
+    putClock(o + 12, h, mi, s);
     return true;
   }
-  put2(o, y / 100);
-  put2(o + 2, y % 100);
-  o[4] = '-';
-  put2(o + 5, m);
-  o[7] = '-';
-  put2(o + 8, d);
-  o[10] = (format & 3) == kIsoT ? 'T' : ' ';
-  put2(o + 11, h);
-  o[13] = ':';
-  put2(o + 14, mi);
-  o[16] = ':';
-  put2(o + 17, s);
+  if (layout == kSyslog) {
+    std::memcpy(o, kMonths + (m - 1) * 3, 3);
+    o[3] = ' ';
+    put2(o + 4, d);
+    if (d < 10) o[4] = ' ';
+    o[6] = ' ';
+    putClock(o + 7, h, mi, s);
+    return true;
+  }
+  int at;
+  if (layout == kKlog) {
+    put2(o, m);
+    put2(o + 2, d);
+    o[4] = ' ';
+    putClock(o + 5, h, mi, s);
+    at = 13;
+  } else {
+    uint8_t sep = layout == kGo ? '/' : '-';
+    put2(o, y / 100);
+    put2(o + 2, y % 100);
+    o[4] = sep;
+    put2(o + 5, m);
+    o[7] = sep;
+    put2(o + 8, d);
+    o[10] = layout == kIsoT ? 'T' : ' ';
+    putClock(o + 11, h, mi, s);
+    at = 19;
+  }
   int digits = format >> 4;
   if (digits > 0) {
-    o[19] = (format & kComma) != 0 ? ',' : '.';
+    o[at] = (format & kComma) != 0 ? ',' : '.';
     for (int k = digits - 1; k >= 0; k--) {
-      o[20 + k] = static_cast<uint8_t>('0' + frac % 10);
+      o[at + 1 + k] = static_cast<uint8_t>('0' + frac % 10);
       frac /= 10;
     }
   }
@@ -263,7 +292,7 @@ int64_t untokenizeChunk(const uint8_t* src, size_t n, uint8_t* out, size_t outLe
     if (kind != kTime || t >= textEnd) return bad("token kind");
     int format = *t++;
     int digits = format >> 4;
-    if (digits > 9 || (format & 3) == 3 || ((format & 3) == kClf && digits != 0)) return bad("timestamp format");
+    if (!validFormat(format)) return bad("timestamp format");
     Reader zr{t, textEnd};
     uint64_t zz = zr.uvarint();
     if (!zr.ok || zz >= (uint64_t(1) << 62)) return bad("timestamp delta");
@@ -311,8 +340,8 @@ struct Classes {
 const Classes kClass;
 
 constexpr int kMinHex = 8, kMaxHex = 510;
+inline bool kKlogLevel(uint8_t c) { return c == 'I' || c == 'W' || c == 'E' || c == 'F'; }
 constexpr int64_t kMaxTimeGapS = 4000000;
-constexpr int kIsoSpace = 1;
 
 inline int d2(const uint8_t* b) {
   int x = b[0] - '0', y = b[1] - '0';
@@ -340,11 +369,45 @@ struct Stamp {
   int64_t frac;
 };
 
+// The month (1–12) whose English three-letter name is at b, or -1.
+int monthAt(const uint8_t* b) {
+  for (int k = 0; k < 12; k++) {
+    if (std::memcmp(kMonths + 3 * k, b, 3) == 0) return k + 1;
+  }
+  return -1;
+}
+
+// line-tokens.ts nearestYear.
+int nearestYear(int64_t entrySec, int mo, int d, int64_t secOfDay) {
+  int64_t days = floorDiv(entrySec, 86400);
+  int64_t z = days + 719468;
+  int64_t era = floorDiv(z, 146097);
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  int64_t ye = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  int best = -1;
+  int64_t bestGap = INT64_MAX;
+  for (int64_t y = ye - 1; y <= ye + 1; y++) {
+    if (y < -1000000 || y > 1000000 || !validDate(static_cast<int>(y), mo, d)) continue;
+    int64_t gap = daysFromCivil(y, mo, d) * 86400 + secOfDay - entrySec;
+    if (gap < 0) gap = -gap;
+    if (gap < bestGap) {
+      best = static_cast<int>(y);
+      bestGap = gap;
+    }
+  }
+  return best;
+}
+
 // line-tokens.ts parseStamp.
-bool parseStamp(const uint8_t* b, size_t i, size_t end, Stamp* st) {
-  int y, mo, d, h, mi, s, format;
+bool parseStamp(const uint8_t* b, size_t i, size_t from, size_t end, int64_t entrySec, Stamp* st) {
+  int y = -1, mo, d, h, mi, s, format;
   size_t p;
-  if (i + 19 <= end && b[i + 4] == '-' && b[i + 7] == '-' && (b[i + 10] == 'T' || b[i + 10] == ' ') && b[i + 13] == ':' && b[i + 16] == ':') {
+  uint8_t sep = i + 4 < end ? b[i + 4] : 0;
+  if (i + 19 <= end && (sep == '-' || sep == '/') && b[i + 7] == sep && (sep == '-' ? b[i + 10] == 'T' || b[i + 10] == ' ' : b[i + 10] == ' ') && b[i + 13] == ':' && b[i + 16] == ':') {
     int y1 = d2(b + i), y2 = d2(b + i + 2);
     y = y1 < 0 || y2 < 0 ? -1 : y1 * 100 + y2;
     mo = d2(b + i + 5);
@@ -353,16 +416,10 @@ bool parseStamp(const uint8_t* b, size_t i, size_t end, Stamp* st) {
     mi = d2(b + i + 14);
     s = d2(b + i + 17);
     p = i + 19;
-    format = b[i + 10] == 'T' ? kIsoT : kIsoSpace;
+    format = sep == '/' ? kGo : b[i + 10] == 'T' ? kIsoT : kIsoSpace;
   } else if (i + 20 <= end && b[i + 2] == '/' && b[i + 6] == '/' && b[i + 11] == ':' && b[i + 14] == ':' && b[i + 17] == ':') {
     d = d2(b + i);
-    mo = -1;
-    for (int k = 0; k < 12; k++) {
-      if (std::memcmp(kMonths + 3 * k, b + i + 3, 3) == 0) {
-        mo = k + 1;
-        break;
-      }
-    }
+    mo = monthAt(b + i + 3);
     int y1 = d2(b + i + 7), y2 = d2(b + i + 9);
     y = y1 < 0 || y2 < 0 ? -1 : y1 * 100 + y2;
     h = d2(b + i + 12);
@@ -370,13 +427,38 @@ bool parseStamp(const uint8_t* b, size_t i, size_t end, Stamp* st) {
     s = d2(b + i + 18);
     p = i + 20;
     format = kClf;
+  } else if (i == from + 1 && kKlogLevel(b[from]) && i + 13 <= end && b[i + 4] == ' ' && b[i + 7] == ':' && b[i + 10] == ':') {
+    mo = d2(b + i);
+    d = d2(b + i + 2);
+    h = d2(b + i + 5);
+    mi = d2(b + i + 8);
+    s = d2(b + i + 11);
+    p = i + 13;
+    format = kKlog;
+  } else if (i + 15 <= end && b[i + 3] == ' ' && b[i + 6] == ' ' && b[i + 9] == ':' && b[i + 12] == ':') {
+    mo = monthAt(b + i);
+    // "_2": a day below 10 is space-padded, as the printer writes it.
+    int last = b[i + 5] - '0';
+    if (b[i + 4] == ' ') {
+      d = last >= 1 && last <= 9 ? last : -1;
+    } else {
+      d = d2(b + i + 4);
+      if (d < 10) d = -1;
+    }
+    h = d2(b + i + 7);
+    mi = d2(b + i + 10);
+    s = d2(b + i + 13);
+    p = i + 15;
+    format = kSyslog;
   } else {
     return false;
   }
-  if (y < 1970 || !validDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return false;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || mo < 1 || d < 1) return false;
+  if (format == kKlog || format == kSyslog) y = nearestYear(entrySec, mo, d, h * 3600 + mi * 60 + s);
+  if (y < 1970 || y > 9999 || !validDate(y, mo, d)) return false;
   int64_t frac = 0;
   int digits = 0;
-  if (format != kClf && p + 1 < end && (b[p] == '.' || b[p] == ',') && kClass.c[b[p + 1]] == 1) {
+  if (format != kClf && format != kSyslog && p + 1 < end && (b[p] == '.' || b[p] == ',') && kClass.c[b[p + 1]] == 1) {
     if (b[p] == ',') format |= kComma;
     p++;
     while (p < end && digits < 9 && kClass.c[b[p]] == 1) {
@@ -416,11 +498,13 @@ void tokenizeLine(const uint8_t* b, size_t from, size_t to, int64_t sec, int64_t
       continue;
     }
     uint8_t cls = kClass.c[c];
-    if ((cls & 7) == 0 || (i > from && kClass.c[b[i - 1]] != 0 && !(b[i - 1] == 'x' && i - 2 >= from && i >= 2 && b[i - 2] == '0'))) {
+    if (cls == 0) {
       i++;
       continue;
     }
-    if (cls == 1 && parseStamp(b, i, to, &st)) {
+    bool wordStart = i == from || kClass.c[b[i - 1]] == 0 || (b[i - 1] == 'x' && i >= from + 2 && b[i - 2] == '0');
+    bool maybeStamp = wordStart ? cls == 1 || (c >= 'A' && c <= 'Z' && i + 3 < to && b[i + 3] == ' ') : cls == 1 && i == from + 1;
+    if (maybeStamp && parseStamp(b, i, from, to, sec, &st)) {
       int digits = st.format >> 4;
       int64_t gap = st.sec - sec;
       if (gap <= kMaxTimeGapS && gap >= -kMaxTimeGapS) {
@@ -434,6 +518,10 @@ void tokenizeLine(const uint8_t* b, size_t from, size_t to, int64_t sec, int64_t
         continue;
       }
     }
+    if (!wordStart || (cls & 7) == 0) {
+      i++;
+      continue;
+    }
     size_t lower = i;
     while (lower < to && (kClass.c[b[lower]] & 3) != 0) lower++;
     size_t upper = i;
@@ -441,7 +529,7 @@ void tokenizeLine(const uint8_t* b, size_t from, size_t to, int64_t sec, int64_t
     bool isUpper = upper > lower;
     size_t runEnd = isUpper ? upper : lower;
     if (runEnd - i < static_cast<size_t>(kMinHex)) {
-      i = runEnd;
+      i++;  // not past the run: klog's date follows its level letter (E, F) inside one
       continue;
     }
     text.bytes(b + lit, b + i);

@@ -4,9 +4,12 @@
  * Three things in a chunk cost more bytes than the information they carry:
  *
  * - **The time written in each line.** Most log lines start with their own timestamp
- *   (ISO 8601, or the common log format of nginx and Apache), which repeats the entry's
- *   time in 20–30 characters that zstd cannot predict. A line's timestamp becomes a token
- *   holding its difference from the entry's time, in the text's own precision: usually 0.
+ *   (ISO 8601 / RFC 3339, the common log format of nginx and Apache, Go's log package,
+ *   Kubernetes' klog, RFC 3164 syslog), which repeats the entry's time in 15–30 characters
+ *   that zstd cannot predict. A line's timestamp becomes a token holding its difference
+ *   from the entry's time, in the text's own precision: usually 0. klog and syslog write no
+ *   year: the tokenizer takes the one nearest the entry's time, and the printer leaves it
+ *   out again.
  * - **Hex and long digit runs** (trace, span and request ids, hashes, long numbers): packed
  *   two characters to a byte into a separate ids part. Left in the text their random
  *   characters break zstd's matches and flatten its literal statistics for the words
@@ -47,11 +50,18 @@ const T_HEX_LOWER = 1;
 const T_HEX_UPPER = 2;
 const T_TIME = 3;
 
-/** Timestamp formats: bits 0–1 the layout, bit 2 a comma before the fraction, bits 4–7 its digits. */
-const TS_ISO_T = 0; // 2006-01-02T15:04:05[.999999999]
-const TS_ISO_SPACE = 1; // 2006-01-02 15:04:05[,999]
-const TS_CLF = 2; // 02/Jan/2006:15:04:05
-const TS_COMMA = 4;
+/** Timestamp formats: bits 0–2 the layout, bit 3 a comma before the fraction, bits 4–7 its digits. */
+const TS_ISO_T = 0; // 2006-01-02T15:04:05[.999999999] (RFC 3339; the zone stays text)
+const TS_ISO_SPACE = 1; // 2006-01-02 15:04:05[,999] (Java, Python)
+const TS_CLF = 2; // 02/Jan/2006:15:04:05 (nginx, Apache)
+const TS_GO = 3; // 2006/01/02 15:04:05[.999999] (Go's log package)
+const TS_KLOG = 4; // 0102 15:04:05[.999999] after a line's first letter I, W, E or F (Kubernetes' klog)
+const TS_SYSLOG = 5; // Jan _2 15:04:05 (RFC 3164 syslog)
+const TS_LAYOUT = 7;
+const TS_COMMA = 8;
+/** klog's severity letters: I, W, E, F. */
+const KLOG_LEVEL = new Uint8Array(256);
+for (const c of 'IWEF') KLOG_LEVEL[c.charCodeAt(0)] = 1;
 
 /** Shortest hex run worth a token (characters). */
 const MIN_HEX = 8;
@@ -156,14 +166,39 @@ interface Stamp {
 }
 const stamp: Stamp = { end: 0, format: 0, sec: 0, frac: 0 };
 
+/** klog and syslog write no year: the one of the entry's (or the year before or after it) that puts the date nearest the entry's time, or -1. */
+function nearestYear(entrySec: number, mo: number, d: number, secOfDay: number): number {
+  const ye = civilFromDays(Math.floor(entrySec / 86400)).year;
+  let best = -1;
+  let bestGap = Infinity;
+  for (const y of [ye - 1, ye, ye + 1]) {
+    if (!validDate(y, mo, d)) continue;
+    const gap = Math.abs(daysFromCivil(y, mo, d) * 86400 + secOfDay - entrySec);
+    if (gap < bestGap) {
+      best = y;
+      bestGap = gap;
+    }
+  }
+  return best;
+}
+
+/** The month (1–12) whose three-letter English name is at `b[i]`, or -1. */
+function monthAt(b: Uint8Array, i: number): number {
+  const k = MONTHS.indexOf(String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!));
+  return k >= 0 && k % 3 === 0 ? k / 3 + 1 : -1;
+}
+
 /**
- * The timestamp starting at `b[i]` (a digit) within `[i, end)` into `stamp`: false when
- * there is none, or one that would not print back to the same characters (a leap second,
- * 30 February, a year before 1970).
+ * The timestamp starting at `b[i]` within `[i, end)` of the line starting at `from` into
+ * `stamp`: false when there is none, or one that would not print back to the same
+ * characters (a leap second, 30 February, a year before 1970, a zero-padded syslog day).
+ * `entrySec` supplies the year of the layouts without one.
  */
-function parseStamp(b: Uint8Array, i: number, end: number): boolean {
-  let y: number, mo: number, d: number, h: number, mi: number, s: number, p: number, format: number;
-  if (i + 19 <= end && b[i + 4] === 45 && b[i + 7] === 45 && (b[i + 10] === 84 || b[i + 10] === 32) && b[i + 13] === 58 && b[i + 16] === 58) {
+function parseStamp(b: Uint8Array, i: number, from: number, end: number, entrySec: number): boolean {
+  let y = -1;
+  let mo: number, d: number, h: number, mi: number, s: number, p: number, format: number;
+  const sep = b[i + 4];
+  if (i + 19 <= end && (sep === 45 || sep === 47) && b[i + 7] === sep && (sep === 45 ? b[i + 10] === 84 || b[i + 10] === 32 : b[i + 10] === 32) && b[i + 13] === 58 && b[i + 16] === 58) {
     const y1 = d2(b, i);
     const y2 = d2(b, i + 2);
     y = y1 < 0 || y2 < 0 ? -1 : y1 * 100 + y2;
@@ -173,11 +208,10 @@ function parseStamp(b: Uint8Array, i: number, end: number): boolean {
     mi = d2(b, i + 14);
     s = d2(b, i + 17);
     p = i + 19;
-    format = b[i + 10] === 84 ? TS_ISO_T : TS_ISO_SPACE;
+    format = sep === 47 ? TS_GO : b[i + 10] === 84 ? TS_ISO_T : TS_ISO_SPACE;
   } else if (i + 20 <= end && b[i + 2] === 47 && b[i + 6] === 47 && b[i + 11] === 58 && b[i + 14] === 58 && b[i + 17] === 58) {
     d = d2(b, i);
-    const k = MONTHS.indexOf(String.fromCharCode(b[i + 3]!, b[i + 4]!, b[i + 5]!));
-    mo = k >= 0 && k % 3 === 0 ? k / 3 + 1 : -1;
+    mo = monthAt(b, i + 3);
     const y1 = d2(b, i + 7);
     const y2 = d2(b, i + 9);
     y = y1 < 0 || y2 < 0 ? -1 : y1 * 100 + y2;
@@ -186,13 +220,35 @@ function parseStamp(b: Uint8Array, i: number, end: number): boolean {
     s = d2(b, i + 18);
     p = i + 20;
     format = TS_CLF;
+  } else if (i === from + 1 && KLOG_LEVEL[b[from]!] === 1 && i + 13 <= end && b[i + 4] === 32 && b[i + 7] === 58 && b[i + 10] === 58) {
+    mo = d2(b, i);
+    d = d2(b, i + 2);
+    h = d2(b, i + 5);
+    mi = d2(b, i + 8);
+    s = d2(b, i + 11);
+    p = i + 13;
+    format = TS_KLOG;
+  } else if (i + 15 <= end && b[i + 3] === 32 && b[i + 6] === 32 && b[i + 9] === 58 && b[i + 12] === 58) {
+    mo = monthAt(b, i);
+    // "_2": a day below 10 is space-padded, as the printer writes it.
+    const d1 = b[i + 4]!;
+    const last = b[i + 5]! - 48;
+    d = d1 === 32 ? (last >= 1 && last <= 9 ? last : -1) : d2(b, i + 4);
+    if (d1 !== 32 && d < 10) d = -1;
+    h = d2(b, i + 7);
+    mi = d2(b, i + 10);
+    s = d2(b, i + 13);
+    p = i + 15;
+    format = TS_SYSLOG;
   } else {
     return false;
   }
-  if (y < 1970 || !validDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return false;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || mo < 1 || d < 1) return false;
+  if (format === TS_KLOG || format === TS_SYSLOG) y = nearestYear(entrySec, mo, d, h * 3600 + mi * 60 + s);
+  if (y < 1970 || y > 9999 || !validDate(y, mo, d)) return false;
   let frac = 0;
   let digits = 0;
-  if (format !== TS_CLF && p + 1 < end && (b[p] === 46 || b[p] === 44) && CLASS[b[p + 1]!] === 1) {
+  if (format !== TS_CLF && format !== TS_SYSLOG && p + 1 < end && (b[p] === 46 || b[p] === 44) && CLASS[b[p + 1]!] === 1) {
     if (b[p] === 44) format |= TS_COMMA;
     p++;
     while (p < end && digits < 9 && CLASS[b[p]!] === 1) {
@@ -223,12 +279,15 @@ function tokenizeLine(b: Uint8Array, from: number, to: number, sec: number, nano
       continue;
     }
     const cls = CLASS[c]!;
-    // Tokens start at a word's start (or after "0x"), so a word's tail is never cut out.
-    if ((cls & 7) === 0 || (i > from && CLASS[b[i - 1]!] !== 0 && !(b[i - 1] === 120 && i - 2 >= from && b[i - 2] === 48))) {
+    if (cls === 0) {
       i++;
       continue;
     }
-    if (cls === 1 && parseStamp(b, i, to)) {
+    // Tokens start at a word's start (or after "0x"), so a word's tail is never cut out;
+    // klog's date follows the line's first letter.
+    const wordStart = i === from || CLASS[b[i - 1]!] === 0 || (b[i - 1] === 120 && i - 2 >= from && b[i - 2] === 48);
+    const maybeStamp = wordStart ? cls === 1 || (c >= 65 && c <= 90 && b[i + 3] === 32) : cls === 1 && i === from + 1;
+    if (maybeStamp && parseStamp(b, i, from, to, sec)) {
       const digits = stamp.format >> 4;
       const unit = POW10[9 - digits]!;
       const gap = stamp.sec - sec;
@@ -244,6 +303,10 @@ function tokenizeLine(b: Uint8Array, from: number, to: number, sec: number, nano
         continue;
       }
     }
+    if (!wordStart || (cls & 7) === 0) {
+      i++;
+      continue;
+    }
     // The longer of the lower-case and the upper-case hex run (all digits: lower).
     let lower = i;
     while (lower < to && (CLASS[b[lower]!]! & 3) !== 0) lower++;
@@ -252,7 +315,8 @@ function tokenizeLine(b: Uint8Array, from: number, to: number, sec: number, nano
     const isUpper = upper > lower;
     const runEnd = isUpper ? upper : lower;
     if (runEnd - i < MIN_HEX) {
-      i = runEnd;
+      // Not past the run: klog's date follows its level letter (E, F) inside one.
+      i++;
       continue;
     }
     text.bytes(b, lit, i);
@@ -445,6 +509,15 @@ function put2(out: Uint8Array, at: number, v: number): void {
   out[at + 1] = 48 + (v % 10);
 }
 
+/** `15:04:05` at `out[at]`. */
+function putClock(out: Uint8Array, at: number, h: number, mi: number, s: number): void {
+  put2(out, at, h);
+  out[at + 2] = 58;
+  put2(out, at + 3, mi);
+  out[at + 5] = 58;
+  put2(out, at + 6, s);
+}
+
 /** Prints the timestamp of format `format` at `sec` s + `frac` (10^-digits s) at `out[at]`; returns the end. */
 function printStamp(out: Uint8Array, at: number, format: number, sec: number, frac: number): number {
   const days = Math.floor(sec / 86400);
@@ -454,11 +527,11 @@ function printStamp(out: Uint8Array, at: number, format: number, sec: number, fr
   const h = Math.floor(sod / 3600);
   const mi = Math.floor((sod % 3600) / 60);
   const s = sod % 60;
-  const layout = format & 3;
+  const layout = format & TS_LAYOUT;
+  const k = (m - 1) * 3;
   if (layout === TS_CLF) {
     put2(out, at, d);
     out[at + 2] = 47;
-    const k = (m - 1) * 3;
     out[at + 3] = MONTHS.charCodeAt(k);
     out[at + 4] = MONTHS.charCodeAt(k + 1);
     out[at + 5] = MONTHS.charCodeAt(k + 2);
@@ -466,26 +539,38 @@ function printStamp(out: Uint8Array, at: number, format: number, sec: number, fr
     put2(out, at + 7, Math.floor(y / 100));
     put2(out, at + 9, y % 100);
     out[at + 11] = 58;
-    put2(out, at + 12, h);
-    out[at + 14] = 58;
-    put2(out, at + 15, mi);
-    out[at + 17] = 58;
-    put2(out, at + 18, s);
+    putClock(out, at + 12, h, mi, s);
     return at + 20;
   }
-  put2(out, at, Math.floor(y / 100));
-  put2(out, at + 2, y % 100);
-  out[at + 4] = 45;
-  put2(out, at + 5, m);
-  out[at + 7] = 45;
-  put2(out, at + 8, d);
-  out[at + 10] = layout === TS_ISO_T ? 84 : 32;
-  put2(out, at + 11, h);
-  out[at + 13] = 58;
-  put2(out, at + 14, mi);
-  out[at + 16] = 58;
-  put2(out, at + 17, s);
-  at += 19;
+  if (layout === TS_SYSLOG) {
+    out[at] = MONTHS.charCodeAt(k);
+    out[at + 1] = MONTHS.charCodeAt(k + 1);
+    out[at + 2] = MONTHS.charCodeAt(k + 2);
+    out[at + 3] = 32;
+    put2(out, at + 4, d);
+    if (d < 10) out[at + 4] = 32;
+    out[at + 6] = 32;
+    putClock(out, at + 7, h, mi, s);
+    return at + 15;
+  }
+  if (layout === TS_KLOG) {
+    put2(out, at, m);
+    put2(out, at + 2, d);
+    out[at + 4] = 32;
+    putClock(out, at + 5, h, mi, s);
+    at += 13;
+  } else {
+    const sep = layout === TS_GO ? 47 : 45;
+    put2(out, at, Math.floor(y / 100));
+    put2(out, at + 2, y % 100);
+    out[at + 4] = sep;
+    put2(out, at + 5, m);
+    out[at + 7] = sep;
+    put2(out, at + 8, d);
+    out[at + 10] = layout === TS_ISO_T ? 84 : 32;
+    putClock(out, at + 11, h, mi, s);
+    at += 19;
+  }
   const digits = format >> 4;
   if (digits > 0) {
     out[at++] = (format & TS_COMMA) !== 0 ? 44 : 46;
@@ -501,8 +586,18 @@ function printStamp(out: Uint8Array, at: number, format: number, sec: number, fr
 
 /** Characters a timestamp of `format` prints. */
 function stampChars(format: number): number {
+  const layout = format & TS_LAYOUT;
+  if (layout === TS_CLF) return 20;
+  if (layout === TS_SYSLOG) return 15;
   const digits = format >> 4;
-  return (format & 3) === TS_CLF ? 20 : 19 + (digits > 0 ? digits + 1 : 0);
+  return (layout === TS_KLOG ? 13 : 19) + (digits > 0 ? digits + 1 : 0);
+}
+
+/** Whether a token's format byte is one the tokenizer writes. */
+function validFormat(format: number): boolean {
+  const layout = format & TS_LAYOUT;
+  const digits = format >> 4;
+  return layout <= TS_SYSLOG && digits <= 9 && ((layout !== TS_CLF && layout !== TS_SYSLOG) || digits === 0);
 }
 
 /**
@@ -617,7 +712,7 @@ export function untokenizeChunkJs(src: Uint8Array, out: Uint8Array, lines = true
     if (kind !== T_TIME || t >= textEnd) throw corrupt(`token kind ${kind}`);
     const format = src[t++]!;
     const digits = format >> 4;
-    if (digits > 9 || (format & 3) === 3 || ((format & 3) === TS_CLF && digits !== 0)) throw corrupt(`timestamp format ${format}`);
+    if (!validFormat(format)) throw corrupt(`timestamp format ${format}`);
     const tc2 = { pos: t };
     const z = readUvarint(src, tc2, textEnd);
     t = tc2.pos;

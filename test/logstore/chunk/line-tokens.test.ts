@@ -43,7 +43,18 @@ describe('line tokens', () => {
   const cases: [string, number, number, RegExp, string][] = [
     ['{"ts":"2026-12-02T06:15:54.486910Z","msg":"x"}', T0, 910_000, /^\{"ts":"\xff\x03\x60\x00Z","msg":"x"\}$/, ''],
     ['level=info ts=2026-12-02T06:15:54.486910123Z caller=a.go', T0, 910_123, /^level=info ts=\xff\x03\x90\x00Z caller=a\.go$/, ''],
-    ['2026-12-02 06:15:54,486  INFO 1 --- [main] c.e.App : started', T0, 0, /^\xff\x03\x35\x00  INFO 1/, ''],
+    ['2026-12-02 06:15:54,486  INFO 1 --- [main] c.e.App : started', T0, 0, /^\xff\x03\x39\x00  INFO 1/, ''],
+    ['2026/12/02 06:15:54 http: TLS handshake error', T0, 0, /^\xff\x03\x03\x00 http: TLS/, ''],
+    ['2026/12/02 06:15:54.486910 main.go:12: started', T0, 910_000, /^\xff\x03\x63\x00 main\.go/, ''],
+    ['I1202 06:15:54.486910    1 controller.go:123] synced', T0, 910_000, /^I\xff\x03\x64\x00    1 controller/, ''],
+    ['E1202 06:15:54.486910 x', T0, 910_000, /^E\xff\x03\x64\x00 x$/, ''],
+    ['Dec  2 06:15:54 host sshd[42]: Accepted', T0, 0, /^\xff\x03\x05\x00 host sshd/, ''],
+    ['Dec 12 06:15:54 host', T0 + 10 * 86_400_000, 0, /^\xff\x03\x05\x00 host$/, ''],
+    // A year-less date nearest the entry: 31 December of the year before a 1 January entry.
+    ['Dec 31 23:59:59 host', Date.UTC(2027, 0, 1, 0, 0, 1), 0, /^\xff\x03\x05\x03 host$/, ''],
+    // klog only after a line's first letter; a zero-padded syslog day is not syslog's.
+    ['xI1202 06:15:54.486910 x', T0, 0, /^xI1202 06:15:54\.486910 x$/, ''],
+    ['Dec 02 06:15:54 host', T0, 0, /^Dec 02 06:15:54 host$/, ''],
     ['10.2.230.168 - - [02/Dec/2026:06:15:54 +0000] "GET / HTTP/1.1" 200', T0, 0, /^10\.2\.230\.168 - - \[\xff\x03\x02\x00 \+0000\]/, ''],
     // One second after the entry, in ms: d = 1000, zigzag 2000 = d0 0f.
     ['[2026-12-02T06:15:55.486Z] INFO', T0, 0, /^\[\xff\x03\x30\xd0\x0fZ\] INFO$/, ''],
@@ -109,12 +120,24 @@ describe('line tokens', () => {
       .array(
         fc.oneof(
           fc.string({ unit: 'grapheme', maxLength: 12 }),
-          fc.tuple(fc.integer({ min: -5_000_000_000, max: 5_000_000_000 }), fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 4 })).map(([dMs, ns, f]) => {
+          fc.tuple(fc.integer({ min: -5_000_000_000, max: 5_000_000_000 }), fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 8 })).map(([dMs, ns, f]) => {
             const iso = new Date(Math.max(0, tMs + dMs)).toISOString();
             const frac = String(ns).padStart(6, '0');
             const d = new Date(Math.max(0, tMs + dMs));
             const clf = `${String(d.getUTCDate()).padStart(2, '0')}/${'JanFebMarAprMayJunJulAugSepOctNovDec'.slice(d.getUTCMonth() * 3, d.getUTCMonth() * 3 + 3)}/${d.getUTCFullYear()}:${iso.slice(11, 19)}`;
-            return [iso, `${iso.slice(0, 19)}.${frac}123Z`, `${iso.slice(0, 10)} ${iso.slice(11, 19)},${frac.slice(0, 3)}`, clf, iso.slice(0, 19)][f]!;
+            const mon = 'JanFebMarAprMayJunJulAugSepOctNovDec'.slice(d.getUTCMonth() * 3, d.getUTCMonth() * 3 + 3);
+            const mmdd = `${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+            return [
+              iso,
+              `${iso.slice(0, 19)}.${frac}123Z`,
+              `${iso.slice(0, 10)} ${iso.slice(11, 19)},${frac.slice(0, 3)}`,
+              clf,
+              iso.slice(0, 19),
+              `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)} ${iso.slice(11, 19)}.${frac}`,
+              `I${mmdd} ${iso.slice(11, 19)}.${frac}`,
+              `${mon} ${String(d.getUTCDate()).padStart(2, ' ')} ${iso.slice(11, 19)}`,
+              `${mon} ${String(d.getUTCDate()).padStart(2, '0')} ${iso.slice(11, 19)}`,
+            ][f]!;
           }),
           fc.stringMatching(/^[0-9a-f]{1,40}$/),
           fc.stringMatching(/^[0-9A-F]{1,40}$/),
