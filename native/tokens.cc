@@ -46,10 +46,22 @@ uint8_t* putUvarint(uint8_t* o, uint64_t v) {
   return o;
 }
 
-inline void put2(uint8_t* o, int64_t v) {
-  o[0] = static_cast<uint8_t>('0' + v / 10);
-  o[1] = static_cast<uint8_t>('0' + v % 10);
-}
+// "00" to "99": two digits by one copy (printing is most of untokenizing's time).
+struct Pairs {
+  char p[200];
+  Pairs() {
+    for (int i = 0; i < 100; i++) p[2 * i] = static_cast<char>('0' + i / 10), p[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+};
+const Pairs kPairs;
+
+inline void put2(uint8_t* o, int64_t v) { std::memcpy(o, kPairs.p + 2 * v, 2); }
+
+// The civil date of the last day printed: consecutive lines are mostly on the same day.
+struct DateCache {
+  int64_t days = INT64_MIN;
+  int64_t y = 0, m = 0, d = 0;
+};
 
 int64_t floorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -78,19 +90,23 @@ inline void putClock(uint8_t* o, int64_t h, int64_t mi, int64_t s) {
 
 // Prints the timestamp of `format` at `sec` + `frac` (10^-digits s); false for a year
 // outside 1970–9999.
-bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac) {
+bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac, DateCache& date) {
   int64_t days = floorDiv(sec, 86400);
   int64_t sod = sec - days * 86400;
-  // Howard Hinnant's civil_from_days.
-  int64_t z = days + 719468;
-  int64_t era = floorDiv(z, 146097);
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (days != date.days) {
+    // Howard Hinnant's civil_from_days.
+    int64_t z = days + 719468;
+    int64_t era = floorDiv(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    date.d = doy - (153 * mp + 2) / 5 + 1;
+    date.m = mp < 10 ? mp + 3 : mp - 9;
+    date.y = yoe + era * 400 + (date.m <= 2 ? 1 : 0);
+    date.days = days;
+  }
+  const int64_t y = date.y, m = date.m, d = date.d;
   if (y < 1970 || y > 9999) return false;
   int64_t h = sod / 3600, mi = (sod % 3600) / 60, s = sod % 60;
   int layout = format & kLayout;
@@ -136,10 +152,12 @@ bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac) {
   int digits = format >> 4;
   if (digits > 0) {
     o[at] = (format & kComma) != 0 ? ',' : '.';
-    for (int k = digits - 1; k >= 0; k--) {
-      o[at + 1 + k] = static_cast<uint8_t>('0' + frac % 10);
-      frac /= 10;
+    int k = digits;
+    for (; k >= 2; k -= 2) {
+      put2(o + at + k - 1, frac % 100);
+      frac /= 100;
     }
+    if (k == 1) o[at + 1] = static_cast<uint8_t>('0' + frac % 10);
   }
   return true;
 }
@@ -254,6 +272,7 @@ int64_t untokenizeChunk(const uint8_t* src, size_t n, uint8_t* out, size_t outLe
     return static_cast<int64_t>(total);
   }
   bool onEntry = false;
+  DateCache date;
   const uint8_t* t = textAt;
   const uint8_t* const textEnd = textAt + textBytes;
   const uint8_t* id = textEnd;
@@ -309,7 +328,7 @@ int64_t untokenizeChunk(const uint8_t* src, size_t n, uint8_t* out, size_t outLe
     int64_t frac = nanos / kPow10[9 - digits] + delta;
     int64_t q = floorDiv(frac, p);
     if (stampChars(format) > linesEnd - o) return bad("text longer than the lines");
-    if (!printStamp(o, format, sec + q, frac - q * p)) return bad("timestamp out of range");
+    if (!printStamp(o, format, sec + q, frac - q * p, date)) return bad("timestamp out of range");
     o += stampChars(format);
   }
   if (o != linesEnd || id != idEnd) return bad("text and ids do not make the header's lines");

@@ -69,9 +69,9 @@ export function defaultHeadCodec(): CodecOptions {
  * against brotli quality 4's 0.176, and decompression at ~1.4 GB/s per core against
  * brotli's ~0.93 (bench/logs-query.bench.ts on every 16th chunk of its 1 GB corpus), so a
  * `|=` scan of blocks runs 1.3–1.7× faster. Tokens take bench/lib/log-corpus.ts chunks
- * from 0.170 to 0.132 of the text for ~10 % of the read speed (native untokenizing runs at
- * ~3 GB/s), and compress ~30 % faster: zstd has less text to match (bench/RESULTS.md, "Log
- * chunks as tokens").
+ * from 0.170 to 0.132 of the text. They read as fast (less to decompress, then native
+ * untokenizing at ~4 GB/s) and compress ~25 % faster: zstd has less text to match
+ * (bench/RESULTS.md, "Log chunks as tokens").
  * Compaction recompresses each chunk once, when head chunks are re-cut; later merges copy
  * them.
  */

@@ -742,7 +742,7 @@ export function tokenCuts(tok: Uint8Array): number[] {
 }
 
 /**
- * `untokenizeChunkJs`, natively where the addon is built: ~3.0 GB/s against ~0.64 in
+ * `untokenizeChunkJs`, natively where the addon is built: ~4.1 GB/s against ~0.6 in
  * JavaScript on bench/lib/log-corpus.ts chunks (bench/RESULTS.md, "Log chunks as tokens").
  */
 export function untokenizeChunk(src: Uint8Array, out: Uint8Array, lines = true): number {
