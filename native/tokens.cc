@@ -68,6 +68,19 @@ int64_t floorDiv(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+// Howard Hinnant's civil_from_days: the date of a day count since 1970-01-01 (month 1–12).
+void civilFromDays(int64_t days, int64_t* y, int64_t* m, int64_t* d) {
+  int64_t z = days + 719468;
+  int64_t era = floorDiv(z, 146097);
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
+}
+
 int stampChars(int format) {
   int layout = format & kLayout, digits = format >> 4;
   if (layout == kClf) return 20;
@@ -94,16 +107,7 @@ bool printStamp(uint8_t* o, int format, int64_t sec, int64_t frac, DateCache& da
   int64_t days = floorDiv(sec, 86400);
   int64_t sod = sec - days * 86400;
   if (days != date.days) {
-    // Howard Hinnant's civil_from_days.
-    int64_t z = days + 719468;
-    int64_t era = floorDiv(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    date.d = doy - (153 * mp + 2) / 5 + 1;
-    date.m = mp < 10 ? mp + 3 : mp - 9;
-    date.y = yoe + era * 400 + (date.m <= 2 ? 1 : 0);
+    civilFromDays(days, &date.y, &date.m, &date.d);
     date.days = days;
   }
   const int64_t y = date.y, m = date.m, d = date.d;
@@ -398,15 +402,8 @@ int monthAt(const uint8_t* b) {
 
 // line-tokens.ts nearestYear.
 int nearestYear(int64_t entrySec, int mo, int d, int64_t secOfDay) {
-  int64_t days = floorDiv(entrySec, 86400);
-  int64_t z = days + 719468;
-  int64_t era = floorDiv(z, 146097);
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  int64_t ye = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  int64_t ye, em, ed;
+  civilFromDays(floorDiv(entrySec, 86400), &ye, &em, &ed);
   int best = -1;
   int64_t bestGap = INT64_MAX;
   for (int64_t y = ye - 1; y <= ye + 1; y++) {

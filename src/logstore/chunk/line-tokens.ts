@@ -147,6 +147,48 @@ function readUvarint(buf: Uint8Array, c: { pos: number }, end: number): number {
   throw corrupt('varint longer than 8 bytes');
 }
 
+/**
+ * The entries' times as a chunk's time column gives them (chunk-format.ts: ns deltas, or
+ * ms deltas and ns with FLAG_SPLIT_TIME), kept per entry as a second and the ns within it:
+ * what a timestamp token is relative to.
+ */
+class EntryTimes {
+  readonly secs: Float64Array;
+  readonly nanos: Int32Array;
+  constructor(
+    n: number,
+    private tMs: number,
+    private tNs: number,
+  ) {
+    this.secs = new Float64Array(n);
+    this.nanos = new Int32Array(n);
+  }
+
+  /** Moves on by `d` ns (tNs + d below 2^53). */
+  add(d: number): void {
+    const total = this.tNs + d;
+    // The quotient may round up by one.
+    let q = Math.floor(total / NS_PER_MS);
+    if (total - q * NS_PER_MS < 0) q--;
+    this.tMs += q;
+    this.tNs = total - q * NS_PER_MS;
+  }
+
+  /** Moves on by `dMs` ms, to ns `tNs` within the ms. */
+  split(dMs: number, tNs: number): void {
+    if (tNs >= NS_PER_MS) throw corrupt(`entry ns ${tNs} is not below 1e6`);
+    this.tMs += dMs;
+    this.tNs = tNs;
+  }
+
+  /** Records the current time as entry k's. */
+  record(k: number): void {
+    const s = Math.floor(this.tMs / 1000);
+    this.secs[k] = s;
+    this.nanos[k] = (this.tMs - s * 1000) * NS_PER_MS + this.tNs;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Tokenizing.
 
@@ -377,33 +419,22 @@ function tokenize(raw: Uint8Array): Uint8Array {
   const h = readChunkHeader(raw);
   const n = h.entries;
   // Entry times, and the largest power of 1000 dividing every delta.
-  const secs = new Float64Array(n);
-  const nanos = new Int32Array(n);
+  const times = new EntryTimes(n, h.minTMs, h.minTNs);
   const deltas = h.splitTime ? null : new Float64Array(n);
   const c = { pos: h.timeStart };
-  let tMs = h.minTMs;
-  let tNs = h.minTNs;
   let exp = deltas === null ? 0 : 9;
   for (let k = 0; k < n; k++) {
     if (deltas === null) {
-      tMs += readUvarint(raw, c, h.lengthStart);
-      tNs = readUvarint(raw, c, h.lengthStart);
-      if (tNs >= NS_PER_MS) throw corrupt(`entry ns ${tNs} is not below 1e6`);
+      times.split(readUvarint(raw, c, h.lengthStart), readUvarint(raw, c, h.lengthStart));
     } else {
       const d = readUvarint(raw, c, h.lengthStart);
       deltas[k] = d;
       while (exp > 0 && d % POW10[exp]! !== 0) exp -= 3;
-      const total = tNs + d;
-      // total < 2^53: the quotient may round up by one.
-      let q = Math.floor(total / NS_PER_MS);
-      if (total - q * NS_PER_MS < 0) q--;
-      tMs += q;
-      tNs = total - q * NS_PER_MS;
+      times.add(d);
     }
-    const s = Math.floor(tMs / 1000);
-    secs[k] = s;
-    nanos[k] = (tMs - s * 1000) * NS_PER_MS + tNs;
+    times.record(k);
   }
+  const { secs, nanos } = times;
   const cols = new Sink(h.lineStart + 16);
   cols.pos = 1; // mode, written last
   const text = new Sink(h.lineBytes + (h.lineBytes >> 3) + 64);
@@ -631,33 +662,22 @@ export function untokenizeChunkJs(src: Uint8Array, out: Uint8Array, lines = true
   let o = h.headerBytes;
   const tc = { pos: colsAt + h.headerBytes };
   const timesEnd = textAt - h.lengthBytes - h.metaBytes;
-  const secs = new Float64Array(n);
-  const nanos = new Int32Array(n);
+  const times = new EntryTimes(n, h.minTMs, h.minTNs);
   const unit = POW10[exp]!;
-  let tMs = h.minTMs;
-  let tNs = h.minTNs;
   for (let k = 0; k < n; k++) {
     if (h.splitTime) {
       const from = tc.pos;
-      tMs += readUvarint(src, tc, timesEnd);
-      tNs = readUvarint(src, tc, timesEnd);
-      if (tNs >= NS_PER_MS) throw corrupt(`entry ns ${tNs} is not below 1e6`);
+      times.split(readUvarint(src, tc, timesEnd), readUvarint(src, tc, timesEnd));
       out.set(src.subarray(from, tc.pos), o);
       o += tc.pos - from;
     } else {
       const d = readUvarint(src, tc, timesEnd) * unit;
       o = putUvarint(out, o, d);
-      const total = tNs + d;
-      // total < 2^53: the quotient may round up by one.
-      let q = Math.floor(total / NS_PER_MS);
-      if (total - q * NS_PER_MS < 0) q--;
-      tMs += q;
-      tNs = total - q * NS_PER_MS;
+      times.add(d);
     }
-    const s = Math.floor(tMs / 1000);
-    secs[k] = s;
-    nanos[k] = (tMs - s * 1000) * NS_PER_MS + tNs;
+    times.record(k);
   }
+  const { secs, nanos } = times;
   if (tc.pos !== timesEnd || o !== h.headerBytes + h.timeBytes) throw corrupt('time section does not match the header');
   // Lengths and metadata as they are; line ends from the lengths.
   out.set(src.subarray(timesEnd, textAt), o);
