@@ -4,6 +4,18 @@
  * the Loki JSON decoder's RFC 3339 parser and the log line tokenizer share them.
  */
 
+/** Whether `y` is a leap year. */
+export function isLeapYear(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in month `m` (1–12) of year `y`. */
+export function daysInMonth(y: number, m: number): number {
+  return m === 2 && isLeapYear(y) ? 29 : MONTH_DAYS[m - 1]!;
+}
+
 /** Days since 1970-01-01 of a civil date (month 1–12). */
 export function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;

@@ -39,7 +39,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
-import { daysFromCivil } from '../../util/civil-date.js';
+import { daysFromCivil, daysInMonth } from '../../util/civil-date.js';
 import { CairnError } from '../../util/errors.js';
 import { formatSelectorLabels, parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
 import type { PushRequest, PushStream } from './types.js';
@@ -265,15 +265,10 @@ const MS_PER_SECOND = 1000;
 const SECONDS_PER_MINUTE = 60;
 const SECONDS_PER_HOUR = 3600;
 const SECONDS_PER_DAY = 86_400;
-/** Days of each month in a common year (February gets 29 in leap years). */
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Length of `YYYY-MM-DDTHH:MM:SS`, the fixed head of an RFC 3339 timestamp. */
 const RFC3339_HEAD = 19;
 /** Fractional digits that carry information: nanoseconds. Go truncates further digits. */
 const FRACTION_DIGITS = 9;
-
-
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** Reads `n` decimal digits of `s` at `at`, or -1 if any is not a digit. */
 function num(s: string, at: number, n: number): number {
@@ -308,8 +303,7 @@ function parseRfc3339(s: string, out: { tMs: number; tNs: number }): string | un
     return notRfc3339(s, 'expected YYYY-MM-DDTHH:MM:SS');
   }
   if (month < 1 || month > 12) return notRfc3339(s, 'month out of range');
-  const dim = month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!;
-  if (day < 1 || day > dim) return notRfc3339(s, 'day out of range');
+  if (day < 1 || day > daysInMonth(year, month)) return notRfc3339(s, 'day out of range');
   if (hour > 23) return notRfc3339(s, 'hour out of range');
   if (minute > 59) return notRfc3339(s, 'minute out of range');
   if (second > 59) return notRfc3339(s, 'second out of range');

@@ -7,7 +7,7 @@
  * Zone abbreviations of IANA zones come from Intl (`EST`, `CET`); where Intl only knows a
  * `GMT+1` form, Go's numeric form (`+01`) is printed instead.
  */
-import { civilFromDays, daysFromCivil } from '../../util/civil-date.js';
+import { civilFromDays, daysFromCivil, daysInMonth, isLeapYear } from '../../util/civil-date.js';
 import { GoTime } from './values.js';
 
 /** A Go `*time.Location`. */
@@ -94,14 +94,6 @@ export function loadLocation(name: string): GoLocation | undefined {
 }
 
 // Calendar arithmetic: ../../util/civil-date.ts.
-
-function isLeap(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-}
-
-function daysIn(month: number, year: number): number {
-  return month === 2 ? (isLeap(year) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-}
 
 const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -634,13 +626,13 @@ export function parseTime(layout: string, value: string, loc: GoLocation): GoTim
   if (yday >= 0) {
     let m = 0;
     let d = yday;
-    if (d > 59 && isLeap(year)) {
+    if (d > 59 && isLeapYear(year)) {
       if (d === 60) [m, d] = [2, 29];
       else d--;
     }
     if (m === 0) {
       m = 1;
-      while (m < 12 && d > daysIn(m, 2001)) d -= daysIn(m++, 2001);
+      while (m < 12 && d > daysInMonth(2001, m)) d -= daysInMonth(2001, m++);
     }
     if ((month >= 0 && month !== m) || (day >= 0 && day !== d)) return undefined;
     [month, day] = [m, d];
@@ -648,7 +640,7 @@ export function parseTime(layout: string, value: string, loc: GoLocation): GoTim
     if (month < 0) month = 1;
     if (day < 0) day = 1;
   }
-  if (day < 1 || day > daysIn(month, year)) return undefined;
+  if (day < 1 || day > daysInMonth(year, month)) return undefined;
   const wall = daysFromCivil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
   if (utc) return new GoTime(wall, nsec, UTC);
   if (zoneOffset !== undefined) {

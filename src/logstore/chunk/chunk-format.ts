@@ -79,8 +79,8 @@ const MAX_HEADER_BYTES = 2 + 9 * 8;
 // ---------------------------------------------------------------------------------------
 // Encoding.
 
-/** A growable byte column. */
-class Column {
+/** A growable byte column (also line-tokens.ts's output parts). */
+export class Column {
   buf: Buffer;
   pos = 0;
 
@@ -107,6 +107,14 @@ class Column {
     }
     buf[pos++] = n;
     this.pos = pos;
+  }
+
+  /** A copy of `src[from, to)`. */
+  bytes(src: Uint8Array, from: number, to: number): void {
+    if (to <= from) return;
+    this.ensure(to - from);
+    this.buf.set(src.subarray(from, to), this.pos);
+    this.pos += to - from;
   }
 
   /** The string's UTF-8 bytes (no length); returns their count. */

@@ -218,15 +218,8 @@ export function withDecompressed<T>(codec: LogCodec | number, data: Uint8Array, 
         raw = r;
         return read(r);
       }
-      const chunk = untokenizeInScratch(r, sizeHint, lines);
-      raw = chunk;
-      const lent = chunk.buffer === scratch.buffer;
-      scratchLent = lent;
-      try {
-        return read(chunk);
-      } finally {
-        if (lent) scratchLent = false;
-      }
+      raw = untokenizeInScratch(r, sizeHint, lines);
+      return read(raw);
     }, !lines);
   } catch (e) {
     if (raw !== undefined) throw e; // from `read`, not from decompression
@@ -234,18 +227,14 @@ export function withDecompressed<T>(codec: LogCodec | number, data: Uint8Array, 
   }
 }
 
-/** Untokenized chunks' buffer (one thread's), reused: a chunk read is untokenized into it. */
+/**
+ * Untokenized chunks' buffer (one thread's), reused. Readers cannot nest: `read` may not
+ * call into zstd (`zstdDecompressInto`), so it never reads a second chunk meanwhile.
+ */
 let scratch = new Uint8Array(0);
-/** Whether `scratch` is lent out (a reader reading another chunk gets a buffer of its own). */
-let scratchLent = false;
 
-/** The chunk `tok` holds, in `scratch` where it is free; errors as `untokenizeChunk`. */
+/** The chunk `tok` holds, in `scratch`; errors as `untokenizeChunk`. */
 function untokenizeInScratch(tok: Uint8Array, sizeHint: number, lines: boolean): Uint8Array {
-  if (scratchLent) {
-    const own = new Uint8Array(untokenizedSize(tok));
-    untokenizeChunk(tok, own, lines);
-    return own;
-  }
   if (scratch.length < sizeHint) scratch = new Uint8Array(sizeHint);
   let n = untokenizeChunk(tok, scratch, lines);
   if (n < 0) {

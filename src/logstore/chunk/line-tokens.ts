@@ -36,9 +36,9 @@
  * A token never spans two lines, so every token belongs to the line the output is in.
  */
 import { CairnError } from '../../util/errors.js';
-import { readChunkHeader } from './chunk-format.js';
+import { Column, readChunkHeader } from './chunk-format.js';
 import { NS_PER_MS } from '../entry.js';
-import { civilFromDays, daysFromCivil } from '../../util/civil-date.js';
+import { civilFromDays, daysFromCivil, daysInMonth } from '../../util/civil-date.js';
 import { native } from '../../util/native.js';
 
 export const PLAIN = 0;
@@ -91,47 +91,8 @@ function corrupt(what: string): CairnError {
   return new CairnError('internal', 'corrupt_chunk', `corrupt tokenized log chunk: ${what}`);
 }
 
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1 || d > DAYS_IN_MONTH[m - 1]!) return false;
-  return m !== 2 || d !== 29 || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
-}
-
-// ---------------------------------------------------------------------------------------
-// A growable byte buffer.
-
-class Sink {
-  buf: Uint8Array;
-  pos = 0;
-  constructor(bytes: number) {
-    this.buf = new Uint8Array(Math.max(64, bytes));
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-  uvarint(n: number): void {
-    this.ensure(8);
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    this.buf[this.pos++] = n;
-  }
-  bytes(src: Uint8Array, from: number, to: number): void {
-    if (to <= from) return;
-    this.ensure(to - from);
-    this.buf.set(src.subarray(from, to), this.pos);
-    this.pos += to - from;
-  }
-  get view(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
-  }
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
 }
 
 function readUvarint(buf: Uint8Array, c: { pos: number }, end: number): number {
@@ -307,7 +268,7 @@ function parseStamp(b: Uint8Array, i: number, from: number, end: number, entrySe
 }
 
 /** Writes `line = b[from, to)` tokenized into `text` (and its hex runs into `ids`); `sec` and `nanos` are the entry's time. */
-function tokenizeLine(b: Uint8Array, from: number, to: number, sec: number, nanos: number, text: Sink, ids: Sink): void {
+function tokenizeLine(b: Uint8Array, from: number, to: number, sec: number, nanos: number, text: Column, ids: Column): void {
   let lit = from;
   let i = from;
   while (i < to) {
@@ -336,7 +297,7 @@ function tokenizeLine(b: Uint8Array, from: number, to: number, sec: number, nano
       if (gap <= MAX_TIME_GAP_S && gap >= -MAX_TIME_GAP_S) {
         const delta = gap * POW10[digits]! + (stamp.frac - Math.floor(nanos / unit));
         text.bytes(b, lit, i);
-        text.ensure(3);
+        text.ensure(11);
         text.buf[text.pos++] = ESC;
         text.buf[text.pos++] = T_TIME;
         text.buf[text.pos++] = stamp.format;
@@ -435,10 +396,10 @@ function tokenize(raw: Uint8Array): Uint8Array {
     times.record(k);
   }
   const { secs, nanos } = times;
-  const cols = new Sink(h.lineStart + 16);
-  cols.pos = 1; // mode, written last
-  const text = new Sink(h.lineBytes + (h.lineBytes >> 3) + 64);
-  const ids = new Sink((h.lineBytes >> 4) + 64);
+  const cols = new Column(h.lineStart + 24);
+  cols.buf[cols.pos++] = TOKENS;
+  const text = new Column(h.lineBytes + (h.lineBytes >> 3) + 64);
+  const ids = new Column((h.lineBytes >> 4) + 64);
   // Lines.
   const lc = { pos: h.lengthStart };
   let at = h.lineStart;
@@ -451,21 +412,22 @@ function tokenize(raw: Uint8Array): Uint8Array {
   if (at !== h.end || c.pos !== h.lengthStart || lc.pos !== h.metaStart) throw corrupt('sections do not match the header');
   cols.uvarint(text.pos);
   cols.uvarint(ids.pos);
-  cols.ensure(1);
   cols.buf[cols.pos++] = exp;
   cols.bytes(raw, 0, h.timeStart);
   if (deltas === null || exp === 0) {
     cols.bytes(raw, h.timeStart, h.lengthStart);
   } else {
     const unit = POW10[exp]!;
-    for (let k = 0; k < n; k++) cols.uvarint(deltas[k]! / unit);
+    for (let k = 0; k < n; k++) {
+      cols.ensure(8);
+      cols.uvarint(deltas[k]! / unit);
+    }
   }
   cols.bytes(raw, h.lengthStart, h.lineStart);
-  cols.buf[0] = TOKENS;
   const out = new Uint8Array(cols.pos + text.pos + ids.pos);
-  out.set(cols.view);
-  out.set(text.view, cols.pos);
-  out.set(ids.view, cols.pos + text.pos);
+  out.set(cols.buf.subarray(0, cols.pos));
+  out.set(text.buf.subarray(0, text.pos), cols.pos);
+  out.set(ids.buf.subarray(0, ids.pos), cols.pos + text.pos);
   return out;
 }
 

@@ -220,7 +220,7 @@ export function zstdFrames(data: Uint8Array): ZstdFrames {
   if (pos !== data.length) throw bad('truncated');
   if (!Number.isSafeInteger(total)) throw bad('is too large');
   if (firstEnd < 0) throw bad('has no frame');
-  return { total, firstEnd: Math.min(firstEnd, data.length), firstSize };
+  return { total, firstEnd, firstSize };
 }
 
 /** zstd one-shot decompression; `defaultHeapSize` is only used for frames without a content size. */
