@@ -86,16 +86,14 @@ export class MergeIterator implements LogEntryIterator {
       if (top !== undefined && (this.forward ? s.minTMs > top.tMs : s.maxTMs < top.tMs)) return;
       pending.pop();
       const entries = s.open();
-      if (entries.length === 0) {
-        // Safe to stop: no entry leaves before every source due is open, and the next
-        // call goes on from here.
-        if (this.pauseDue?.() === true) {
-          this.paused = true;
-          return;
-        }
-        continue;
+      if (entries.length > 0) this.push({ entries, i: this.forward ? 0 : entries.length - 1, source: s, order });
+      // Safe to stop: no entry leaves before every source due is open, and the next call
+      // goes on from here. Sources that overlap in time (a stream pushed out of order) may
+      // all be due at once: hundreds of chunks to decode in one call otherwise.
+      if (this.pauseDue?.() === true) {
+        this.paused = true;
+        return;
       }
-      this.push({ entries, i: this.forward ? 0 : entries.length - 1, source: s, order });
     }
   }
 

@@ -118,11 +118,11 @@ export interface LogSelectParams {
    */
   readonly limit?: number;
   /**
-   * Asked after each chunk that gave no entry (a filter dropped them all): true when the
-   * caller's slice of the event loop is up. A stream's iterator then returns `PAUSED` from
+   * Asked after each chunk a stream's iterator opens: true when the caller's slice of the
+   * event loop is up. A stream's iterator then returns `PAUSED` from
    * `at()` (its `next()` true), so the caller can yield and call `next()` again. Without it,
    * a filter that keeps few lines decoded every chunk of a stream in one call (a 17 s stall
-   * of pushes under a regex filter).
+   * of pushes under a regex filter), and so did chunks that overlap in time (1.2 s).
    */
   readonly pauseDue?: () => boolean;
 }

@@ -1,6 +1,7 @@
 // The merge of a stream's sources pauses between chunks when asked (`pauseDue`): each
-// source that gave no entry is a point where the caller may yield. Paused or not, the
-// entries, their order and the dropping of duplicates are the same, in both directions.
+// source it opens is a point where the caller may yield, whether it gave entries or not.
+// Paused or not, the entries, their order and the dropping of duplicates are the same, in
+// both directions.
 import { describe, expect, it } from 'vitest';
 import { MergeIterator, type EntrySource } from '../../src/logstore/entry-merge.js';
 import { PAUSED, type Direction } from '../../src/logstore/interface.js';
@@ -39,16 +40,30 @@ describe('MergeIterator pauses', () => {
   it.each<[Direction, string[]]>([
     ['forward', ['40:a', '50:b', '60:c']],
     ['backward', ['60:c', '50:b', '40:a']],
-  ])('%s: hands out PAUSED after each empty source, and the same entries as without', (direction, want) => {
+  ])('%s: hands out PAUSED after each source it opens, and the same entries as without', (direction, want) => {
     expect(drain(new MergeIterator(sources(), direction))).toEqual(want);
     const paused = drain(new MergeIterator(sources(), direction, true, () => true));
     expect(paused.filter((x) => x !== 'pause')).toEqual(want);
-    expect(paused.filter((x) => x === 'pause')).toHaveLength(5);
+    expect(paused.filter((x) => x === 'pause')).toHaveLength(7);
+  });
+
+  it('pauses between sources that overlap in time, all due at once', () => {
+    // A stream pushed out of order: every chunk spans the whole time, so the first entry
+    // cannot leave before all of them are open.
+    const opened: number[] = [];
+    const overlapping = Array.from({ length: 5 }, (_, k) => source(0, 100, [e(k, `l${k}`), e(100 - k, `m${k}`)], opened));
+    const it = new MergeIterator(overlapping, 'forward', true, () => true);
+    for (let k = 0; k < 5; k++) {
+      expect(it.next()).toBe(true);
+      expect(it.at()).toBe(PAUSED);
+      expect(opened).toHaveLength(k + 1);
+    }
+    expect(drain(it)).toEqual(['0:l0', '1:l1', '2:l2', '3:l3', '4:l4', '96:m4', '97:m3', '98:m2', '99:m1', '100:m0']);
   });
 
   it('drops a duplicate on the far side of a pause', () => {
     const dup: EntrySource[] = [source(50, 50, [e(50, 'x')]), source(50, 50, []), source(50, 50, [e(50, 'x'), e(50, 'y')])];
-    expect(drain(new MergeIterator(dup, 'forward', true, () => true))).toEqual(['pause', '50:x', '50:y']);
+    expect(drain(new MergeIterator(dup, 'forward', true, () => true))).toEqual(['pause', 'pause', 'pause', '50:x', '50:y']);
   });
 
   it('opens no more sources than it needs before pausing', () => {

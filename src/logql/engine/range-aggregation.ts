@@ -4,6 +4,12 @@
  * pipeline's sample extractor, kept per result series in time order, and each step's
  * window `(T - offset - range, T - offset]` (Loki's bounds) is aggregated from them.
  *
+ * A function that only counts or adds up whole numbers (`count_over_time`, `rate`,
+ * `bytes_over_time`, …) keeps a series' samples only until they outnumber the grid's
+ * intervals (window-grid.ts), then running totals per interval: a query over millions of
+ * entries then holds a few numbers per step and series, not every sample (a 5-minute
+ * window of a 100 MB/s push is ~100 M entries).
+ *
  * Window bounds are whole milliseconds while entries carry nanoseconds, so a sample's time
  * is kept as `tMs + 0.5` when it has nanoseconds within its millisecond: that places it
  * exactly between the integer bounds it falls between, which is all the windows compare.
@@ -16,10 +22,11 @@ import { goQuote } from '../go-text.js';
 import { compileSampleExtractor } from '../pipeline/index.js';
 import type { StreamSampleExtractor } from '../pipeline/types.js';
 import type { QueryControl } from './query-control.js';
-import { rangeFunction } from './range-functions.js';
+import { additiveRangeFunction, rangeFunction, type AdditiveRangeFunction } from './range-functions.js';
 import { compileMatchers, selectParams } from './selection.js';
 import type { LogQLQueryStats, LogQLSource } from './types.js';
 import type { StepSample } from './vector-ops.js';
+import { WindowGrid } from './window-grid.js';
 
 /** The steps of an evaluation: `startMs + i * stepMs` for i in [0, count). */
 export interface Steps {
@@ -109,6 +116,47 @@ class SeriesSamples {
   }
 }
 
+/**
+ * One result series as running totals per interval of the grid: the count of samples and,
+ * when the function reads it, the sum of their values. Index `j + 1` holds interval `j`,
+ * so that `finish()` can turn both into prefix sums in place.
+ */
+class SeriesTotals {
+  readonly count: Float64Array;
+  readonly sum: Float64Array | undefined;
+  /** The interval of the last sample added (see `WindowGrid.intervalOf`). */
+  private hint = -1;
+
+  constructor(
+    readonly labels: Labels,
+    readonly key: string,
+    private readonly grid: WindowGrid,
+    withSum: boolean,
+  ) {
+    this.count = new Float64Array(grid.intervals + 1);
+    this.sum = withSum ? new Float64Array(grid.intervals + 1) : undefined;
+  }
+
+  /** The totals of samples kept so far (in any order). */
+  static from(s: SeriesSamples, grid: WindowGrid, withSum: boolean): SeriesTotals {
+    const out = new SeriesTotals(s.labels, s.key, grid, withSum);
+    for (let i = 0; i < s.n; i++) out.add(s.t[i]!, s.v[i]!);
+    return out;
+  }
+
+  add(t: number, v: number): void {
+    const j = (this.hint = this.grid.intervalOf(t, this.hint));
+    if (j < 0) return;
+    this.count[j + 1]!++;
+    if (this.sum !== undefined) this.sum[j + 1]! += v;
+  }
+
+  /** Turns the totals into prefix sums: a window's is then the difference of two. */
+  finish(): void {
+    for (const a of [this.count, this.sum]) if (a !== undefined) for (let j = 1; j < a.length; j++) a[j]! += a[j - 1]!;
+  }
+}
+
 const ERROR_LABEL = '__error__';
 const PRESERVE_ERROR_LABEL = '__preserve_error__';
 
@@ -168,7 +216,12 @@ export async function evalRangeAggregation(
   // Every window lies in (first - offset - range, last - offset].
   const lowMs = steps.startMs - range.offsetMs - range.rangeMs;
   const highMs = lastStepMs - range.offsetMs;
-  const series = new Map<string, SeriesSamples>();
+  const additive = additiveRangeFunction(expr.op, range.rangeMs, range.unwrap !== undefined);
+  const grid = additive === undefined ? undefined : new WindowGrid(steps, range.offsetMs, range.rangeMs);
+  const withSum = expr.op === 'bytes_over_time' || expr.op === 'bytes_rate';
+  // Samples turn into totals once they outnumber the totals' slots: never more memory.
+  const totalsFrom = grid === undefined ? Infinity : Math.max(64, grid.intervals);
+  const series = new Map<string, SeriesSamples | SeriesTotals>();
   const querier = src.querier(lowMs, highMs);
   try {
     // [low, high + 1ns): the store's end is exclusive, the window's is inclusive.
@@ -193,6 +246,7 @@ export async function evalRangeAggregation(
         let ss = series.get(sample.key);
         if (ss === undefined) series.set(sample.key, (ss = new SeriesSamples(sample.labels, sample.key)));
         ss.add(e.tNs === 0 ? e.tMs : e.tMs + 0.5, sample.value);
+        if (ss instanceof SeriesSamples && ss.n >= totalsFrom) series.set(sample.key, SeriesTotals.from(ss, grid!, withSum));
       }
     }
   } finally {
@@ -200,7 +254,11 @@ export async function evalRangeAggregation(
   }
 
   const all = [...series.values()];
-  for (const s of all) s.finish();
+  for (const s of all) {
+    s.finish();
+    // A sort of millions of samples is long work: let a push in between series.
+    if (ctl.due()) await ctl.pause();
+  }
   const fn = rangeFunction(expr.op, range.rangeMs, range.unwrap !== undefined, expr.param);
   const absent = expr.op === 'absent_over_time' ? absentLabels(range.selector.matchers) : undefined;
   const out: StepSample[][] = [];
@@ -209,6 +267,11 @@ export async function evalRangeAggregation(
     const startMs = endMs - range.rangeMs;
     const vec: StepSample[] = [];
     for (const s of all) {
+      if (s instanceof SeriesTotals) {
+        const v = windowTotal(s, grid!, i, additive!);
+        if (v !== undefined) vec.push({ labels: s.labels, key: s.key, v });
+        continue;
+      }
       const { t } = s;
       while (s.lo < s.n && t[s.lo]! <= startMs) s.lo++;
       if (s.hi < s.lo) s.hi = s.lo;
@@ -221,4 +284,13 @@ export async function evalRangeAggregation(
     if (ctl.tick()) await ctl.pause();
   }
   return out;
+}
+
+/** Step i's value of a series kept as totals, or undefined when its window holds no sample. */
+function windowTotal(s: SeriesTotals, grid: WindowGrid, i: number, fn: AdditiveRangeFunction): number | undefined {
+  const a = grid.startEdge[i]!;
+  const b = grid.endEdge[i]!;
+  const count = s.count[b]! - s.count[a]!;
+  if (count === 0) return undefined;
+  return fn(count, s.sum === undefined ? 0 : s.sum[b]! - s.sum[a]!);
 }

@@ -135,17 +135,15 @@ function rateCounter(rangeMs: number): RangeFunction {
  * `quantile_over_time`.
  */
 export function rangeFunction(op: RangeOp, rangeMs: number, unwrapped: boolean, param?: number): RangeFunction {
-  const seconds = rangeMs / 1000;
+  const additive = additiveRangeFunction(op, rangeMs, unwrapped);
+  if (additive !== undefined) return (w) => additive(w.hi - w.lo, sum(w));
   switch (op) {
-    case 'count_over_time':
-      return (w) => w.hi - w.lo;
-    case 'rate':
-      return unwrapped ? (w) => sum(w) / seconds : (w) => (w.hi - w.lo) / seconds;
-    case 'bytes_over_time':
+    case 'rate': {
+      const seconds = rangeMs / 1000;
+      return (w) => sum(w) / seconds;
+    }
     case 'sum_over_time':
       return sum;
-    case 'bytes_rate':
-      return (w) => sum(w) / seconds;
     case 'avg_over_time':
       return avg;
     case 'max_over_time':
@@ -166,7 +164,34 @@ export function rangeFunction(op: RangeOp, rangeMs: number, unwrapped: boolean, 
       return (w) => w.v[w.hi - 1]!;
     case 'rate_counter':
       return rateCounter(rangeMs);
+    default:
+      throw new Error(`no range function for ${op}`);
+  }
+}
+
+/**
+ * A range aggregation that needs of a window only how many samples it holds and their sum,
+ * both exact (counts and byte lengths are whole numbers): any order of adding them up gives
+ * the same answer, so a window can be put together from running totals per interval
+ * (window-grid.ts). Undefined for the others: their answer depends on each sample, or a
+ * float sum on its order.
+ */
+export type AdditiveRangeFunction = (count: number, sum: number) => number;
+
+export function additiveRangeFunction(op: RangeOp, rangeMs: number, unwrapped: boolean): AdditiveRangeFunction | undefined {
+  const seconds = rangeMs / 1000;
+  switch (op) {
+    case 'count_over_time':
+      return (count) => count;
+    case 'rate':
+      return unwrapped ? undefined : (count) => count / seconds;
+    case 'bytes_over_time':
+      return (_count, sum) => sum;
+    case 'bytes_rate':
+      return (_count, sum) => sum / seconds;
     case 'absent_over_time':
       return () => 1;
+    default:
+      return undefined;
   }
 }
