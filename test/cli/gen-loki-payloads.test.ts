@@ -71,6 +71,32 @@ describe('PushEncoder', () => {
     );
   });
 
+  it.each(['proto', 'json'] as const)('%s passes squeezed by a scale keep every line, in order, at the scaled times (property)', (format) => {
+    const enc = new PushEncoder(corpus, format, 8192);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 86_400_000 }), fc.double({ min: 0.001, max: 1, noNaN: true }), (shiftMs, scale) => {
+        const got = received(enc.pass(shiftMs, scale).map((b) => b.body), format);
+        const want = new Map<string, string[]>();
+        for (const s of corpus.streams) {
+          const key = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',');
+          want.set(
+            key,
+            s.entries.map((e) => {
+              const d = Math.floor(Number(BigInt(e.tsNs) - BigInt(enc.firstMs) * 1_000_000n) * scale);
+              return `${BigInt(enc.firstMs + shiftMs) * 1_000_000n + BigInt(d)} ${e.line}`;
+            }),
+          );
+        }
+        expect(got).toEqual(want);
+        for (const lines of got.values()) {
+          const ts = lines.map((l) => BigInt(l.slice(0, l.indexOf(' '))));
+          for (let i = 1; i < ts.length; i++) expect(ts[i]! >= ts[i - 1]!).toBe(true);
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+
   it.each(['proto', 'json'] as const)('%s: edge times and lines come out exact', (format) => {
     for (const shiftMs of [0, 1, 999, 1000]) {
       expect(received(new PushEncoder(edges, format).pass(shiftMs).map((b) => b.body), format)).toEqual(expected(edges, shiftMs));

@@ -79,9 +79,18 @@ function lengthField(field: number, bytes: Buffer): Buffer {
   return out;
 }
 
+/** A pass's times: entry id → ms since the epoch and ns within the ms. */
+interface PassTimes {
+  readonly shiftMs: number;
+  readonly scale: number;
+  readonly ms: Float64Array;
+  readonly ns: Int32Array;
+}
+
 /**
  * Writes a corpus's push bodies, pass after pass, each with every entry's time moved
- * later by the pass's shift. The corpus is read once, by the constructor; the encoder
+ * later by the pass's shift and, optionally, its distance from the corpus's first time
+ * scaled (a pass squeezed into less time). The corpus is read once, by the constructor; the encoder
  * keeps only its layout (about the size of the lines), so the caller may drop the corpus.
  */
 export class PushEncoder {
@@ -97,6 +106,10 @@ export class PushEncoder {
   private readonly lineBytes: Buffer;
   /** Stream → its labels, encoded (the protobuf `labels` field, or a JSON object). */
   private readonly labels: Buffer[];
+  /** The corpus's first and last times, ms. */
+  readonly firstMs: number;
+  readonly lastMs: number;
+  private passTimes: PassTimes | undefined;
 
   constructor(
     corpus: Corpus,
@@ -129,6 +142,14 @@ export class PushEncoder {
     });
     this.lineAt[n] = at;
     this.lineBytes = Buffer.concat(encodedLines, at);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const t of this.tMs) {
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    this.firstMs = n === 0 ? 0 : lo;
+    this.lastMs = n === 0 ? 0 : hi;
     this.labels = corpus.streams.map((st) => (format === 'json' ? Buffer.from(JSON.stringify(st.labels)) : lengthField(1, Buffer.from(selector(st.labels)))));
     this.plan(corpus, first, batchBytes);
   }
@@ -172,15 +193,42 @@ export class PushEncoder {
   }
 
   /** Every request of a pass with times moved `shiftMs` later, in send order. */
-  pass(shiftMs: number): PushBody[] {
-    return this.batches.map((_, i) => this.request(i, shiftMs));
+  pass(shiftMs: number, scale = 1): PushBody[] {
+    return this.batches.map((_, i) => this.request(i, shiftMs, scale));
   }
 
-  /** Request `i` (0 ≤ i < `requests`) of a pass with times moved `shiftMs` (an integer) later. */
-  request(i: number, shiftMs: number): PushBody {
+  /**
+   * Request `i` (0 ≤ i < `requests`) of a pass: an entry `d` ns after the corpus's first
+   * time goes out `⌊d × scale⌋` ns after `firstMs + shiftMs` (`shiftMs` an integer, `scale`
+   * in (0, 1]): scaling keeps every stream's order.
+   */
+  request(i: number, shiftMs: number, scale = 1): PushBody {
     const b = this.batches[i]!;
-    const body = this.format === 'json' ? this.json(b, shiftMs) : Buffer.from(snappyCompress(this.proto(b, shiftMs)));
+    const t = this.timesOf(shiftMs, scale);
+    const body = this.format === 'json' ? this.json(b, t) : Buffer.from(snappyCompress(this.proto(b, t)));
     return { body, lines: b.lines, rawBytes: b.rawBytes };
+  }
+
+  /** Every entry's time in a pass (see `request`), worked out once per pass. */
+  private timesOf(shiftMs: number, scale: number): PassTimes {
+    const c = this.passTimes;
+    if (c !== undefined && c.shiftMs === shiftMs && c.scale === scale) return c;
+    const n = this.tMs.length;
+    const t: PassTimes = { shiftMs, scale, ms: new Float64Array(n), ns: new Int32Array(n) };
+    const origin = this.firstMs + shiftMs;
+    for (let e = 0; e < n; e++) {
+      if (scale === 1) {
+        t.ms[e] = this.tMs[e]! + shiftMs;
+        t.ns[e] = this.tNs[e]!;
+        continue;
+      }
+      // Below 2^53 ns (104 days) from the first time: exact in a double.
+      const d = Math.floor(((this.tMs[e]! - this.firstMs) * NS_PER_MS + this.tNs[e]!) * scale);
+      const ms = Math.floor(d / NS_PER_MS);
+      t.ms[e] = origin + ms;
+      t.ns[e] = d - ms * NS_PER_MS;
+    }
+    return (this.passTimes = t);
   }
 
   /** An entry's `timestamp` submessage's content length (google.protobuf.Timestamp; zero fields left out, as Go's encoder does). */
@@ -188,8 +236,9 @@ export class PushEncoder {
     return (s === 0 ? 0 : 1 + uvarintSize(s)) + (nanos === 0 ? 0 : 1 + uvarintSize(nanos));
   }
 
-  private proto(b: Batch, shiftMs: number): Buffer {
-    const { tMs, tNs, lineAt, lineBytes, labels } = this;
+  private proto(b: Batch, t: PassTimes): Buffer {
+    const { lineAt, lineBytes, labels } = this;
+    const { ms: tMs, ns: tNs } = t;
     // Sizes first: every length prefix is known before writing.
     const streamSizes = new Float64Array(b.streams.length);
     let total = 0;
@@ -197,7 +246,7 @@ export class PushEncoder {
       let size = labels[stream]!.length;
       for (let q = 0; q < entries.length; q++) {
         const e = entries[q]!;
-        const ms = tMs[e]! + shiftMs;
+        const ms = tMs[e]!;
         const s = Math.floor(ms / MS_PER_S);
         const ts = PushEncoder.timestampSize(s, (ms - s * MS_PER_S) * NS_PER_MS + tNs[e]!);
         const entry = 1 + uvarintSize(ts) + ts + (lineAt[e + 1]! - lineAt[e]!);
@@ -216,7 +265,7 @@ export class PushEncoder {
       at += labels[stream]!.copy(out, at);
       for (let q = 0; q < entries.length; q++) {
         const e = entries[q]!;
-        const ms = tMs[e]! + shiftMs;
+        const ms = tMs[e]!;
         const s = Math.floor(ms / MS_PER_S);
         const nanos = (ms - s * MS_PER_S) * NS_PER_MS + tNs[e]!;
         const ts = PushEncoder.timestampSize(s, nanos);
@@ -241,8 +290,9 @@ export class PushEncoder {
     return out.subarray(0, total);
   }
 
-  private json(b: Batch, shiftMs: number): Buffer {
-    const { tMs, tNs, lineAt, lineBytes, labels } = this;
+  private json(b: Batch, t: PassTimes): Buffer {
+    const { lineAt, lineBytes, labels } = this;
+    const { ms: tMs, ns: tNs } = t;
     // `{"streams":[{"stream":L,"values":[["<ns>",<line>],…]},…]}`; a time is at most 20 digits.
     let bound = 16;
     for (const { stream, entries } of b.streams) {
@@ -257,7 +307,7 @@ export class PushEncoder {
       at += out.write(',"values":[', at, 'latin1');
       for (let q = 0; q < entries.length; q++) {
         const e = entries[q]!;
-        const ms = tMs[e]! + shiftMs;
+        const ms = tMs[e]!;
         const ns = String(tNs[e]!).padStart(6, '0');
         at += out.write(`${q === 0 ? '' : ','}["${ms === 0 ? Number(ns) : `${ms}${ns}`}",`, at, 'latin1');
         out.set(lineBytes.subarray(lineAt[e]!, lineAt[e + 1]!), at);

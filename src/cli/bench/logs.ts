@@ -37,7 +37,7 @@ const DEFAULT_LINES = 10_000;
 const DEFAULT_BATCH_BYTES = 1 << 20;
 /** Promtail and Alloy push from one goroutine per client; 4 loads a server like a few agents. */
 const DEFAULT_CONCURRENCY = 4;
-/** A pass's entries span the minute before it is encoded: inside Loki's and Cairn's out-of-order window. */
+/** The first pass's entries span the minute before it is encoded: inside Loki's and Cairn's out-of-order window. */
 const PASS_SPAN_MS = 60_000;
 /** Pre-encode at most this much before the clock starts. */
 const PREFILL_BYTES = 256 << 20;
@@ -46,18 +46,25 @@ const PREFILL_MAX_MS = 2000;
 
 /**
  * Push bodies pass after pass: the corpus of `lines` lines is generated once, timed over
- * the minute before the first pass; each later pass is the same lines moved forward to
- * the minute before it is encoded, so repeated passes are new entries, not duplicates a
- * store would drop (and generating the corpus, the costly part, happens once).
- * `maxPasses` bounds a run without a duration.
+ * the minute before the first pass (generating it, the costly part, happens once). Each
+ * later pass is the same lines, new entries rather than duplicates a store would drop:
+ * timed from just after the last pass's newest entry over as long as the last pass took
+ * to encode and send, the corpus's minute squeezed into it. Every stream's times thus keep
+ * pace with the clock, in order, as a real client's would. (A pass moved to the minute
+ * before it started made every stream's entries arrive out of order, over 100 passes at
+ * once at 300 k lines/s, and its chunks overlap as much.) `maxPasses` bounds a run without
+ * a duration.
  */
-class LogsSource {
+export class LogsSource {
   private encoder: PushEncoder | undefined;
-  private corpusStartMs = 0;
-  /** Passes started, the current pass's shift, and its next request. */
+  /** Passes started, the current pass's shift and scale (PushEncoder.request), and its next request. */
   private pass = 0;
   private shiftMs = 0;
+  private scale = 1;
   private nextRequest = 0;
+  /** When the current pass started (clock ms), and its newest entry's time. */
+  private passStartMs = 0;
+  private passEndMs = 0;
 
   constructor(
     private readonly o: { streams: number; lines: number; batchBytes: number; format: PushFormat; seed: number; maxPasses: number; nowMs: () => number },
@@ -66,19 +73,26 @@ class LogsSource {
   next(): PushBody | undefined {
     if (this.encoder === undefined || this.nextRequest === this.encoder.requests) {
       if (this.pass >= this.o.maxPasses) return undefined;
-      const startMs = this.o.nowMs() - PASS_SPAN_MS;
+      const now = this.o.nowMs();
       if (this.encoder === undefined) {
         // The corpus's objects are dropped once laid out: the encoder keeps the lines' bytes only.
-        const corpus = generateCorpus({ seed: this.o.seed, streams: this.o.streams, lines: this.o.lines, startMs, durationMs: PASS_SPAN_MS });
+        const corpus = generateCorpus({ seed: this.o.seed, streams: this.o.streams, lines: this.o.lines, startMs: now - PASS_SPAN_MS, durationMs: PASS_SPAN_MS });
         this.encoder = new PushEncoder(corpus, this.o.format, this.o.batchBytes);
-        this.corpusStartMs = startMs;
+        // Its last entries may run a few gaps past the minute: the pass ends at the clock.
+        this.shiftMs = Math.min(0, now - this.encoder.lastMs);
+      } else {
+        const span = Math.max(1, this.encoder.lastMs - this.encoder.firstMs);
+        this.scale = Math.min(1, Math.max(1, now - this.passStartMs) / span);
+        // A pass slower than the corpus's span starts no earlier than that span ago: times do not fall further and further behind.
+        this.shiftMs = Math.max(this.passEndMs + 1, now - span) - this.encoder.firstMs;
       }
-      // Passes started within the same millisecond still differ by at least 1 ms.
-      this.shiftMs = this.pass === 0 ? 0 : Math.max(startMs - this.corpusStartMs, this.shiftMs + 1);
+      this.passStartMs = now;
+      // At most the last entry's time (its ns scaled into the same ms or an earlier one).
+      this.passEndMs = this.encoder.firstMs + this.shiftMs + Math.floor((this.encoder.lastMs - this.encoder.firstMs + 1) * this.scale);
       this.nextRequest = 0;
       this.pass++;
     }
-    return this.encoder.request(this.nextRequest++, this.shiftMs);
+    return this.encoder.request(this.nextRequest++, this.shiftMs, this.scale);
   }
 
   /** Passes started so far. */
