@@ -20,6 +20,13 @@ export interface EntrySource {
   /** The entries, oldest first, already clipped to the query and its line filter. */
   open(): LogEntry[];
   /**
+   * Set by the select once all of a stream's sources are known: no other source of the
+   * stream reaches into this one's time range, so none of its entries can equal another
+   * source's. Its entries skip the duplicate check, and may come without their lines for a
+   * caller that does not read them.
+   */
+  alone?: boolean;
+  /**
    * For a source that hands its entries out in batches (a chunk read for a log query with
    * a limit): the next batch after the last one, further in the query's direction, oldest
    * first like `open`'s; empty once there is none.
@@ -52,9 +59,8 @@ export class MergeIterator implements LogEntryIterator {
   private paused = false;
 
   /**
-   * `dedupe` false skips the duplicate check: for sources that cannot overlap in time (the
-   * caller knows), whose entries may then carry no line. `pauseDue`: see
-   * `LogSelectParams.pauseDue`.
+   * `dedupe` false skips the duplicate check for every source, as `alone` does for one.
+   * `pauseDue`: see `LogSelectParams.pauseDue`.
    */
   constructor(
     sources: readonly EntrySource[],
@@ -118,7 +124,7 @@ export class MergeIterator implements LogEntryIterator {
         this.siftDown(0);
       }
       const prev = this.cur;
-      if (this.dedupe) {
+      if (this.dedupe && c.source.alone !== true) {
         if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
         if (!this.sameTime.add(e)) continue;
       }

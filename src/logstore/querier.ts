@@ -49,30 +49,30 @@ function countDecoded(c: EncodedChunk, p: LogSelectParams): void {
   k.decompressedLines += c.entries;
 }
 
-/** Set once a stream's sources are all known: whether its chunks may skip their lines. */
-interface LineMode {
-  noLines: boolean;
-}
-
 /** A compressed chunk as a source: decoded when reached, needles tested on the raw bytes. */
-function chunkSource(c: EncodedChunk, p: LogSelectParams, mode: LineMode): EntrySource {
+function chunkSource(c: EncodedChunk, p: LogSelectParams): EntrySource {
   const needles = p.needles !== undefined && p.needles.length > 0 ? p.needles : undefined;
   // The needle test on the line's bytes is the whole filter when it is exact.
   const f = needles !== undefined && p.needlesExact === true ? undefined : p.lineFilter;
-  const open = (): LogEntry[] => {
-    const out: LogEntry[] = [];
-    countDecoded(c, p);
-    visitChunk(
-      c,
-      (tMs, tNs, line, metadata) => {
-        if (inRange(tMs, tNs, p) && (f === undefined || f(line))) out.push({ tMs, tNs, line, metadata });
-      },
-      needles,
-      !(mode.noLines && f === undefined),
-    );
-    return out;
+  const src: EntrySource = {
+    minTMs: c.minTMs,
+    maxTMs: c.maxTMs,
+    open: (): LogEntry[] => {
+      const out: LogEntry[] = [];
+      countDecoded(c, p);
+      visitChunk(
+        c,
+        (tMs, tNs, line, metadata) => {
+          if (inRange(tMs, tNs, p) && (f === undefined || f(line))) out.push({ tMs, tNs, line, metadata });
+        },
+        needles,
+        // Without a line: only when no duplicate check needs it either.
+        !(p.linesUnused === true && src.alone === true && f === undefined),
+      );
+      return out;
+    },
   };
-  return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
+  return src;
 }
 
 /** Batch sizes of the chunks of one select (see `LogSelectParams.limit`). */
@@ -115,14 +115,21 @@ function batchedChunkSource(c: EncodedChunk, p: LogSelectParams, batching: Batch
   return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: read, more: read };
 }
 
-/** Whether two sources' time ranges touch (then equal entries may sit in both). */
-function overlapping(sources: readonly EntrySource[]): boolean {
+/**
+ * Marks the sources that no other source of the stream touches in time (`alone`): most of
+ * a stream pushed in order. Those that touch another may hold the same entry twice.
+ */
+function markAlone(sources: readonly EntrySource[]): void {
   const s = [...sources].sort((a, b) => a.minTMs - b.minTMs);
-  for (let i = 1; i < s.length; i++) if (s[i]!.minTMs <= s[i - 1]!.maxTMs) return true;
-  return false;
+  let reach = -Infinity; // the latest end among the sources before i
+  for (let i = 0; i < s.length; i++) {
+    const next = s[i + 1];
+    s[i]!.alone = s[i]!.minTMs > reach && (next === undefined || next.minTMs > s[i]!.maxTMs);
+    reach = Math.max(reach, s[i]!.maxTMs);
+  }
 }
 
-function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode, batching: Batching | undefined): EntrySource | undefined {
+function headChunkSource(c: HeadChunk, p: LogSelectParams, batching: Batching | undefined): EntrySource | undefined {
   // Read the state now: a later compression swaps the raw bytes for the encoded chunk.
   const raw = c.encoded === undefined ? c.raw : undefined;
   if (raw !== undefined) {
@@ -136,7 +143,7 @@ function headChunkSource(c: HeadChunk, p: LogSelectParams, mode: LineMode, batch
     };
     return { minTMs: c.minTMs, maxTMs: c.maxTMs, open };
   }
-  if (c.encoded !== undefined) return batching === undefined ? chunkSource(c.encoded, p, mode) : batchedChunkSource(c.encoded, p, batching);
+  if (c.encoded !== undefined) return batching === undefined ? chunkSource(c.encoded, p) : batchedChunkSource(c.encoded, p, batching);
   return undefined; // dropped by retention
 }
 
@@ -154,7 +161,6 @@ function skippable(c: EncodedChunk, p: LogSelectParams): boolean {
 interface Gathered {
   labels: Labels;
   sources: EntrySource[];
-  mode: LineMode;
 }
 
 class StreamSetOf implements LogStreamSet {
@@ -192,20 +198,20 @@ export class TenantLogQuerier implements LogQuerier {
     const gather = (labels: Labels): Gathered => {
       const key = labelsKey(labels);
       let g = byKey.get(key);
-      if (g === undefined) byKey.set(key, (g = { labels, sources: [], mode: { noLines: false } }));
+      if (g === undefined) byKey.set(key, (g = { labels, sources: [] }));
       return g;
     };
     // Batches only where the needles are the whole line filter: a batch that another
     // filter thins would have to be read again and again.
     const batching: Batching | undefined =
       p.limit !== undefined && p.limit > 0 && p.linesUnused !== true && (p.lineFilter === undefined || p.needlesExact === true) ? { first: p.limit, max: p.limit } : undefined;
-    const source = (c: EncodedChunk, g: Gathered): EntrySource => (batching === undefined ? chunkSource(c, p, g.mode) : batchedChunkSource(c, p, batching));
+    const source = (c: EncodedChunk): EntrySource => (batching === undefined ? chunkSource(c, p) : batchedChunkSource(c, p, batching));
     // Blocks and head in one synchronous step (see the file comment).
     for (const b of this.acquire()) {
       // The reader leaves out (and counts) the chunks its filters rule out.
       for (const s of b.reader.select(matchers, mint, maxt, p.needles, p.counters)) {
         const g = gather(s.labels);
-        for (const c of s.chunks) g.sources.push(source(c, g));
+        for (const c of s.chunks) g.sources.push(source(c));
       }
     }
     for (const s of this.head.select(matchers)) {
@@ -214,7 +220,7 @@ export class TenantLogQuerier implements LogQuerier {
         if (c.maxTMs < mint || c.minTMs > maxt) continue;
         if (c.encoded !== undefined && skippable(c.encoded, p)) continue;
         g ??= gather(s.labels);
-        const src = headChunkSource(c, p, g.mode, batching);
+        const src = headChunkSource(c, p, batching);
         if (src !== undefined) g.sources.push(src);
       }
       if (s.open.count > 0) {
@@ -231,16 +237,16 @@ export class TenantLogQuerier implements LogQuerier {
         }
       }
     }
-    // A stream whose sources cannot hold the same entry twice needs no duplicate check, so
-    // its chunks may skip their lines for a caller that does not read them.
-    if (p.linesUnused === true) for (const g of byKey.values()) g.mode.noLines = !overlapping(g.sources);
+    // A source no other touches needs no duplicate check, so its chunk may skip its lines
+    // for a caller that does not read them.
+    for (const g of byKey.values()) markAlone(g.sources);
     const gathered = [...byKey.values()].filter((g) => g.sources.length > 0);
     if (batching !== undefined) batching.first = Math.max(MIN_FIRST_BATCH, Math.ceil((2 * batching.max) / Math.max(1, gathered.length)));
     const streams: LogStream[] = gathered
       .sort((a, b) => compareLabels(a.labels, b.labels))
       .map((g) => ({
         labels: g.labels,
-        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction, !g.mode.noLines, p.pauseDue),
+        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction, true, p.pauseDue),
       }));
     return new StreamSetOf(streams);
   }

@@ -61,6 +61,14 @@ describe('MergeIterator pauses', () => {
     expect(drain(it)).toEqual(['0:l0', '1:l1', '2:l2', '3:l3', '4:l4', '96:m4', '97:m3', '98:m2', '99:m1', '100:m0']);
   });
 
+  it('checks for duplicates only among sources that are not alone', () => {
+    // A source read without lines: its entries of equal time must all come out.
+    const alone = { ...source(0, 10, [e(5, ''), e(5, ''), e(10, '')]), alone: true };
+    const pair = [source(20, 30, [e(20, 'a'), e(30, 'b')]), source(30, 40, [e(30, 'b'), e(40, 'c')])];
+    expect(drain(new MergeIterator([alone, ...pair], 'forward'))).toEqual(['5:', '5:', '10:', '20:a', '30:b', '40:c']);
+    expect(drain(new MergeIterator([alone, ...pair], 'backward'))).toEqual(['40:c', '30:b', '20:a', '10:', '5:', '5:']);
+  });
+
   it('drops a duplicate on the far side of a pause', () => {
     const dup: EntrySource[] = [source(50, 50, [e(50, 'x')]), source(50, 50, []), source(50, 50, [e(50, 'x'), e(50, 'y')])];
     expect(drain(new MergeIterator(dup, 'forward', true, () => true))).toEqual(['pause', 'pause', 'pause', '50:x', '50:y']);

@@ -217,6 +217,24 @@ describe('LogStore', () => {
     expect(again.every((l) => l !== '')).toBe(true);
   });
 
+  it('reads lines only of the chunks another chunk of the stream overlaps, and counts each entry once', async () => {
+    const { store } = await openStore({ chunkBytes: 4096 });
+    await push(store, 1, 100);
+    await store.store(T)!.flushHead(true);
+    // Entries 90-99 again (duplicates) and 100-109 (new), in the head: they overlap only
+    // the block's last chunk.
+    await push(store, 1, 20, 90);
+    const q = store.logQuerier(T, 0, NOW + DAY);
+    const set = q.select([newMatcher('=', 'job', 'app')], { startMs: 0, startNs: 0, endMs: NOW + DAY, endNs: 0, direction: 'forward', linesUnused: true });
+    const got: { tMs: number; line: string }[] = [];
+    while (set.next()) for (const it = set.at().iterator(); it.next(); ) got.push({ tMs: it.at().tMs, line: it.at().line });
+    q.close();
+    expect(got.map((e) => e.tMs)).toEqual(Array.from({ length: 110 }, (_, k) => NOW - HOUR + k * 1000));
+    // The early chunks, apart from everything else, come without lines; the overlap has them.
+    expect(got[0]!.line).toBe('');
+    expect(got.slice(90).every((e) => e.line !== '')).toBe(true);
+  });
+
   it.each<[string, Partial<LogSelectParams>]>([
     ['no filter', {}],
     ['a needle', { needles: ['-1'], needlesExact: true, lineFilter: (l) => l.includes('-1') }],
