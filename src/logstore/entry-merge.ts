@@ -27,11 +27,67 @@ export interface EntrySource {
    */
   alone?: boolean;
   /**
+   * Sources of one group never hold the same entry twice, even where their time ranges
+   * touch: the chunks of a stream in a compacted block (compaction dropped the duplicates
+   * and cut the stream in time order). Undefined: a group of its own.
+   */
+  group?: object;
+  /**
    * For a source that hands its entries out in batches (a chunk read for a log query with
    * a limit): the next batch after the last one, further in the query's direction, oldest
    * first like `open`'s; empty once there is none.
    */
   more?(): LogEntry[];
+}
+
+/** The latest end (or earliest start) seen in a sweep, and the best from any other group. */
+class Reach {
+  private best = { at: NaN, group: undefined as object | undefined };
+  private other = NaN;
+
+  constructor(private readonly later: boolean) {}
+
+  /** The reach of the sources seen so far outside `group` (NaN when none). */
+  outside(group: object): number {
+    return this.best.group !== group ? this.best.at : this.other;
+  }
+
+  add(at: number, group: object): void {
+    const beats = (a: number, b: number) => Number.isNaN(b) || (this.later ? a > b : a < b);
+    if (group === this.best.group) {
+      if (beats(at, this.best.at)) this.best.at = at;
+    } else if (beats(at, this.best.at)) {
+      this.other = this.best.at;
+      this.best = { at, group };
+    } else if (beats(at, this.other)) {
+      this.other = at;
+    }
+  }
+}
+
+/**
+ * Marks the sources that no source of another group touches in time (\`alone\`): most of
+ * a stream pushed in order, and a compacted block's chunks. Those that touch one may hold
+ * the same entry twice.
+ */
+export function markAlone(sources: readonly EntrySource[]): void {
+  const s = [...sources].sort((a, b) => a.minTMs - b.minTMs);
+  const touched = new Array<boolean>(s.length).fill(false);
+  // Forward: a source that started earlier and ends at or after this one's start.
+  const ends = new Reach(true);
+  for (let i = 0; i < s.length; i++) {
+    const g = s[i]!.group ?? s[i]!;
+    if (ends.outside(g) >= s[i]!.minTMs) touched[i] = true;
+    ends.add(s[i]!.maxTMs, g);
+  }
+  // Backward: a source that starts later, at or before this one's end.
+  const starts = new Reach(false);
+  for (let i = s.length - 1; i >= 0; i--) {
+    const g = s[i]!.group ?? s[i]!;
+    if (starts.outside(g) <= s[i]!.maxTMs) touched[i] = true;
+    starts.add(s[i]!.minTMs, g);
+  }
+  for (let i = 0; i < s.length; i++) s[i]!.alone = !touched[i];
 }
 
 interface Cursor {

@@ -14,7 +14,7 @@ import { chunkMayContainAll, visitChunk, withChunkBytes, type EncodedChunk } fro
 import { decodeAll } from './chunk/chunk-format.js';
 import { compareEntries, dedupeSorted, type LogEntry } from './entry.js';
 import type { LogHead, HeadChunk } from './head.js';
-import { MergeIterator, type EntrySource } from './entry-merge.js';
+import { markAlone, MergeIterator, type EntrySource } from './entry-merge.js';
 import type { LogEntryIterator, LogIndexStats, LogQuerier, LogSelectParams, LogStream, LogStreamSet, LogStreamVolume } from './interface.js';
 
 /** Whether a (ms, ns) time is before `[start, end)`. */
@@ -115,20 +115,6 @@ function batchedChunkSource(c: EncodedChunk, p: LogSelectParams, batching: Batch
   return { minTMs: c.minTMs, maxTMs: c.maxTMs, open: read, more: read };
 }
 
-/**
- * Marks the sources that no other source of the stream touches in time (`alone`): most of
- * a stream pushed in order. Those that touch another may hold the same entry twice.
- */
-function markAlone(sources: readonly EntrySource[]): void {
-  const s = [...sources].sort((a, b) => a.minTMs - b.minTMs);
-  let reach = -Infinity; // the latest end among the sources before i
-  for (let i = 0; i < s.length; i++) {
-    const next = s[i + 1];
-    s[i]!.alone = s[i]!.minTMs > reach && (next === undefined || next.minTMs > s[i]!.maxTMs);
-    reach = Math.max(reach, s[i]!.maxTMs);
-  }
-}
-
 function headChunkSource(c: HeadChunk, p: LogSelectParams, batching: Batching | undefined): EntrySource | undefined {
   // Read the state now: a later compression swaps the raw bytes for the encoded chunk.
   const raw = c.encoded === undefined ? c.raw : undefined;
@@ -209,9 +195,15 @@ export class TenantLogQuerier implements LogQuerier {
     // Blocks and head in one synchronous step (see the file comment).
     for (const b of this.acquire()) {
       // The reader leaves out (and counts) the chunks its filters rule out.
+      // A compacted block holds each entry of a stream once (log-compact.ts).
+      const group = b.meta.level >= 2 ? {} : undefined;
       for (const s of b.reader.select(matchers, mint, maxt, p.needles, p.counters)) {
         const g = gather(s.labels);
-        for (const c of s.chunks) g.sources.push(source(c));
+        for (const c of s.chunks) {
+          const src = source(c);
+          if (group !== undefined) src.group = group;
+          g.sources.push(src);
+        }
       }
     }
     for (const s of this.head.select(matchers)) {

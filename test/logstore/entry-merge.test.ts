@@ -2,8 +2,9 @@
 // source it opens is a point where the caller may yield, whether it gave entries or not.
 // Paused or not, the entries, their order and the dropping of duplicates are the same, in
 // both directions.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MergeIterator, type EntrySource } from '../../src/logstore/entry-merge.js';
+import { markAlone, MergeIterator, type EntrySource } from '../../src/logstore/entry-merge.js';
 import { PAUSED, type Direction } from '../../src/logstore/interface.js';
 import type { LogEntry } from '../../src/logstore/entry.js';
 
@@ -80,5 +81,38 @@ describe('MergeIterator pauses', () => {
     expect(it.next()).toBe(true);
     expect(it.at()).toBe(PAUSED);
     expect(opened).toEqual([0]);
+  });
+});
+
+describe('markAlone', () => {
+  const A = {};
+  const B = {};
+  // Each source: [min, max, group]; want: which are alone.
+  it.each<{ name: string; sources: [number, number, object?][]; want: boolean[] }>([
+    { name: 'apart in time', sources: [[0, 9], [10, 19], [20, 29]], want: [true, true, true] },
+    { name: 'touching at one ms', sources: [[0, 10], [10, 19], [20, 29]], want: [false, false, true] },
+    { name: 'one long source over later short ones', sources: [[0, 100], [10, 19], [30, 39], [200, 300]], want: [false, false, false, true] },
+    { name: 'given out of order', sources: [[20, 29], [0, 10], [10, 19]], want: [true, false, false] },
+    { name: 'touching within a group', sources: [[0, 10, A], [10, 19, A], [19, 29, A]], want: [true, true, true] },
+    { name: 'a group overlapped by an ungrouped source', sources: [[0, 10, A], [10, 19, A], [15, 16]], want: [true, false, false] },
+    { name: 'two groups touching', sources: [[0, 10, A], [10, 20, A], [20, 30, B], [31, 40, B]], want: [true, false, false, true] },
+    { name: 'a later group reaching back past its own', sources: [[0, 5, B], [6, 50, A], [7, 8, B], [60, 70, B]], want: [true, false, false, true] },
+  ])('$name', ({ sources, want }) => {
+    const srcs: EntrySource[] = sources.map(([min, max, group]) => ({ ...source(min, max, []), ...(group === undefined ? {} : { group }) }));
+    markAlone(srcs);
+    expect(srcs.map((s) => s.alone)).toEqual(want);
+  });
+
+  it('agrees with comparing every pair (property)', () => {
+    const groups = [A, B, undefined];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 2 })), { maxLength: 12 }), (spec) => {
+        const srcs: EntrySource[] = spec.map(([min, len, g]) => ({ ...source(min, min + len, []), ...(groups[g] === undefined ? {} : { group: groups[g] }) }));
+        markAlone(srcs);
+        const want = srcs.map((a, i) => !srcs.some((b, j) => j !== i && (a.group === undefined || a.group !== b.group) && b.minTMs <= a.maxTMs && a.minTMs <= b.maxTMs));
+        expect(srcs.map((x) => x.alone)).toEqual(want);
+      }),
+      { seed: 20261202, numRuns: 500 },
+    );
   });
 });
