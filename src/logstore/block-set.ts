@@ -13,6 +13,8 @@ import type { LogIndexStats, LogSelectCounters } from './interface.js';
 export interface LogBlockIndex {
   /** Matching streams with chunks overlapping [mint, maxt] (ms), sorted by labels; chunks a needle rules out are left out. */
   select(matchers: readonly Matcher[], mint: number, maxt: number, needles?: readonly string[], counters?: LogSelectCounters): { labels: Labels; chunks: EncodedChunk[] }[];
+  /** As `select`, each stream's chunks listed when asked (then possibly none). */
+  selectStreams(matchers: readonly Matcher[], mint: number, maxt: number, needles?: readonly string[], counters?: LogSelectCounters): { labels: Labels; chunks(): EncodedChunk[] }[];
   /** Label sets of the matching streams with chunks overlapping [mint, maxt]. */
   streams(matchers: readonly Matcher[], mint: number, maxt: number): Labels[];
   labelNames(matchers?: readonly Matcher[]): string[];

@@ -146,7 +146,10 @@ function skippable(c: EncodedChunk, p: LogSelectParams): boolean {
 
 interface Gathered {
   labels: Labels;
-  sources: EntrySource[];
+  /** The stream's chunks in each block, listed when its iterator is made (block order). */
+  blocks: { group: object | undefined; chunks: () => EncodedChunk[] }[];
+  /** Its head chunks and open buffer, taken at the select. */
+  head: EntrySource[];
 }
 
 class StreamSetOf implements LogStreamSet {
@@ -184,7 +187,7 @@ export class TenantLogQuerier implements LogQuerier {
     const gather = (labels: Labels): Gathered => {
       const key = labelsKey(labels);
       let g = byKey.get(key);
-      if (g === undefined) byKey.set(key, (g = { labels, sources: [] }));
+      if (g === undefined) byKey.set(key, (g = { labels, blocks: [], head: [] }));
       return g;
     };
     // Batches only where the needles are the whole line filter: a batch that another
@@ -192,19 +195,14 @@ export class TenantLogQuerier implements LogQuerier {
     const batching: Batching | undefined =
       p.limit !== undefined && p.limit > 0 && p.linesUnused !== true && (p.lineFilter === undefined || p.needlesExact === true) ? { first: p.limit, max: p.limit } : undefined;
     const source = (c: EncodedChunk): EntrySource => (batching === undefined ? chunkSource(c, p) : batchedChunkSource(c, p, batching));
-    // Blocks and head in one synchronous step (see the file comment).
+    // Blocks and head in one synchronous step (see the file comment). A block's chunks are
+    // listed stream by stream as the caller gets to them: the blocks stay held until
+    // close(), and what they hold never changes.
     for (const b of this.acquire()) {
-      // The reader leaves out (and counts) the chunks its filters rule out.
       // A compacted block holds each entry of a stream once (log-compact.ts).
       const group = b.meta.level >= 2 ? {} : undefined;
-      for (const s of b.reader.select(matchers, mint, maxt, p.needles, p.counters)) {
-        const g = gather(s.labels);
-        for (const c of s.chunks) {
-          const src = source(c);
-          if (group !== undefined) src.group = group;
-          g.sources.push(src);
-        }
-      }
+      // The reader leaves out (and counts) the chunks its filters rule out.
+      for (const s of b.reader.selectStreams(matchers, mint, maxt, p.needles, p.counters)) gather(s.labels).blocks.push({ group, chunks: () => s.chunks() });
     }
     for (const s of this.head.select(matchers)) {
       let g: Gathered | undefined;
@@ -213,7 +211,7 @@ export class TenantLogQuerier implements LogQuerier {
         if (c.encoded !== undefined && skippable(c.encoded, p)) continue;
         g ??= gather(s.labels);
         const src = headChunkSource(c, p, batching);
-        if (src !== undefined) g.sources.push(src);
+        if (src !== undefined) g.head.push(src);
       }
       if (s.open.count > 0) {
         if (p.counters !== undefined) {
@@ -225,21 +223,38 @@ export class TenantLogQuerier implements LogQuerier {
           // Stable: equal times stay in write order. The open buffer may hold copies of an
           // entry (dropped when it is sealed): dropped here too, so every source is free of them.
           dedupeSorted(entries.sort(compareEntries));
-          (g ??= gather(s.labels)).sources.push({ minTMs: entries[0]!.tMs, maxTMs: entries[entries.length - 1]!.tMs, open: () => entries });
+          (g ??= gather(s.labels)).head.push({ minTMs: entries[0]!.tMs, maxTMs: entries[entries.length - 1]!.tMs, open: () => entries });
         }
       }
     }
-    // A source no other touches needs no duplicate check, so its chunk may skip its lines
-    // for a caller that does not read them.
-    for (const g of byKey.values()) markAlone(g.sources);
-    const gathered = [...byKey.values()].filter((g) => g.sources.length > 0);
+    const gathered = [...byKey.values()].filter((g) => g.blocks.length > 0 || g.head.length > 0);
     if (batching !== undefined) batching.first = Math.max(MIN_FIRST_BATCH, Math.ceil((2 * batching.max) / Math.max(1, gathered.length)));
     const streams: LogStream[] = gathered
       .sort((a, b) => compareLabels(a.labels, b.labels))
-      .map((g) => ({
-        labels: g.labels,
-        iterator: (): LogEntryIterator => new MergeIterator(g.sources, p.direction, true, p.pauseDue),
-      }));
+      .map((g) => {
+        let sources: EntrySource[] | undefined;
+        return {
+          labels: g.labels,
+          iterator: (): LogEntryIterator => {
+            if (sources === undefined) {
+              // Oldest data first: equal times come out in that order (entry-merge.ts).
+              sources = [];
+              for (const b of g.blocks) {
+                for (const c of b.chunks()) {
+                  const src = source(c);
+                  if (b.group !== undefined) src.group = b.group;
+                  sources.push(src);
+                }
+              }
+              sources.push(...g.head);
+              // A source no other touches needs no duplicate check, so its chunk may skip
+              // its lines for a caller that does not read them.
+              markAlone(sources);
+            }
+            return new MergeIterator(sources, p.direction, true, p.pauseDue);
+          },
+        };
+      });
     return new StreamSetOf(streams);
   }
 

@@ -217,6 +217,29 @@ describe('LogStore', () => {
     expect(again.every((l) => l !== '')).toBe(true);
   });
 
+  it('lists a stream\'s chunks in the blocks only when its iterator is made', async () => {
+    const { store } = await openStore({ chunkBytes: 2048 });
+    await push(store, 3, 100);
+    await store.flush(T);
+    const counters = emptySelectCounters();
+    const q = store.logQuerier(T, 0, NOW + DAY);
+    const set = q.select([newMatcher('=', 'job', 'app')], { startMs: 0, startNs: 0, endMs: NOW + DAY, endNs: 0, direction: 'forward', counters });
+    expect(counters.chunksRef).toBe(0);
+    const seen: number[] = [];
+    let entries = 0;
+    while (set.next()) {
+      for (const it = set.at().iterator(); it.next(); ) entries++;
+      seen.push(counters.chunksRef);
+    }
+    q.close();
+    expect(entries).toBe(300);
+    // Each stream's chunks counted as its turn came.
+    expect(seen).toHaveLength(3);
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[1]).toBeGreaterThan(seen[0]!);
+    expect(seen[2]).toBeGreaterThan(seen[1]!);
+  });
+
   it('reads lines only of the chunks another chunk of the stream overlaps, and counts each entry once', async () => {
     const { store } = await openStore({ chunkBytes: 4096 });
     await push(store, 1, 100);

@@ -5,7 +5,7 @@
  * their result labels — Loki's `readStreams` (pkg/logql/engine.go).
  */
 import { compareLabels, labelsKey } from '../../model/labels.js';
-import type { LogStream } from '../../logstore/interface.js';
+import type { LogEntryIterator, LogStream } from '../../logstore/interface.js';
 import type { LogSelectorExpr } from '../ast.js';
 import { compileLogPipeline } from '../pipeline/index.js';
 import type { StreamPipeline } from '../pipeline/types.js';
@@ -45,7 +45,8 @@ class Cursor {
   key = '';
   structuredMetadata: Labels = [];
   parsed: Labels = [];
-  private readonly it;
+  /** Made on the first `advance`: making it lists the stream's chunks in the blocks. */
+  private it: LogEntryIterator | undefined;
   private readonly sp: StreamPipeline;
 
   constructor(
@@ -53,7 +54,6 @@ class Cursor {
     sp: StreamPipeline,
     private readonly ctl: QueryControl,
   ) {
-    this.it = stream.iterator();
     this.sp = sp;
   }
 
@@ -63,7 +63,13 @@ class Cursor {
    * turn of the event loop (it held pushes for 48 s before).
    */
   advance(): Step {
-    const { it, sp, ctl } = this;
+    const { sp, ctl } = this;
+    let it = this.it;
+    if (it === undefined) {
+      it = this.it = this.stream.iterator();
+      // Every stream's cursor starts before the first entry leaves: let a push in between.
+      if (ctl.due()) return Step.Pause;
+    }
     while (it.next()) {
       const e = it.at();
       if (e === PAUSED) return Step.Pause;

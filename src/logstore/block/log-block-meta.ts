@@ -46,3 +46,10 @@ export interface LogBlockStream {
   /** Chunks oldest first (by minTMs); `data` is read from the file on first access. */
   readonly chunks: EncodedChunk[];
 }
+
+/** A stream whose chunks are listed only when asked (`LogBlockReader.selectStreams`). */
+export interface LazyLogBlockStream {
+  readonly labels: Labels;
+  /** As `LogBlockStream.chunks`, read from the file at each call; possibly empty. */
+  chunks(): EncodedChunk[];
+}

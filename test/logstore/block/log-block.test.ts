@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { newMatcher, type Matcher } from '../../../src/model/matcher.js';
 import { LogBlockReader } from '../../../src/logstore/block/log-block-reader.js';
+import { emptySelectCounters } from '../../../src/logstore/interface.js';
 import { logBlockPath, logBlockTmpPath, writeLogBlock } from '../../../src/logstore/block/log-block-writer.js';
 import { LOG_BLOCK_APPLICATION_ID } from '../../../src/logstore/block/log-block-sqlite.js';
 import { chunkOf, entriesOf, entry, labels, plain, publish, useTempDir, type TestStream } from './fixtures.js';
@@ -75,6 +76,18 @@ describe('writeLogBlock / LogBlockReader', () => {
     expect(sel(T0 + 2000, Infinity)).toEqual([[T0 + 1000, T0 + 2000]]);
     expect(sel(T0 + 5, T0 + 1)).toEqual([]);
     expect(r.streams([], T0 + 2500, T0 + 3500)).toEqual([dev]);
+    r.close();
+  });
+
+  it('selectStreams lists a stream\'s chunks only when asked, as select would', () => {
+    const r = open();
+    const counters = emptySelectCounters();
+    const lazy = r.selectStreams([], T0 + 11, T0 + 2000, undefined, counters);
+    expect(counters.chunksRef).toBe(0);
+    // A stream whose range overlaps but none of whose chunks do: listed, with no chunks.
+    const eager = r.select([], T0 + 11, T0 + 2000);
+    expect(lazy.map((s) => s.chunks()).filter((cs) => cs.length > 0).map((cs) => cs.map((c) => [c.minTMs, c.maxTMs]))).toEqual(eager.map((s) => s.chunks.map((c) => [c.minTMs, c.maxTMs])));
+    expect(counters.chunksRef).toBe(eager.reduce((n, s) => n + s.chunks.length, 0));
     r.close();
   });
 
