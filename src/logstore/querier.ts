@@ -218,12 +218,18 @@ export class TenantLogQuerier implements LogQuerier {
           p.counters.headChunkBytes += s.openBytes;
           p.counters.headChunkLines += s.open.count;
         }
-        const entries = clip(s.open.entries(), p);
-        if (entries.length > 0) {
-          // Stable: equal times stay in write order. The open buffer may hold copies of an
-          // entry (dropped when it is sealed): dropped here too, so every source is free of them.
-          dedupeSorted(entries.sort(compareEntries));
-          (g ??= gather(s.labels)).head.push({ minTMs: entries[0]!.tMs, maxTMs: entries[entries.length - 1]!.tMs, open: () => entries });
+        // The entries are made when the merge reaches them (OpenBufferView).
+        const view = s.open.view();
+        const range = view.timeRange(mint, maxt);
+        if (range !== undefined) {
+          const open = (): LogEntry[] => {
+            const entries = clip(view.entries(), p);
+            // Stable: equal times stay in write order. The open buffer may hold copies of an
+            // entry (dropped when it is sealed): dropped here too, so every source is free of them.
+            dedupeSorted(entries.sort(compareEntries));
+            return entries;
+          };
+          (g ??= gather(s.labels)).head.push({ ...range, open });
         }
       }
     }

@@ -1,7 +1,8 @@
 // Proves that the open buffer's columns hold entries exactly (any Unicode, metadata, any
 // arrival order), appended one by one or in runs of a request's columns (native copies or
 // JavaScript), and that sealing gives the chunk the entry-object path gave: sorted stably
-// by time, later copies of an entry of the same time dropped, then encoded.
+// by time, later copies of an entry of the same time dropped, then encoded; and that a
+// view keeps the entries of its moment whatever is appended after it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeAll, encodeEntries } from '../../src/logstore/chunk/chunk-format.js';
@@ -78,5 +79,30 @@ describe('OpenBuffer', () => {
     expect(plain(kept.entries())).toEqual(plain([entry(T0 + 5, 0, 'c'), entry(T0 + 9, 1, 'd', { x: '1' })]));
     expect([kept.minTMs(), kept.lineBytes]).toEqual([T0 + 5, 2]);
     expect(new OpenBuffer().encode()).toBeUndefined();
+  });
+});
+
+describe('OpenBuffer views', () => {
+  it('keep the entries held when taken, through later appends and growth (property)', () => {
+    fc.assert(
+      fc.property(entriesArb(), entriesArb({ maxLength: 20 }), (before, after) => {
+        const b = fill(before);
+        const v = b.view();
+        // Enough later entries to make every column grow at least once.
+        for (let r = 0; r < 40; r++) for (const e of after) b.append(e.tMs, e.tNs, e.line + 'x'.repeat(200), e.metadata);
+        expect(plain(v.entries())).toEqual(plain(before));
+        expect(v.count).toBe(before.length);
+      }),
+      { seed: 20261202, numRuns: 60 },
+    );
+  });
+
+  it.each([
+    { name: 'all inside', from: 0, to: Infinity, want: { minTMs: T0, maxTMs: T0 + 20 } },
+    { name: 'inclusive ms bounds', from: T0 + 5, to: T0 + 10, want: { minTMs: T0 + 5, maxTMs: T0 + 10 } },
+    { name: 'none inside', from: T0 + 11, to: T0 + 19, want: undefined },
+  ])('timeRange: $name', ({ from, to, want }) => {
+    const b = fill([entry(T0 + 10, 0, 'b'), entry(T0, 0, 'a'), entry(T0 + 20, 5, 'c'), entry(T0 + 5, 1, 'd')]);
+    expect(b.view().timeRange(from, to)).toEqual(want);
   });
 });

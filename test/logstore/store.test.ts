@@ -217,6 +217,21 @@ describe('LogStore', () => {
     expect(again.every((l) => l !== '')).toBe(true);
   });
 
+  it('reads the open buffer as it was at the select, whatever is pushed before the read', async () => {
+    const { store } = await openStore({ chunkBytes: 1 << 20 });
+    await push(store, 1, 50);
+    const q = store.logQuerier(T, 0, NOW + DAY);
+    const set = q.select([newMatcher('=', 'job', 'app')], { startMs: 0, startNs: 0, endMs: NOW + DAY, endNs: 0, direction: 'forward' });
+    // Entries pushed between the select and the read: 50 more, before and after the first
+    // ones in time, enough to grow the buffer's columns.
+    await push(store, 1, 50, 50);
+    await push(store, 1, 1, -1);
+    const lines: string[] = [];
+    while (set.next()) for (const it = set.at().iterator(); it.next(); ) lines.push(it.at().line);
+    q.close();
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(Array.from({ length: 50 }, (_, k) => `s0-${k}`));
+  });
+
   it('lists a stream\'s chunks in the blocks only when its iterator is made', async () => {
     const { store } = await openStore({ chunkBytes: 2048 });
     await push(store, 3, 100);
