@@ -7,7 +7,8 @@
  * of equal time come out in write order (forward; reversed backward): within a source as
  * stored, across sources in the order the sources were given (oldest data first). Sources are opened (decoded)
  * only when the merge reaches their time range, so a stream's chunks are not all in
- * memory at once.
+ * memory at once. A source no other touches in time (`markAlone`) skips the duplicate
+ * check: most of them, for a stream pushed in order.
  */
 import { SameTimeEntries, type LogEntry } from './entry.js';
 import { PAUSED, type Direction, type LogEntryIterator } from './interface.js';
@@ -66,7 +67,7 @@ class Reach {
 }
 
 /**
- * Marks the sources that no source of another group touches in time (\`alone\`): most of
+ * Marks the sources that no source of another group touches in time (`alone`): most of
  * a stream pushed in order, and a compacted block's chunks. Those that touch one may hold
  * the same entry twice.
  */
@@ -114,14 +115,10 @@ export class MergeIterator implements LogEntryIterator {
   /** `fill` stopped because `pauseDue` said so: `at()` is PAUSED until the next `next()`. */
   private paused = false;
 
-  /**
-   * `dedupe` false skips the duplicate check for every source, as `alone` does for one.
-   * `pauseDue`: see `LogSelectParams.pauseDue`.
-   */
+  /** `pauseDue`: see `LogSelectParams.pauseDue`. */
   constructor(
     sources: readonly EntrySource[],
     direction: Direction,
-    private readonly dedupe = true,
     private readonly pauseDue?: () => boolean,
   ) {
     this.forward = direction === 'forward';
@@ -180,7 +177,7 @@ export class MergeIterator implements LogEntryIterator {
         this.siftDown(0);
       }
       const prev = this.cur;
-      if (this.dedupe && c.source.alone !== true) {
+      if (c.source.alone !== true) {
         if (prev === undefined || prev.tMs !== e.tMs || prev.tNs !== e.tNs) this.sameTime.clear();
         if (!this.sameTime.add(e)) continue;
       }

@@ -257,7 +257,7 @@ export class TenantLogQuerier implements LogQuerier {
               // its lines for a caller that does not read them.
               markAlone(sources);
             }
-            return new MergeIterator(sources, p.direction, true, p.pauseDue);
+            return new MergeIterator(sources, p.direction, p.pauseDue);
           },
         };
       });

@@ -43,7 +43,7 @@ describe('MergeIterator pauses', () => {
     ['backward', ['60:c', '50:b', '40:a']],
   ])('%s: hands out PAUSED after each source it opens, and the same entries as without', (direction, want) => {
     expect(drain(new MergeIterator(sources(), direction))).toEqual(want);
-    const paused = drain(new MergeIterator(sources(), direction, true, () => true));
+    const paused = drain(new MergeIterator(sources(), direction, () => true));
     expect(paused.filter((x) => x !== 'pause')).toEqual(want);
     expect(paused.filter((x) => x === 'pause')).toHaveLength(7);
   });
@@ -53,7 +53,7 @@ describe('MergeIterator pauses', () => {
     // cannot leave before all of them are open.
     const opened: number[] = [];
     const overlapping = Array.from({ length: 5 }, (_, k) => source(0, 100, [e(k, `l${k}`), e(100 - k, `m${k}`)], opened));
-    const it = new MergeIterator(overlapping, 'forward', true, () => true);
+    const it = new MergeIterator(overlapping, 'forward', () => true);
     for (let k = 0; k < 5; k++) {
       expect(it.next()).toBe(true);
       expect(it.at()).toBe(PAUSED);
@@ -72,12 +72,12 @@ describe('MergeIterator pauses', () => {
 
   it('drops a duplicate on the far side of a pause', () => {
     const dup: EntrySource[] = [source(50, 50, [e(50, 'x')]), source(50, 50, []), source(50, 50, [e(50, 'x'), e(50, 'y')])];
-    expect(drain(new MergeIterator(dup, 'forward', true, () => true))).toEqual(['pause', 'pause', 'pause', '50:x', '50:y']);
+    expect(drain(new MergeIterator(dup, 'forward', () => true))).toEqual(['pause', 'pause', 'pause', '50:x', '50:y']);
   });
 
   it('opens no more sources than it needs before pausing', () => {
     const opened: number[] = [];
-    const it = new MergeIterator([source(0, 9, [], opened), source(10, 19, [], opened), source(20, 29, [e(20, 'a')], opened)], 'forward', true, () => true);
+    const it = new MergeIterator([source(0, 9, [], opened), source(10, 19, [], opened), source(20, 29, [e(20, 'a')], opened)], 'forward', () => true);
     expect(it.next()).toBe(true);
     expect(it.at()).toBe(PAUSED);
     expect(opened).toEqual([0]);
