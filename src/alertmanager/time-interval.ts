@@ -4,6 +4,7 @@
  * list of a range must contain it (times as [start, end) minutes, the rest inclusive;
  * negative days of month count from the month's end).
  */
+import { daysInMonth } from '../util/civil-date.js';
 import type { TimeInterval, TimeRange } from './types.js';
 
 interface WallTime {
@@ -50,10 +51,6 @@ export function wallTime(tMs: number, zone: string): WallTime {
     weekday: WEEKDAYS[parts.weekday!] ?? 0,
     minuteOfDay: Number(parts.hour) * 60 + Number(parts.minute),
   };
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function clamp(n: number, lo: number, hi: number): number {

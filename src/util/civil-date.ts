@@ -1,7 +1,8 @@
 /**
  * Calendar arithmetic on the proleptic Gregorian calendar, for any year, after Howard
  * Hinnant's `days_from_civil` and `civil_from_days`: the Go time template functions,
- * the Loki JSON decoder's RFC 3339 parser and the log line tokenizer share them.
+ * the Loki JSON decoder's RFC 3339 parser, the log line tokenizer, PromQL's calendar
+ * functions and the Alertmanager's time intervals share them.
  */
 
 /** Whether `y` is a leap year. */

@@ -9,6 +9,7 @@
  * for NaN and ±Inf, which Go on amd64 converts to the int64 minimum) Go's own calendar
  * arithmetic is reproduced with BigInt, wrap-around included, so the numbers match too.
  */
+import { daysInMonth, isLeapYear } from '../../util/civil-date.js';
 
 /** Seconds per day, hour, minute: calendar arithmetic on Unix seconds. */
 const SECONDS_PER_MINUTE = 60;
@@ -41,10 +42,6 @@ function goInt64(v: number): bigint {
   return BigInt(Math.trunc(v));
 }
 
-function isLeap(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-}
-
 function civilFromDate(sec: number): Civil {
   const d = new Date(sec * 1000);
   const year = d.getUTCFullYear();
@@ -54,7 +51,7 @@ function civilFromDate(sec: number): Civil {
     year,
     month,
     day,
-    yday: DAYS_BEFORE[month - 1]! + day - 1 + (month > 2 && isLeap(year) ? 1 : 0),
+    yday: DAYS_BEFORE[month - 1]! + day - 1 + (month > 2 && isLeapYear(year) ? 1 : 0),
     weekday: d.getUTCDay(),
     hour: d.getUTCHours(),
     minute: d.getUTCMinutes(),
@@ -103,7 +100,7 @@ function civilFromGo(sec: bigint): Civil {
   let month: number;
   let day = yday;
   let done = false;
-  if (isLeap(year)) {
+  if (isLeapYear(year)) {
     if (day > 31 + 29 - 1) {
       day--;
     } else if (day === 31 + 29 - 1) {
@@ -139,12 +136,6 @@ function civil(tSeconds: number): Civil {
   const s = Number(sec);
   if (Math.abs(s) <= DATE_MAX_ABS_S) return civilFromDate(s);
   return civilFromGo(sec);
-}
-
-/** Days in a month of a year (Go: 32 − the day that "day 32" of the month normalises to). */
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeap(year) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 export type TimeFuncName =

@@ -152,8 +152,8 @@ describe('additive range aggregations (running totals per interval)', () => {
     cases.flatMap((c) =>
       // 5-minute steps: few intervals, so each series turns into totals. 5-second steps: 721
       // steps, more intervals than a pod's 400 samples, so those series keep their samples.
-      // Blocks only for two: the store hands the engine the same entries from either.
-      [300_000, 5_000].flatMap((stepMs) => (c.query.startsWith('bytes') || c.query.startsWith('rate') ? [false] : [false, true]).map((flush) => ({ ...c, stepMs, flush, where: flush ? 'blocks' : 'head' }))),
+      // Blocks only for two, at one step: the store hands the engine the same entries.
+      [300_000, 5_000].flatMap((stepMs) => (stepMs === 5_000 || c.query.startsWith('bytes') || c.query.startsWith('rate') ? [false] : [false, true]).map((flush) => ({ ...c, stepMs, flush, where: flush ? 'blocks' : 'head' }))),
     ),
   )('$query, step $stepMs ms, in the $where', async ({ query, key, value, stepMs, flush }) => {
     const entries = entriesOf(3, 400);
