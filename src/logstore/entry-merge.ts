@@ -54,15 +54,19 @@ class Reach {
   }
 
   add(at: number, group: object): void {
-    const beats = (a: number, b: number) => Number.isNaN(b) || (this.later ? a > b : a < b);
     if (group === this.best.group) {
-      if (beats(at, this.best.at)) this.best.at = at;
-    } else if (beats(at, this.best.at)) {
+      if (this.beats(at, this.best.at)) this.best.at = at;
+    } else if (this.beats(at, this.best.at)) {
       this.other = this.best.at;
       this.best = { at, group };
-    } else if (beats(at, this.other)) {
+    } else if (this.beats(at, this.other)) {
       this.other = at;
     }
+  }
+
+  /** Whether `a` reaches further than `b` (anything does than none, NaN). */
+  private beats(a: number, b: number): boolean {
+    return Number.isNaN(b) || (this.later ? a > b : a < b);
   }
 }
 

@@ -202,7 +202,7 @@ export class TenantLogQuerier implements LogQuerier {
       // A compacted block holds each entry of a stream once (log-compact.ts).
       const group = b.meta.level >= 2 ? {} : undefined;
       // The reader leaves out (and counts) the chunks its filters rule out.
-      for (const s of b.reader.selectStreams(matchers, mint, maxt, p.needles, p.counters)) gather(s.labels).blocks.push({ group, chunks: () => s.chunks() });
+      for (const s of b.reader.selectStreams(matchers, mint, maxt, p.needles, p.counters)) gather(s.labels).blocks.push({ group, chunks: s.chunks });
     }
     for (const s of this.head.select(matchers)) {
       let g: Gathered | undefined;

@@ -4,9 +4,9 @@
  * aggregations read the store once for all steps, and the operators combine step by step.
  */
 import type { RangeOp, SampleExpr, VectorAggregationExpr } from '../ast.js';
-import { evalRangeAggregation, type Steps } from './range-aggregation.js';
+import { evalRangeAggregation } from './range-aggregation.js';
 import type { QueryControl } from './query-control.js';
-import type { LogQLQueryStats, LogQLSource } from './types.js';
+import type { LogQLQueryStats, LogQLSource, Steps } from './types.js';
 import { aggregateStep, binaryStep, compileLabelReplace, type StepValue } from './vector-ops.js';
 
 /** What evaluation needs besides the tree. */

@@ -13,7 +13,7 @@ import { isSampleExpr, type LogQLExpr, type SampleExpr } from '../ast.js';
 import { evalSampleExpr } from './evaluator.js';
 import { evalLogQuery } from './log-query.js';
 import { QueryControl, type QuerySignal } from './query-control.js';
-import type { Steps } from './range-aggregation.js';
+import type { Steps } from './types.js';
 import { emptyStats } from './selection.js';
 import type {
   InstantQueryParams,

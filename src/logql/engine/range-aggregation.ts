@@ -24,16 +24,9 @@ import type { StreamSampleExtractor } from '../pipeline/types.js';
 import type { QueryControl } from './query-control.js';
 import { additiveRangeFunction, rangeFunction, type AdditiveRangeFunction } from './range-functions.js';
 import { compileMatchers, selectParams } from './selection.js';
-import type { LogQLQueryStats, LogQLSource } from './types.js';
+import type { LogQLQueryStats, LogQLSource, Steps } from './types.js';
 import type { StepSample } from './vector-ops.js';
 import { WindowGrid } from './window-grid.js';
-
-/** The steps of an evaluation: `startMs + i * stepMs` for i in [0, count). */
-export interface Steps {
-  readonly startMs: number;
-  readonly stepMs: number;
-  readonly count: number;
-}
 
 /** One result series' samples, time-ordered once `finish()` ran. */
 class SeriesSamples {
@@ -218,7 +211,6 @@ export async function evalRangeAggregation(
   const highMs = lastStepMs - range.offsetMs;
   const additive = additiveRangeFunction(expr.op, range.rangeMs, range.unwrap !== undefined);
   const grid = additive === undefined ? undefined : new WindowGrid(steps, range.offsetMs, range.rangeMs);
-  const withSum = expr.op === 'bytes_over_time' || expr.op === 'bytes_rate';
   // Samples turn into totals once they outnumber the totals' slots: never more memory.
   const totalsFrom = grid === undefined ? Infinity : Math.max(64, grid.intervals);
   const series = new Map<string, SeriesSamples | SeriesTotals>();
@@ -246,7 +238,7 @@ export async function evalRangeAggregation(
         let ss = series.get(sample.key);
         if (ss === undefined) series.set(sample.key, (ss = new SeriesSamples(sample.labels, sample.key)));
         ss.add(e.tNs === 0 ? e.tMs : e.tMs + 0.5, sample.value);
-        if (ss instanceof SeriesSamples && ss.n >= totalsFrom) series.set(sample.key, SeriesTotals.from(ss, grid!, withSum));
+        if (ss instanceof SeriesSamples && ss.n >= totalsFrom) series.set(sample.key, SeriesTotals.from(ss, grid!, additive!.usesSum));
       }
     }
   } finally {
@@ -292,5 +284,5 @@ function windowTotal(s: SeriesTotals, grid: WindowGrid, i: number, fn: AdditiveR
   const b = grid.endEdge[i]!;
   const count = s.count[b]! - s.count[a]!;
   if (count === 0) return undefined;
-  return fn(count, s.sum === undefined ? 0 : s.sum[b]! - s.sum[a]!);
+  return fn.value(count, s.sum === undefined ? 0 : s.sum[b]! - s.sum[a]!);
 }

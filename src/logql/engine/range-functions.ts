@@ -136,7 +136,7 @@ function rateCounter(rangeMs: number): RangeFunction {
  */
 export function rangeFunction(op: RangeOp, rangeMs: number, unwrapped: boolean, param?: number): RangeFunction {
   const additive = additiveRangeFunction(op, rangeMs, unwrapped);
-  if (additive !== undefined) return (w) => additive(w.hi - w.lo, sum(w));
+  if (additive !== undefined) return additive.usesSum ? (w) => additive.value(w.hi - w.lo, sum(w)) : (w) => additive.value(w.hi - w.lo, 0);
   switch (op) {
     case 'rate': {
       const seconds = rangeMs / 1000;
@@ -173,24 +173,27 @@ export function rangeFunction(op: RangeOp, rangeMs: number, unwrapped: boolean, 
  * A range aggregation that needs of a window only how many samples it holds and their sum,
  * both exact (counts and byte lengths are whole numbers): any order of adding them up gives
  * the same answer, so a window can be put together from running totals per interval
- * (window-grid.ts). Undefined for the others: their answer depends on each sample, or a
- * float sum on its order.
+ * (window-grid.ts). `usesSum`: whether `value` reads the sum (else it need not be kept).
  */
-export type AdditiveRangeFunction = (count: number, sum: number) => number;
+export interface AdditiveRangeFunction {
+  value(count: number, sum: number): number;
+  readonly usesSum: boolean;
+}
 
+/** Undefined for the functions that are not additive: their answer depends on each sample, or a float sum on its order. */
 export function additiveRangeFunction(op: RangeOp, rangeMs: number, unwrapped: boolean): AdditiveRangeFunction | undefined {
   const seconds = rangeMs / 1000;
   switch (op) {
     case 'count_over_time':
-      return (count) => count;
+      return { value: (count) => count, usesSum: false };
     case 'rate':
-      return unwrapped ? undefined : (count) => count / seconds;
+      return unwrapped ? undefined : { value: (count) => count / seconds, usesSum: false };
     case 'bytes_over_time':
-      return (_count, sum) => sum;
+      return { value: (_count, sum) => sum, usesSum: true };
     case 'bytes_rate':
-      return (_count, sum) => sum / seconds;
+      return { value: (_count, sum) => sum / seconds, usesSum: true };
     case 'absent_over_time':
-      return () => 1;
+      return { value: () => 1, usesSum: false };
     default:
       return undefined;
   }

@@ -122,3 +122,10 @@ export interface LogQLResult {
   readonly value: LogQLValue;
   readonly stats: LogQLQueryStats;
 }
+
+/** The steps of an evaluation: `startMs + i * stepMs` for i in [0, count). */
+export interface Steps {
+  readonly startMs: number;
+  readonly stepMs: number;
+  readonly count: number;
+}

@@ -10,7 +10,7 @@
  * edges are whole milliseconds, so it lands in the interval of `ms + 1`, as the windows
  * count it.
  */
-import type { Steps } from './range-aggregation.js';
+import type { Steps } from './types.js';
 
 export class WindowGrid {
   /** Every window's start and end, ascending, without repeats. */
