@@ -5,7 +5,7 @@
 import type { ColumnSeries, Value } from '../promql/value.js';
 import { formatTime, matrixEntry, matrixEntryHead, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
-import { EntryWriter } from '../promql/entry-writer.js';
+import { EntryWriter, type LentBytes } from '../promql/entry-writer.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
 export { formatSampleValue, formatTime, labelsJson, recentLabelsJson } from '../promql/value-json.js';
@@ -23,11 +23,14 @@ export function querySuccessBody(value: Value): string {
   return `{"status":"success","data":${queryDataJson(value)}}`;
 }
 
-/** `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`), as UTF-8 bytes. */
-export function rangeSuccessBody(series: readonly ColumnSeries[]): Buffer {
-  const out = new EntryWriter();
+/**
+ * `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`),
+ * as UTF-8 bytes lent out of the writer's buffer (`EntryWriter.lend`): release them once sent.
+ */
+export function rangeSuccessBody(series: readonly ColumnSeries[]): LentBytes {
+  const out = new EntryWriter(undefined, MATRIX_HEAD);
   for (const s of series) out.add(entryHead(s), s.t, s.v, 0, s.t.length);
-  return matrixSuccessBody([out.finish()]);
+  return out.lend(MATRIX_TAIL);
 }
 
 const MATRIX_HEAD = Buffer.from('{"status":"success","data":{"resultType":"matrix","result":[');
@@ -39,20 +42,23 @@ const COMMA = Buffer.from(',');
  * as UTF-8 bytes: for answers of many points, whose number formatting takes longer than
  * the query.
  */
-export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[], workers: QueryWorkers): Promise<Buffer> {
+export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[], workers: QueryWorkers): Promise<LentBytes> {
   return matrixSuccessBody(await entriesJsonOnWorkers(series, workers, entryHead));
 }
 
-/** A successful range query's body around runs of matrix entries written elsewhere (UTF-8, comma-separated within a run). */
-export function matrixSuccessBody(runs: readonly Uint8Array[]): Buffer {
-  const parts: Uint8Array[] = [MATRIX_HEAD];
+/**
+ * A successful range query's body around runs of matrix entries written elsewhere (UTF-8,
+ * comma-separated within a run), lent as `rangeSuccessBody`'s is: the runs are copied into
+ * a reused buffer rather than concatenated into a new one.
+ */
+export function matrixSuccessBody(runs: readonly Uint8Array[]): LentBytes {
+  const out = new EntryWriter(undefined, MATRIX_HEAD);
   for (const r of runs) {
     if (r.length === 0) continue;
-    if (parts.length > 1) parts.push(COMMA);
-    parts.push(r);
+    if (!out.empty) out.raw(COMMA);
+    out.raw(r);
   }
-  parts.push(MATRIX_TAIL);
-  return Buffer.concat(parts);
+  return out.lend(MATRIX_TAIL);
 }
 
 /** A series' matrix entry up to its points. */

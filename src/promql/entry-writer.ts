@@ -5,8 +5,12 @@
  * addon's `writePoints` where it is built (util/native.ts; ~5× faster than V8's number
  * formatting), else through `value-json.ts`'s `pointsJson`, which gives the same text.
  *
- * A writer is used synchronously, from the first `add` to `finish`: it borrows its thread's
- * scratch buffer, which `finish` hands back.
+ * A writer is used synchronously, from the first `add` to `finish` or `lend`: it borrows one
+ * of its thread's spare buffers, which `finish` hands back at once and `lend`'s `release`
+ * later. A whole answer is lent rather than copied out: a copy of a few hundred kilobytes
+ * lands on fresh pages (the last answer's copy is garbage not yet collected), and on this
+ * VM first touching a page costs ~3–5 µs, so copying a 420 kB answer twice (out of the
+ * buffer, then into the envelope) took 2.5 ms of an 8 ms query (bench/RESULTS.md).
  */
 import { native, pointsBound, type NativeAddon } from '../util/native.js';
 import { pointsJson } from './value-json.js';
@@ -16,10 +20,37 @@ const CLOSE = 0x7d; // '}'
 const utf8 = new TextEncoder();
 /** The first buffer a writer takes when its thread has no scratch yet. */
 const INITIAL_BYTES = 64 * 1024;
-/** The largest scratch a thread keeps between answers; a bigger one is left to the GC. */
+/** The most bytes of spare buffers a thread keeps between answers; more are left to the GC. */
 const KEEP_BYTES = 32 * 1024 * 1024;
 
-let scratch: Uint8Array | undefined;
+/** The thread's spare buffers, and their bytes. */
+const spares: Uint8Array[] = [];
+let spareBytes = 0;
+
+/** The biggest spare buffer, or a new one. */
+function takeSpare(): Uint8Array {
+  if (spares.length === 0) return new Uint8Array(INITIAL_BYTES);
+  let best = 0;
+  for (let i = 1; i < spares.length; i++) if (spares[i]!.length > spares[best]!.length) best = i;
+  const buf = spares[best]!;
+  spares[best] = spares[spares.length - 1]!;
+  spares.pop();
+  spareBytes -= buf.length;
+  return buf;
+}
+
+function giveSpare(buf: Uint8Array): void {
+  if (buf.length === 0 || spareBytes + buf.length > KEEP_BYTES) return;
+  spares.push(buf);
+  spareBytes += buf.length;
+}
+
+/** An answer's bytes inside a writer's buffer: valid until `release`, which hands the buffer back for reuse. */
+export interface LentBytes {
+  readonly bytes: Uint8Array;
+  /** Idempotent. Not calling it is safe: the buffer is then left to the GC. */
+  release(): void;
+}
 /** Columns given as arrays are copied here for the addon, which reads Float64Arrays. */
 let tCopy = new Float64Array(1024);
 let vCopy = new Float64Array(1024);
@@ -27,11 +58,20 @@ let vCopy = new Float64Array(1024);
 export class EntryWriter {
   private buf: Uint8Array;
   private at = 0;
+  /** Where the entries begin, after `prefix`. */
+  private readonly start: number;
 
-  /** `addon`: the native addon to use, or null for the JavaScript path (tests compare the two). */
-  constructor(private readonly addon: NativeAddon | null = native ?? null) {
-    this.buf = scratch ?? new Uint8Array(INITIAL_BYTES);
-    scratch = undefined;
+  /**
+   * `addon`: the native addon to use, or null for the JavaScript path (tests compare the
+   * two). `prefix`: bytes before the first entry (an envelope's head, for `lend`).
+   */
+  constructor(
+    private readonly addon: NativeAddon | null = native ?? null,
+    prefix?: Uint8Array,
+  ) {
+    this.buf = takeSpare();
+    if (prefix !== undefined) this.raw(prefix);
+    this.start = this.at;
   }
 
   /**
@@ -41,7 +81,7 @@ export class EntryWriter {
   add(head: string, t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): void {
     // A UTF-16 unit takes at most 3 bytes of UTF-8.
     this.reserve(head.length * 3 + 2);
-    if (this.at > 0) this.buf[this.at++] = COMMA;
+    if (this.at > this.start) this.buf[this.at++] = COMMA;
     this.at += utf8.encodeInto(head, this.buf.subarray(this.at)).written;
     if (this.addon !== null) {
       this.reserve(pointsBound(to - from) + 1);
@@ -68,13 +108,44 @@ export class EntryWriter {
     this.buf[this.at++] = CLOSE;
   }
 
-  /** The bytes written (a copy), handing the buffer back as the thread's scratch. */
+  /** Appends bytes as they are (a run of entries written elsewhere, or separators). */
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  /** Whether an entry (or raw bytes after the prefix) was written. */
+  get empty(): boolean {
+    return this.at === this.start;
+  }
+
+  /** The entries written (a copy, without the prefix), handing the buffer back at once. */
   finish(): Uint8Array {
-    const out = this.buf.slice(0, this.at);
-    if (this.buf.length <= KEEP_BYTES) scratch = this.buf;
+    const out = this.buf.slice(this.start, this.at);
+    giveSpare(this.detach());
+    return out;
+  }
+
+  /** Everything written, the prefix and then `suffix` included, lent rather than copied. */
+  lend(suffix: Uint8Array): LentBytes {
+    this.raw(suffix);
+    const bytes = this.buf.subarray(0, this.at);
+    let buf: Uint8Array | undefined = this.detach();
+    return {
+      bytes,
+      release: () => {
+        if (buf !== undefined) giveSpare(buf);
+        buf = undefined;
+      },
+    };
+  }
+
+  private detach(): Uint8Array {
+    const buf = this.buf;
     this.buf = new Uint8Array(0);
     this.at = 0;
-    return out;
+    return buf;
   }
 
   private reserve(n: number): void {

@@ -2,6 +2,8 @@
 // form, unix and RFC3339 times, float and Prometheus durations), the JSON envelope and
 // value encodings, Prometheus's error types and statuses, and remote read in both
 // response types — over data written through the real push route.
+import { get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPrometheusProtos } from '../../src/ingest/remote-write/decode-reference.js';
 import { snappyCompress, snappyDecompress } from '../../src/ingest/remote-write/snappy.js';
@@ -118,6 +120,55 @@ describe('query and query_range', () => {
     expect(res.json().status).toBe('error');
     expect(res.json().errorType).toBe(type);
     expect(res.json().error).toMatch(error);
+  });
+});
+
+describe('range answers over a socket', () => {
+  // Answers are sent from buffers lent out of the answer writer and reused once sent; a
+  // buffer handed back before the socket has taken the whole answer would be written over
+  // by the next answer while a slow reader still waits for its tail.
+  it('stay whole when a slow reader and other answers overlap', async () => {
+    // A tenant of its own: the other tests list every series of theirs.
+    const token = server.tokens.create({ tenant: 'wide', scopes: 'read+write' }).token;
+    const wideAuth = { 'x-scope-orgid': 'wide', authorization: `Bearer ${token}` };
+    const big = Array.from({ length: 200 }, (_, i) => ({
+      labels: { __name__: 'wide', i: String(i).padStart(3, '0') },
+      samples: Array.from({ length: 11 }, (_, k) => [T0 + k * 60_000, i * 1000 + k] as [number, number]),
+    }));
+    const pushed = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/push',
+      headers: { ...wideAuth, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      payload: writeRequestBody(big),
+    });
+    expect(pushed.statusCode, pushed.body).toBe(200);
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.app.server.address() as AddressInfo;
+    // 200 series × 1 201 steps: ~7 MB, more than a loopback socket takes at once.
+    const path = (q: string) => `/prometheus/api/v1/query_range?${new URLSearchParams({ query: q, start: String(sec(T0)), end: String(sec(T0 + 600_000)), step: '0.5' })}`;
+    const slowly = (q: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpGet({ host: '127.0.0.1', port, path: path(q), headers: wideAuth }, (res) => {
+          res.pause();
+          // Nothing is read for a while: the server's write of the answer waits on the socket.
+          setTimeout(() => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+            res.resume();
+          }, 150);
+        });
+        req.on('error', reject);
+      });
+    const expected = async (q: string) => (await server.app.inject({ method: 'GET', url: path(q), headers: wideAuth })).body;
+    const queries = ['wide', 'wide * 2', 'wide + 7', '-wide'];
+    const want = await Promise.all(queries.map(expected));
+    const got = await Promise.all(queries.map(slowly));
+    for (let i = 0; i < queries.length; i++) {
+      expect(got[i]!.length, queries[i]).toBe(want[i]!.length);
+      expect(got[i] === want[i], queries[i]).toBe(true);
+    }
+    expect(JSON.parse(got[0]!).data.result).toHaveLength(200);
   });
 });
 

@@ -8,6 +8,7 @@ import { matrixEntry, pointsJson } from '../../src/promql/value-json.js';
 import { native, pointsBound, type NativeAddon } from '../../src/util/native.js';
 
 const utf8 = new TextDecoder();
+const bytes = (s: string) => new TextEncoder().encode(s);
 
 function addon(): NativeAddon {
   // `npm install` builds it (binding.gyp); a missing addon is a broken build, not a skip.
@@ -107,6 +108,43 @@ describe('EntryWriter', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('lends the prefix, the entries and the suffix, and finish leaves the prefix out', () => {
+    const t = [1000, 2000];
+    const v = [1, 2];
+    const entry = matrixEntry('{"metric":{},"values":', t, v, 0, 2);
+    const lent = new EntryWriter(undefined, bytes('['));
+    lent.add('{"metric":{},"values":', t, v, 0, 2);
+    lent.add('{"metric":{},"values":', t, v, 0, 2);
+    expect(utf8.decode(lent.lend(bytes(']')).bytes)).toBe(`[${entry},${entry}]`);
+    const none = new EntryWriter(undefined, bytes('['));
+    expect(none.empty).toBe(true);
+    expect(utf8.decode(none.lend(bytes(']')).bytes)).toBe('[]');
+    const copied = new EntryWriter(undefined, bytes('['));
+    copied.add('{"metric":{},"values":', t, v, 0, 2);
+    expect(copied.empty).toBe(false);
+    expect(utf8.decode(copied.finish())).toBe(entry);
+  });
+
+  it('keeps lent bytes until they are released, and then writes into the same buffer', () => {
+    const write = (text: string) => {
+      const w = new EntryWriter(undefined, bytes(text));
+      return w.lend(bytes(''));
+    };
+    const a = write('a'.repeat(100));
+    const b = write('b'.repeat(100));
+    // Neither writer wrote over the other's unreleased bytes.
+    expect(utf8.decode(a.bytes)).toBe('a'.repeat(100));
+    expect(a.bytes.buffer).not.toBe(b.bytes.buffer);
+    a.release();
+    a.release(); // twice: handed back once only
+    const c = write('c'.repeat(100));
+    const d = write('d'.repeat(100));
+    expect(c.bytes.buffer).toBe(a.bytes.buffer);
+    expect(d.bytes.buffer).not.toBe(a.bytes.buffer);
+    expect(utf8.decode(b.bytes)).toBe('b'.repeat(100));
+    for (const x of [b, c, d]) x.release();
   });
 
   it('grows past its scratch buffer, and a later writer starts empty', () => {

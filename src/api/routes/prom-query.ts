@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compareLabels, labelsKey, labelsToObject, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
+import type { LentBytes } from '../../promql/entry-writer.js';
 import { Engine, type EngineOptions } from '../../promql/engine/index.js';
 import { cancelOnClose } from '../cancel-on-close.js';
 import { parseExpr, parseSeriesSelector, prettyExpr } from '../../promql/parser/index.js';
@@ -33,6 +34,15 @@ const ok = (reply: FastifyReply, data: unknown) => reply.type('application/json'
 /** A body already written as JSON (prom-json.ts), sent as it is rather than serialized by fastify. */
 // The charset is spelled out: fastify adds it to a string body's type but not to a Buffer's.
 const sendJson = (reply: FastifyReply, body: string | Buffer) => reply.type('application/json; charset=utf-8').send(body);
+/**
+ * `sendJson` of a body lent out of a writer's buffer, handed back once the response has
+ * finished: the socket (or the compressor) no longer reads it then. A response that never
+ * finishes (the client went away) leaves the buffer to the GC.
+ */
+const sendLent = (reply: FastifyReply, body: LentBytes) => {
+  reply.raw.once('finish', body.release);
+  return sendJson(reply, Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength));
+};
 
 export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDeps): void {
   const engine = new Engine(deps.engine);
@@ -90,12 +100,12 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       }
       // A range function or a selector over many series comes back written by the workers.
       const answer = await engineFor(p).rangeQueryAnswer(queryable(tenantOf(req)), expr, start, end, step, cancelOnClose(reply));
-      if ('json' in answer) return sendJson(reply, matrixSuccessBody(answer.json));
+      if ('json' in answer) return sendLent(reply, matrixSuccessBody(answer.json));
       const columns = answer.columns;
       // A big answer is written on the query workers, as the query was evaluated.
       const workers = deps.engine.workers;
-      if (workers !== undefined && pointCount(columns) >= deps.engine.parallel.minJsonPoints) return sendJson(reply, await rangeSuccessBodyOnWorkers(columns, workers));
-      return sendJson(reply, rangeSuccessBody(columns));
+      if (workers !== undefined && pointCount(columns) >= deps.engine.parallel.minJsonPoints) return sendLent(reply, await rangeSuccessBodyOnWorkers(columns, workers));
+      return sendLent(reply, rangeSuccessBody(columns));
     };
 
     /**

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../../src/promql/engine/index.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
 import { matrixSuccessBody, rangeSuccessBody } from '../../../src/api/prom-json.js';
+import type { LentBytes } from '../../../src/promql/entry-writer.js';
 import { createQueryWorkers, type QueryWorkers } from '../../../src/promql/parallel/query-workers.js';
 import { packInPlace, packSeries, packedBuffer, samplesInPlace, samplesToRead } from '../../../src/promql/parallel/packed-series.js';
 import type { RangeAggregateJob } from '../../../src/promql/parallel/range-aggregate.js';
@@ -328,8 +329,9 @@ describe('range answers evaluated and written on the query workers', () => {
     const expr = parseExpr(query);
     try {
       const answer = await engine.rangeQueryAnswer(store.q, expr, 0, 12 * MIN, 40 * SEC);
-      if ('json' in answer) return { text: matrixSuccessBody(answer.json).toString('utf8'), onWorkers: true };
-      return { text: rangeSuccessBody(answer.columns).toString(), onWorkers: false };
+      const text = (b: LentBytes) => Buffer.from(b.bytes).toString('utf8');
+      if ('json' in answer) return { text: text(matrixSuccessBody(answer.json)), onWorkers: true };
+      return { text: text(rangeSuccessBody(answer.columns)), onWorkers: false };
     } catch (err) {
       return { text: `error: ${(err as Error).message}`, onWorkers: false };
     }
