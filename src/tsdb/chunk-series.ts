@@ -126,9 +126,7 @@ export class ChunksIterator implements SampleIterator {
       const c = this.chunks[this.i++]!;
       if (c.maxt < lo) continue;
       if (c.mint > hi) return;
-      const it = chunkIterator(c);
-      const more = it instanceof XorIterator ? it.readInto(lo, hi, out, skipStale) : readEach(it, lo, hi, out, skipStale);
-      if (!more) return;
+      if (!readChunkInto(c, lo, hi, out, skipStale)) return;
     }
   }
 
@@ -143,6 +141,16 @@ function appendSample(out: SampleColumns, t: number, v: number, skipStale: boole
   out.t[out.hi] = t;
   out.v[out.hi] = v;
   out.hi++;
+}
+
+/**
+ * Appends a chunk's samples in [mint, maxt] to `out` (stale markers left out when
+ * `skipStale`), through the XOR bulk reader where there is one. False once a sample after
+ * `maxt` was read (the chunks after it have nothing for the reader either).
+ */
+export function readChunkInto(c: ClosedChunk, mint: number, maxt: number, out: SampleColumns, skipStale: boolean): boolean {
+  const it = chunkIterator(c);
+  return it instanceof XorIterator ? it.readInto(mint, maxt, out, skipStale) : readEach(it, mint, maxt, out, skipStale);
 }
 
 /** `readInto` for a chunk without a bulk reader: its samples one by one. False once past `maxt`. */

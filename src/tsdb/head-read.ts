@@ -129,9 +129,15 @@ export class HeadQuerier implements Querier {
   close(): void {}
 }
 
-/** Head series read in place (`HeadQuerier.inPlace`). */
+/**
+ * Head series read in place (`HeadQuerier.inPlace`), as they were when selected: each
+ * series is read up to the newest sample it had then (`newestOf`). Appends only ever add newer samples
+ * (older ones are refused), so a read after the event loop turned sees no sample a read
+ * at the selection would not have (in-place-series.ts reads this way).
+ */
 class HeadInPlace implements InPlaceSelection {
   readonly labels: readonly Labels[];
+  private readonly newest: Float64Array;
 
   constructor(
     private readonly list: readonly MemSeries[],
@@ -141,9 +147,14 @@ class HeadInPlace implements InPlaceSelection {
     readonly maxt: number,
   ) {
     this.labels = list.map((s) => s.labels);
+    this.newest = Float64Array.from(list, (s) => s.lastT);
   }
 
   forEachChunk(i: number, mint: number, maxt: number, fn: ChunkVisitor): void {
-    this.list[i]!.forEachChunkIn(Math.max(mint, this.from), Math.min(maxt, this.to), fn);
+    this.list[i]!.forEachChunkIn(Math.max(mint, this.from), Math.min(maxt, this.to, this.newest[i]!), fn);
+  }
+
+  newestOf(i: number): number {
+    return this.newest[i]!;
   }
 }

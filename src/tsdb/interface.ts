@@ -168,6 +168,12 @@ export interface InPlaceSelection {
    * first; `times` is a dense chunk's timestamp column.
    */
   forEachChunk(i: number, mint: number, maxt: number, fn: ChunkVisitor): void;
+  /**
+   * The newest sample time series `i` is read to: its newest when selected, so that a read
+   * after later appends sees what a read at the selection would have (a visited chunk may
+   * hold newer samples).
+   */
+  newestOf(i: number): number;
 }
 
 export type ChunkVisitor = (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: Float64Array | undefined) => void;

@@ -5,6 +5,7 @@
  */
 import type { Expr, VectorSelector } from '../ast.js';
 import type { InPlaceSelection, Querier, Series } from '../../tsdb/interface.js';
+import { inPlaceSeries } from '../../tsdb/in-place-series.js';
 import { CairnError } from '../../util/errors.js';
 import type { SelectorRange } from './preprocess.js';
 import type { ParallelOptions } from './index.js';
@@ -107,18 +108,28 @@ export class QueryState {
 
   /**
    * The selector's series read in place over its whole range (`Querier.selectInPlace`),
-   * when the querier can; for a caller that copies what it needs before the event loop
-   * turns. Not cached: the store may change at the next pause.
+   * when the querier can: a visit's bytes are valid only during the call, so a caller
+   * copies what it keeps.
    */
   inPlace(vs: VectorSelector): InPlaceSelection | undefined {
     const r = this.o.ranges.get(vs);
     return this.o.querier.selectInPlace?.(vs.matchers, r === undefined ? undefined : { mint: r.mint, maxt: r.maxt });
   }
 
-  /** The series of a selector, selected once per query over the selector's whole range. */
+  /**
+   * The series of a selector, selected once per query over the selector's whole range:
+   * read in place where the querier can (in-place-series.ts: no snapshot of every chunk),
+   * else as `select` hands them out.
+   */
   series(vs: VectorSelector): Series[] {
     let list = this.seriesCache.get(vs);
     if (list === undefined) {
+      const inPlace = this.inPlace(vs);
+      if (inPlace !== undefined) {
+        list = inPlaceSeries(inPlace);
+        this.seriesCache.set(vs, list);
+        return list;
+      }
       const r = this.o.ranges.get(vs);
       const set = this.o.querier.select(vs.matchers, r === undefined ? undefined : { mint: r.mint, maxt: r.maxt });
       list = [];
