@@ -146,8 +146,13 @@ class HeadInPlace implements InPlaceSelection {
     readonly mint: number,
     readonly maxt: number,
   ) {
-    this.labels = list.map((s) => s.labels);
-    this.newest = Float64Array.from(list, (s) => s.lastT);
+    const labels: Labels[] = new Array<Labels>(list.length);
+    this.newest = new Float64Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      labels[i] = list[i]!.labels;
+      this.newest[i] = list[i]!.lastT;
+    }
+    this.labels = labels;
   }
 
   forEachChunk(i: number, mint: number, maxt: number, fn: ChunkVisitor): void {
