@@ -2,7 +2,7 @@
  * PromQL values in the Prometheus API's JSON (`util/jsonutil/marshal.go`): samples as
  * `promql/value-json.ts` writes them, labels as objects; a series without labels is `{}`.
  */
-import type { ColumnSeries, Value } from '../promql/value.js';
+import type { ColumnSeries, Value, Vector } from '../promql/value.js';
 import { formatTime, matrixEntry, matrixEntryHead, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
 import { EntryWriter, type LentBytes } from '../promql/entry-writer.js';
@@ -22,6 +22,20 @@ export { formatSampleValue, formatTime, labelsJson, recentLabelsJson } from '../
 export function querySuccessBody(value: Value): string {
   return `{"status":"success","data":${queryDataJson(value)}}`;
 }
+
+/**
+ * `querySuccessBody` of an instant vector, as UTF-8 bytes lent as `rangeSuccessBody`'s
+ * are: an answer of thousands of series was a string of a few hundred kilobytes joined
+ * from as many parts, then encoded again to be sent.
+ */
+export function vectorSuccessBody(vector: Vector): LentBytes {
+  const out = new EntryWriter(undefined, VECTOR_HEAD);
+  for (const s of vector) out.addText(`{"metric":${recentLabelsJson(s.metric)},"value":`, `${sampleJson(s.t, s.v)}}`);
+  return out.lend(VECTOR_TAIL);
+}
+
+const VECTOR_HEAD = Buffer.from('{"status":"success","data":{"resultType":"vector","result":[');
+const VECTOR_TAIL = Buffer.from(']}}');
 
 /**
  * `querySuccessBody` of a range query's matrix given as columns (`Engine.rangeQueryColumns`),

@@ -108,6 +108,14 @@ export class EntryWriter {
     this.buf[this.at++] = CLOSE;
   }
 
+  /** Appends one entry given as text: `head` then `tail` (two parts, so that neither is joined to the other first). */
+  addText(head: string, tail: string): void {
+    this.reserve((head.length + tail.length) * 3 + 1);
+    if (this.at > this.start) this.buf[this.at++] = COMMA;
+    this.at += utf8.encodeInto(head, this.buf.subarray(this.at)).written;
+    this.at += utf8.encodeInto(tail, this.buf.subarray(this.at)).written;
+  }
+
   /** Appends bytes as they are (a run of entries written elsewhere, or separators). */
   raw(bytes: Uint8Array): void {
     this.reserve(bytes.length);

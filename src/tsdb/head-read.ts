@@ -129,6 +129,9 @@ export class HeadQuerier implements Querier {
   close(): void {}
 }
 
+const value = new Float64Array(1);
+const valueWords = new Int32Array(value.buffer);
+
 /**
  * Head series read in place (`HeadQuerier.inPlace`), as they were when selected: each
  * series is read up to the newest sample it had then (`newestOf`). Appends only ever add newer samples
@@ -138,6 +141,8 @@ export class HeadQuerier implements Querier {
 class HeadInPlace implements InPlaceSelection {
   readonly labels: readonly Labels[];
   private readonly newest: Float64Array;
+  /** The newest samples' values as MemSeries keeps them: its `lastLo`, `lastHi` pairs. */
+  private readonly newestHalves: Int32Array;
 
   constructor(
     private readonly list: readonly MemSeries[],
@@ -148,9 +153,13 @@ class HeadInPlace implements InPlaceSelection {
   ) {
     const labels: Labels[] = new Array<Labels>(list.length);
     this.newest = new Float64Array(list.length);
+    this.newestHalves = new Int32Array(2 * list.length);
     for (let i = 0; i < list.length; i++) {
-      labels[i] = list[i]!.labels;
-      this.newest[i] = list[i]!.lastT;
+      const s = list[i]!;
+      labels[i] = s.labels;
+      this.newest[i] = s.lastT;
+      this.newestHalves[2 * i] = s.lastLo;
+      this.newestHalves[2 * i + 1] = s.lastHi;
     }
     this.labels = labels;
   }
@@ -161,5 +170,14 @@ class HeadInPlace implements InPlaceSelection {
 
   newestOf(i: number): number {
     return this.newest[i]!;
+  }
+
+  newestValueOf(i: number, mint: number, maxt: number): number | undefined {
+    const t = this.newest[i]!;
+    if (t < Math.max(mint, this.from, this.mint) || t > Math.min(maxt, this.to, this.maxt)) return undefined;
+    // The halves as MemSeries keeps them (the words of a Float64Array element, in memory order).
+    valueWords[0] = this.newestHalves[2 * i]!;
+    valueWords[1] = this.newestHalves[2 * i + 1]!;
+    return value[0]!;
   }
 }

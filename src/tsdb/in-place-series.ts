@@ -103,6 +103,12 @@ class InPlaceIterator implements SampleIterator {
 
   lastAtOrBefore(t: number): boolean {
     this.finish();
+    const newest = this.sel.newestValueOf?.(this.i, -Infinity, t);
+    if (newest !== undefined) {
+      this.t = this.sel.newestOf(this.i);
+      this.v = newest;
+      return true;
+    }
     scratch.hi = 0;
     readSeries(this.sel, this.i, -Infinity, t, scratch, false);
     if (scratch.hi === 0) return false;

@@ -174,6 +174,12 @@ export interface InPlaceSelection {
    * hold newer samples).
    */
   newestOf(i: number): number;
+  /**
+   * The value of series `i`'s newest sample (at `newestOf(i)`) when that sample lies in
+   * [mint, maxt] within the selection's bounds and is known without decoding; undefined
+   * otherwise. An instant selector "now" then decodes nothing.
+   */
+  newestValueOf?(i: number, mint: number, maxt: number): number | undefined;
 }
 
 export type ChunkVisitor = (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: Float64Array | undefined) => void;

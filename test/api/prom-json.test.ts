@@ -3,7 +3,7 @@
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson } from '../../src/api/prom-json.js';
+import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson, vectorSuccessBody } from '../../src/api/prom-json.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { LentBytes } from '../../src/promql/entry-writer.js';
 import type { ColumnSeries, Value } from '../../src/promql/value.js';
@@ -64,6 +64,8 @@ describe('querySuccessBody', () => {
     fc.assert(
       fc.property(values, (v) => {
         expect(querySuccessBody(v)).toBe(reference(v));
+        // An instant vector written as bytes is the same text.
+        if (v.type === 'vector') expect(text(vectorSuccessBody(v.vector))).toBe(reference(v));
         // A range query's answer, written from columns, is the same matrix.
         if (v.type === 'matrix') {
           const columns = v.matrix.map((m) => ({ metric: m.metric, t: m.points.map((p) => p.t), v: m.points.map((p) => p.v) }));

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/config.js';
 import { newMatcher } from '../../src/model/matcher.js';
-import { STALE_NAN } from '../../src/model/stale.js';
+import { isStaleNaN, STALE_NAN } from '../../src/model/stale.js';
 import { RangeWindow } from '../../src/promql/engine/range-window.js';
 import { Head } from '../../src/tsdb/head.js';
 import { HeadAppender, type WalSink } from '../../src/tsdb/head-append.js';
@@ -20,12 +20,15 @@ import { labels } from './block/fixtures.js';
 const sink: WalSink = { append() {}, async waitDurable() {} };
 const matchers = [newMatcher('=', '__name__', 'm')];
 
-/** Series name → samples, in time order. */
-type Data = Record<string, [number, number][]>;
+/**
+ * Series name → samples, in time order. A stale marker is named, not held: a signalling
+ * NaN kept in an array of doubles comes back quieted, no longer the marker.
+ */
+type Data = Record<string, [number, number | 'stale'][]>;
 
 async function append(h: Head, data: Data): Promise<void> {
   const app = new HeadAppender(h, sink);
-  for (const [name, samples] of Object.entries(data)) for (const [t, v] of samples) app.append(0, labels({ __name__: 'm', s: name }), t, v);
+  for (const [name, samples] of Object.entries(data)) for (const [t, v] of samples) app.append(0, labels({ __name__: 'm', s: name }), t, v === 'stale' ? STALE_NAN : v);
   await app.commit();
 }
 
@@ -33,8 +36,13 @@ function querier(h: Head, mint: number, maxt: number): TenantQuerier {
   return new TenantQuerier({ head: new HeadQuerier(h, mint, maxt), headFrom: -Infinity, blocks: [], onClose() {} }, mint, maxt);
 }
 
-/** Values as their bits, so that NaNs (the stale marker among them) compare exactly. */
-const bits = (v: number) => new BigUint64Array(new Float64Array([v]).buffer)[0]!.toString(16);
+/**
+ * Values as their bits (-0 apart from 0), the stale marker apart from other NaNs. Other
+ * NaNs compare as one: the payload of a NaN read through `select`'s cursors depends on
+ * whether V8 has optimised the code that moved it (a quiet NaN's payload bits came back
+ * cleared in one run of thousands).
+ */
+const bits = (v: number) => (isStaleNaN(v) ? 'stale' : Number.isNaN(v) ? 'NaN' : new BigUint64Array(new Float64Array([v]).buffer)[0]!.toString(16));
 
 /** What every kind of read of a series gives, for the probes' windows and times. */
 function reads(s: Series, probes: Probe[]): unknown {
@@ -69,7 +77,7 @@ const probe: fc.Arbitrary<Probe> = fc
 const data: fc.Arbitrary<Data> = fc
   .array(fc.uniqueArray(fc.integer({ min: 0, max: 3000 }), { maxLength: 400 }), { minLength: 1, maxLength: 3 })
   .chain((series) =>
-    fc.tuple(...series.map((ts) => fc.array(fc.oneof(fc.double({ noNaN: true }), fc.constant(STALE_NAN)), { minLength: ts.length, maxLength: ts.length }))).map((values) => {
+    fc.tuple(...series.map((ts) => fc.array(fc.oneof(fc.double(), fc.constant('stale' as const)), { minLength: ts.length, maxLength: ts.length }))).map((values) => {
       const out: Data = {};
       series.forEach((ts, k) => {
         const sorted = [...ts].sort((x, y) => x - y);

@@ -16,7 +16,7 @@ import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson } from '../prom-json.js';
+import { formatSampleValue, formatTime, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson, vectorSuccessBody } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -81,7 +81,8 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       const expr = parseQuery(p);
       const t = parseTimeParam(p, 'time') ?? deps.clock.now();
       const value = await engineFor(p).instantQuery(queryable(tenantOf(req)), expr, t, cancelOnClose(reply));
-      return sendJson(reply, querySuccessBody(value));
+      // Vectors of many series are written as bytes; the other kinds are small.
+      return value.type === 'vector' ? sendLent(reply, vectorSuccessBody(value.vector)) : sendJson(reply, querySuccessBody(value));
     };
 
     const range = async (req: FastifyRequest, reply: FastifyReply) => {
