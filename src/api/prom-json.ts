@@ -2,6 +2,7 @@
  * PromQL values in the Prometheus API's JSON (`util/jsonutil/marshal.go`): samples as
  * `promql/value-json.ts` writes them, labels as objects; a series without labels is `{}`.
  */
+import type { Labels } from '../model/labels.js';
 import type { ColumnSeries, Value, Vector } from '../promql/value.js';
 import { formatTime, matrixEntry, matrixEntryHead, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
@@ -34,6 +35,15 @@ export function vectorSuccessBody(vector: Vector): LentBytes {
   return out.lend(VECTOR_TAIL);
 }
 
+/** The series API's answer, a list of label sets, as UTF-8 bytes lent as `vectorSuccessBody`'s are. */
+export function labelSetsSuccessBody(sets: readonly Labels[]): LentBytes {
+  const out = new EntryWriter(undefined, LIST_HEAD);
+  for (const ls of sets) out.addText(recentLabelsJson(ls), '');
+  return out.lend(LIST_TAIL);
+}
+
+const LIST_HEAD = Buffer.from('{"status":"success","data":[');
+const LIST_TAIL = Buffer.from(']}');
 const VECTOR_HEAD = Buffer.from('{"status":"success","data":{"resultType":"vector","result":[');
 const VECTOR_TAIL = Buffer.from(']}}');
 

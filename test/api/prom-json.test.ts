@@ -3,7 +3,7 @@
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson, vectorSuccessBody } from '../../src/api/prom-json.js';
+import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson, labelSetsSuccessBody, vectorSuccessBody } from '../../src/api/prom-json.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { LentBytes } from '../../src/promql/entry-writer.js';
 import type { ColumnSeries, Value } from '../../src/promql/value.js';
@@ -86,6 +86,18 @@ describe('querySuccessBody', () => {
     ],
   ])('%s', (_name, v, want) => {
     expect(querySuccessBody(v)).toBe(want);
+  });
+});
+
+describe('labelSetsSuccessBody', () => {
+  it("writes what JSON.stringify writes for the series API's answer, for any label sets", () => {
+    fc.assert(
+      fc.property(fc.array(labels, { maxLength: 6 }), (sets) => {
+        const want = JSON.stringify({ status: 'success', data: sets.map((ls) => Object.assign(Object.create(null) as object, Object.fromEntries(ls.map((l) => [l.name, l.value])))) });
+        expect(text(labelSetsSuccessBody(sets))).toBe(want);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

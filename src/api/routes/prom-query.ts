@@ -16,7 +16,7 @@ import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson, vectorSuccessBody } from '../prom-json.js';
+import { formatSampleValue, formatTime, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, labelSetsSuccessBody, vectorSuccessBody } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -158,8 +158,8 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
           }
           return [...seen.values()].sort(compareLabels);
         },
-        // Written directly, as query answers are (prom-json.ts): thousands of label sets.
-        (r, list) => sendJson(r, `{"status":"success","data":[${list.map(recentLabelsJson).join(',')}]}`),
+        // Written as bytes, as query answers are (prom-json.ts): thousands of label sets.
+        (r, list) => sendLent(r, labelSetsSuccessBody(list)),
       );
 
     /** Union over the `match[]` sets (or over everything without one). */
