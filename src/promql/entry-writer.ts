@@ -9,8 +9,9 @@
  * of its thread's spare buffers, which `finish` hands back at once and `lend`'s `release`
  * later. A whole answer is lent rather than copied out: a copy of a few hundred kilobytes
  * lands on fresh pages (the last answer's copy is garbage not yet collected), and on this
- * VM first touching a page costs ~3–5 µs, so copying a 420 kB answer twice (out of the
- * buffer, then into the envelope) took 2.5 ms of an 8 ms query (bench/RESULTS.md).
+ * VM first touching a page costs ~3–5 µs: copying the answer out of the buffer and then
+ * into the envelope held the 10k dataset's 1.6 MB `rate(...)` range answer back by 10–20 %
+ * (bench/RESULTS.md).
  */
 import { native, pointsBound, type NativeAddon } from '../util/native.js';
 import { pointsJson } from './value-json.js';
@@ -18,7 +19,7 @@ import { pointsJson } from './value-json.js';
 const COMMA = 0x2c;
 const CLOSE = 0x7d; // '}'
 const utf8 = new TextEncoder();
-/** The first buffer a writer takes when its thread has no scratch yet. */
+/** The first buffer a writer takes when its thread has no spare one. */
 const INITIAL_BYTES = 64 * 1024;
 /** The most bytes of spare buffers a thread keeps between answers; more are left to the GC. */
 const KEEP_BYTES = 32 * 1024 * 1024;

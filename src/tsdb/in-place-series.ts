@@ -19,6 +19,7 @@ import type { Labels } from '../model/labels.js';
 import { XorIterator } from './chunkenc/xor.js';
 import { readChunkInto } from './chunk-series.js';
 import type { ChunkVisitor, InPlaceSelection, SampleColumns, SampleIterator, Series } from './interface.js';
+import { growColumns } from './sample-columns.js';
 
 /** The selection's series, in its order (sorted by labels). */
 export function inPlaceSeries(sel: InPlaceSelection): Series[] {
@@ -68,15 +69,7 @@ class Columns implements SampleColumns {
   hi = 0;
 
   reserve(n: number): void {
-    if (this.hi + n <= this.t.length) return;
-    const size = Math.max(this.t.length * 2, this.hi + n);
-    const t = new Float64Array(size);
-    const v = new Float64Array(size);
-    t.set(this.t.subarray(0, this.hi));
-    v.set(this.v.subarray(0, this.hi));
-    this.t = t;
-    this.v = v;
-    this.v32 = new Uint32Array(v.buffer);
+    growColumns(this, n);
   }
 }
 

@@ -115,6 +115,7 @@ export interface SampleColumns {
   reserve(n: number): void;
 }
 
+
 /**
  * A pull cursor over one series' samples in time order. `t`/`v` are valid after `next()`
  * or `seek()` returned true. Not to be held across `await` while the store may change.

@@ -713,7 +713,7 @@ export class Evaluator {
       return this.rangeEval(e.args, undefined, fn);
     }
     const { sink, out } = this.collector();
-    await this.streamRangeFunction(e, matrixIndex, sink);
+    await this.streamRangeFunction(e, matrixIndex, sink, true);
     if (e.func === 'absent_over_time') return this.absentOverTime(out, e.args[0]!);
     return out;
   }
@@ -747,7 +747,7 @@ export class Evaluator {
    * the same labels (once `__name__` is dropped) are an error, found after all series are
    * computed, as in Prometheus; `absent_over_time` has no such check.
    */
-  private async streamRangeFunction(e: Call, matrixIndex: number, sink: SeriesSink): Promise<void> {
+  private async streamRangeFunction(e: Call, matrixIndex: number, sink: SeriesSink, sharedNames = false): Promise<void> {
     const q = this.q;
     const kernel = rangeFunction(e.func);
     if (kernel === undefined) throw execError(`function ${JSON.stringify(e.func)} does not take a range vector`);
@@ -794,7 +794,12 @@ export class Evaluator {
       const n = evalWindows(src.iterator(), w, kernel, plan, scalarMats, scalars, tBuf, vBuf, q, rates);
       if (n > 0) {
         q.add(n);
-        const metric = keepName ? src.labels : withoutMetricName(src.labels);
+        // With `sharedNames` (the series may be the answer) an output series keeps the same
+        // labels array from query to query, so the answer's writer finds its JSON cached
+        // (value-json.ts): a dashboard's `rate(...)` over 352 series wrote every label set
+        // anew, and the cache filled with sets never asked for again (10k dataset:
+        // 3.2-6.6 against 4.2-7.9 ms). An aggregation only groups them: a copy is cheaper.
+        const metric = keepName ? src.labels : sharedNames ? dropMetricName(src.labels) : withoutMetricName(src.labels);
         if (checkDuplicates && !duplicate) {
           const k = keyOf(metric);
           if (seen.has(k)) duplicate = true;

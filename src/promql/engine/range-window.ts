@@ -5,6 +5,7 @@
  * is decoded and copied once per query however many steps see it.
  */
 import type { SampleColumns } from '../../tsdb/interface.js';
+import { growColumns } from '../../tsdb/sample-columns.js';
 import type { Point, SampleWindow } from '../value.js';
 
 /** Initial column length: a 5m window of 15s scrapes holds 21 samples. */
@@ -89,16 +90,8 @@ export class RangeWindow implements SampleWindow, SampleColumns {
    * reader fills the columns from a cleared window; `countDrops` then fills `drops`).
    */
   reserve(n: number): void {
-    if (this.hi + n <= this.t.length) return;
-    const size = Math.max(this.t.length * 2, this.hi + n);
-    const t = new Float64Array(size);
-    const v = new Float64Array(size);
-    t.set(this.t.subarray(0, this.hi));
-    v.set(this.v.subarray(0, this.hi));
-    this.t = t;
-    this.v = v;
-    this.v32 = new Uint32Array(v.buffer);
-    this.drops = new Int32Array(size);
+    const size = growColumns(this, n);
+    if (size > 0) this.drops = new Int32Array(size);
   }
 
   /** Fills `drops` for samples a bulk reader appended from a cleared window (as `push` keeps it). */
