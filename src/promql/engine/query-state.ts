@@ -85,7 +85,8 @@ export class QueryState {
   /**
    * Checks the deadline and the signal, and gives the event loop a turn when the query has
    * held it for `yieldEveryMs`. The store may change during the pause; series already
-   * selected keep the chunks they snapshotted.
+   * selected read as they were selected (snapshotted chunks, or in place up to each
+   * series' newest sample then).
    */
   async pause(): Promise<void> {
     this.check();
@@ -109,7 +110,8 @@ export class QueryState {
   /**
    * The selector's series read in place over its whole range (`Querier.selectInPlace`),
    * when the querier can: a visit's bytes are valid only during the call, so a caller
-   * copies what it keeps.
+   * copies what it keeps. Not cached: the query workers' packer copies whole chunks, which
+   * after a pause may hold samples newer than the selection.
    */
   inPlace(vs: VectorSelector): InPlaceSelection | undefined {
     const r = this.o.ranges.get(vs);
@@ -125,19 +127,19 @@ export class QueryState {
     let list = this.seriesCache.get(vs);
     if (list === undefined) {
       const inPlace = this.inPlace(vs);
-      if (inPlace !== undefined) {
-        list = inPlaceSeries(inPlace);
-        this.seriesCache.set(vs, list);
-        return list;
-      }
-      const r = this.o.ranges.get(vs);
-      const set = this.o.querier.select(vs.matchers, r === undefined ? undefined : { mint: r.mint, maxt: r.maxt });
-      list = [];
-      while (set.next()) list.push(set.at());
-      const err = set.err();
-      if (err !== undefined) throw err;
+      list = inPlace !== undefined ? inPlaceSeries(inPlace) : this.selected(vs);
       this.seriesCache.set(vs, list);
     }
+    return list;
+  }
+
+  private selected(vs: VectorSelector): Series[] {
+    const r = this.o.ranges.get(vs);
+    const set = this.o.querier.select(vs.matchers, r === undefined ? undefined : { mint: r.mint, maxt: r.maxt });
+    const list: Series[] = [];
+    while (set.next()) list.push(set.at());
+    const err = set.err();
+    if (err !== undefined) throw err;
     return list;
   }
 }
