@@ -11,7 +11,8 @@ import type { Clock } from '../util/clock.js';
 import { validateTenantId } from '../model/tenant.js';
 import type { Scope } from './scopes.js';
 import { hashToken, hashesEqual } from './secret.js';
-import type { TokenStore } from './token-store.js';
+import { TokenCache } from './token-cache.js';
+import type { TokenInfo, TokenStore } from './token-store.js';
 import type { UsageRecorder } from './usage.js';
 
 /**
@@ -66,8 +67,16 @@ function parseAuthorization(header: string | undefined): ParsedAuth {
 }
 
 /** Checks requests against the token store. */
+/**
+ * How long a verified token is trusted without reading `system.db` again: under the one
+ * second within which a running server must see a revocation by the CLI.
+ */
+export const TOKEN_CACHE_TTL_MS = 500;
+const TOKEN_CACHE_MAX = 10_000;
+
 export class Authorizer {
   private readonly envAdminHash: Buffer | undefined;
+  private readonly verified = new TokenCache<TokenInfo | 'env'>(TOKEN_CACHE_TTL_MS, TOKEN_CACHE_MAX);
 
   constructor(
     private readonly store: TokenStore,
@@ -112,9 +121,16 @@ export class Authorizer {
   }
 
   /** The live stored token, or `env` for the configured admin token; throws 401 otherwise. */
-  private live(token: string | undefined) {
+  private live(token: string | undefined): TokenInfo | 'env' {
     if (token === undefined) throw unauthenticated('missing_token', 'missing token: send Authorization: Bearer <token>, or the token as the basic-auth password');
-    if (this.envAdminHash !== undefined && hashesEqual(hashToken(token), this.envAdminHash)) return 'env' as const;
+    const now = this.clock.now();
+    const generation = this.store.generation;
+    const cached = this.verified.get(token, now, generation);
+    if (cached !== undefined && (cached === 'env' || cached.expiresAt === null || cached.expiresAt > now)) return cached;
+    if (this.envAdminHash !== undefined && hashesEqual(hashToken(token), this.envAdminHash)) {
+      this.verified.set(token, 'env', now, generation);
+      return 'env';
+    }
     const info = this.store.verify(token);
     switch (info) {
       case 'unknown':
@@ -124,6 +140,7 @@ export class Authorizer {
       case 'expired':
         throw unauthenticated('expired_token', 'the token has expired');
       default:
+        this.verified.set(token, info, now, generation);
         return info;
     }
   }

@@ -93,6 +93,7 @@ export class TokenStore {
   private readonly insertTenant: SqlStatement;
   private readonly insertToken: SqlStatement;
   private readonly addUsage: SqlStatement;
+  private revocations = 0;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -171,7 +172,16 @@ export class TokenStore {
     const row = this.byId.get(id);
     if (row === undefined) throw new CairnError('not_found', 'token_not_found', `no token with id '${id}'`);
     if (row.revoked_at === null) this.db.prepare('UPDATE auth_tokens SET revoked_at = ? WHERE id = ?').run(this.clock.now(), id);
+    this.revocations++;
     return toInfo(this.byId.get(id)!);
+  }
+
+  /**
+   * Moves whenever this connection revokes a token, so that what was verified before
+   * (auth/token-cache.ts) is verified again.
+   */
+  get generation(): number {
+    return this.revocations;
   }
 
   /** True when no token was ever created: the first start of a data dir. */
