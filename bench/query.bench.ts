@@ -3,8 +3,8 @@
  * VictoriaMetrics 1.79, through each one's Prometheus HTTP API, on the same data.
  *
  * For each dataset (the node-exporter-like series of `lib/payloads.ts`, 15 s apart, ending
- * now), each target in turn is started fresh, loaded through remote_write, polled until
- * `count({__name__=~".+"})` sees every series, then asked the same queries: instant ones
+ * now), each target in turn is started fresh, loaded through remote_write and polled until
+ * `count({__name__=~".+"})` sees every series; then all are asked the same queries: instant ones
  * 1 s after the last scrape round, range ones over the dataset's whole span (~150 points),
  * and the `labels`, `label/instance/values` and `series` endpoints over the same span. Each
  * query runs WARMUP times untimed (the first answer is the one compared) and then REPEAT times; the
@@ -19,6 +19,14 @@
  * is where an instant query "now" looks) and `-search.disableCache` (so repeats measure
  * evaluation, as for the other two, which have no result cache).
  *
+ * ORDER=interleaved (the default) asks the targets side by side: each query's untimed runs
+ * on each target, then its timed runs in rounds, one on each target per round, so that a
+ * machine whose speed drifts over minutes (this VM's does, by ±30 % on small requests)
+ * slows all three alike. The targets wait loaded and idle while the others answer; the
+ * bench first waits until each has settled (under SETTLE_CPU of a core over a second)
+ * after its load. ORDER=sequential runs the whole list on one target, then stops it and
+ * starts the next: the order of the figures before 2026-12-02.
+ *
  * With WARM_PASSES=n, every target first answers the whole query list n times untimed,
  * so each query is measured on a server that has run all of them (a dashboard's view).
  * Before any target, the bench's own HTTP client is warmed on a local server of canned
@@ -29,12 +37,12 @@
  * target gzips answers when a client accepts it, at its own speed and level.
  *
  * Run: `npm run bench -- query` (env: DATASETS=10kx200,100kx20, TARGETS=cairn,prometheus,vm,
- * REPEAT=7, WARMUP=3, WARM_PASSES=0, CLIENT_WARM_REQUESTS=3000, ACCEPT_ENCODING=identity, QUERY_BUDGET_S=15, SHARDS=4;
+ * ORDER=interleaved, SETTLE_CPU=0.05, REPEAT=7, WARMUP=3, WARM_PASSES=0, CLIENT_WARM_REQUESTS=3000, ACCEPT_ENCODING=identity, QUERY_BUDGET_S=15, SHARDS=4;
  * PRINT_TIMES=1 prints every timed run of every query, to tell a cold start from a slow machine).
  */
 import { createServer } from 'node:http';
 import { prepareWorkload, type PreparedWorkload, type Workload } from './lib/payloads.js';
-import { startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
+import { cpuSeconds, startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
 
 const SHARDS = Number(process.env.SHARDS ?? 4);
 const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 7));
@@ -53,6 +61,11 @@ const PRINT_TIMES = process.env.PRINT_TIMES === '1';
 const ACCEPT_ENCODING = process.env.ACCEPT_ENCODING ?? 'identity';
 const QUERY_BUDGET_MS = Number(process.env.QUERY_BUDGET_S ?? 15) * 1000;
 const MIN_RUNS = Math.min(3, REPEAT);
+const ORDER = process.env.ORDER ?? 'interleaved';
+if (ORDER !== 'interleaved' && ORDER !== 'sequential') throw new Error(`ORDER must be interleaved or sequential, not ${ORDER}`);
+// A loaded target counts as settled (compactions, merges after the load done) below this
+// share of one core over a second.
+const SETTLE_CPU = Number(process.env.SETTLE_CPU ?? 0.05);
 const SCRAPE_S = 15;
 const REL_TOLERANCE = 1e-6;
 
@@ -319,31 +332,99 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/**
+ * One query on one target: `begin` takes the compared answer and the untimed runs, then
+ * `step` adds timed runs while `wantsMore` (REPEAT runs, or the budget spent after
+ * MIN_RUNS); `outcome` reports them.
+ */
+class QueryRun {
+  private readonly times: number[] = [];
+  private spent = 0;
+  private failed: string | undefined;
+  private normal: Normal | undefined;
+  private readonly firstFailed: boolean;
+
+  private constructor(
+    readonly target: Target,
+    private readonly q: QueryCase,
+    private readonly body: string,
+    error: string | undefined,
+  ) {
+    this.failed = error;
+    this.firstFailed = error !== undefined;
+  }
+
+  static async begin(target: Target, q: QueryCase): Promise<QueryRun> {
+    const first = await timed(target, q);
+    let error: string | undefined;
+    try {
+      const r = JSON.parse(first.body) as PromResponse;
+      if (first.status !== 200 || r.status !== 'success') error = `HTTP ${first.status} ${r.errorType ?? ''}: ${r.error ?? first.body.slice(0, 200)}`;
+    } catch (e) {
+      error = `HTTP ${first.status}, unreadable answer (${(e as Error).message}): ${first.body.slice(0, 200)}`;
+    }
+    const run = new QueryRun(target, q, first.body, error);
+    // Slow queries (a third of the budget for the warm-up) skip the extra warm-up runs.
+    if (error === undefined) for (let i = 1; i < WARMUP && first.ms * WARMUP < QUERY_BUDGET_MS / 3; i++) await timed(target, q);
+    return run;
+  }
+
+  get wantsMore(): boolean {
+    return this.failed === undefined && this.times.length < REPEAT && (this.times.length < MIN_RUNS || this.spent < QUERY_BUDGET_MS);
+  }
+
+  async step(): Promise<void> {
+    const r = await timed(this.target, this.q);
+    if (r.status !== 200) {
+      this.failed = `HTTP ${r.status} on a repeat: ${r.body.slice(0, 200)}`;
+      return;
+    }
+    this.times.push(r.ms);
+    this.spent += r.ms;
+  }
+
+  outcome(): Outcome {
+    if (PRINT_TIMES && this.times.length > 0) console.log(`  ${this.target.name} ${this.q.name}: runs ${this.times.map((x) => x.toFixed(2)).join(' ')}`);
+    // The first answer is compared unless the first request failed (a failure on a repeat keeps it).
+    const answer = (): Normal | undefined => (this.firstFailed ? undefined : (this.normal ??= normalize((JSON.parse(this.body) as PromResponse).data)));
+    return {
+      medianMs: this.failed === undefined ? median(this.times) : undefined,
+      runs: this.times.length,
+      get answer() {
+        return answer();
+      },
+      error: this.failed,
+    };
+  }
+}
+
 async function runQuery(target: Target, q: QueryCase): Promise<Outcome> {
-  const first = await timed(target, q);
-  let error: string | undefined;
-  try {
-    const r = JSON.parse(first.body) as PromResponse;
-    if (first.status !== 200 || r.status !== 'success') error = `HTTP ${first.status} ${r.errorType ?? ''}: ${r.error ?? first.body.slice(0, 200)}`;
-  } catch (e) {
-    error = `HTTP ${first.status}, unreadable answer (${(e as Error).message}): ${first.body.slice(0, 200)}`;
+  const run = await QueryRun.begin(target, q);
+  while (run.wantsMore) await run.step();
+  return run.outcome();
+}
+
+/** Each query on every target: untimed runs target by target, then timed runs in rounds. */
+async function runInterleaved(targets: readonly Target[], q: QueryCase): Promise<Outcome[]> {
+  const runs: QueryRun[] = [];
+  for (const t of targets) runs.push(await QueryRun.begin(t, q));
+  for (;;) {
+    const round = runs.filter((r) => r.wantsMore);
+    if (round.length === 0) break;
+    for (const r of round) await r.step();
   }
-  const body = first.body;
-  let normal: Normal | undefined;
-  const lazy = (): Normal | undefined => (error !== undefined ? undefined : (normal ??= normalize((JSON.parse(body) as PromResponse).data)));
-  if (error !== undefined) return { medianMs: undefined, runs: 0, answer: undefined, error };
-  // Slow queries (a third of the budget for the warm-up) skip the extra warm-up runs.
-  for (let i = 1; i < WARMUP && first.ms * WARMUP < QUERY_BUDGET_MS / 3; i++) await timed(target, q);
-  const times: number[] = [];
-  let spent = 0;
-  while (times.length < REPEAT && (times.length < MIN_RUNS || spent < QUERY_BUDGET_MS)) {
-    const r = await timed(target, q);
-    if (r.status !== 200) return { medianMs: undefined, runs: times.length, get answer() { return lazy(); }, error: `HTTP ${r.status} on a repeat: ${r.body.slice(0, 200)}` };
-    times.push(r.ms);
-    spent += r.ms;
+  return runs.map((r) => r.outcome());
+}
+
+/** Waits (≤ 60 s) until a loaded target uses under SETTLE_CPU of a core over a second; returns seconds waited. */
+async function settle(target: Target): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 60_000) {
+    const c0 = cpuSeconds(target.pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (cpuSeconds(target.pid) - c0 < SETTLE_CPU) break;
   }
-  if (PRINT_TIMES) console.log(`  ${target.name} ${q.name}: first ${first.ms.toFixed(2)}, runs ${times.map((x) => x.toFixed(2)).join(' ')}`);
-  return { medianMs: median(times), runs: times.length, get answer() { return lazy(); }, error };
+  return (performance.now() - t0) / 1000;
 }
 
 const fmtMs = (o: Outcome | undefined): string => {
@@ -357,7 +438,7 @@ const ratio = (a: Outcome | undefined, b: Outcome | undefined): string =>
   a?.medianMs === undefined || b?.medianMs === undefined ? '–' : `${(a.medianMs / b.medianMs).toFixed(2)}×`;
 
 console.log(
-  `bench/query: Accept-Encoding: ${ACCEPT_ENCODING}; ${WARM_PASSES > 0 ? `the whole list ${WARM_PASSES}× untimed, then ` : ''}each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), one at a time, node ${process.version}`,
+  `bench/query: Accept-Encoding: ${ACCEPT_ENCODING}; ${WARM_PASSES > 0 ? `the whole list ${WARM_PASSES}× untimed, then ` : ''}each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), ${ORDER === 'interleaved' ? 'targets side by side (timed runs in rounds)' : 'one target at a time'}, node ${process.version}`,
 );
 let cairnProblems = 0;
 
@@ -400,37 +481,81 @@ for (const w of datasets) {
   );
 
   const outcomes = new Map<string, Map<string, Outcome>>();
-  for (const key of targetKeys) {
+  const record = (key: string, q: QueryCase, o: Outcome): void => {
+    let byQuery = outcomes.get(key);
+    if (byQuery === undefined) outcomes.set(key, (byQuery = new Map()));
+    byQuery.set(q.name, o);
+    if (o.error !== undefined) {
+      console.log(`  ${key === 'cairn' ? '!! CAIRN ERROR' : TARGETS[key]!.label}: ${q.name}: ${o.error}`);
+      if (key === 'cairn') cairnProblems++;
+    }
+  };
+  const failedTarget = (key: string, e: unknown): void => {
+    console.log(`  ${key === 'cairn' ? '!! CAIRN ERROR' : TARGETS[key]!.label}: ${(e as Error).message}`);
+    if (key === 'cairn') cairnProblems++;
+  };
+  /** Starts a target and loads the dataset; undefined when not installed or failed (reported). */
+  const startLoaded = async (key: string): Promise<Target | undefined> => {
     const spec = TARGETS[key];
     if (spec === undefined) throw new Error(`unknown target ${key}; have ${Object.keys(TARGETS).join(', ')}`);
     const target = await spec.start();
     if (target === undefined) {
       console.log(`  ${spec.label}: not installed, skipped`);
-      continue;
+      return undefined;
     }
     try {
       const t0 = performance.now();
       await load(target, prepared);
       const loadS = (performance.now() - t0) / 1000;
       const waitS = await waitQueryable(target, frame, w.series);
-      for (let p = 0; p < WARM_PASSES; p++) for (const q of cases) await timed(target, q);
-      const t1 = performance.now();
-      const byQuery = new Map<string, Outcome>();
-      for (const q of cases) {
-        const o = await runQuery(target, q);
-        byQuery.set(q.name, o);
-        if (o.error !== undefined) {
-          console.log(`  ${key === 'cairn' ? '!! CAIRN ERROR' : spec.label}: ${q.name}: ${o.error}`);
-          if (key === 'cairn') cairnProblems++;
-        }
-      }
-      outcomes.set(key, byQuery);
-      console.log(`  ${target.name}: loaded in ${loadS.toFixed(1)} s, queryable ${waitS.toFixed(1)} s later, queries took ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      console.log(`  ${target.name}: loaded in ${loadS.toFixed(1)} s, queryable ${waitS.toFixed(1)} s later`);
+      return target;
     } catch (e) {
-      console.log(`  ${key === 'cairn' ? '!! CAIRN ERROR' : spec.label}: ${(e as Error).message}`);
-      if (key === 'cairn') cairnProblems++;
-    } finally {
+      failedTarget(key, e);
       await target.stop();
+      return undefined;
+    }
+  };
+
+  if (ORDER === 'sequential') {
+    for (const key of targetKeys) {
+      const target = await startLoaded(key);
+      if (target === undefined) continue;
+      try {
+        for (let p = 0; p < WARM_PASSES; p++) for (const q of cases) await timed(target, q);
+        const t1 = performance.now();
+        for (const q of cases) record(key, q, await runQuery(target, q));
+        console.log(`  ${target.name}: queries took ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      } catch (e) {
+        failedTarget(key, e);
+      } finally {
+        await target.stop();
+      }
+    }
+  } else {
+    const live: { key: string; target: Target }[] = [];
+    try {
+      for (const key of targetKeys) {
+        const target = await startLoaded(key);
+        if (target !== undefined) live.push({ key, target });
+      }
+      for (const { target } of live) console.log(`  ${target.name}: settled ${(await settle(target)).toFixed(1)} s after the loads`);
+      for (let p = 0; p < WARM_PASSES; p++) for (const q of cases) for (const { target } of live) await timed(target, q);
+      const t1 = performance.now();
+      for (const q of cases) {
+        const got = await runInterleaved(
+          live.map((l) => l.target),
+          q,
+        );
+        got.forEach((o, i) => record(live[i]!.key, q, o));
+      }
+      console.log(`  queries took ${((performance.now() - t1) / 1000).toFixed(1)} s on ${live.length} targets, side by side`);
+    } catch (e) {
+      // A target that fails mid-run (its process died) fails the others' run too: say so.
+      console.log(`  !! the side-by-side run failed: ${(e as Error).message}`);
+      cairnProblems++;
+    } finally {
+      for (const { target } of live) await target.stop();
     }
   }
 
