@@ -36,6 +36,7 @@ import { createLogStoreMetrics } from './logstore/metrics.js';
 import { IngestionRateLimiter } from './ingest/rate-limit.js';
 import { createTsdbMetrics } from './tsdb/metrics.js';
 import { Tsdb, defaultTsdbOptions } from './tsdb/tsdb.js';
+import { READER_WAIT_MAX_MS } from './tsdb/tenant-store.js';
 import { defaultEngineOptions } from './promql/engine/index.js';
 import { createQueryWorkers } from './promql/parallel/query-workers.js';
 import { native } from './util/native.js';
@@ -183,6 +184,9 @@ export function createServer(options: RunServerOptions): CairnServer {
       fsyncBatchDelayMs: config.tsdb.walFsyncBatchDelayMs,
       compactionIntervalMs: config.tsdb.headCompactionIntervalMs,
       compactionThreads: config.compactor.compactionConcurrency,
+      // Queries read head chunks in place: a truncation waits for any query that may still
+      // run (its timeout) before it drops them, a minute more for the answer's writing.
+      readerWaitMs: Math.max(READER_WAIT_MAX_MS, config.querier.timeoutMs + 60_000),
       clock,
     },
     overrides,

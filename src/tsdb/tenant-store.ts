@@ -58,14 +58,17 @@ export function addReports(a: StepReport, b: StepReport): StepReport {
  */
 const TURN_MS = 1;
 /**
- * How long a head truncation waits for queriers opened before the swap: a query is
- * bounded by its timeout (2 min by default), and a querier someone forgot to close must not
- * pin the head's memory forever.
+ * How long a head truncation waits, by default, for queriers opened before the swap: a
+ * query is bounded by its timeout (2 min by default), and a querier someone forgot to
+ * close must not pin the head's memory forever. The server makes it outlast a longer
+ * `querier.timeout` (`readerWaitMs`): queries read head chunks in place.
  */
-const READER_WAIT_MAX_MS = 5 * 60_000;
+export const READER_WAIT_MAX_MS = 5 * 60_000;
 
 export interface TenantStoreOptions {
   readonly chunkRangeMs: number;
+  /** How long a head truncation waits for older queriers to close; READER_WAIT_MAX_MS by default. */
+  readonly readerWaitMs?: number;
   /** Test hook passed to the worker jobs. */
   readonly fault?: () => BlockJobFault | undefined;
 }
@@ -317,7 +320,7 @@ export class TenantStore {
     if (t > this.head.floor) this.head.floor = t;
     if (t > this.readFrom) this.readFrom = t;
     this.generation++;
-    this.pendingTruncation = { before: this.readFrom, generation: this.generation, deadline: Date.now() + READER_WAIT_MAX_MS };
+    this.pendingTruncation = { before: this.readFrom, generation: this.generation, deadline: Date.now() + (this.options.readerWaitMs ?? READER_WAIT_MAX_MS) };
     this.truncateHeadIfUnread();
   }
 

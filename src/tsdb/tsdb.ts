@@ -30,6 +30,11 @@ export interface TsdbOptions {
   readonly compactionIntervalMs: number;
   /** Worker threads for block writing and compaction. */
   readonly compactionThreads: number;
+  /**
+   * How long a head truncation waits for queriers opened before it (they may read the
+   * head's chunks in place): longer than the longest query may run.
+   */
+  readonly readerWaitMs?: number;
   readonly clock: Clock;
   /** Test hook: makes block jobs fail (see block-jobs.ts). */
   readonly blockJobFault?: () => BlockJobFault | undefined;
@@ -118,7 +123,7 @@ export class Tsdb implements Appendable, Queryable, Service {
       onEvent: (event) => this.onEvent({ kind: 'wal', tenant, event }),
     });
     const head = new Head(tenant, () => this.limits.forTenant(tenant), this.options.head);
-    const store = new TenantStore(tenant, head, wal, blocksDir, { chunkRangeMs: this.options.head.chunkRangeMs, fault: this.options.blockJobFault });
+    const store = new TenantStore(tenant, head, wal, blocksDir, { chunkRangeMs: this.options.head.chunkRangeMs, fault: this.options.blockJobFault, readerWaitMs: this.options.readerWaitMs });
     store.openBlocks(this.retentionCutoff(tenant));
     const stats = emptyReplayStats();
     const t0 = performance.now();

@@ -31,6 +31,7 @@ interface Setup {
   retentionMs?: number;
   clock?: ManualClock;
   fault?: () => BlockJobFault | undefined;
+  readerWaitMs?: number;
 }
 
 async function openDb(s: Setup = {}): Promise<{ db: Tsdb; dir: string; events: CompactorEvent[] }> {
@@ -38,7 +39,7 @@ async function openDb(s: Setup = {}): Promise<{ db: Tsdb; dir: string; events: C
   if (s.dir === undefined) dirs.push(dir);
   const events: CompactorEvent[] = [];
   const db = new Tsdb(
-    { ...defaultTsdbOptions(dir), fsync: 'never', compactionIntervalMs: 3_600_000, clock: s.clock ?? new ManualClock(0), blockJobFault: s.fault },
+    { ...defaultTsdbOptions(dir), fsync: 'never', compactionIntervalMs: 3_600_000, clock: s.clock ?? new ManualClock(0), blockJobFault: s.fault, readerWaitMs: s.readerWaitMs },
     { forTenant: () => ({ maxGlobalSeriesPerUser: 0, maxGlobalSeriesPerMetric: 0, maxGlobalExemplarsPerUser: 0, compactorBlocksRetentionPeriodMs: s.retentionMs ?? 0 }) },
     (e: TsdbEvent) => {
       if (e.kind === 'compactor') events.push(e.event);
@@ -154,6 +155,22 @@ describe('flush', () => {
     expect(readAll(before)).toEqual(expected(0, 20 * 60_000));
     expect(readAll(db.querier(T, -Infinity, Infinity))).toEqual(expected(0, 20 * 60_000));
     // Once the old querier closed, the head let go of the flushed chunks.
+    await db.store(T)!.headTruncated();
+    expect(db.head(T)!.series.size).toBe(0);
+  });
+
+  it.each([
+    { name: 'by default', readerWaitMs: undefined, kept: true },
+    { name: 'not past readerWaitMs', readerWaitMs: 0, kept: false },
+  ])('a truncation waits for a querier opened before it $name', async ({ readerWaitMs, kept }) => {
+    const { db } = await openDb({ readerWaitMs });
+    await write(db, 0, 20 * 60_000);
+    const before = db.querier(T, -Infinity, Infinity);
+    await db.flush(T);
+    await db.store(T)!.headTruncated();
+    // Queries read head chunks in place: the head keeps them while the querier may read.
+    expect(db.head(T)!.series.size > 0).toBe(kept);
+    before.close();
     await db.store(T)!.headTruncated();
     expect(db.head(T)!.series.size).toBe(0);
   });
