@@ -5,16 +5,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryWriter } from '../../src/promql/entry-writer.js';
 import { matrixEntry, pointsJson } from '../../src/promql/value-json.js';
-import { native, pointsBound, type NativeAddon } from '../../src/util/native.js';
+import { pointsBound, type NativeAddon } from '../../src/util/native.js';
+import { nativeAddon, nativeOff } from '../helpers/native.js';
 
 const utf8 = new TextDecoder();
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-function addon(): NativeAddon {
-  // `npm install` builds it (binding.gyp); a missing addon is a broken build, not a skip.
-  if (native === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
-  return native;
-}
+const addon = nativeAddon;
 
 function nativeText(t: Float64Array, v: Float64Array, from = 0, to = t.length): string {
   const out = new Uint8Array(pointsBound(to - from) + 10);
@@ -35,7 +32,7 @@ function randomBits(n: number, seed: number): Float64Array {
   return new Float64Array(words.buffer);
 }
 
-describe('native writePoints', () => {
+describe.skipIf(nativeOff)('native writePoints', () => {
   it.each<[string, number[], number[]]>([
     ['whole seconds and integers', [1_796_155_904_000, 0, -1000], [1, 0, 9_007_199_254_740_991]],
     ['milliseconds', [1_796_155_904_123, 1_796_155_904_120, 1_796_155_904_100, -500, -1], [0.1 + 0.2, 123.456, 1e20, 1e21, 5e-324]],
@@ -90,7 +87,7 @@ describe('EntryWriter', () => {
   );
 
   it.each<[string, NativeAddon | null]>([
-    ['with the addon', addon()],
+    ...(nativeOff ? [] : [['with the addon', addon()] as [string, NativeAddon]]),
     ['without it', null],
   ])('writes the entries joined with commas, %s', (_name, withAddon) => {
     fc.assert(

@@ -19,7 +19,8 @@ import {
   type WriteRequest,
 } from '../../../src/ingest/remote-write/index.js';
 import { CairnError, isCairnError } from '../../../src/util/errors.js';
-import { native, type NativeAddon } from '../../../src/util/native.js';
+import type { NativeAddon } from '../../../src/util/native.js';
+import { nativeAddon, nativeOff, withNative } from '../../helpers/native.js';
 
 // ---------------------------------------------------------------------------------------
 // A tiny hand encoder, so tests can write bytes protobufjs would never produce.
@@ -537,12 +538,7 @@ describe('snappy block decompression', () => {
   });
 
   describe('compression', () => {
-    const addon = native;
-    if (addon === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
-    const paths = [
-      { path: 'native', addon },
-      { path: 'snappyjs', addon: null },
-    ];
+    const paths: { path: string; addon: NativeAddon | null }[] = [...withNative([{ path: 'native', addon: nativeAddon }]).map((p) => ({ path: p.path, addon: p.addon() })), { path: 'snappyjs', addon: null }];
     // Repetitive data over 64 KiB fragments (copies never reach across one), runs, text and noise.
     const cases = (): Uint8Array[] => [
       new Uint8Array(0),
@@ -568,7 +564,8 @@ describe('snappy block decompression', () => {
       for (const data of cases()) expect(snappyDecompress(snappyCompress(data, a), MiB)).toEqual(data);
     });
 
-    it('the native compressor is about as dense as snappyjs, and stays within the format\'s bound', () => {
+    it.skipIf(nativeOff)('the native compressor is about as dense as snappyjs, and stays within the format\'s bound', () => {
+      const addon = nativeAddon();
       for (const data of cases()) {
         const c = snappyCompress(data, addon);
         expect(c.length).toBeLessThanOrEqual(32 + data.length + Math.floor(data.length / 6));
@@ -578,7 +575,8 @@ describe('snappy block decompression', () => {
       expect(snappyCompress(text, addon).length).toBeLessThan(text.length / 10);
     });
 
-    it('the native call refuses an output smaller than the bound, and wrong arguments', () => {
+    it.skipIf(nativeOff)('the native call refuses an output smaller than the bound, and wrong arguments', () => {
+      const addon = nativeAddon();
       expect(() => addon.snappyCompress(new Uint8Array(600), new Uint8Array(600))).toThrow(/smaller than 32 \+ n \+ n\/6/);
       expect(() => addon.snappyCompress('x' as unknown as Uint8Array, new Uint8Array(64))).toThrow(/input must be a Uint8Array/);
       expect(() => (addon.snappyCompress as (...a: unknown[]) => number)(new Uint8Array(1), new Uint8Array(64), 3)).toThrow(/takes 2 arguments/);
@@ -596,9 +594,8 @@ describe('snappy block decompression', () => {
     );
   });
 
-  it('the native element loop and the JavaScript one agree on every block: the same bytes, or both refuse', () => {
-    if (native === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
-    const addon = native;
+  it.skipIf(nativeOff)('the native element loop and the JavaScript one agree on every block: the same bytes, or both refuse', () => {
+    const addon = nativeAddon();
     let nativeSaid: boolean | undefined;
     const spy: NativeAddon = { ...addon, snappyElements: (input, at, out) => (nativeSaid = addon.snappyElements(input, at, out)) };
     const decode = (b: Uint8Array, a: NativeAddon | null): Uint8Array | string => {

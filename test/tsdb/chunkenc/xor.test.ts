@@ -18,13 +18,9 @@ import {
 import { CairnError } from '../../../src/util/errors.js';
 import { mulberry32 } from '../../../src/util/random.js';
 import { RangeWindow } from '../../../src/promql/engine/range-window.js';
-import { native, type NativeAddon } from '../../../src/util/native.js';
+import type { NativeAddon } from '../../../src/util/native.js';
+import { nativeAddon, withNative } from '../../helpers/native.js';
 
-/** The addon: `npm install` builds it, so a missing one is a broken build, not a skip. */
-function nativeAddon(): NativeAddon {
-  if (native === undefined) throw new Error('the native addon is not built: run `npm run build:native`');
-  return native;
-}
 
 // ---------------------------------------------------------------------------------------
 // Helpers. Values travel as their 64-bit patterns (bigint) and become numbers only at the
@@ -456,7 +452,7 @@ describe('properties', () => {
   });
 
   it.each<[string, () => NativeAddon | null]>([
-    ['the native fast loop', nativeAddon],
+    ...withNative<[string, () => NativeAddon | null]>([['the native fast loop', nativeAddon]]),
     ['the JavaScript fast loop', () => null],
   ])('readInto (%s) appends exactly the samples next() yields in [mint, maxt], stale markers left out when asked, on any bytes', (_name, loop) => {
     const addon = loop();
@@ -502,7 +498,7 @@ describe('properties', () => {
   });
 
   it.each<[string, () => NativeAddon | null]>([
-    ['the native fast loop', nativeAddon],
+    ...withNative<[string, () => NativeAddon | null]>([['the native fast loop', nativeAddon]]),
     ['the JavaScript fast loop', () => null],
   ])('readInto (%s) grows the columns through a long chunk of every encoding, and cuts at mint and maxt', (_name, loop) => {
     const addon = loop();
