@@ -66,7 +66,6 @@ function parseAuthorization(header: string | undefined): ParsedAuth {
   throw unauthenticated('unsupported_auth_scheme', `unsupported authorization scheme '${m[1]!.slice(0, 20)}': use Bearer or Basic`);
 }
 
-/** Checks requests against the token store. */
 /**
  * How long a verified token is trusted without reading `system.db` again: under the one
  * second within which a running server must see a revocation by the CLI.
@@ -74,6 +73,7 @@ function parseAuthorization(header: string | undefined): ParsedAuth {
 export const TOKEN_CACHE_TTL_MS = 500;
 const TOKEN_CACHE_MAX = 10_000;
 
+/** Checks requests against the token store. */
 export class Authorizer {
   private readonly envAdminHash: Buffer | undefined;
   private readonly verified = new TokenCache<TokenInfo | 'env'>(TOKEN_CACHE_TTL_MS, TOKEN_CACHE_MAX);
