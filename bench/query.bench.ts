@@ -441,6 +441,8 @@ console.log(
   `bench/query: Accept-Encoding: ${ACCEPT_ENCODING}; ${WARM_PASSES > 0 ? `the whole list ${WARM_PASSES}× untimed, then ` : ''}each query ${WARMUP}× untimed (the first compared) then ${REPEAT}× (median; ≤${QUERY_BUDGET_MS / 1000} s per query, at least ${MIN_RUNS} runs), ${ORDER === 'interleaved' ? 'targets side by side (timed runs in rounds)' : 'one target at a time'}, node ${process.version}`,
 );
 let cairnProblems = 0;
+/** Per peer, over every dataset: the queries where Cairn's median was at or below the peer's. */
+const totals = new Map<string, { label: string; atOrBelow: number; of: number }>();
 
 /**
  * Runs the bench's own request path (`timed`: fetch, headers, reading the body) through
@@ -566,6 +568,14 @@ for (const w of datasets) {
     const [p, v, c] = [get('prometheus', q), get('vm', q), get('cairn', q)];
     console.log(`| ${q.name} | ${fmtMs(p)} | ${fmtMs(v)} | ${fmtMs(c)} | ${ratio(c, p)} | ${ratio(c, v)} |`);
   }
+  // Issue 4's goal, counted: queries where Cairn's median is at or below the other's.
+  for (const [key, label] of [['prometheus', 'Prometheus'], ['vm', 'VictoriaMetrics']] as const) {
+    const both = cases.filter((q) => get(key, q)?.medianMs !== undefined && get('cairn', q)?.medianMs !== undefined);
+    if (both.length === 0) continue;
+    const atOrBelow = both.filter((q) => get('cairn', q)!.medianMs! <= get(key, q)!.medianMs!).length;
+    totals.set(key, { label, atOrBelow: (totals.get(key)?.atOrBelow ?? 0) + atOrBelow, of: (totals.get(key)?.of ?? 0) + both.length });
+    console.log(`Cairn at or below ${label}'s median on ${atOrBelow} of ${both.length} queries (${w.name})`);
+  }
 
   console.log(`\nAnswers vs Prometheus (${w.name}):`);
   if (!outcomes.has(REFERENCE)) {
@@ -605,6 +615,8 @@ for (const w of datasets) {
     }
   }
 }
+
+for (const { label, atOrBelow, of } of totals.values()) console.log(`\nAll datasets: Cairn at or below ${label}'s median on ${atOrBelow} of ${of} queries.`);
 
 if (cairnProblems > 0) {
   console.log(`\n!! ${cairnProblems} Cairn error(s)/mismatch(es) vs Prometheus: see the lines marked !! above.`);
