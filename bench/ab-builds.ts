@@ -11,6 +11,7 @@
  * Swap A and B in a second run: the second server started can differ from the first.
  *
  * Env: DIST_A, DIST_B (build directories, default `dist`), FLAGS_A, FLAGS_B (node flags),
+ * LOG_A, LOG_B (files for each server's stdout: its JSON log at info, and `--trace-gc`),
  * SERIES (10000), SPS (200: samples per series), N (runs per query, 40), QUERIES (names,
  * comma-separated; default all). Prints, per query, both medians of runs 4–12 (what
  * bench/query times after its 3 untimed runs) and of runs 30 on (warm), and B/A; then the
@@ -23,17 +24,19 @@ const SERIES = Number(process.env.SERIES ?? 10_000);
 const SPS = Number(process.env.SPS ?? 200);
 const N = Math.max(30, Number(process.env.N ?? 40));
 
-async function start(dist: string, flags: string): Promise<Target> {
-  // startCairn reads both at the call.
+async function start(dist: string, flags: string, log: string | undefined): Promise<Target> {
+  // startCairn reads these at the call.
   process.env.CAIRN_BENCH_DIST = dist;
   process.env.CAIRN_BENCH_NODE_ARGS = flags;
+  if (log === undefined) delete process.env.CAIRN_BENCH_LOG;
+  else process.env.CAIRN_BENCH_LOG = log;
   return startCairn();
 }
 
 const endMs = Math.floor(Date.now() / 1000) * 1000;
 const prepared = prepareWorkload({ name: 'ab', series: SERIES, samplesPerSeries: SPS }, 4, endMs);
-const a = await start(process.env.DIST_A ?? 'dist', process.env.FLAGS_A ?? '');
-const b = await start(process.env.DIST_B ?? 'dist', process.env.FLAGS_B ?? '');
+const a = await start(process.env.DIST_A ?? 'dist', process.env.FLAGS_A ?? '', process.env.LOG_A);
+const b = await start(process.env.DIST_B ?? 'dist', process.env.FLAGS_B ?? '', process.env.LOG_B);
 
 async function load(target: Target): Promise<void> {
   const headers = { ...target.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
