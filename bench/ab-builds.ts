@@ -18,6 +18,7 @@
  * geometric mean of B/A over the queries.
  */
 import { prepareWorkload } from './lib/payloads.js';
+import { frameOf, loadWorkload } from './lib/query-frame.js';
 import { startCairn, type Target } from './lib/targets.js';
 
 const SERIES = Number(process.env.SERIES ?? 10_000);
@@ -34,32 +35,15 @@ async function start(dist: string, flags: string, log: string | undefined): Prom
 }
 
 const endMs = Math.floor(Date.now() / 1000) * 1000;
-const prepared = prepareWorkload({ name: 'ab', series: SERIES, samplesPerSeries: SPS }, 4, endMs);
+const workload = { name: 'ab', series: SERIES, samplesPerSeries: SPS };
+const prepared = prepareWorkload(workload, 4, endMs);
 const a = await start(process.env.DIST_A ?? 'dist', process.env.FLAGS_A ?? '', process.env.LOG_A);
 const b = await start(process.env.DIST_B ?? 'dist', process.env.FLAGS_B ?? '', process.env.LOG_B);
 
-async function load(target: Target): Promise<void> {
-  const headers = { ...target.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
-  await Promise.all(
-    prepared.shards.map(async (requests) => {
-      for (const body of requests) {
-        const res = await fetch(target.pushUrl, { method: 'POST', body, headers });
-        const text = await res.text();
-        if (res.status >= 300) throw new Error(`push: HTTP ${res.status} ${text.slice(0, 200)}`);
-      }
-    }),
-  );
-}
-
 try {
-  await load(a);
-  await load(b);
-  // bench/query's frame: instant queries just after the last scrape round (15 s apart),
-  // range queries over the dataset's span in ~150 steps.
-  const evalS = endMs / 1000 + 1;
-  const firstS = endMs / 1000 - (SPS - 1) * 15;
-  const stepS = Math.max(1, Math.round((evalS - firstS) / 150));
-  const startS = evalS - Math.floor((evalS - firstS) / stepS) * stepS;
+  await loadWorkload(a, prepared);
+  await loadWorkload(b, prepared);
+  const { evalS, startS, stepS } = frameOf(workload, endMs);
   const at = { time: String(evalS) };
   const span = { start: String(startS), end: String(evalS) };
   const range = (query: string) => ({ query, ...span, step: String(stepS) });

@@ -41,7 +41,8 @@
  * PRINT_TIMES=1 prints every timed run of every query, to tell a cold start from a slow machine).
  */
 import { createServer } from 'node:http';
-import { prepareWorkload, type PreparedWorkload, type Workload } from './lib/payloads.js';
+import { prepareWorkload, type Workload } from './lib/payloads.js';
+import { frameOf, loadWorkload, type Frame } from './lib/query-frame.js';
 import { cpuSeconds, startCairn, startPrometheus, startVictoriaMetrics, type Target } from './lib/targets.js';
 
 const SHARDS = Number(process.env.SHARDS ?? 4);
@@ -66,7 +67,6 @@ if (ORDER !== 'interleaved' && ORDER !== 'sequential') throw new Error(`ORDER mu
 // A loaded target counts as settled (compactions, merges after the load done) below this
 // share of one core over a second.
 const SETTLE_CPU = Number(process.env.SETTLE_CPU ?? 0.05);
-const SCRAPE_S = 15;
 const REL_TOLERANCE = 1e-6;
 
 const ALL_DATASETS: Record<string, Workload> = {
@@ -111,24 +111,6 @@ const PROMQL = [
 ];
 const SERIES_MATCH = 'node_network_receive_bytes_total';
 
-/** The dataset's time frame, in whole seconds. */
-interface Frame {
-  readonly startS: number;
-  readonly evalS: number;
-  readonly stepS: number;
-  readonly points: number;
-}
-
-function frameOf(w: Workload, endMs: number): Frame {
-  const endS = endMs / 1000;
-  // The last round is stamped endMs plus up to 50 ms of jitter: evaluate just after it.
-  const evalS = endS + 1;
-  const firstS = endS - (w.samplesPerSeries - 1) * SCRAPE_S;
-  const stepS = Math.max(1, Math.round((evalS - firstS) / 150));
-  const points = Math.floor((evalS - firstS) / stepS) + 1;
-  return { startS: evalS - (points - 1) * stepS, evalS, stepS, points };
-}
-
 function queryCases(f: Frame): QueryCase[] {
   const out: QueryCase[] = [];
   for (const q of PROMQL) out.push({ name: `\`${q}\``, path: '/query', params: { query: q, time: String(f.evalS) } });
@@ -144,28 +126,6 @@ function queryCases(f: Frame): QueryCase[] {
 
 // ---------------------------------------------------------------------------------------
 // Talking to a target
-
-async function load(target: Target, prepared: PreparedWorkload): Promise<void> {
-  let errors = 0;
-  let firstError = '';
-  await Promise.all(
-    prepared.shards.map(async (requests) => {
-      for (const body of requests) {
-        const res = await fetch(target.pushUrl, {
-          method: 'POST',
-          body,
-          headers: { ...target.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
-        });
-        const text = await res.text();
-        if (res.status >= 300) {
-          errors++;
-          firstError ||= `${res.status} ${text.slice(0, 200)}`;
-        }
-      }
-    }),
-  );
-  if (errors > 0) throw new Error(`${target.name}: ${errors} remote-write requests failed (first: ${firstError})`);
-}
 
 function urlOf(target: Target, q: QueryCase): string {
   return `${target.queryBase}${q.path}?${new URLSearchParams(q.params).toString()}`;
@@ -398,14 +358,8 @@ class QueryRun {
   }
 }
 
-async function runQuery(target: Target, q: QueryCase): Promise<Outcome> {
-  const run = await QueryRun.begin(target, q);
-  while (run.wantsMore) await run.step();
-  return run.outcome();
-}
-
-/** Each query on every target: untimed runs target by target, then timed runs in rounds. */
-async function runInterleaved(targets: readonly Target[], q: QueryCase): Promise<Outcome[]> {
+/** A query on every target: untimed runs target by target, then timed runs in rounds. */
+async function runSideBySide(targets: readonly Target[], q: QueryCase): Promise<Outcome[]> {
   const runs: QueryRun[] = [];
   for (const t of targets) runs.push(await QueryRun.begin(t, q));
   for (;;) {
@@ -507,7 +461,7 @@ for (const w of datasets) {
     }
     try {
       const t0 = performance.now();
-      await load(target, prepared);
+      await loadWorkload(target, prepared);
       const loadS = (performance.now() - t0) / 1000;
       const waitS = await waitQueryable(target, frame, w.series);
       console.log(`  ${target.name}: loaded in ${loadS.toFixed(1)} s, queryable ${waitS.toFixed(1)} s later`);
@@ -526,7 +480,7 @@ for (const w of datasets) {
       try {
         for (let p = 0; p < WARM_PASSES; p++) for (const q of cases) await timed(target, q);
         const t1 = performance.now();
-        for (const q of cases) record(key, q, await runQuery(target, q));
+        for (const q of cases) record(key, q, (await runSideBySide([target], q))[0]!);
         console.log(`  ${target.name}: queries took ${((performance.now() - t1) / 1000).toFixed(1)} s`);
       } catch (e) {
         failedTarget(key, e);
@@ -545,10 +499,7 @@ for (const w of datasets) {
       for (let p = 0; p < WARM_PASSES; p++) for (const q of cases) for (const { target } of live) await timed(target, q);
       const t1 = performance.now();
       for (const q of cases) {
-        const got = await runInterleaved(
-          live.map((l) => l.target),
-          q,
-        );
+        const got = await runSideBySide(live.map((l) => l.target), q);
         got.forEach((o, i) => record(live[i]!.key, q, o));
       }
       console.log(`  queries took ${((performance.now() - t1) / 1000).toFixed(1)} s on ${live.length} targets, side by side`);
