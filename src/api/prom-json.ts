@@ -4,12 +4,12 @@
  */
 import type { Labels } from '../model/labels.js';
 import type { ColumnSeries, Value, Vector } from '../promql/value.js';
-import { formatTime, matrixEntry, matrixEntryHead, recentLabelsJson, sampleJson } from '../promql/value-json.js';
+import { formatTime, matrixEntry, matrixEntryHead, recentLabelsBytes, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
 import { EntryWriter, type LentBytes } from '../promql/entry-writer.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
-export { formatSampleValue, formatTime, labelsJson, recentLabelsJson } from '../promql/value-json.js';
+export { formatSampleValue, formatTime, labelsJson, recentLabelsBytes, recentLabelsJson } from '../promql/value-json.js';
 
 /**
  * The whole body of a successful query response, `{"status":"success","data":...}`, with
@@ -31,14 +31,14 @@ export function querySuccessBody(value: Value): string {
  */
 export function vectorSuccessBody(vector: Vector): LentBytes {
   const out = new EntryWriter(undefined, VECTOR_HEAD);
-  for (const s of vector) out.addText(`{"metric":${recentLabelsJson(s.metric)},"value":`, `${sampleJson(s.t, s.v)}}`);
+  for (const s of vector) out.addSample(recentLabelsBytes(s.metric), s.t, s.v);
   return out.lend(VECTOR_TAIL);
 }
 
 /** The series API's answer, a list of label sets, as UTF-8 bytes lent as `vectorSuccessBody`'s are. */
 export function labelSetsSuccessBody(sets: readonly Labels[]): LentBytes {
   const out = new EntryWriter(undefined, LIST_HEAD);
-  for (const ls of sets) out.addText(recentLabelsJson(ls), '');
+  for (const ls of sets) out.addBytes(recentLabelsBytes(ls));
   return out.lend(LIST_TAIL);
 }
 
@@ -53,7 +53,7 @@ const VECTOR_TAIL = Buffer.from(']}}');
  */
 export function rangeSuccessBody(series: readonly ColumnSeries[]): LentBytes {
   const out = new EntryWriter(undefined, MATRIX_HEAD);
-  for (const s of series) out.add(entryHead(s), s.t, s.v, 0, s.t.length);
+  for (const s of series) out.addSeries(recentLabelsBytes(s.metric), s.t, s.v, 0, s.t.length);
   return out.lend(MATRIX_TAIL);
 }
 

@@ -14,11 +14,22 @@
  * (bench/RESULTS.md).
  */
 import { native, pointsBound, type NativeAddon } from '../util/native.js';
-import { pointsJson } from './value-json.js';
+import { formatSampleValue, pointsJson } from './value-json.js';
 
 const COMMA = 0x2c;
 const CLOSE = 0x7d; // '}'
+const QUOTE = 0x22;
+const CLOSE_BRACKET = 0x5d; // ']'
 const utf8 = new TextEncoder();
+const METRIC_OPEN = utf8.encode('{"metric":');
+const VALUE_OPEN = utf8.encode(',"value":[');
+const VALUES_OPEN = utf8.encode(',"values":');
+
+/** Writes `s`, whose characters are all ASCII, at `at`; returns the end. */
+function writeAscii(buf: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+  return at;
+}
 /** The first buffer a writer takes when its thread has no spare one. */
 const INITIAL_BYTES = 64 * 1024;
 /** The most bytes of spare buffers a thread keeps between answers; more are left to the GC. */
@@ -59,6 +70,9 @@ let vCopy = new Float64Array(1024);
 export class EntryWriter {
   private buf: Uint8Array;
   private at = 0;
+  /** `addSample`'s last time and its text: an instant vector's samples share one time. */
+  private lastT = NaN;
+  private lastTText = '';
   /** Where the entries begin, after `prefix`. */
   private readonly start: number;
 
@@ -84,6 +98,68 @@ export class EntryWriter {
     this.reserve(head.length * 3 + 2);
     if (this.at > this.start) this.buf[this.at++] = COMMA;
     this.at += utf8.encodeInto(head, this.buf.subarray(this.at)).written;
+    this.points(t, v, from, to);
+  }
+
+  /**
+   * `add` with the head written from the series' labels as JSON bytes
+   * (`recentLabelsBytes`): `{"metric":<labels>,"values":[...]}`.
+   */
+  addSeries(labels: Uint8Array, t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): void {
+    this.reserve(labels.length + METRIC_OPEN.length + VALUES_OPEN.length + 1);
+    let at = this.at;
+    const buf = this.buf;
+    if (at > this.start) buf[at++] = COMMA;
+    buf.set(METRIC_OPEN, at);
+    at += METRIC_OPEN.length;
+    buf.set(labels, at);
+    at += labels.length;
+    buf.set(VALUES_OPEN, at);
+    this.at = at + VALUES_OPEN.length;
+    this.points(t, v, from, to);
+  }
+
+  /**
+   * Appends an instant vector's entry, `{"metric":<labels>,"value":[seconds,"value"]}`,
+   * from the labels as JSON bytes (`recentLabelsBytes`): the numbers' text is ASCII and is
+   * copied a character at a time, which for such short strings beats an encoder call.
+   */
+  addSample(labels: Uint8Array, tMs: number, v: number): void {
+    if (tMs !== this.lastT) {
+      this.lastT = tMs;
+      this.lastTText = String(tMs / 1000);
+    }
+    const tText = this.lastTText;
+    const vText = formatSampleValue(v);
+    this.reserve(labels.length + METRIC_OPEN.length + VALUE_OPEN.length + tText.length + vText.length + 6);
+    let at = this.at;
+    const buf = this.buf;
+    if (at > this.start) buf[at++] = COMMA;
+    buf.set(METRIC_OPEN, at);
+    at += METRIC_OPEN.length;
+    buf.set(labels, at);
+    at += labels.length;
+    buf.set(VALUE_OPEN, at);
+    at = writeAscii(buf, at + VALUE_OPEN.length, tText);
+    buf[at++] = COMMA;
+    buf[at++] = QUOTE;
+    at = writeAscii(buf, at, vText);
+    buf[at++] = QUOTE;
+    buf[at++] = CLOSE_BRACKET;
+    buf[at++] = CLOSE;
+    this.at = at;
+  }
+
+  /** Appends one entry given as bytes (a label set's JSON, for the series API). */
+  addBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length + 1);
+    if (this.at > this.start) this.buf[this.at++] = COMMA;
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  /** The points [from, to) of the columns, then `}`. */
+  private points(t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): void {
     if (this.addon !== null) {
       this.reserve(pointsBound(to - from) + 1);
       if (t instanceof Float64Array && v instanceof Float64Array) {
@@ -107,14 +183,6 @@ export class EntryWriter {
       this.at += utf8.encodeInto(text, this.buf.subarray(this.at)).written;
     }
     this.buf[this.at++] = CLOSE;
-  }
-
-  /** Appends one entry given as text: `head` then `tail` (two parts, so that neither is joined to the other first). */
-  addText(head: string, tail: string): void {
-    this.reserve((head.length + tail.length) * 3 + 1);
-    if (this.at > this.start) this.buf[this.at++] = COMMA;
-    this.at += utf8.encodeInto(head, this.buf.subarray(this.at)).written;
-    this.at += utf8.encodeInto(tail, this.buf.subarray(this.at)).written;
   }
 
   /** Appends bytes as they are (a run of entries written elsewhere, or separators). */

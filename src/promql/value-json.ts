@@ -96,6 +96,25 @@ export function recentLabelsJson(ls: Labels): string {
   return json;
 }
 
+/**
+ * `recentLabelsJson`'s text as UTF-8 bytes, cached the same way (its own map, same bound):
+ * what the byte writers (`EntryWriter.addSample`, `addLabels`) copy into an answer. Encoding
+ * the text per answer (a `TextEncoder.encodeInto` call, and the flattening of the entry's
+ * joined string before it) was most of the cost of writing an instant vector.
+ */
+const recentLabelBytes = new Map<Labels, Uint8Array>();
+const utf8 = new TextEncoder();
+
+export function recentLabelsBytes(ls: Labels): Uint8Array {
+  let bytes = recentLabelBytes.get(ls);
+  if (bytes === undefined) {
+    bytes = utf8.encode(labelsJson(ls));
+    if (recentLabelBytes.size >= RECENT_LABELS_MAX) recentLabelBytes.clear();
+    recentLabelBytes.set(ls, bytes);
+  }
+  return bytes;
+}
+
 /** A label set as a JSON object, in label order. */
 export function labelsJson(ls: Labels): string {
   let out = '{';

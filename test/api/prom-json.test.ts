@@ -3,7 +3,7 @@
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsJson, labelSetsSuccessBody, vectorSuccessBody } from '../../src/api/prom-json.js';
+import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsBytes, recentLabelsJson, labelSetsSuccessBody, vectorSuccessBody } from '../../src/api/prom-json.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { LentBytes } from '../../src/promql/entry-writer.js';
 import type { ColumnSeries, Value } from '../../src/promql/value.js';
@@ -116,6 +116,15 @@ describe('recentLabelsJson', () => {
     const escaped: Labels = [{ name: 'a', value: 'say "hi"\n' }];
     expect(recentLabelsJson(escaped)).toBe(recentLabelsJson(escaped));
     expect(recentLabelsJson(escaped)).toBe(JSON.stringify({ a: escaped[0]!.value }));
+  });
+});
+
+describe('recentLabelsBytes', () => {
+  it("holds recentLabelsJson's text as UTF-8, for label sets seen again and past its bound", () => {
+    const sets: Labels[] = Array.from({ length: 40_000 }, (_, i) => [{ name: 'i', value: `${i}ü` }]);
+    const decode = (b: Uint8Array) => Buffer.from(b).toString();
+    for (const ls of sets) expect(decode(recentLabelsBytes(ls))).toBe(`{"i":"${ls[0]!.value}"}`);
+    for (const i of [0, 1, 20_000, 39_999]) expect(decode(recentLabelsBytes(sets[i]!))).toBe(recentLabelsJson(sets[i]!));
   });
 });
 
