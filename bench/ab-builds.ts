@@ -14,12 +14,13 @@
  * LOG_A, LOG_B (files for each server's stdout: its JSON log at info, and `--trace-gc`),
  * SERIES (10000), SPS (200: samples per series), N (runs per query, 40), QUERIES (names,
  * comma-separated; default all). Prints, per query, both medians of runs 4–12 (what
- * bench/query times after its 3 untimed runs) and of runs 30 on (warm), and B/A; then the
- * geometric mean of B/A over the queries.
+ * bench/query times after its 3 untimed runs) and of runs 30 on (warm), and B/A, and each
+ * server's CPU time per run over runs 30 on (all threads: the query workers' too); then
+ * the geometric mean of B/A over the queries.
  */
 import { prepareWorkload } from './lib/payloads.js';
 import { frameOf, loadWorkload } from './lib/query-frame.js';
-import { startCairn, type Target } from './lib/targets.js';
+import { cpuSeconds, startCairn, type Target } from './lib/targets.js';
 
 const SERIES = Number(process.env.SERIES ?? 10_000);
 const SPS = Number(process.env.SPS ?? 200);
@@ -58,6 +59,10 @@ try {
     ['topk_range', '/query_range', range('topk(5, node_memory_MemFree_bytes)')],
     ['hq_range', '/query_range', range('histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))')],
     ['group_left_range', '/query_range', range('node_memory_MemAvailable_bytes / on(instance) group_left node_memory_MemTotal_bytes')],
+    ['count_range', '/query_range', range('count({__name__=~".+"})')],
+    ['host_range', '/query_range', range('node_cpu_seconds_total{instance=~"host-1.*"}')],
+    ['avg_over_time_range', '/query_range', range('avg_over_time(node_memory_MemFree_bytes[5m])')],
+    ['series', '/series', { 'match[]': 'node_network_receive_bytes_total', ...span }],
     ['labels', '/labels', span],
     ['values', '/label/instance/values', span],
   ];
@@ -77,14 +82,24 @@ try {
   for (const [name, path, params] of cases) {
     const ta: number[] = [];
     const tb: number[] = [];
+    // Each server's CPU (all its threads) over runs 30 on: steadier than latency on a
+    // machine shared with the other server and the client, at /proc's 10 ms resolution.
+    const cpu = { a: 0, b: 0 };
     for (let i = 0; i < N; i++) {
+      const [a0, b0] = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
       ta.push(await timed(a, path, params));
+      const a1 = cpuSeconds(a.pid);
       tb.push(await timed(b, path, params));
+      if (i >= 29) {
+        cpu.a += a1 - a0;
+        cpu.b += cpuSeconds(b.pid) - b0;
+      }
     }
     const [ca, cb] = [median(ta.slice(3, 12)), median(tb.slice(3, 12))];
     logRatios += Math.log(cb / ca);
+    const perRun = (s: number) => ((1000 * s) / (N - 29)).toFixed(1);
     console.log(
-      `${name.padEnd(17)} runs 4-12: A ${ca.toFixed(2)} B ${cb.toFixed(2)} ms (B/A ${(cb / ca).toFixed(2)})   runs 30+: A ${median(ta.slice(29)).toFixed(2)} B ${median(tb.slice(29)).toFixed(2)} ms`,
+      `${name.padEnd(17)} runs 4-12: A ${ca.toFixed(2)} B ${cb.toFixed(2)} ms (B/A ${(cb / ca).toFixed(2)})   runs 30+: A ${median(ta.slice(29)).toFixed(2)} B ${median(tb.slice(29)).toFixed(2)} ms, CPU A ${perRun(cpu.a)} B ${perRun(cpu.b)} ms a run`,
     );
   }
   console.log(`geometric mean of B/A over runs 4-12: ${Math.exp(logRatios / cases.length).toFixed(3)}`);
