@@ -1,6 +1,7 @@
 /**
- * A run of the Prometheus API's matrix entries, `{"metric":{...},"values":[[t,"v"],...]}`,
- * comma-separated, written as UTF-8 bytes: the answer goes out as bytes anyway, so the
+ * A run of the Prometheus API's matrix entries, `{"metric":{...},"values":[[t,"v"],...]}`
+ * (or vector entries, or the series API's label sets), comma-separated, written as UTF-8
+ * bytes: the answer goes out as bytes anyway, so the
  * entries skip the strings, their joining and their encoding. Points go through the native
  * addon's `writePoints` where it is built (util/native.ts; ~5× faster than V8's number
  * formatting), else through `value-json.ts`'s `pointsJson`, which gives the same text.
@@ -106,16 +107,7 @@ export class EntryWriter {
    * (`recentLabelsBytes`): `{"metric":<labels>,"values":[...]}`.
    */
   addSeries(labels: Uint8Array, t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): void {
-    this.reserve(labels.length + METRIC_OPEN.length + VALUES_OPEN.length + 1);
-    let at = this.at;
-    const buf = this.buf;
-    if (at > this.start) buf[at++] = COMMA;
-    buf.set(METRIC_OPEN, at);
-    at += METRIC_OPEN.length;
-    buf.set(labels, at);
-    at += labels.length;
-    buf.set(VALUES_OPEN, at);
-    this.at = at + VALUES_OPEN.length;
+    this.at = this.labelledHead(labels, VALUES_OPEN, 0);
     this.points(t, v, from, to);
   }
 
@@ -131,16 +123,10 @@ export class EntryWriter {
     }
     const tText = this.lastTText;
     const vText = formatSampleValue(v);
-    this.reserve(labels.length + METRIC_OPEN.length + VALUE_OPEN.length + tText.length + vText.length + 6);
-    let at = this.at;
+    // After the head: the time, `,"`, the value, `"]}`.
+    let at = this.labelledHead(labels, VALUE_OPEN, tText.length + vText.length + 5);
     const buf = this.buf;
-    if (at > this.start) buf[at++] = COMMA;
-    buf.set(METRIC_OPEN, at);
-    at += METRIC_OPEN.length;
-    buf.set(labels, at);
-    at += labels.length;
-    buf.set(VALUE_OPEN, at);
-    at = writeAscii(buf, at + VALUE_OPEN.length, tText);
+    at = writeAscii(buf, at, tText);
     buf[at++] = COMMA;
     buf[at++] = QUOTE;
     at = writeAscii(buf, at, vText);
@@ -148,6 +134,23 @@ export class EntryWriter {
     buf[at++] = CLOSE_BRACKET;
     buf[at++] = CLOSE;
     this.at = at;
+  }
+
+  /**
+   * Writes an entry's head, a comma first unless it is the first entry, then
+   * `{"metric":<labels><open>`, with room for `after` more bytes; returns where it ends.
+   */
+  private labelledHead(labels: Uint8Array, open: Uint8Array, after: number): number {
+    this.reserve(labels.length + METRIC_OPEN.length + open.length + after + 1);
+    let at = this.at;
+    const buf = this.buf;
+    if (at > this.start) buf[at++] = COMMA;
+    buf.set(METRIC_OPEN, at);
+    at += METRIC_OPEN.length;
+    buf.set(labels, at);
+    at += labels.length;
+    buf.set(open, at);
+    return at + open.length;
   }
 
   /** Appends one entry given as bytes (a label set's JSON, for the series API). */
