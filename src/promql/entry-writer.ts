@@ -15,7 +15,7 @@
  * (bench/RESULTS.md).
  */
 import { native, pointsBound, type NativeAddon } from '../util/native.js';
-import { formatSampleValue, pointsJson } from './value-json.js';
+import { formatSampleValue, formatTime, pointsJson } from './value-json.js';
 
 const COMMA = 0x2c;
 const CLOSE = 0x7d; // '}'
@@ -119,7 +119,7 @@ export class EntryWriter {
   addSample(labels: Uint8Array, tMs: number, v: number): void {
     if (tMs !== this.lastT) {
       this.lastT = tMs;
-      this.lastTText = String(tMs / 1000);
+      this.lastTText = String(formatTime(tMs));
     }
     const tText = this.lastTText;
     const vText = formatSampleValue(v);

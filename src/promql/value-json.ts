@@ -73,6 +73,9 @@ function jsonString(s: string): string {
   return `"${s}"`;
 }
 
+/** 32 Ki label sets: the largest answers of the query bench (3 508 series) many times over. */
+const RECENT_LABELS_MAX = 32_768;
+
 /**
  * Label sets written lately, by identity, with their JSON. A head series keeps one labels
  * array for life (as do functions' outputs derived from it, `dropMetricName`'s included),
@@ -80,39 +83,38 @@ function jsonString(s: string): string {
  * writing it was the largest part of a big instant answer or series listing (~0.5 µs a
  * set). Bounded: cleared when full, so it holds at most `RECENT_LABELS_MAX` label sets
  * alive beyond their series (a few MiB). Labels arrays are never changed once made.
+ * `recent` keeps a label set's value in `map`, made by `make` on a miss.
  */
+function recent<V>(map: Map<Labels, V>, ls: Labels, make: (ls: Labels) => V): V {
+  let v = map.get(ls);
+  if (v === undefined) {
+    v = make(ls);
+    if (map.size >= RECENT_LABELS_MAX) map.clear();
+    map.set(ls, v);
+  }
+  return v;
+}
+
 const recentLabels = new Map<Labels, string>();
-/** 32 Ki label sets: the largest answers of the query bench (3 508 series) many times over. */
-const RECENT_LABELS_MAX = 32_768;
 
 /** `labelsJson`, through the cache of recent label sets (for label arrays that outlive the answer). */
 export function recentLabelsJson(ls: Labels): string {
-  let json = recentLabels.get(ls);
-  if (json === undefined) {
-    json = labelsJson(ls);
-    if (recentLabels.size >= RECENT_LABELS_MAX) recentLabels.clear();
-    recentLabels.set(ls, json);
-  }
-  return json;
+  return recent(recentLabels, ls, labelsJson);
 }
 
 /**
- * `recentLabelsJson`'s text as UTF-8 bytes, cached the same way (its own map, same bound):
- * what the byte writers (`EntryWriter.addSample`, `addLabels`) copy into an answer. Encoding
- * the text per answer (a `TextEncoder.encodeInto` call, and the flattening of the entry's
- * joined string before it) was most of the cost of writing an instant vector.
+ * `recentLabelsJson`'s text as UTF-8 bytes, kept the same way (its own map, same bound):
+ * what the byte writers (`EntryWriter.addSample`, `addSeries`, `addBytes`) copy into an
+ * answer. Encoding the text per answer (a `TextEncoder.encodeInto` call, and the
+ * flattening of the entry's joined string before it) was most of the cost of writing an
+ * instant vector.
  */
 const recentLabelBytes = new Map<Labels, Uint8Array>();
 const utf8 = new TextEncoder();
+const labelsJsonBytes = (ls: Labels): Uint8Array => utf8.encode(labelsJson(ls));
 
 export function recentLabelsBytes(ls: Labels): Uint8Array {
-  let bytes = recentLabelBytes.get(ls);
-  if (bytes === undefined) {
-    bytes = utf8.encode(labelsJson(ls));
-    if (recentLabelBytes.size >= RECENT_LABELS_MAX) recentLabelBytes.clear();
-    recentLabelBytes.set(ls, bytes);
-  }
-  return bytes;
+  return recent(recentLabelBytes, ls, labelsJsonBytes);
 }
 
 /** A label set as a JSON object, in label order. */
