@@ -42,6 +42,20 @@ export function labelSetsSuccessBody(sets: readonly Labels[]): LentBytes {
   return out.lend(LIST_TAIL);
 }
 
+/**
+ * The answer of the labels and label values APIs, a sorted list of strings. Written once
+ * per list: the head hands out the same list until a name or value comes or goes, so a
+ * dashboard asking again for the same `instance` values gets the bytes written last time.
+ * The cache holds a list's bytes only as long as the list itself lives.
+ */
+export function stringsSuccessBody(list: readonly string[]): Buffer {
+  let body = stringBodies.get(list);
+  if (body === undefined) stringBodies.set(list, (body = Buffer.from(JSON.stringify({ status: 'success', data: list }))));
+  return body;
+}
+
+const stringBodies = new WeakMap<readonly string[], Buffer>();
+
 const LIST_HEAD = Buffer.from('{"status":"success","data":[');
 const LIST_TAIL = Buffer.from(']}');
 const VECTOR_HEAD = Buffer.from('{"status":"success","data":{"resultType":"vector","result":[');

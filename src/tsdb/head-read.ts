@@ -109,15 +109,15 @@ export class HeadQuerier implements Querier {
     return sorted;
   }
 
-  labelNames(matchers: readonly Matcher[] = []): string[] {
-    if (matchers.length === 0) return [...this.head.postings.keys()].sort();
+  labelNames(matchers: readonly Matcher[] = []): readonly string[] {
+    if (matchers.length === 0) return this.head.labelNames();
     const names = new Set<string>();
     for (const s of this.candidates(matchers)) for (const l of s.labels) names.add(l.name);
     return [...names].sort();
   }
 
-  labelValues(name: string, matchers: readonly Matcher[] = []): string[] {
-    if (matchers.length === 0) return [...(this.head.postings.get(name)?.keys() ?? [])].sort();
+  labelValues(name: string, matchers: readonly Matcher[] = []): readonly string[] {
+    if (matchers.length === 0) return this.head.labelValues(name);
     const values = new Set<string>();
     for (const s of this.candidates(matchers)) {
       const v = labelValue(s.labels, name);

@@ -30,6 +30,8 @@ export interface HeadOptions {
 const TRUNCATE_BATCH = 200;
 /** Postings entries checked per turn while cleaning them after a truncation. */
 const POSTINGS_PER_TURN = 5_000;
+/** The answer for a name the postings do not hold. */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 function turn(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -58,6 +60,14 @@ export class Head {
   private readonly interned = new Map<string, Map<string, Label>>();
   /** label name → value → series refs, ascending (refs only grow, so pushes keep order). */
   readonly postings = new Map<string, Map<string, number[]>>();
+  /**
+   * The postings' names, and each name's values, sorted: worked out when the labels API
+   * asks and kept until a name or value comes or goes (a Grafana dashboard asks for the
+   * same `instance` values on every refresh; sorting 100 k of them each time was a third
+   * of the request).
+   */
+  private sortedNames: readonly string[] | undefined;
+  private readonly sortedValues = new Map<string, readonly string[]>();
   private readonly perMetric = new Map<string, number>();
   readonly metadata = new Map<string, MetricMetadata>();
   /** A ring of the newest exemplars, at most `max_global_exemplars_per_user`. */
@@ -172,10 +182,15 @@ export class Head {
     this.perMetric.set(metric, (this.perMetric.get(metric) ?? 0) + 1);
     for (const l of labels) {
       let values = this.postings.get(l.name);
-      if (values === undefined) this.postings.set(l.name, (values = new Map()));
+      if (values === undefined) {
+        this.postings.set(l.name, (values = new Map()));
+        this.sortedNames = undefined;
+      }
       const refs = values.get(l.value);
-      if (refs === undefined) values.set(l.value, [ref]);
-      else if (refs[refs.length - 1]! < ref) refs.push(ref);
+      if (refs === undefined) {
+        values.set(l.value, [ref]);
+        this.sortedValues.delete(l.name);
+      } else if (refs[refs.length - 1]! < ref) refs.push(ref);
       else {
         // Replay may restore refs out of order; keep the list sorted.
         refs.push(ref);
@@ -183,6 +198,22 @@ export class Head {
       }
     }
     return s;
+  }
+
+  /** Every label name in the postings, sorted. Shared: the caller must not change it. */
+  labelNames(): readonly string[] {
+    return (this.sortedNames ??= [...this.postings.keys()].sort());
+  }
+
+  /** The values of `name` in the postings, sorted. Shared: the caller must not change it. */
+  labelValues(name: string): readonly string[] {
+    let sorted = this.sortedValues.get(name);
+    if (sorted === undefined) {
+      const values = this.postings.get(name);
+      if (values === undefined) return NO_STRINGS;
+      this.sortedValues.set(name, (sorted = [...values.keys()].sort()));
+    }
+    return sorted;
   }
 
   /** The shared Label object for `l`'s pair. */
@@ -279,6 +310,7 @@ export class Head {
           if (n > 0) list.length = n;
           else {
             values.delete(value);
+            this.sortedValues.delete(name);
             this.interned.get(name)?.delete(value);
           }
         }
@@ -292,6 +324,7 @@ export class Head {
       }
       if (values.size === 0 && this.postings.get(name) === values) {
         this.postings.delete(name);
+        this.sortedNames = undefined;
         this.interned.delete(name);
       }
     }

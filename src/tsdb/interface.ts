@@ -193,10 +193,13 @@ export interface Querier {
    * alone holds the hinted range); undefined otherwise, and the caller selects.
    */
   selectInPlace?(matchers: readonly Matcher[], hints?: SelectHints): InPlaceSelection | undefined;
-  /** Sorted label names of series matching all matchers (all series when none). */
-  labelNames(matchers?: readonly Matcher[]): string[];
-  /** Sorted values of `name` over series matching all matchers. */
-  labelValues(name: string, matchers?: readonly Matcher[]): string[];
+  /**
+   * Sorted label names of series matching all matchers (all series when none). The list
+   * may be shared (the head caches its own): the caller must not change it.
+   */
+  labelNames(matchers?: readonly Matcher[]): readonly string[];
+  /** Sorted values of `name` over series matching all matchers; shared as `labelNames`' list. */
+  labelValues(name: string, matchers?: readonly Matcher[]): readonly string[];
   close(): void;
 }
 

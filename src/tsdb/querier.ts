@@ -14,6 +14,7 @@ import { ChunkSeries, ListSeriesSet, mergeChunkLists, type ChunkedSeries } from 
 import type { ClosedChunk } from './chunkenc/xor-open.js';
 import type { HeadQuerier } from './head-read.js';
 import type { InPlaceSelection, Querier, SelectHints, SeriesSet } from './interface.js';
+import { unionSorted } from '../util/sorted-strings.js';
 
 /** The state a querier reads, fixed at its creation. */
 export interface TenantReadView {
@@ -74,16 +75,13 @@ export class TenantQuerier implements Querier {
     return mergeSorted(nonEmpty);
   }
 
-  labelNames(matchers?: readonly Matcher[]): string[] {
-    const names = new Set<string>(this.view.head.labelNames(matchers));
-    for (const b of this.view.blocks) for (const n of b.reader.labelNames(matchers)) names.add(n);
-    return [...names].sort();
+  // Each source's list is sorted already: merged, not sorted again (the head's comes from its cache).
+  labelNames(matchers?: readonly Matcher[]): readonly string[] {
+    return unionSorted([this.view.head.labelNames(matchers), ...this.view.blocks.map((b) => b.reader.labelNames(matchers))]);
   }
 
-  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
-    const values = new Set<string>(this.view.head.labelValues(name, matchers));
-    for (const b of this.view.blocks) for (const v of b.reader.labelValues(name, matchers)) values.add(v);
-    return [...values].sort();
+  labelValues(name: string, matchers?: readonly Matcher[]): readonly string[] {
+    return unionSorted([this.view.head.labelValues(name, matchers), ...this.view.blocks.map((b) => b.reader.labelValues(name, matchers))]);
   }
 
   close(): void {

@@ -199,6 +199,35 @@ describe('metadata endpoints', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('answers label names and values again after new series bring new ones (answers are written once per list)', async () => {
+    const token = server.tokens.create({ tenant: 'fresh', scopes: 'read+write' }).token;
+    const headers = { 'x-scope-orgid': 'fresh', authorization: `Bearer ${token}` };
+    const push = async (labels: Record<string, string>) => {
+      const res = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/push',
+        headers: { ...headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+        payload: writeRequestBody([{ labels, samples: [[T0, 1]] }]),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    const ask = async (path: string) => {
+      const res = await server.app.inject({ method: 'GET', url: `/prometheus/api/v1/${path}`, headers });
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      return res.json().data as string[];
+    };
+    expect(await ask('labels')).toEqual([]);
+    await push({ __name__: 'm', a: '1' });
+    for (let i = 0; i < 2; i++) {
+      expect(await ask('labels')).toEqual(['__name__', 'a']);
+      expect(await ask('label/a/values')).toEqual(['1']);
+    }
+    await push({ __name__: 'm', a: '0', b: 'x' });
+    expect(await ask('labels')).toEqual(['__name__', 'a', 'b']);
+    expect(await ask('label/a/values')).toEqual(['0', '1']);
+    expect(await ask('label/a/values?limit=1')).toEqual(['0']);
+  });
+
   it('serves metadata received through remote write', async () => {
     expect((await get('metadata')).json().data).toEqual({ http_requests_total: [{ type: 'counter', help: 'Requests served.', unit: '' }] });
     expect((await get('metadata?metric=nope')).json().data).toEqual({});

@@ -54,6 +54,29 @@ describe('head truncation', () => {
     expect(head.series.size).toBe(2);
   });
 
+  it('lists label names and values as series come and go (the sorted lists are cached between)', async () => {
+    const head = new Head('t', limits);
+    const q = () => new HeadQuerier(head, -Infinity, Infinity);
+    await fill(head, 'b', 0, 1 * HOUR);
+    expect(q().labelValues('__name__')).toEqual(['b']);
+    expect(q().labelNames()).toEqual(['__name__', 'job']);
+    expect(q().labelValues('__name__')).toBe(q().labelValues('__name__'));
+    await fill(head, 'a', 0, 3 * HOUR); // a new value
+    expect(q().labelValues('__name__')).toEqual(['a', 'b']);
+    const app = new HeadAppender(head, sink);
+    app.append(0, labelsFromObject({ __name__: 'c', zone: 'z' }), 5 * HOUR, 1); // a new name
+    await app.commit();
+    expect(q().labelNames()).toEqual(['__name__', 'job', 'zone']);
+    expect(q().labelValues('zone')).toEqual(['z']);
+    expect(q().labelValues('__name__')).toEqual(['a', 'b', 'c']);
+    expect(q().labelValues('nope')).toEqual([]);
+    await head.truncate(2 * HOUR); // 'b' leaves
+    expect(q().labelValues('__name__')).toEqual(['a', 'c']);
+    expect(q().labelValues('job')).toEqual(['j']);
+    await head.truncate(4 * HOUR); // 'a' leaves, and 'job' with it
+    expect(q().labelNames()).toEqual(['__name__', 'zone']);
+  });
+
   it('drops an open chunk that ended before the boundary; the next sample starts a new one', async () => {
     const head = new Head('t', limits);
     const ls = await fill(head, 'm', 0, 10 * 60_000);

@@ -16,7 +16,8 @@ import type { Querier } from '../../tsdb/interface.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import type { Clock } from '../../util/clock.js';
 import { badData } from '../../util/errors.js';
-import { formatSampleValue, formatTime, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, labelSetsSuccessBody, vectorSuccessBody } from '../prom-json.js';
+import { unionSorted } from '../../util/sorted-strings.js';
+import { formatSampleValue, formatTime, matrixSuccessBody, pointCount, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, labelSetsSuccessBody, stringsSuccessBody, vectorSuccessBody } from '../prom-json.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseLimitParam, parseTimeParam, promParams, type PromParams } from '../prom-params.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -117,8 +118,8 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
       req: FastifyRequest,
       reply: FastifyReply,
       matchRequired: boolean,
-      read: (q: Querier, sets: Matcher[][], start: number, end: number) => T[],
-      write: (reply: FastifyReply, list: T[]) => FastifyReply = ok,
+      read: (q: Querier, sets: Matcher[][], start: number, end: number) => readonly T[],
+      write: (reply: FastifyReply, list: readonly T[]) => FastifyReply,
     ) => {
       const p = params(req);
       const sets = matchSets(p, matchRequired);
@@ -132,9 +133,6 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
         q.close();
       }
     };
-
-    /** Names and values: distinct strings, sorted. */
-    const strings = (list: string[]) => list.sort();
 
     const series = (req: FastifyRequest, reply: FastifyReply) =>
       listing(
@@ -162,21 +160,20 @@ export function registerPromQueryRoutes(app: FastifyInstance, deps: PromQueryDep
         (r, list) => sendLent(r, labelSetsSuccessBody(list)),
       );
 
-    /** Union over the `match[]` sets (or over everything without one). */
-    const union = (sets: Matcher[][], all: () => string[], some: (ms: Matcher[]) => string[]): string[] => {
-      if (sets.length === 0) return all();
-      const out = new Set<string>();
-      for (const matchers of sets) for (const x of some(matchers)) out.add(x);
-      return [...out];
-    };
+    /** Union over the `match[]` sets (or over everything without one); each list comes sorted. */
+    const union = (sets: Matcher[][], all: () => readonly string[], some: (ms: Matcher[]) => readonly string[]): readonly string[] =>
+      sets.length === 0 ? all() : unionSorted(sets.map(some));
+
+    /** Names and values: distinct strings, sorted, written once per list (prom-json.ts). */
+    const strings = (reply: FastifyReply, list: readonly string[]) => sendJson(reply, stringsSuccessBody(list));
 
     const labelNames = (req: FastifyRequest, reply: FastifyReply) =>
-      listing(req, reply, false, (q, sets) => strings(union(sets, () => q.labelNames(), (ms) => q.labelNames(ms))));
+      listing(req, reply, false, (q, sets) => union(sets, () => q.labelNames(), (ms) => q.labelNames(ms)), strings);
 
     const labelValues = async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
       const name = decodeLabelName(req.params.name);
       if (name === undefined) throw badData('invalid_parameter', `invalid label name: ${JSON.stringify(req.params.name)}`);
-      return listing(req, reply, false, (q, sets) => strings(union(sets, () => q.labelValues(name), (ms) => q.labelValues(name, ms))));
+      return listing(req, reply, false, (q, sets) => union(sets, () => q.labelValues(name), (ms) => q.labelValues(name, ms)), strings);
     };
 
     const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
