@@ -82,6 +82,17 @@ function routeLabel(pattern: string | undefined): string {
   return pattern ?? 'unmatched';
 }
 
+/**
+ * The level of a request's log line, as Mimir's and Loki's logging middleware (dskit)
+ * picks it: answers 1xx–4xx, 502 and 503 at debug (info with
+ * `server.log_request_at_info_level_enabled`), other 5xx at warn. At debug by default, a
+ * Prometheus remote-writing every second does not write tens of thousands of lines an hour.
+ */
+export function requestLogLevel(status: number, atInfo: boolean): 'debug' | 'info' | 'warn' {
+  if ((status >= 100 && status < 500) || status === 502 || status === 503) return atInfo ? 'info' : 'debug';
+  return 'warn';
+}
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const maxBody = deps.config.distributor.maxRecvMsgSize;
   const app = Fastify({
@@ -121,6 +132,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return sendError(request, reply, new CairnError('not_found', 'route_not_found', `no route ${request.method} ${path.slice(0, 200)}`));
   });
 
+  const atInfo = deps.config.server.logRequestAtInfoLevelEnabled;
   app.addHook('onResponse', async (request, reply) => {
     const route = routeLabel(request.routeOptions.url);
     const status = String(reply.statusCode);
@@ -128,10 +140,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     deps.metrics.requestDuration.observe({ method: request.method, route, status_code: status }, seconds);
     const tenant = request.principal?.tenant ?? undefined;
     if (tenant !== undefined) deps.metrics.tenantRequests.inc({ tenant, route, status_code: status });
-    request.log.info(
-      { reqId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, tenant },
-      'request',
-    );
+    const level = requestLogLevel(reply.statusCode, atInfo);
+    // Skip building the line when the level is off (the default for every answer below 500).
+    if (deps.logger.isLevelEnabled(level)) {
+      request.log[level]({ reqId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, tenant }, 'request');
+    }
   });
 
   registerOpsRoutes(app, deps);

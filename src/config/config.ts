@@ -20,6 +20,8 @@ export interface Config {
     readonly httpListenAddress: string;
     readonly httpListenPort: number;
     readonly logLevel: LogLevel;
+    /** Successful and 4xx requests logged at info rather than debug (Mimir's flag of the same name). */
+    readonly logRequestAtInfoLevelEnabled: boolean;
     readonly gracefulShutdownTimeoutMs: number;
     /** zlib level of gzip/deflate-encoded answers; 0 = never compress. */
     readonly responseCompressionLevel: number;
@@ -89,6 +91,12 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
   },
   { key: 'server.http_listen_port', type: 'int', default: 9009, min: 0, envAliases: ['CAIRN_PORT'], help: 'HTTP port (0 picks a free one). 9009 is Mimir’s port in its single-binary examples.' },
   { key: 'server.log_level', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], envAliases: ['CAIRN_LOG_LEVEL'], help: 'log level of the JSON logs on stdout.' },
+  {
+    key: 'server.log_request_at_info_level_enabled',
+    type: 'bool',
+    default: false,
+    help: 'log every request (method, route, status, duration, tenant) at info; otherwise, as in Mimir and Loki, at debug, and only 5xx answers other than 502 and 503 at warn.',
+  },
   { key: 'server.graceful_shutdown_timeout', type: 'duration', default: '5s', help: 'on SIGTERM, how long in-flight requests and flushes may take before the process exits anyway.' },
   {
     key: 'server.response_compression_level',

@@ -3,6 +3,7 @@
 // redacts secrets, and the admin token API creates, lists and revokes tokens.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupTempDirs, testServer } from '../helpers/server.js';
+import { requestLogLevel } from '../../src/api/server.js';
 import type { CairnServer } from '../../src/server.js';
 
 const servers: CairnServer[] = [];
@@ -130,5 +131,24 @@ describe('admin token API', () => {
     const res = await s.app.inject({ method: 'POST', url: '/admin/api/v1/tokens', headers: { authorization: admin, 'content-type': 'application/json' }, payload: JSON.stringify({ tenant: 'a', name: 'x'.repeat(2000) }) });
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatch(/1024 bytes.*distributor\.max_recv_msg_size/);
+  });
+});
+
+describe('request log level', () => {
+  // dskit's logging middleware: 1xx–4xx, 502 and 503 at debug (info with the flag), other 5xx at warn.
+  it.each([
+    [200, false, 'debug'],
+    [204, true, 'info'],
+    [400, false, 'debug'],
+    [429, true, 'info'],
+    [499, false, 'debug'],
+    [500, false, 'warn'],
+    [500, true, 'warn'],
+    [501, true, 'warn'],
+    [502, false, 'debug'],
+    [503, true, 'info'],
+    [504, false, 'warn'],
+  ] as const)('status %i, at info %s: %s', (status, atInfo, want) => {
+    expect(requestLogLevel(status, atInfo)).toBe(want);
   });
 });

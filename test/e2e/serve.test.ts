@@ -98,7 +98,7 @@ describe('cairn serve', () => {
     expect(cairn(['frobnicate'])).toMatchObject({ code: 2 });
   });
 
-  it('logs JSON request lines with route, status and duration, and never a token', async () => {
+  it('logs JSON lines without a token; requests at debug by default, as Mimir does; a refusal at warn', async () => {
     await fetch(`${base}/admin/api/v1/tokens`, { headers: { authorization: `Bearer ${rwToken}` } });
     await new Promise((r) => setTimeout(r, 100));
     const lines = server.stdout.split('\n').filter((l) => l.trim() !== '');
@@ -109,11 +109,26 @@ describe('cairn serve', () => {
     }
     expect(bannerLines.join('\n')).toContain(rwToken);
     expect(server.stderr).not.toMatch(TOKEN_RE);
-    const requests = server.logs().filter((l) => l.msg === 'request');
-    const line = requests.find((l) => l.route === '/admin/api/v1/tokens' && l.status === 403);
-    expect(line).toMatchObject({ method: 'GET', durationMs: expect.any(Number), reqId: expect.any(String) });
-    // The refusal's own warning names the same request.
-    expect(server.logs().find((l) => l.reason === 'admin_required')?.reqId).toBe(line!.reqId);
+    expect(server.logs().filter((l) => l.msg === 'request')).toEqual([]);
+    expect(server.logs().find((l) => l.reason === 'admin_required')).toMatchObject({ level: 40, route: '/admin/api/v1/tokens', status: 403, reqId: expect.any(String) });
+  });
+
+  it('logs every request at info with server.log_request_at_info_level_enabled, the refusal naming the same request', async () => {
+    const verbose = new ServeProcess(['--data-dir', tempDir(), '--host', '127.0.0.1', '--port', '0'], { ...env, CAIRN_SERVER_LOG_REQUEST_AT_INFO_LEVEL_ENABLED: 'true' });
+    try {
+      const port = await verbose.port();
+      await verbose.waitFor(/"msg":"ready"/);
+      await fetch(`http://127.0.0.1:${port}/admin/api/v1/tokens`, { headers: { authorization: `Bearer ${rwToken}` } });
+      await new Promise((r) => setTimeout(r, 100));
+      const line = verbose.logs().find((l) => l.msg === 'request' && l.route === '/admin/api/v1/tokens');
+      // The token belongs to the other data directory: unknown here, so 401.
+      expect(line).toMatchObject({ level: 30, method: 'GET', status: 401, durationMs: expect.any(Number), reqId: expect.any(String) });
+      expect(verbose.logs().find((l) => l.reason === 'invalid_token')?.reqId).toBe(line!.reqId);
+      expect(verbose.stdout.split('\n').filter((l) => l.startsWith('{')).join('\n')).not.toMatch(TOKEN_RE);
+    } finally {
+      verbose.kill('SIGINT');
+      await verbose.exited;
+    }
   });
 
   it('drains and exits 0 within 5 s on SIGTERM, and does not print tokens again on restart', async () => {
