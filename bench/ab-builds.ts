@@ -61,6 +61,7 @@ try {
     ['group_left_range', '/query_range', range('node_memory_MemAvailable_bytes / on(instance) group_left node_memory_MemTotal_bytes')],
     ['count_range', '/query_range', range('count({__name__=~".+"})')],
     ['host_range', '/query_range', range('node_cpu_seconds_total{instance=~"host-1.*"}')],
+    ['avail_range', '/query_range', range('node_memory_MemAvailable_bytes')],
     ['avg_over_time_range', '/query_range', range('avg_over_time(node_memory_MemFree_bytes[5m])')],
     ['series', '/series', { 'match[]': 'node_network_receive_bytes_total', ...span }],
     ['labels', '/labels', span],

@@ -6,6 +6,7 @@ import type { Labels } from '../model/labels.js';
 import type { ColumnSeries, Value, Vector } from '../promql/value.js';
 import { formatTime, matrixEntry, matrixEntryHead, recentLabelsBytes, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
+import { giveBackRuns } from '../promql/parallel/answer-slabs.js';
 import { EntryWriter, type LentBytes } from '../promql/entry-writer.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
@@ -87,7 +88,8 @@ export async function rangeSuccessBodyOnWorkers(series: readonly ColumnSeries[],
 /**
  * A successful range query's body around runs of matrix entries written elsewhere (UTF-8,
  * comma-separated within a run), lent as `rangeSuccessBody`'s is: the runs are copied into
- * a reused buffer rather than concatenated into a new one.
+ * a reused buffer rather than concatenated into a new one. Runs in the query workers'
+ * slabs (answer-slabs.ts) are handed back once copied: the caller must not read them after.
  */
 export function matrixSuccessBody(runs: readonly Uint8Array[]): LentBytes {
   const out = new EntryWriter(undefined, MATRIX_HEAD);
@@ -96,6 +98,7 @@ export function matrixSuccessBody(runs: readonly Uint8Array[]): LentBytes {
     if (!out.empty) out.raw(COMMA);
     out.raw(r);
   }
+  giveBackRuns(runs);
   return out.lend(MATRIX_TAIL);
 }
 

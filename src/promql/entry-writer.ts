@@ -207,6 +207,19 @@ export class EntryWriter {
     return out;
   }
 
+  /**
+   * `finish` into `slab` (a query worker answering in the main thread's shared buffer,
+   * parallel/answer-slabs.ts): the entries' length when they fit, else a copy as `finish`
+   * gives. The buffer is handed back either way.
+   */
+  finishInto(slab: SharedArrayBuffer | undefined): number | Uint8Array {
+    const n = this.at - this.start;
+    if (slab === undefined || n > slab.byteLength) return this.finish();
+    new Uint8Array(slab, 0, n).set(this.buf.subarray(this.start, this.at));
+    giveSpare(this.detach());
+    return n;
+  }
+
   /** Everything written, the prefix and then `suffix` included, lent rather than copied. */
   lend(suffix: Uint8Array): LentBytes {
     this.raw(suffix);

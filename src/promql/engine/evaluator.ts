@@ -24,6 +24,7 @@ import { ChunkSeries } from '../../tsdb/chunk-series.js';
 import { packInPlace, packSeries, samplesInPlace, samplesToRead, type PackedSeries } from '../parallel/packed-series.js';
 import { parallelRangeFunction, type ShareSource } from '../parallel/range-aggregate.js';
 import type { QueryWorkers } from '../parallel/query-workers.js';
+import { giveBackRuns } from '../parallel/answer-slabs.js';
 import { matrixEntryHead } from '../value-json.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
@@ -544,6 +545,7 @@ export class Evaluator {
       },
       (r) => {
         if (r.json.length > 0) runs.push(r.json);
+        else giveBackRuns([r.json]);
       },
     );
     return runs;

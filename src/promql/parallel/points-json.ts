@@ -13,6 +13,7 @@
 import type { ColumnSeries } from '../value.js';
 import { EntryWriter } from '../entry-writer.js';
 import type { QueryWorkers } from './query-workers.js';
+import type { JsonBack } from './answer-slabs.js';
 
 export interface PointsJsonJob {
   readonly kind: 'pointsJson';
@@ -22,10 +23,12 @@ export interface PointsJsonJob {
   readonly t: Float64Array;
   readonly v: Float64Array;
   readonly ends: Int32Array;
+  /** Where to write the entries (answer-slabs.ts), if the main thread gave a slab. */
+  readonly out?: SharedArrayBuffer;
 }
 
-/** The share's entries, comma-separated, in UTF-8. */
-export function runPointsJson(job: PointsJsonJob): Uint8Array {
+/** The share's entries, comma-separated, in UTF-8: in the job's slab when they fit. */
+export function runPointsJson(job: PointsJsonJob): JsonBack {
   const out = new EntryWriter();
   let from = 0;
   for (let i = 0; i < job.ends.length; i++) {
@@ -33,7 +36,7 @@ export function runPointsJson(job: PointsJsonJob): Uint8Array {
     out.add(job.heads[i]!, job.t, job.v, from, end);
     from = end;
   }
-  return out.finish();
+  return out.finishInto(job.out);
 }
 
 /** Series [from, to) as a job. */

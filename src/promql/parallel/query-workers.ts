@@ -7,8 +7,9 @@
 import { Piscina } from 'piscina';
 import { Counter, type Registry } from 'prom-client';
 import type { PointsJsonJob } from './points-json.js';
-import type { RangeAggregateJob, RangeAggregateResult, RangeJsonJob, RangeJsonResult } from './range-aggregate.js';
+import type { RangeAggregateJob, RangeAggregateResult, RangeJsonJob, RangeJsonReply, RangeJsonResult } from './range-aggregate.js';
 import { packedBuffer } from './packed-series.js';
+import { entriesBound, giveSlab, jsonOf, takeSlab, type JsonBack } from './answer-slabs.js';
 
 /** Runs query shares somewhere (worker threads in production). */
 export interface QueryWorkers {
@@ -16,9 +17,13 @@ export interface QueryWorkers {
   readonly threads: number;
   /** Runs a share; its packed input is transferred (unusable by the caller afterwards). */
   rangeAggregate(job: RangeAggregateJob): Promise<RangeAggregateResult>;
-  /** Evaluates a share's series and writes their answer entries as JSON; its packed input is transferred. */
+  /**
+   * Evaluates a share's series and writes their answer entries as JSON; its packed input is
+   * transferred. The JSON may be a view into one of the pool's slabs (answer-slabs.ts):
+   * `giveBackRuns` once it has been copied.
+   */
   rangeJson(job: RangeJsonJob): Promise<RangeJsonResult>;
-  /** Writes a share's series as JSON (UTF-8); its columns are transferred. */
+  /** Writes a share's series as JSON (UTF-8), in a slab as `rangeJson`'s; its columns are transferred. */
   pointsJson(job: PointsJsonJob): Promise<Uint8Array>;
   close(): Promise<void>;
 }
@@ -34,6 +39,16 @@ export interface QueryWorkerOptions {
  * big query starts no thread). When this module runs as TypeScript source (tests, tsx),
  * the worker is loaded through tsx too.
  */
+/** Runs a share writing into `slab`, which goes back to the pool if the share fails (the worker is done with it then). */
+async function inSlab<T>(slab: SharedArrayBuffer | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (slab !== undefined) giveSlab(slab);
+    throw e;
+  }
+}
+
 export function createQueryWorkers(options: QueryWorkerOptions): QueryWorkers {
   let pool: Piscina | undefined;
   const shares =
@@ -64,11 +79,15 @@ export function createQueryWorkers(options: QueryWorkerOptions): QueryWorkers {
     },
     async rangeJson(job: RangeJsonJob): Promise<RangeJsonResult> {
       shares?.inc();
-      return (await start().run(job, { transferList: [packedBuffer(job.series)] })) as RangeJsonResult;
+      const out = takeSlab(entriesBound(job.heads, job.series.count * job.source.plan.steps));
+      const reply = (await inSlab(out, () => start().run({ ...job, out }, { transferList: [packedBuffer(job.series)] }))) as RangeJsonReply;
+      return { ...reply, json: jsonOf(reply.json, out) };
     },
     async pointsJson(job: PointsJsonJob): Promise<Uint8Array> {
       shares?.inc();
-      return (await start().run(job, { transferList: [job.t.buffer as ArrayBuffer, job.v.buffer as ArrayBuffer, job.ends.buffer as ArrayBuffer] })) as Uint8Array;
+      const out = takeSlab(entriesBound(job.heads, job.t.length));
+      const back = (await inSlab(out, () => start().run({ ...job, out }, { transferList: [job.t.buffer as ArrayBuffer, job.v.buffer as ArrayBuffer, job.ends.buffer as ArrayBuffer] }))) as JsonBack;
+      return jsonOf(back, out);
     },
     async close(): Promise<void> {
       if (pool !== undefined) await pool.close({ force: true });

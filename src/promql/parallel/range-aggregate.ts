@@ -15,6 +15,7 @@ import { evalSelectorSteps, type SelectorPlan } from '../engine/selector-eval.js
 import { evalWindows, rateWindowsFor, type WindowPlan } from '../engine/window-eval.js';
 import { PackedReader, type PackedSeries } from './packed-series.js';
 import { EntryWriter } from '../entry-writer.js';
+import type { JsonBack } from './answer-slabs.js';
 
 /** What each series of a share is turned into before it is aggregated. */
 export type ShareSource =
@@ -110,6 +111,15 @@ export interface RangeJsonJob {
   readonly series: PackedSeries;
   /** Each series' entry up to its points: `{"metric":{...},"values":`. */
   readonly heads: readonly string[];
+  /** Where to write the entries (answer-slabs.ts), if the main thread gave a slab. */
+  readonly out?: SharedArrayBuffer;
+}
+
+/** `RangeJsonResult` as the worker sends it: the entries in the job's slab, or copied. */
+export interface RangeJsonReply {
+  readonly json: JsonBack;
+  readonly points: Int32Array;
+  readonly peaks: Int32Array;
 }
 
 export interface RangeJsonResult {
@@ -120,14 +130,14 @@ export interface RangeJsonResult {
   readonly peaks: Int32Array;
 }
 
-export function runRangeJson(job: RangeJsonJob): RangeJsonResult {
+export function runRangeJson(job: RangeJsonJob): RangeJsonReply {
   const points = new Int32Array(job.series.count);
   const peaks = new Int32Array(job.series.count);
   const out = new EntryWriter();
   evalShare(job.source, job.series, points, peaks, (i, n, tBuf, vBuf) => {
     if (n > 0) out.add(job.heads[i]!, tBuf, vBuf, 0, n);
   });
-  return { json: out.finish(), points, peaks };
+  return { json: out.finishInto(job.out), points, peaks };
 }
 
 /**
