@@ -65,23 +65,123 @@ export function packInPlace(sel: InPlaceSelection, from: number, to: number, min
 }
 
 /**
- * Packs `count` series: series j's read bounds and its chunks as `visit` gives them (the
- * same chunks on both calls; a chunk's bytes need only last the call).
+ * This thread's scratch columns for `pack`, grown as needed and kept: a share is gathered
+ * here in one visit of its series, then copied into the message's buffer section by
+ * section. Visiting every series twice (once to size the buffer, once to fill it) cost
+ * more than the copies: each visit of a head series touches its scattered objects, and on
+ * the 100k bench's `count({__name__=~".+"})` range the main thread, packing, was what the
+ * workers waited for (bench/RESULTS.md).
+ */
+class PackScratch {
+  mint = new Float64Array(1024);
+  maxt = new Float64Array(1024);
+  chunkStart = new Int32Array(1025);
+  chunkMint = new Float64Array(1024);
+  chunkMaxt = new Float64Array(1024);
+  chunkSamples = new Int32Array(1024);
+  byteStart = new Int32Array(1025);
+  timesOf = new Int32Array(1024);
+  bytes = new Uint8Array(64 * 1024);
+
+  /** Room for `count` series. */
+  series(count: number): void {
+    if (this.mint.length >= count) return;
+    const n = grown(this.mint.length, count);
+    this.mint = new Float64Array(n);
+    this.maxt = new Float64Array(n);
+    this.chunkStart = new Int32Array(n + 1);
+  }
+
+  /** Room for chunk `c` (the chunks before it kept). */
+  chunk(c: number): void {
+    if (c < this.chunkMint.length) return;
+    const n = grown(this.chunkMint.length, c + 1);
+    this.chunkMint = copied(new Float64Array(n), this.chunkMint, c);
+    this.chunkMaxt = copied(new Float64Array(n), this.chunkMaxt, c);
+    this.chunkSamples = copied(new Int32Array(n), this.chunkSamples, c);
+    this.byteStart = copied(new Int32Array(n + 1), this.byteStart, c);
+    this.timesOf = copied(new Int32Array(n), this.timesOf, c);
+  }
+
+  /** Room for `n` bytes after the first `used`. */
+  reserveBytes(used: number, n: number): void {
+    if (used + n <= this.bytes.length) return;
+    this.bytes = copied(new Uint8Array(grown(this.bytes.length, used + n)), this.bytes, used);
+  }
+
+  /** Lets go of columns grown past what most shares need, once a big share is packed. */
+  trim(): void {
+    if (this.bytes.length > SCRATCH_KEEP_BYTES) this.bytes = new Uint8Array(64 * 1024);
+    if (this.chunkMint.length > SCRATCH_KEEP_CHUNKS) {
+      this.chunkMint = new Float64Array(1024);
+      this.chunkMaxt = new Float64Array(1024);
+      this.chunkSamples = new Int32Array(1024);
+      this.byteStart = new Int32Array(1025);
+      this.timesOf = new Int32Array(1024);
+    }
+  }
+}
+
+/** Scratch bigger than this is not kept after the pack that grew it. */
+const SCRATCH_KEEP_BYTES = 16 * 1024 * 1024;
+const SCRATCH_KEEP_CHUNKS = 256 * 1024;
+
+function grown(have: number, need: number): number {
+  let n = Math.max(have, 1024);
+  while (n < need) n *= 2;
+  return n;
+}
+
+/** `to` with the first `n` elements of `from` copied in. */
+function copied<T extends { set(from: ArrayLike<number>): void }>(to: T, from: { subarray(begin: number, end: number): ArrayLike<number> }, n: number): T {
+  to.set(from.subarray(0, n));
+  return to;
+}
+
+const scratch = new PackScratch();
+
+/**
+ * Packs `count` series: series j's read bounds and its chunks as `visit` gives them (a
+ * chunk's bytes need only last the call), in one visit of each series.
  */
 function pack(count: number, mintOf: (j: number) => number, maxtOf: (j: number) => number, visit: (j: number, fn: ChunkVisitor) => void): PackedSeries {
-  let chunks = 0;
-  let bytes = 0;
+  const sc = scratch;
+  sc.series(count);
   const timesIds = new Map<Float64Array, number>();
   let times = 0;
-  const measure: ChunkVisitor = (b, _mint, _maxt, _n, t) => {
-    chunks++;
-    bytes += b.length;
-    if (t !== undefined && !timesIds.has(t)) {
-      timesIds.set(t, timesIds.size);
-      times += t.length;
+  let c = 0;
+  let b = 0;
+  const gather: ChunkVisitor = (src, cmint, cmaxt, n, t) => {
+    sc.chunk(c);
+    sc.reserveBytes(b, src.length);
+    sc.chunkMint[c] = cmint;
+    sc.chunkMaxt[c] = cmaxt;
+    sc.chunkSamples[c] = n;
+    sc.byteStart[c] = b;
+    sc.bytes.set(src, b);
+    b += src.length;
+    let k = -1;
+    if (t !== undefined) {
+      k = timesIds.get(t) ?? -1;
+      if (k < 0) {
+        timesIds.set(t, (k = timesIds.size));
+        times += t.length;
+      }
     }
+    sc.timesOf[c] = k;
+    c++;
   };
-  for (let j = 0; j < count; j++) visit(j, measure);
+  for (let j = 0; j < count; j++) {
+    sc.mint[j] = mintOf(j);
+    sc.maxt[j] = maxtOf(j);
+    sc.chunkStart[j] = c;
+    visit(j, gather);
+  }
+  sc.chunkStart[count] = c;
+  sc.chunk(c);
+  sc.byteStart[c] = b;
+  const chunks = c;
+  const bytes = b;
   // Every array is a view of one buffer: one transfer per message instead of eleven.
   const layout = new BufferLayout();
   const mint64 = layout.f64(count);
@@ -98,15 +198,15 @@ function pack(count: number, mintOf: (j: number) => number, maxtOf: (j: number) 
   const buffer = new ArrayBuffer(layout.size);
   const p: PackedSeries = {
     count,
-    mint: new Float64Array(buffer, mint64, count),
-    maxt: new Float64Array(buffer, maxt64, count),
-    chunkStart: new Int32Array(buffer, chunkStart, count + 1),
-    chunkMint: new Float64Array(buffer, chunkMint, chunks),
-    chunkMaxt: new Float64Array(buffer, chunkMaxt, chunks),
-    chunkSamples: new Int32Array(buffer, chunkSamples, chunks),
-    byteStart: new Int32Array(buffer, byteStart, chunks + 1),
-    bytes: new Uint8Array(buffer, bytesAt, bytes),
-    timesOf: new Int32Array(buffer, timesOf, chunks),
+    mint: copied(new Float64Array(buffer, mint64, count), sc.mint, count),
+    maxt: copied(new Float64Array(buffer, maxt64, count), sc.maxt, count),
+    chunkStart: copied(new Int32Array(buffer, chunkStart, count + 1), sc.chunkStart, count + 1),
+    chunkMint: copied(new Float64Array(buffer, chunkMint, chunks), sc.chunkMint, chunks),
+    chunkMaxt: copied(new Float64Array(buffer, chunkMaxt, chunks), sc.chunkMaxt, chunks),
+    chunkSamples: copied(new Int32Array(buffer, chunkSamples, chunks), sc.chunkSamples, chunks),
+    byteStart: copied(new Int32Array(buffer, byteStart, chunks + 1), sc.byteStart, chunks + 1),
+    bytes: copied(new Uint8Array(buffer, bytesAt, bytes), sc.bytes, bytes),
+    timesOf: copied(new Int32Array(buffer, timesOf, chunks), sc.timesOf, chunks),
     timesStart: new Int32Array(buffer, timesStart, timesIds.size + 1),
     times: new Float64Array(buffer, timesAt, times),
   };
@@ -117,27 +217,7 @@ function pack(count: number, mintOf: (j: number) => number, maxtOf: (j: number) 
     at += t.length;
   }
   p.timesStart[timesIds.size] = at;
-  let c = 0;
-  let b = 0;
-  const copy: ChunkVisitor = (src, cmint, cmaxt, n, t) => {
-    p.chunkMint[c] = cmint;
-    p.chunkMaxt[c] = cmaxt;
-    p.chunkSamples[c] = n;
-    p.byteStart[c] = b;
-    p.bytes.set(src, b);
-    b += src.length;
-    p.timesOf[c] = t === undefined ? -1 : timesIds.get(t)!;
-    c++;
-  };
-  for (let j = 0; j < count; j++) {
-    p.mint[j] = mintOf(j);
-    p.maxt[j] = maxtOf(j);
-    p.chunkStart[j] = c;
-    visit(j, copy);
-  }
-  p.chunkStart[count] = c;
-  p.byteStart[c] = b;
-  if (c !== chunks || b !== bytes) throw new Error('BUG: a packed selection changed between its two passes');
+  sc.trim();
   return p;
 }
 
