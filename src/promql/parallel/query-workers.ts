@@ -34,11 +34,6 @@ export interface QueryWorkerOptions {
   readonly registry?: Registry;
 }
 
-/**
- * A piscina pool over query-worker, started on first use (a server that is never asked a
- * big query starts no thread). When this module runs as TypeScript source (tests, tsx),
- * the worker is loaded through tsx too.
- */
 /** Runs a share writing into `slab`, which goes back to the pool if the share fails (the worker is done with it then). */
 async function inSlab<T>(slab: SharedArrayBuffer | undefined, run: () => Promise<T>): Promise<T> {
   try {
@@ -49,6 +44,11 @@ async function inSlab<T>(slab: SharedArrayBuffer | undefined, run: () => Promise
   }
 }
 
+/**
+ * A piscina pool over query-worker, started on first use (a server that is never asked a
+ * big query starts no thread). When this module runs as TypeScript source (tests, tsx),
+ * the worker is loaded through tsx too.
+ */
 export function createQueryWorkers(options: QueryWorkerOptions): QueryWorkers {
   let pool: Piscina | undefined;
   const shares =

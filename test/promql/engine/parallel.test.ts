@@ -132,41 +132,6 @@ describe('parallel range aggregations equal the main thread', () => {
     expect(shares).toBeGreaterThan(1000);
   }, 120_000);
 
-  it('comes back in the pool\'s shared slabs, which go back once the body is written and serve the next query', async () => {
-    const specs: SeriesSpec[] = Array.from({ length: 8 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 2}`, inst: String(i) }, values: seq(i, 3, 40), intervalMs: 20 * SEC }));
-    const store = await openStore(specs);
-    stores.push(store);
-    const runs = async () => {
-      const answer = await parallel().rangeQueryAnswer(store.q, parseExpr('rate(m[3m])'), 0, 12 * MIN, 40 * SEC);
-      if (!('json' in answer)) throw new Error('not answered on the workers');
-      return answer.json;
-    };
-    const first = await runs();
-    expect(first.length).toBeGreaterThan(1);
-    const slabs = new Set(first.map((r) => r.buffer));
-    for (const b of slabs) expect(b).toBeInstanceOf(SharedArrayBuffer);
-    const freeBefore = slabPoolStats().slabs;
-    const text = Buffer.from(matrixSuccessBody(first).bytes).toString('utf8');
-    expect(slabPoolStats().slabs).toBe(freeBefore + slabs.size);
-    const second = await runs();
-    for (const r of second) expect(slabs.has(r.buffer)).toBe(true);
-    expect(Buffer.from(matrixSuccessBody(second).bytes).toString('utf8')).toBe(text);
-  });
-
-  it('writes columns evaluated on the main thread as the same body on the workers (big answers), through slabs', async () => {
-    const specs: SeriesSpec[] = Array.from({ length: 9 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 2}`, inst: `ü${i}` }, values: seq(i * 1.5, -0.25, 40), intervalMs: 20 * SEC }));
-    const store = await openStore(specs);
-    stores.push(store);
-    for (const q of ['m * 2', 'sum by (job) (m)', 'm']) {
-      const columns = await mainThread().rangeQueryColumns(store.q, parseExpr(q), 0, 12 * MIN, 40 * SEC);
-      const want = Buffer.from(rangeSuccessBody(columns).bytes).toString('utf8');
-      const freeBefore = slabPoolStats().slabs;
-      const got = Buffer.from((await rangeSuccessBodyOnWorkers(columns, workers)).bytes).toString('utf8');
-      expect(got, q).toBe(want);
-      expect(slabPoolStats().slabs, q).toBeGreaterThan(freeBefore - 1);
-    }
-  });
-
   it('fails the sample limit exactly where the main thread does', async () => {
     const specs: SeriesSpec[] = Array.from({ length: 6 }, (_, i) => ({ labels: { __name__: 'm', job: `j${i % 2}`, inst: String(i) }, values: seq(i, 3, 40), intervalMs: 20 * SEC }));
     const store = await openStore(specs);
