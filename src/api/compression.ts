@@ -73,6 +73,24 @@ function atLeast(payload: string | Buffer, min: number): boolean {
   return payload.length * 3 >= min && Buffer.byteLength(payload) >= min;
 }
 
+/**
+ * Bodies that never change once written, with their compressed forms by encoding and
+ * level: the labels API's answers are written once per list (prom-json.ts) and asked for
+ * again on every dashboard refresh, with gzip. Held as long as the body itself.
+ */
+const unchanging = new WeakMap<Buffer, Map<string, Buffer>>();
+
+/** Marks `body` as never changing, so that its compressed forms are kept with it; returns it. */
+export function markUnchanging(body: Buffer): Buffer {
+  if (!unchanging.has(body)) unchanging.set(body, new Map());
+  return body;
+}
+
+/** The compressed forms kept for a body marked unchanging (for tests), by `encoding level`. */
+export function compressedFormsOf(body: Buffer): ReadonlyMap<string, Buffer> | undefined {
+  return unchanging.get(body);
+}
+
 /** Installs the `onSend` hook that compresses answers; a no-op at level 0. */
 export function installCompression(app: FastifyInstance, opts: CompressionOptions): void {
   if (opts.level === 0) return;
@@ -85,7 +103,13 @@ export function installCompression(app: FastifyInstance, opts: CompressionOption
     varyOnEncoding(reply);
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
     if (encoding === 'identity') return payload;
-    const compressed = await compressBody(typeof payload === 'string' ? Buffer.from(payload) : payload, encoding, opts.level);
+    const forms = typeof payload === 'string' ? undefined : unchanging.get(payload);
+    const key = `${encoding} ${opts.level}`;
+    let compressed = forms?.get(key);
+    if (compressed === undefined) {
+      compressed = await compressBody(typeof payload === 'string' ? Buffer.from(payload) : payload, encoding, opts.level);
+      forms?.set(key, compressed);
+    }
     reply.header('content-encoding', encoding);
     reply.removeHeader('content-length');
     return compressed;

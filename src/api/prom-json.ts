@@ -7,6 +7,7 @@ import type { ColumnSeries, Value, Vector } from '../promql/value.js';
 import { formatTime, matrixEntry, matrixEntryHead, recentLabelsBytes, recentLabelsJson, sampleJson } from '../promql/value-json.js';
 import { entriesJsonOnWorkers } from '../promql/parallel/points-json.js';
 import { giveBackRuns } from '../promql/parallel/answer-slabs.js';
+import { markUnchanging } from './compression.js';
 import { EntryWriter, type LentBytes } from '../promql/entry-writer.js';
 import type { QueryWorkers } from '../promql/parallel/query-workers.js';
 
@@ -46,12 +47,13 @@ export function labelSetsSuccessBody(sets: readonly Labels[]): LentBytes {
 /**
  * The answer of the labels and label values APIs, a sorted list of strings. Written once
  * per list: the head hands out the same list until a name or value comes or goes, so a
- * dashboard asking again for the same `instance` values gets the bytes written last time.
+ * dashboard asking again for the same `instance` values gets the bytes written last time
+ * (and, marked unchanging, their gzip compressed last time: compression.ts).
  * The cache holds a list's bytes only as long as the list itself lives.
  */
 export function stringsSuccessBody(list: readonly string[]): Buffer {
   let body = stringBodies.get(list);
-  if (body === undefined) stringBodies.set(list, (body = Buffer.from(JSON.stringify({ status: 'success', data: list }))));
+  if (body === undefined) stringBodies.set(list, (body = markUnchanging(Buffer.from(JSON.stringify({ status: 'success', data: list })))));
   return body;
 }
 

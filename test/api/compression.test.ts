@@ -5,7 +5,7 @@
 import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installCompression, isCompressible, negotiateEncoding } from '../../src/api/compression.js';
+import { compressedFormsOf, installCompression, markUnchanging, isCompressible, negotiateEncoding } from '../../src/api/compression.js';
 
 describe('negotiateEncoding', () => {
   it.each([
@@ -52,9 +52,13 @@ describe('isCompressible', () => {
 
 const big = JSON.stringify({ status: 'success', data: Array.from({ length: 4000 }, (_, i) => `value_${i}_é`) });
 
+/** A body marked unchanging: its compressed forms are kept with it. */
+const fixed = markUnchanging(Buffer.from(big));
+
 function app(level: number): FastifyInstance {
   const a = Fastify();
   installCompression(a, { level, minBytes: 1024 });
+  a.get('/fixed', async (_q, r) => r.type('application/json; charset=utf-8').send(fixed));
   a.get('/string', async (_q, r) => r.type('application/json; charset=utf-8').send(big));
   a.get('/buffer', async (_q, r) => r.type('application/json; charset=utf-8').send(Buffer.from(big)));
   a.get('/small', async (_q, r) => r.type('application/json').send('{"status":"success","data":[]}'));
@@ -118,6 +122,24 @@ describe('installCompression', () => {
     expect(empty.headers['content-encoding']).toBeUndefined();
     const head = await on.inject({ method: 'HEAD', url: '/string', headers: { 'accept-encoding': 'gzip' } });
     expect(head.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('keeps the compressed forms of a body marked unchanging, by encoding and level, and sends them again', async () => {
+    const level9 = app(9);
+    try {
+      const get = async (a: FastifyInstance, accept: string) => (await a.inject({ method: 'GET', url: '/fixed', headers: { 'accept-encoding': accept } })).rawPayload;
+      const gz = await get(on, 'gzip');
+      expect(zlib.gunzipSync(gz).equals(fixed)).toBe(true);
+      expect([...compressedFormsOf(fixed)!.keys()]).toEqual(['gzip 1']);
+      expect((await get(on, 'gzip')).equals(gz)).toBe(true);
+      expect(zlib.inflateSync(await get(on, 'deflate')).equals(fixed)).toBe(true);
+      expect(zlib.gunzipSync(await get(level9, 'gzip')).equals(fixed)).toBe(true);
+      expect([...compressedFormsOf(fixed)!.keys()].sort()).toEqual(['deflate 1', 'gzip 1', 'gzip 9']);
+      // Another body with the same bytes is not marked: nothing kept for it.
+      expect(compressedFormsOf(Buffer.from(big))).toBeUndefined();
+    } finally {
+      await level9.close();
+    }
   });
 
   it('level 0 never compresses', async () => {

@@ -3,7 +3,8 @@
 // samples as [seconds, "value"]), for any labels (escapes, non-ASCII, `__proto__`) and values.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsBytes, recentLabelsJson, labelSetsSuccessBody, vectorSuccessBody } from '../../src/api/prom-json.js';
+import { formatSampleValue, labelsJson, querySuccessBody, rangeSuccessBody, rangeSuccessBodyOnWorkers, recentLabelsBytes, recentLabelsJson, labelSetsSuccessBody, stringsSuccessBody, vectorSuccessBody } from '../../src/api/prom-json.js';
+import { compressedFormsOf } from '../../src/api/compression.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { LentBytes } from '../../src/promql/entry-writer.js';
 import type { ColumnSeries, Value } from '../../src/promql/value.js';
@@ -98,6 +99,17 @@ describe('labelSetsSuccessBody', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('stringsSuccessBody', () => {
+  it('writes a list once, as JSON.stringify would, marked unchanging so its gzip is kept too', () => {
+    const list = ['a', 'é"\\', '\u{1f600}'];
+    const body = stringsSuccessBody(list);
+    expect(body.toString('utf8')).toBe(JSON.stringify({ status: 'success', data: list }));
+    expect(stringsSuccessBody(list)).toBe(body);
+    expect(stringsSuccessBody([...list])).not.toBe(body);
+    expect(compressedFormsOf(body)).toBeDefined();
   });
 });
 
