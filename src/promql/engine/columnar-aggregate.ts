@@ -20,6 +20,18 @@ export function stepOf(t: number, start: number, interval: number, steps: number
   return step >= 0 && step < steps && (step | 0) === step ? step : -1;
 }
 
+/**
+ * The step of a point at `t` after step `prev` (-1 before the first), or -1 when `t` is not
+ * a later step's timestamp. The kernels write a point's time as `start + i * interval`, so
+ * walking on from `prev` and comparing finds it exactly, without `stepOf`'s division: for
+ * points in step order the walk is as long as the steps, whatever the points.
+ */
+export function stepAfter(t: number, prev: number, start: number, interval: number, steps: number): number {
+  let step = prev + 1;
+  while (step < steps && start + step * interval < t) step++;
+  return step < steps && start + step * interval === t ? step : -1;
+}
+
 /** `GroupSteps`' columns as plain data, for a worker's answer (parallel/). */
 export interface GroupStepsData {
   readonly groups: number;
@@ -79,16 +91,14 @@ export class GroupSteps {
   add(g: number, si: number, t: ArrayLike<number>, v: ArrayLike<number>, n: number, start: number, interval: number): boolean {
     const { op, steps, vals, cnt, inputs } = this;
     const base = g * steps;
-    // Only points at step timestamps, in order, as rangeEval consumes them. The kernels
-    // write a point's time as `start + i * interval`, so its step is found by walking on
-    // from the previous one and comparing, not by dividing: 8.5 -> 5.5 ns a point, on
-    // `count(...)` over 100k series the workers' largest single cost.
+    // Only points at step timestamps, in order, as rangeEval consumes them; `stepAfter`
+    // rather than a division a point: 8.5 -> 5.5 ns a point, on `count(...)` over 100k
+    // series the workers' largest single cost.
     let step = -1;
     for (let j = 0; j < n; j++) {
       const tj = t[j]!;
-      step++;
-      while (step < steps && start + step * interval < tj) step++;
-      if (step === steps || start + step * interval !== tj) return false;
+      step = stepAfter(tj, step, start, interval, steps);
+      if (step < 0) return false;
       const x = v[j]!;
       inputs[step] = inputs[step]! + 1;
       if (j === 0 && step < this.firstStep[g]!) {

@@ -13,7 +13,7 @@
  * (`elemBinop`), and the same sample accounting, replayed step by step.
  */
 import type { BinaryOp, VectorMatching } from '../ast.js';
-import { stepOf } from './columnar-aggregate.js';
+import { stepAfter, stepOf } from './columnar-aggregate.js';
 import { elemBinop, type VectorBinopNode } from './binop.js';
 import { tooManySamples, type QueryState } from './query-state.js';
 import type { StepMatrix, StepSeries } from './step-vector.js';
@@ -32,11 +32,12 @@ const keep = [true];
 function pointsPerStep(m: StepMatrix, s: BinopSteps): Int32Array | undefined {
   const out = new Int32Array(s.steps);
   for (const series of m) {
-    let prev = -1;
-    for (const t of series.t) {
-      const step = stepOf(t, s.start, s.interval, s.steps);
-      if (step <= prev) return undefined;
-      prev = step;
+    const ts = series.t;
+    let step = -1;
+    // Indexed, not `for of`: the 100k bench's `group_left` range boxed every time read here (4 MB a query).
+    for (let j = 0; j < ts.length; j++) {
+      step = stepAfter(ts[j]!, step, s.start, s.interval, s.steps);
+      if (step < 0) return undefined;
       out[step]!++;
     }
   }
