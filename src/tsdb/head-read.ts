@@ -90,9 +90,7 @@ export class HeadQuerier implements Querier {
    * bounds (as `select` gives them). No chunk is copied: see `InPlaceSelection`.
    */
   inPlace(matchers: readonly Matcher[], from: number, to: number, mint: number, maxt: number): InPlaceSelection {
-    const list: MemSeries[] = [];
-    for (const s of this.sortedCandidates(matchers)) if (s.hasChunkIn(from, to)) list.push(s);
-    return new HeadInPlace(list, from, to, mint, maxt);
+    return new HeadInPlace(this.sortedCandidates(matchers), from, to, mint, maxt);
   }
 
   /** `candidates` sorted by labels, from the head's selection cache when it has them. */
@@ -144,24 +142,40 @@ class HeadInPlace implements InPlaceSelection {
   /** The newest samples' values as MemSeries keeps them: its `lastLo`, `lastHi` pairs. */
   private readonly newestHalves: Int32Array;
 
+  /** The selected series: those of `candidates` with a chunk in [from, to]. */
+  private readonly list: readonly MemSeries[];
+
+  /**
+   * Keeps the `candidates` (sorted) with a chunk in [from, to], noting what each has now.
+   * One pass: each series' fields are read while its object is in the cache (over 100k
+   * series scattered in the heap, each visit of a series costs a few cache misses).
+   */
   constructor(
-    private readonly list: readonly MemSeries[],
+    candidates: readonly MemSeries[],
     private readonly from: number,
     private readonly to: number,
     readonly mint: number,
     readonly maxt: number,
   ) {
-    const labels: Labels[] = new Array<Labels>(list.length);
-    this.newest = new Float64Array(list.length);
-    this.newestHalves = new Int32Array(2 * list.length);
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      labels[i] = s.labels;
-      this.newest[i] = s.lastT;
-      this.newestHalves[2 * i] = s.lastLo;
-      this.newestHalves[2 * i + 1] = s.lastHi;
+    const list: MemSeries[] = [];
+    const labels: Labels[] = [];
+    const newest = new Float64Array(candidates.length);
+    const halves = new Int32Array(2 * candidates.length);
+    let n = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const s = candidates[i]!;
+      if (!s.hasChunkIn(from, to)) continue;
+      list.push(s);
+      labels.push(s.labels);
+      newest[n] = s.lastT;
+      halves[2 * n] = s.lastLo;
+      halves[2 * n + 1] = s.lastHi;
+      n++;
     }
+    this.list = list;
     this.labels = labels;
+    this.newest = n === candidates.length ? newest : newest.slice(0, n);
+    this.newestHalves = n === candidates.length ? halves : halves.slice(0, 2 * n);
   }
 
   forEachChunk(i: number, mint: number, maxt: number, fn: ChunkVisitor): void {
