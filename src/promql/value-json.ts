@@ -8,6 +8,7 @@
  * (test/promql/entry-writer.test.ts compares the two).
  */
 import type { Labels } from '../model/labels.js';
+import { getOrMake } from '../util/bounded-map.js';
 
 /** Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` as Prometheus picks between them. */
 export function formatSampleValue(v: number): string {
@@ -81,25 +82,14 @@ const RECENT_LABELS_MAX = 32_768;
  * array for life (as do functions' outputs derived from it, `dropMetricName`'s included),
  * so a dashboard asking for the same series at every refresh finds its label text here:
  * writing it was the largest part of a big instant answer or series listing (~0.5 µs a
- * set). Bounded: cleared when full, so it holds at most `RECENT_LABELS_MAX` label sets
- * alive beyond their series (a few MiB). Labels arrays are never changed once made.
- * `recent` keeps a label set's value in `map`, made by `make` on a miss.
+ * set). Bounded: cleared when full (`getOrMake`), so it holds at most `RECENT_LABELS_MAX`
+ * label sets alive beyond their series (a few MiB). Labels arrays are never changed once made.
  */
-function recent<V>(map: Map<Labels, V>, ls: Labels, make: (ls: Labels) => V): V {
-  let v = map.get(ls);
-  if (v === undefined) {
-    v = make(ls);
-    if (map.size >= RECENT_LABELS_MAX) map.clear();
-    map.set(ls, v);
-  }
-  return v;
-}
-
 const recentLabels = new Map<Labels, string>();
 
 /** `labelsJson`, through the cache of recent label sets (for label arrays that outlive the answer). */
 export function recentLabelsJson(ls: Labels): string {
-  return recent(recentLabels, ls, labelsJson);
+  return getOrMake(recentLabels, ls, RECENT_LABELS_MAX, labelsJson);
 }
 
 /**
@@ -114,7 +104,7 @@ const utf8 = new TextEncoder();
 const labelsJsonBytes = (ls: Labels): Uint8Array => utf8.encode(labelsJson(ls));
 
 export function recentLabelsBytes(ls: Labels): Uint8Array {
-  return recent(recentLabelBytes, ls, labelsJsonBytes);
+  return getOrMake(recentLabelBytes, ls, RECENT_LABELS_MAX, labelsJsonBytes);
 }
 
 /** A label set as a JSON object, in label order. */

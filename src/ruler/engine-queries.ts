@@ -12,22 +12,13 @@ import type { Expr } from '../promql/ast.js';
 import { Engine, type EngineOptions } from '../promql/engine/index.js';
 import { parseExpr } from '../promql/parser/index.js';
 import type { Appendable, Queryable } from '../tsdb/interface.js';
+import { getOrMake } from '../util/bounded-map.js';
 import { badData } from '../util/errors.js';
 import type { RulerSeriesLookup } from './manager.js';
 import type { RuleOutput, RulerAppend, RulerQueries, RuleSample } from './types.js';
 
 /** Parsed expressions by text: rules run the same few expressions every interval. */
 const PARSE_CACHE_MAX = 4096;
-
-function cached<T>(cache: Map<string, T>, text: string, parse: (s: string) => T): T {
-  let e = cache.get(text);
-  if (e === undefined) {
-    e = parse(text);
-    if (cache.size >= PARSE_CACHE_MAX) cache.clear();
-    cache.set(text, e);
-  }
-  return e;
-}
 
 /** Prometheus's words when a rule's result is neither (`rules/manager.go`). */
 const NOT_VECTOR = 'rule result is not a vector or scalar';
@@ -48,14 +39,14 @@ export function engineQueries(o: EngineQueriesOptions): RulerQueries {
   const logCache = new Map<string, LogQLExpr>();
   return {
     async metrics(tenant, expr, tMs, signal): Promise<RuleSample[]> {
-      const parsed = cached(promCache, expr, parseExpr);
+      const parsed = getOrMake(promCache, expr, PARSE_CACHE_MAX, parseExpr);
       const value = await engine.instantQuery({ querier: (mint, maxt) => o.tsdb.querier(tenant, mint, maxt) }, parsed, tMs, signal);
       if (value.type === 'vector') return value.vector.map((s) => ({ labels: s.metric, v: s.v }));
       if (value.type === 'scalar') return [{ labels: [], v: value.v }];
       throw badData('invalid_query', NOT_VECTOR);
     },
     async logs(tenant, expr, tMs, signal): Promise<RuleSample[]> {
-      const parsed = cached(logCache, expr, parseLogQL);
+      const parsed = getOrMake(logCache, expr, PARSE_CACHE_MAX, parseLogQL);
       if (!isSampleExpr(parsed)) throw badData('invalid_query', NOT_VECTOR);
       const result = await new LogQLEngine(o.logql(tenant)).instantQuery(o.logSource(tenant), parsed, { tMs, tNs: 0, limit: 0, direction: 'backward' }, signal);
       const value = result.value;

@@ -24,6 +24,7 @@ import type { OtlpFormat } from '../../ingest/otlp/types.js';
 import { LokiIngester, type LokiIngestDeps } from '../../ingest/loki-ingest.js';
 import type { LokiValidationLimits } from '../../ingest/loki-validate.js';
 import { CairnError, isCairnError } from '../../util/errors.js';
+import { getOrMake } from '../../util/bounded-map.js';
 import { statusFor } from '../errors.js';
 import { tenantOf } from '../tenancy.js';
 
@@ -54,14 +55,7 @@ function sendOtlpError(req: FastifyRequest, reply: FastifyReply, err: CairnError
 export function registerOtlpLogsRoutes(app: FastifyInstance, deps: OtlpLogsDeps): void {
   const ingester = new LokiIngester(deps);
   const indexLists = new Map<string, ReadonlySet<string>>();
-  const indexLabelsFor = (text: string): ReadonlySet<string> => {
-    let set = indexLists.get(text);
-    if (set === undefined) {
-      if (indexLists.size >= INDEX_LISTS_MAX) indexLists.clear();
-      indexLists.set(text, (set = parseIndexLabelList(text)));
-    }
-    return set;
-  };
+  const indexLabelsFor = (text: string): ReadonlySet<string> => getOrMake(indexLists, text, INDEX_LISTS_MAX, parseIndexLabelList);
   const nowMs = () => deps.clock.now();
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -10,6 +10,7 @@
 import RE2 from 're2';
 import { compareByName, labelValue, type Label, type Labels } from '../../model/labels.js';
 import { badData } from '../../util/errors.js';
+import { getOrMake } from '../../util/bounded-map.js';
 
 /** A valid label name in Prometheus 2.42 (`model.LabelNameRE`). */
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -196,13 +197,7 @@ const replacerCache = new Map<string, (labels: Labels) => Labels>();
  */
 export function labelReplace(labels: Labels, dst: string, replacement: string, src: string, regex: string): Labels {
   const key = JSON.stringify([dst, replacement, src, regex]);
-  let fn = replacerCache.get(key);
-  if (fn === undefined) {
-    fn = labelReplacer(dst, replacement, src, regex);
-    if (replacerCache.size >= REPLACER_CACHE_MAX) replacerCache.clear();
-    replacerCache.set(key, fn);
-  }
-  return fn(labels);
+  return getOrMake(replacerCache, key, REPLACER_CACHE_MAX, () => labelReplacer(dst, replacement, src, regex))(labels);
 }
 
 /**
