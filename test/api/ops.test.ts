@@ -56,7 +56,11 @@ describe('/metrics', () => {
     await s.app.inject({ url: '/admin/api/v1/tokens', headers: { authorization: `Bearer ${token}` } });
     await s.app.inject({ url: '/probe', headers: { authorization: `Bearer ${t}`, 'x-scope-orgid': 'dev' } });
     await s.app.inject({ url: '/probe', headers: { 'x-scope-orgid': 'dev' } });
+    await s.app.inject('/no/such/route');
     const text = (await s.app.inject('/metrics')).body;
+    // A refused request counts under its route; one no route matched under `unmatched`.
+    expect(text).toMatch(/cairn_http_request_duration_seconds_count\{method="GET",route="\/probe",status_code="401"\} 1/);
+    expect(text).toMatch(/cairn_http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/);
     expect(text).toMatch(/cairn_http_request_duration_seconds_count\{method="GET",route="\/admin\/api\/v1\/tokens",status_code="200"\} 1/);
     expect(text).toMatch(/cairn_tenant_requests_total\{tenant="dev",route="\/probe",status_code="200"\} 1/);
     expect(text).toMatch(/cairn_auth_failures_total\{reason="missing_token"\} 1/);
