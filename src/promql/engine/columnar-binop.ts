@@ -17,6 +17,7 @@ import { stepAfter, stepOf } from './columnar-aggregate.js';
 import { elemBinop, type VectorBinopNode } from './binop.js';
 import { tooManySamples, type QueryState } from './query-state.js';
 import type { StepMatrix, StepSeries } from './step-vector.js';
+import { doublesOfLength } from '../../util/doubles.js';
 import { keyOf } from './util.js';
 
 /** Where the steps are. */
@@ -101,13 +102,21 @@ export function columnarVectorBinop(
 
   const outputs = new Int32Array(s.steps);
   const result: { series: StepSeries; firstStep: number; i: number }[] = [];
+  // Kept times go to a scratch column first: most pairs keep every point of one side, and
+  // then the result shares that side's time array (nothing writes to a multi-step result's
+  // times; the collector shares one array among full series the same way).
+  let times = new Float64Array(0);
   for (const { i, j, metric } of pairs) {
     const a = many[i]!;
     const b = one[j]!;
-    const t: number[] = [];
-    const v: number[] = [];
+    const cap = Math.min(a.t.length, b.t.length);
+    if (times.length < cap) times = new Float64Array(Math.max(cap, 2 * times.length));
+    // Sized once and cut to length after: no growth by push (a copy each time it doubles).
+    const v = doublesOfLength(cap);
+    let k = 0;
     let x = 0;
     let y = 0;
+    let step = -1;
     while (x < a.t.length && y < b.t.length) {
       const ta = a.t[x]!;
       const tb = b.t[y]!;
@@ -128,14 +137,27 @@ export function columnarVectorBinop(
         kept = true;
       }
       if (kept) {
-        t.push(ta);
-        v.push(value);
-        outputs[stepOf(ta, s.start, s.interval, s.steps)]!++;
+        times[k] = ta;
+        v[k] = value;
+        k++;
+        // Both sides' points are at steps (pointsPerStep checked): walk on to this one.
+        step = stepAfter(ta, step, s.start, s.interval, s.steps);
+        outputs[step]!++;
       }
       x++;
       y++;
     }
-    if (t.length > 0) result.push({ series: { metric, t, v }, firstStep: stepOf(t[0]!, s.start, s.interval, s.steps), i });
+    if (k === 0) continue;
+    if (k < cap) v.length = k;
+    // Kept times are a subsequence of each side's: as many as one side has means all of them.
+    let t: number[];
+    if (k === a.t.length) t = a.t;
+    else if (k === b.t.length) t = b.t;
+    else {
+      t = doublesOfLength(k);
+      for (let n = 0; n < k; n++) t[n] = times[n]!;
+    }
+    result.push({ series: { metric, t, v }, firstStep: stepOf(t[0]!, s.start, s.interval, s.steps), i });
   }
 
   // The sample accounting of rangeEval: per step, both inputs, then the outputs.

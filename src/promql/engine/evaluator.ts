@@ -29,6 +29,7 @@ import { matrixEntryHead } from '../value-json.js';
 import { DUPLICATE_LABELSET, SeriesCollector } from './series-collector.js';
 import { StepVector, type SeriesSink, type StepMatrix, type StepSeries } from './step-vector.js';
 import { dropMetricName, isStaleNaN, keyOf, signatureOn, signatureWithout, withoutMetricName } from './util.js';
+import { doublesOfLength } from '../../util/doubles.js';
 
 /**
  * A node evaluated over all steps at once from its arguments' matrices and match keys (and
@@ -159,8 +160,8 @@ export class Evaluator {
   }
 
   private async constant(v: number): Promise<StepMatrix> {
-    const t = new Array<number>(this.steps);
-    const vs = new Array<number>(this.steps);
+    const t = doublesOfLength(this.steps);
+    const vs = doublesOfLength(this.steps);
     for (let i = 0; i < this.steps; i++) {
       t[i] = this.start + i * this.interval;
       vs[i] = v;
@@ -202,11 +203,11 @@ export class Evaluator {
     const sink: SeriesSink = (metric, tBuf, vBuf, n) => {
       const full = n === steps && steps > 1;
       if (full && allSteps === undefined) {
-        allSteps = new Array<number>(steps);
+        allSteps = doublesOfLength(steps);
         for (let j = 0; j < steps; j++) allSteps[j] = tBuf[j]!;
       }
-      const t: number[] = full ? allSteps! : new Array<number>(n);
-      const v: number[] = new Array<number>(n);
+      const t: number[] = full ? allSteps! : doublesOfLength(n);
+      const v: number[] = doublesOfLength(n);
       for (let j = 0; j < n; j++) v[j] = vBuf[j]!;
       if (!full) for (let j = 0; j < n; j++) t[j] = tBuf[j]!;
       out.push({ metric, t, v });

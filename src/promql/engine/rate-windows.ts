@@ -15,6 +15,7 @@ import { extrapolatedRateFlags } from './functions.js';
 import type { RangeWindow } from './range-window.js';
 import { tooManySamples } from './query-state.js';
 import type { SampleBudget, WindowPlan } from './window-eval.js';
+import { stepRefs } from './step-refs.js';
 
 export class RateWindows {
   /** The timestamp column the layout below was made for. */
@@ -54,6 +55,7 @@ export class RateWindows {
     const total = w.hi;
     if (!this.sameTimes(w.t, total)) this.layout(w.t, total);
     const { start, interval, steps, offsetMs, rangeMs, at } = this.plan;
+    const { first, every } = stepRefs(at, start, interval, offsetMs);
     const { lo: los, hi: his, toStart, sampled, factor, isCounter, isRate } = this;
     const { v, drops } = w;
     let held = 0;
@@ -75,7 +77,7 @@ export class RateWindows {
       let r: number | undefined;
       if (isCounter && (drops[hi - 1] !== drops[lo] || (result > 0 && firstV >= 0 && !(firstV * sampled[step]! > toStart[step]! * result * CLAMP_SKIP_MARGIN)))) {
         // A reset, or a clamp that may apply: the kernel itself.
-        const maxt = (at ?? ts) - offsetMs;
+        const maxt = first + step * every;
         w.lo = lo;
         w.hi = hi;
         r = extrapolatedRateOf(w, maxt - rangeMs, maxt, isCounter, isRate);
@@ -107,10 +109,11 @@ export class RateWindows {
     this.times.set(t.subarray(0, total));
     this.count = total;
     const { start, interval, steps, offsetMs, rangeMs, at } = this.plan;
+    const { first, every } = stepRefs(at, start, interval, offsetMs);
     let lo = 0;
     let hi = 0;
     for (let step = 0; step < steps; step++) {
-      const maxt = (at ?? start + step * interval) - offsetMs;
+      const maxt = first + step * every;
       const mint = maxt - rangeMs;
       while (hi < total && t[hi]! <= maxt) hi++;
       while (lo < hi && t[lo]! < mint) lo++;

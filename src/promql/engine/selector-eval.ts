@@ -7,6 +7,7 @@
 import { isStaleAt, isStaleNaN } from '../../model/stale.js';
 import type { SampleIterator } from '../../tsdb/interface.js';
 import type { RangeWindow } from './range-window.js';
+import { stepRefs } from './step-refs.js';
 
 /** Where a selector is read: step times, its offset and `@`, and the lookback delta. */
 export interface SelectorPlan {
@@ -84,10 +85,11 @@ export function evalSelectorSteps(it: SampleIterator, cols: RangeWindow, p: Sele
     cols.clear();
     it.readInto(span.mint, span.maxt, cols, false);
     const { t, v, v32, hi: total } = cols;
+    const { first, every } = stepRefs(at, start, interval, offsetMs);
     let next = 0;
     for (let i = 0; i < steps; i++) {
       const ts = start + i * interval;
-      const ref = (at ?? ts) - offsetMs;
+      const ref = first + i * every;
       while (next < total && t[next]! <= ref) next++;
       const k = next - 1;
       if (k < 0 || t[k]! < ref - lookbackMs || isStaleAt(v32, k)) continue;
@@ -98,9 +100,10 @@ export function evalSelectorSteps(it: SampleIterator, cols: RangeWindow, p: Sele
     return n;
   }
   const cur = new SelectorCursor(it, lookbackMs);
+  const { first, every } = stepRefs(at, start, interval, offsetMs);
   for (let i = 0; i < steps; i++) {
     const ts = start + i * interval;
-    if (cur.at((at ?? ts) - offsetMs)) {
+    if (cur.at(first + i * every)) {
       tBuf[n] = ts;
       vBuf[n] = cur.v;
       n++;

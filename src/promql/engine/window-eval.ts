@@ -11,6 +11,7 @@ import { tooManySamples } from './query-state.js';
 import type { RangeWindow } from './range-window.js';
 import { RateWindows } from './rate-windows.js';
 import type { StepMatrix } from './step-vector.js';
+import { stepRefs } from './step-refs.js';
 
 /** Where a range function's windows are: step times, and the range, offset and `@` of its argument. */
 export interface WindowPlan {
@@ -85,6 +86,7 @@ const MIN_STEPS_FOR_SHARED_LAYOUT = 8;
  */
 function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget, rates: RateWindows | undefined): number {
   const { steps, start, interval, rangeMs, offsetMs, at } = p;
+  const { first, every } = stepRefs(at, start, interval, offsetMs);
   const span = windowSpan(p);
   w.clear();
   if (it.readInto !== undefined) {
@@ -108,7 +110,7 @@ function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Wi
   let n = 0;
   for (let step = 0; step < steps && total > 0; step++) {
     const ts = start + step * interval;
-    const maxt = (at ?? ts) - offsetMs;
+    const maxt = first + step * every;
     const mint = maxt - rangeMs;
     while (hi < total && times[hi]! <= maxt) hi++;
     while (lo < hi && times[lo]! < mint) lo++;
@@ -137,6 +139,7 @@ function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Wi
 /** `evalWindows` with the windows apart: seeks to each window's start. */
 function stepWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget): number {
   const { steps, start, interval, rangeMs, offsetMs, at } = p;
+  const { first, every } = stepRefs(at, start, interval, offsetMs);
   w.clear();
   let has = false;
   let started = false;
@@ -145,7 +148,7 @@ function stepWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Win
   for (let step = 0; step < steps; step++) {
     const ts = start + step * interval;
     scalarsAt(scalarMats, step, scalars);
-    const maxt = (at ?? ts) - offsetMs;
+    const maxt = first + step * every;
     const mint = maxt - rangeMs;
     q.samples -= w.dropBefore(mint);
     if (!started) {

@@ -45,6 +45,9 @@ const QUERIES = [
   'm == on(job, inst) n',
   'm atan2 on(job, inst) n',
   'm % on(job, inst) (n offset 1m)',
+  // Results that share an input's times, negated and combined again.
+  '-(m + on(job, inst) n)',
+  '(m > on(job, inst) n) * on(job, inst) group_left m',
   'sum by (job) (m / on(job, inst) n)',
   // Ties broken by input order: the operators' output order shows.
   'topk by (job) (1, m - on(job, inst) n)',
