@@ -12,7 +12,9 @@
  *
  * Env: QUERY_PATH (the Prometheus API path under `/prometheus/api/v1`, with `{start}`,
  * `{end}`, `{step}`, `{time}` filled from the dataset's frame), SERIES (10000),
- * SPS (200), WARM (10 untimed requests first), RUNS (10 profiled), TOP (25 functions).
+ * SPS (200), WARM (10 untimed requests first), RUNS (10 profiled), TOP (25 functions),
+ * QUERY_THREADS (the server's `querier.query_threads`; 0 evaluates on the main thread what the
+ * query workers would, so that their allocations show here too).
  * The client's own allocations (undici) show up too, under their own names. Build first
  * (`npm run build`): the server is `dist/`.
  */
@@ -39,7 +41,8 @@ const { startServer } = (await import(new URL('../dist/src/index.js', import.met
 const endMs = Math.floor(Date.now() / 1000) * 1000;
 const workload = { name: 'alloc', series: SERIES, samplesPerSeries: SPS };
 const prepared = prepareWorkload(workload, 4, endMs);
-const server = await startServer({ config: { 'limits.ingestion_rate': 0 } });
+const threads = process.env.QUERY_THREADS;
+const server = await startServer({ config: { 'limits.ingestion_rate': 0, ...(threads === undefined ? {} : { 'querier.query_threads': Number(threads) }) } });
 try {
   const token = server.createToken({ scopes: 'read+write', tenant: 'bench' });
   const headers = { 'x-scope-orgid': 'bench', authorization: `Bearer ${token}` };
