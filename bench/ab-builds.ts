@@ -55,6 +55,8 @@ try {
     ['avail', '/query', { query: 'node_memory_MemAvailable_bytes', ...at }],
     ['group_left', '/query', { query: 'node_memory_MemAvailable_bytes / on(instance) group_left node_memory_MemTotal_bytes', ...at }],
     ['avg_over_time', '/query', { query: 'avg_over_time(node_memory_MemFree_bytes[5m])', ...at }],
+    ['sum_rate', '/query', { query: 'sum by (mode) (rate(node_cpu_seconds_total[5m]))', ...at }],
+    ['sum_rate_range', '/query_range', range('sum by (mode) (rate(node_cpu_seconds_total[5m]))')],
     ['rate_range', '/query_range', range('rate(node_network_receive_bytes_total[5m])')],
     ['topk_range', '/query_range', range('topk(5, node_memory_MemFree_bytes)')],
     ['hq_range', '/query_range', range('histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))')],

@@ -74,21 +74,25 @@ export class RateWindows {
       const ts = start + step * interval;
       const firstV = v[lo]!;
       const result = v[hi - 1]! - firstV;
-      let r: number | undefined;
       if (isCounter && (drops[hi - 1] !== drops[lo] || (result > 0 && firstV >= 0 && !(firstV * sampled[step]! > toStart[step]! * result * CLAMP_SKIP_MARGIN)))) {
         // A reset, or a clamp that may apply: the kernel itself.
         const maxt = first + step * every;
         w.lo = lo;
         w.hi = hi;
-        r = extrapolatedRateOf(w, maxt - rangeMs, maxt, isCounter, isRate);
+        const r = extrapolatedRateOf(w, maxt - rangeMs, maxt, isCounter, isRate);
         w.lo = 0;
         w.hi = total;
-      } else {
-        r = result * factor[step]!;
+        if (r === undefined) continue;
+        tBuf[n] = ts;
+        vBuf[n] = r;
+        n++;
+        continue;
       }
-      if (r === undefined) continue;
+      // Stored here, not through a variable shared with the kernel's `number | undefined`:
+      // merged with it, the product stayed boxed, a heap number every step (6.5 MB a
+      // request of the 10k `sum by (mode) (rate(...))` range, for 375 kernel calls in 6.3 M steps).
       tBuf[n] = ts;
-      vBuf[n] = r;
+      vBuf[n] = result * factor[step]!;
       n++;
     }
     q.samples -= held;
