@@ -140,22 +140,41 @@ function dateFn(f: (tSeconds: number) => number): StepFn {
   };
 }
 
+/** What `histogram_quantile` reads from a series' labels: its bucket bound and group. */
+interface BucketOf {
+  /** The `le` label as a number; undefined without one or when malformed. */
+  readonly upperBound: number | undefined;
+  /** The series' labels without `le` (`__name__` still tells groups apart), as a key. */
+  readonly key: string;
+}
+
+function bucketOf(metric: Labels): BucketOf {
+  let le: string | undefined;
+  for (const l of metric) if (l.name === 'le') le = l.value;
+  const upperBound = le === undefined ? undefined : parseGoFloat(le);
+  return { upperBound, key: upperBound === undefined ? '' : keyOf(metric.filter((l) => l.name !== 'le')) };
+}
+
 /** The signature-to-buckets state of `histogram_quantile`, reused across steps. */
 function histogramQuantile(): StepFn {
   const groupLabels = new Map<string, Labels>();
+  // Per input series, read once for every step rather than at each (a fresh label array a
+  // series a step, keyed through a WeakMap, was the most of a range query's main thread).
+  const buckets = new Map<Labels, BucketOf>();
   return (args, _ts, out) => {
     const q = scalarAt(args[0]!);
     const vec = args[1]!;
     const groups = new Map<string, { metric: Labels; buckets: { upperBound: number; count: number }[] }>();
     for (let i = 0; i < vec.n; i++) {
       const metric = vec.metric[i]!;
-      let le: string | undefined;
-      for (const l of metric) if (l.name === 'le') le = l.value;
-      const upperBound = le === undefined ? undefined : parseGoFloat(le);
+      let b = buckets.get(metric);
+      if (b === undefined) {
+        b = bucketOf(metric);
+        buckets.set(metric, b);
+      }
+      const { upperBound, key } = b;
       // No bucket label or a malformed one: skipped, as in Prometheus.
       if (upperBound === undefined) continue;
-      // The group is the series without `le`; `__name__` still tells groups apart.
-      const key = keyOf(metric.filter((l) => l.name !== 'le'));
       let g = groups.get(key);
       if (g === undefined) {
         let m = groupLabels.get(key);
