@@ -159,7 +159,7 @@ function bucketOf(metric: Labels): BucketOf {
 function histogramQuantile(): StepFn {
   const groupLabels = new Map<string, Labels>();
   // Per input series, read once for every step rather than at each (a fresh label array a
-  // series a step, keyed through a WeakMap, was the most of a range query's main thread).
+  // series a step, keyed through a WeakMap, was a tenth of the 10k range's main thread).
   const buckets = new Map<Labels, BucketOf>();
   return (args, _ts, out) => {
     const q = scalarAt(args[0]!);
