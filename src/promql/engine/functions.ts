@@ -12,6 +12,7 @@ import { unwrapParens } from './preprocess.js';
 import type { RangeWindow } from './range-window.js';
 import type { StepVector } from './step-vector.js';
 import { CairnError } from '../../util/errors.js';
+import { getOrMake } from '../../util/bounded-map.js';
 import { dropMetricName, keyOf, parseGoFloat, withLabel } from './util.js';
 
 /** One step of a function over instant-vector and scalar arguments. */
@@ -155,11 +156,16 @@ function bucketOf(metric: Labels): BucketOf {
   return { upperBound, key: upperBound === undefined ? '' : keyOf(metric.filter((l) => l.name !== 'le')) };
 }
 
+/** Series whose bucket bounds one `histogram_quantile` keeps at most (then it starts again). */
+const MAX_BUCKET_SERIES = 100_000;
+
 /** The signature-to-buckets state of `histogram_quantile`, reused across steps. */
 function histogramQuantile(): StepFn {
   const groupLabels = new Map<string, Labels>();
   // Per input series, read once for every step rather than at each (a fresh label array a
   // series a step, keyed through a WeakMap, was a tenth of the 10k range's main thread).
+  // Inputs keep their label objects from step to step; the bound only matters if one did
+  // not, when every step would add its own entries.
   const buckets = new Map<Labels, BucketOf>();
   return (args, _ts, out) => {
     const q = scalarAt(args[0]!);
@@ -167,12 +173,7 @@ function histogramQuantile(): StepFn {
     const groups = new Map<string, { metric: Labels; buckets: { upperBound: number; count: number }[] }>();
     for (let i = 0; i < vec.n; i++) {
       const metric = vec.metric[i]!;
-      let b = buckets.get(metric);
-      if (b === undefined) {
-        b = bucketOf(metric);
-        buckets.set(metric, b);
-      }
-      const { upperBound, key } = b;
+      const { upperBound, key } = getOrMake(buckets, metric, MAX_BUCKET_SERIES, bucketOf);
       // No bucket label or a malformed one: skipped, as in Prometheus.
       if (upperBound === undefined) continue;
       let g = groups.get(key);
