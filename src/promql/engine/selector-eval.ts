@@ -21,9 +21,8 @@ export interface SelectorPlan {
 
 /** The samples a selector over `p`'s steps may read: [first step's lookback start, last step]. */
 export function selectorSpan(p: SelectorPlan): { mint: number; maxt: number } {
-  const firstRef = (p.at ?? p.start) - p.offsetMs;
-  const lastRef = (p.at ?? p.start + (p.steps - 1) * p.interval) - p.offsetMs;
-  return { mint: firstRef - p.lookbackMs, maxt: lastRef };
+  const { first, every } = stepRefs(p.at, p.start, p.interval, p.offsetMs);
+  return { mint: first - p.lookbackMs, maxt: first + (p.steps - 1) * every };
 }
 
 /**

@@ -44,9 +44,8 @@ export function windowsContiguous(p: WindowPlan): boolean {
 
 /** The span of samples any window of the plan reads: [mint, maxt]. */
 export function windowSpan(p: WindowPlan): { mint: number; maxt: number } {
-  const firstMaxt = (p.at ?? p.start) - p.offsetMs;
-  const lastMaxt = (p.at ?? p.start + (p.steps - 1) * p.interval) - p.offsetMs;
-  return { mint: firstMaxt - p.rangeMs, maxt: lastMaxt };
+  const { first, every } = stepRefs(p.at, p.start, p.interval, p.offsetMs);
+  return { mint: first - p.rangeMs, maxt: first + (p.steps - 1) * every };
 }
 
 /** A range function's scalar arguments (`undefined`: the range argument's slot) at `step`, into `out`. */
