@@ -49,11 +49,12 @@ function readSeries(sel: InPlaceSelection, i: number, mint: number, maxt: number
   const hi = Math.min(maxt, sel.maxt, sel.newestOf(i));
   if (lo > hi) return;
   let more = true;
-  const visit: ChunkVisitor = (bytes, cmint, cmaxt, numSamples, times) => {
+  const visit: ChunkVisitor = (bytes, cmint, cmaxt, numSamples, times, marks) => {
     if (!more) return;
     if (times === undefined) {
       xor.reset(bytes);
-      more = xor.readInto(lo, hi, out, skipStale);
+      // A chunk that starts before the read: its owner's mark may spare decoding up to lo.
+      more = marks !== undefined && cmint < lo ? xor.readIntoFrom(marks, cmint, lo, hi, out, skipStale) : xor.readInto(lo, hi, out, skipStale);
     } else {
       more = readChunkInto({ bytes, mint: cmint, maxt: cmaxt, numSamples, times }, lo, hi, out, skipStale);
     }

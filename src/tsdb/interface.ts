@@ -183,7 +183,21 @@ export interface InPlaceSelection {
   newestValueOf?(i: number, mint: number, maxt: number): number | undefined;
 }
 
-export type ChunkVisitor = (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: Float64Array | undefined) => void;
+/**
+ * One chunk of a series read in place: its bytes (valid during the call only), time bounds
+ * and sample count; `times` is a dense chunk's timestamp column; `marks`, where the chunk's
+ * owner keeps a read mark for its XOR chunks (`XorIterator.readIntoFrom`).
+ */
+export type ChunkVisitor = (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: Float64Array | undefined, marks: ReadMarkSlot | undefined) => void;
+
+/**
+ * Where the owner of a series' chunks (the head's series) keeps one reader's mark: how far
+ * into which chunk decoding got (`XorIterator.readIntoFrom` writes and reads it; opaque to
+ * the owner, which only drops it with the chunks).
+ */
+export interface ReadMarkSlot {
+  xorMark: object | undefined;
+}
 
 /** Reads one tenant's data between mint and maxt (inclusive). The caller calls `close()`. */
 export interface Querier {

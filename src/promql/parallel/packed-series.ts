@@ -43,7 +43,7 @@ export function packSeries(list: readonly ChunkSeries[], from: number, to: numbe
       const s = list[from + j]!;
       const lo = Math.max(mint, s.mint);
       const hi = Math.min(maxt, s.maxt);
-      for (const c of s.chunks) if (overlaps(c, lo, hi)) fn(c.bytes, c.mint, c.maxt, c.numSamples, c.times);
+      for (const c of s.chunks) if (overlaps(c, lo, hi)) fn(c.bytes, c.mint, c.maxt, c.numSamples, c.times, undefined);
     },
   );
 }

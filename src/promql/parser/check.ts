@@ -80,9 +80,10 @@ export function checkAST(input: string, root: Expr): void {
     throw parseErrorAt(input, range, message);
   };
 
-  const expectType = (e: Expr, want: ValueType, context: string): void => {
+  /** `context` may be a function: it is only worked out for the message. */
+  const expectType = (e: Expr, want: ValueType, context: string | (() => string)): void => {
     const t = check(e);
-    if (t !== want) fail(e.pos, `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
+    if (t !== want) fail(e.pos, `expected type ${documentedType(want)} in ${typeof context === 'string' ? context : context()}, got ${documentedType(t)}`);
   };
 
   /** The operator's span: between the operands, blanks trimmed. */
@@ -158,15 +159,16 @@ export function checkAST(input: string, root: Expr): void {
         if (fn === undefined) return fail(n.pos, `unknown function with name ${goQuote(n.func)}`);
         typ = fn.returnType;
         const nargs = fn.argTypes.length;
-        const name = goQuote(fn.name);
+        // Quoted only for a message: goQuote is a regex test per character, and most calls are valid.
+        const quoted = (): string => goQuote(fn.name);
         if (fn.variadic === 0) {
-          if (nargs !== n.args.length) fail(n.pos, `expected ${nargs} argument(s) in call to ${name}, got ${n.args.length}`);
+          if (nargs !== n.args.length) fail(n.pos, `expected ${nargs} argument(s) in call to ${quoted()}, got ${n.args.length}`);
         } else {
           const na = nargs - 1;
           if (na > n.args.length) {
-            fail(n.pos, `expected at least ${na} argument(s) in call to ${name}, got ${n.args.length}`);
+            fail(n.pos, `expected at least ${na} argument(s) in call to ${quoted()}, got ${n.args.length}`);
           } else if (fn.variadic > 0 && na + fn.variadic < n.args.length) {
-            fail(n.pos, `expected at most ${na + fn.variadic} argument(s) in call to ${name}, got ${n.args.length}`);
+            fail(n.pos, `expected at most ${na + fn.variadic} argument(s) in call to ${quoted()}, got ${n.args.length}`);
           }
         }
         for (let i = 0; i < n.args.length; i++) {
@@ -176,7 +178,7 @@ export function checkAST(input: string, root: Expr): void {
             if (fn.variadic === 0) break;
             ti = nargs - 1;
           }
-          expectType(n.args[i]!, fn.argTypes[ti]!, `call to function ${name}`);
+          expectType(n.args[i]!, fn.argTypes[ti]!, () => `call to function ${quoted()}`);
         }
         break;
       }

@@ -11,6 +11,8 @@ const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 export const RUNE_ERROR = 0xfffd;
 
 function isPrint(cp: number): boolean {
+  // ASCII (most of what is quoted) without the regex: space through tilde.
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
   return PRINTABLE.test(String.fromCodePoint(cp));
 }
 

@@ -15,6 +15,7 @@
 import { assert } from '../../util/errors.js';
 import { chunkBuffers, closedChunks, type ClosedChunkSlabs } from './byte-slabs.js';
 import { MAX_BYTES_PER_XOR_CHUNK, SAMPLES_PER_CHUNK, XOR_HEADER_BYTES, chunkRangeEnd, nextChunkEndTime } from './xor.js';
+import type { ReadMarkSlot } from '../interface.js';
 
 /** Prometheus allocates 128 bytes for a new chunk: 120 regular samples fit. */
 const INITIAL_BYTES = 128;
@@ -86,9 +87,15 @@ function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
-export class OpenXorChunk {
+export class OpenXorChunk implements ReadMarkSlot {
   /** Chunks already cut, oldest first; allocated at the first cut. */
   private closed: ClosedChunk[] | undefined = undefined;
+  /**
+   * Where the last windowed read of one of these chunks began decoding (`forEachChunkIn`
+   * hands it to readers): the next read from there on skips what lies before it. Dropped
+   * with the chunks it could point into.
+   */
+  xorMark: object | undefined = undefined;
   // Bit writer: bytes, bits written, and Go's trailing-zero-byte state (bstream.ts).
   private buf: Uint8Array = EMPTY;
   private pos = 0;
@@ -170,9 +177,9 @@ export class OpenXorChunk {
    * `forEachChunk` for the chunks overlapping [mint, maxt] only (those `chunks(…, mint,
    * maxt)` lists), the open one as a view of its live buffer: valid only during the call.
    */
-  forEachChunkIn(mint: number, maxt: number, fn: (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: undefined) => void): void {
-    if (this.closed !== undefined) for (const c of this.closed) if (c.maxt >= mint && c.mint <= maxt) fn(c.bytes, c.mint, c.maxt, c.numSamples, undefined);
-    if (this.num > 0 && this.t >= mint && this.mint <= maxt) fn(this.buf.subarray(0, this.byteLength()), this.mint, this.t, this.num, undefined);
+  forEachChunkIn(mint: number, maxt: number, fn: (bytes: Uint8Array, mint: number, maxt: number, numSamples: number, times: undefined, marks: ReadMarkSlot) => void): void {
+    if (this.closed !== undefined) for (const c of this.closed) if (c.maxt >= mint && c.mint <= maxt) fn(c.bytes, c.mint, c.maxt, c.numSamples, undefined, this);
+    if (this.num > 0 && this.t >= mint && this.mint <= maxt) fn(this.buf.subarray(0, this.byteLength()), this.mint, this.t, this.num, undefined, this);
   }
 
   /** The oldest sample time held (closed or open chunk); Infinity when none. */
@@ -187,6 +194,7 @@ export class OpenXorChunk {
    * new chunk. Chunks straddling `t` stay whole. Returns the samples dropped.
    */
   dropChunksBefore(t: number): number {
+    this.xorMark = undefined;
     let dropped = 0;
     const closed = this.closed;
     if (closed !== undefined) {
@@ -211,6 +219,7 @@ export class OpenXorChunk {
    * chunks already returned by `chunks()` are copies and stay valid.
    */
   releaseBuffer(): void {
+    this.xorMark = undefined;
     if (this.buf.length > 0) chunkBuffers.release(this.buf);
     this.buf = EMPTY;
     this.num = 0;

@@ -13,7 +13,7 @@
  */
 import { assert, CairnError } from '../../util/errors.js';
 import { STALE_HI, STALE_LO } from '../../model/stale.js';
-import type { SampleColumns } from '../interface.js';
+import type { ReadMarkSlot, SampleColumns } from '../interface.js';
 import { BitReader, BitWriter, joinInt64, peek32, splitInt64 } from './bstream.js';
 import { native, type NativeAddon } from '../../util/native.js';
 
@@ -325,6 +325,47 @@ interface XorAppenderState {
 }
 
 /**
+ * Where an `XorIterator` stood in one chunk (named by the time of its first sample: a
+ * series' chunks start at different times): the decoder's state at one sample, taken by
+ * `readIntoFrom` so that a later read of the same chunk starts there. Every sample before
+ * the marked one is older than `before`, so the mark serves any read from `before` on. A
+ * chunk's bytes are only ever appended to, so a mark stays true for as long as the chunk
+ * lives.
+ *
+ * Small, as one is kept per series read this way: times as offsets from the chunk's start
+ * (small integers in the object, not boxed doubles), the XOR window as one number (its
+ * masks follow from it). 112 bytes a mark against 178 with every iterator field as it is.
+ */
+export class XorMark {
+  chunkMint = 0;
+  /** `before`, ms after `chunkMint`. */
+  beforeOffset = 0;
+  /** The marked sample's time, ms after `chunkMint`. */
+  tOffset = 0;
+  pos = 0;
+  num = 0;
+  delta = 0;
+  vHi = 0;
+  vLo = 0;
+  /** leading | trailing << 8 | windowSet << 16. */
+  window = 0;
+}
+
+/** Offsets a mark keeps: small integers on every platform V8 runs on (31 bits). */
+const MAX_MARK_OFFSET = 2 ** 30 - 1;
+
+/** `skipTo`'s columns: it appends nothing (its window starts at +Infinity), so one slot is room enough. */
+const NOTHING_KEPT: SampleColumns = {
+  t: new Float64Array(1),
+  v: new Float64Array(1),
+  v32: new Uint32Array(2),
+  hi: 0,
+  reserve(): void {
+    throw new Error('BUG: skipTo kept a sample');
+  },
+};
+
+/**
  * A pull cursor over the samples of one XOR chunk, oldest first (the order they were
  * appended). `t` and `v` are valid after `next()` or `seek()` returned true.
  *
@@ -537,6 +578,81 @@ export class XorIterator {
   }
 
   /**
+   * `readInto` over a chunk that starts before `mint` and is read again and again (the
+   * head's chunks, by instant queries and rule evaluations whose windows begin mid-chunk):
+   * decoding starts from `slot`'s mark when it lies in this chunk at or before `mint`
+   * instead of at the first sample, and leaves a mark at `mint` for the next read. A rule
+   * read every interval then decodes the samples of its window, not the whole chunk up to
+   * it. Same samples as `readInto` after `reset`, same return.
+   */
+  readIntoFrom(slot: ReadMarkSlot, chunkMint: number, mint: number, maxt: number, out: SampleColumns, skipStale: boolean, addon: NativeAddon | null = native ?? null): boolean {
+    // An empty window reads as readInto says it (its first sample may end it).
+    if (!(mint <= maxt)) return this.readInto(mint, maxt, out, skipStale, addon);
+    const m = slot.xorMark instanceof XorMark ? slot.xorMark : undefined;
+    if (m !== undefined && m.chunkMint === chunkMint && m.beforeOffset <= mint - chunkMint) this.restore(m, chunkMint);
+    if (!this.skipTo(mint, addon)) return true;
+    // A read from the chunk's start gains nothing from a mark. A chunk spans at most a
+    // block's range; past the offsets' room (12 days), no mark.
+    if (mint >= chunkMint && this._t - chunkMint <= MAX_MARK_OFFSET) slot.xorMark = this.markInto(m ?? new XorMark(), chunkMint, mint);
+    if (this._t > maxt) return false;
+    this.appendCurrent(out, skipStale);
+    return this.readInto(mint, maxt, out, skipStale, addon);
+  }
+
+  /**
+   * Moves to the first sample at or after `t` (staying put if the current one is), through
+   * `readInto`'s fast loop with nothing kept; false when there is none (or the chunk failed).
+   */
+  private skipTo(t: number, addon: NativeAddon | null): boolean {
+    if (this.numRead > 0 && this._t >= t) return true;
+    // Timestamps are whole milliseconds: the first sample after ceil(t) - 1 is the first at or after t.
+    return !this.readInto(Infinity, Math.ceil(t) - 1, NOTHING_KEPT, false, addon);
+  }
+
+  /**
+   * The current sample's state into `m`: a read restored there goes on after the current
+   * sample. `before` lies in [chunkMint, the current sample's time].
+   */
+  private markInto(m: XorMark, chunkMint: number, before: number): XorMark {
+    m.chunkMint = chunkMint;
+    m.beforeOffset = before - chunkMint;
+    m.tOffset = this._t - chunkMint;
+    m.pos = this.pos;
+    m.num = this.numRead;
+    m.delta = this.tDelta;
+    m.vHi = this.vHi;
+    m.vLo = this.vLo;
+    m.window = this.leading | (this.trailing << 8) | (this.windowSet ? 1 << 16 : 0);
+    return m;
+  }
+
+  /** Back to where `markInto` left `m`, if these bytes (just `reset`) hold that far. */
+  private restore(m: XorMark, chunkMint: number): void {
+    if (this.done || m.num > this.numTotal || m.pos > this.endBit) return;
+    this.pos = m.pos;
+    this.numRead = m.num;
+    this._t = chunkMint + m.tOffset;
+    this.tDelta = m.delta;
+    this.vHi = m.vHi;
+    this.vLo = m.vLo;
+    this.setWindow(m.window & 0xff, (m.window >>> 8) & 0xff);
+    this.windowSet = (m.window & (1 << 16)) !== 0;
+    u32[HI] = m.vHi;
+    u32[LO] = m.vLo;
+    this._v = f64[0]!;
+  }
+
+  /** Appends the current sample to `out`, unless it is a stale marker and `skipStale`. */
+  private appendCurrent(out: SampleColumns, skipStale: boolean): void {
+    if (skipStale && this.vHi === STALE_HI && this.vLo === STALE_LO) return;
+    if (out.hi === out.t.length) out.reserve(1);
+    out.t[out.hi] = this._t;
+    out.v32[2 * out.hi + HI] = this.vHi;
+    out.v32[2 * out.hi + LO] = this.vLo;
+    out.hi++;
+  }
+
+  /**
    * Appends the samples after the current one with `mint <= t <= maxt` to `out` (stale
    * markers left out when `skipStale`): `next()`'s fast path with its state in locals and
    * each value's halves written straight into `out.v32`, for readers that want a chunk's
@@ -551,13 +667,7 @@ export class XorIterator {
       // The slow way for this sample (or the end, or a failure), then on with the fast one.
       if (!this.next()) return true;
       if (this._t > maxt) return false;
-      if (this._t >= mint && !(skipStale && this.vHi === STALE_HI && this.vLo === STALE_LO)) {
-        if (out.hi === out.t.length) out.reserve(1);
-        out.t[out.hi] = this._t;
-        out.v32[2 * out.hi + HI] = this.vHi;
-        out.v32[2 * out.hi + LO] = this.vLo;
-        out.hi++;
-      }
+      if (this._t >= mint) this.appendCurrent(out, skipStale);
     }
   }
 

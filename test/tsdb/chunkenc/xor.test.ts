@@ -500,6 +500,57 @@ describe('properties', () => {
   it.each<[string, () => NativeAddon | null]>([
     ...withNative<[string, () => NativeAddon | null]>([['the native fast loop', nativeAddon]]),
     ['the JavaScript fast loop', () => null],
+  ])('readIntoFrom (%s) gives what readInto from the first sample gives, for any reads sharing one mark, across two chunks and as a chunk grows', (_name, loop) => {
+    const addon = loop();
+    // Times are drawn as offsets into the samples' span, so that most windows cut a chunk.
+    // Values close together as a gauge's are (XORs that reuse the previous window, '10'), and any bits.
+    const gauge = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 4096 }).map((i) => bitsOf(1e6 + i / 16)) }, { weight: 1, arbitrary: valueBits });
+    // A head series' samples: in order, up to two chunks' worth (fast-check's default size keeps arrays short).
+    const long = fc
+      .tuple(fc.integer({ min: 0, max: 2 ** 42 }), fc.array(fc.tuple(fc.integer({ min: 1, max: 40_000 }), gauge), { maxLength: 240, size: 'max' }))
+      .map(([t0, steps]) => {
+        let t = t0;
+        return steps.map(([d, bits]) => ({ t: (t += d), bits }));
+      });
+    // Thousandths (fast-check's doubles crowd at the bounds and at zero: windows all at the chunk's start).
+    const at = fc.integer({ min: -100, max: 1100 }).map((x) => x / 1000);
+    const read = fc.record({ second: fc.boolean(), grown: fc.nat(), a: at, b: at, skipStale: fc.boolean() });
+    fc.assert(
+      fc.property(fc.oneof(long, series, counter).filter((x) => x.length > 0), fc.nat(), fc.array(read, { minLength: 1, maxLength: 12 }), (samples, split, reads) => {
+        // Two chunks of one series, the second growing from read to read as the head's open chunk does.
+        const cut = Math.max(1, split % (samples.length + 1));
+        const first = samples.slice(0, cut);
+        const second = samples.slice(cut);
+        // A mark names its chunk by the first sample's time: a series' chunks start at different times.
+        fc.pre(second.length === 0 || second[0]!.t !== first[0]!.t);
+        const firstBytes = encode(first).bytes();
+        const t0 = samples[0]!.t;
+        const span = samples[samples.length - 1]!.t - t0;
+        const slot = { xorMark: undefined as object | undefined };
+        const it = new XorIterator(new Uint8Array(0));
+        for (const r of reads) {
+          const chunk = r.second && second.length > 0 ? second.slice(0, 1 + (r.grown % second.length)) : first;
+          const bytes = chunk === first ? firstBytes : encode(chunk).bytes();
+          const [lo, hi] = r.a <= r.b ? [r.a, r.b] : [r.b, r.a];
+          const mint = t0 + Math.round(lo * span);
+          const maxt = t0 + Math.round(hi * span);
+          const want = new RangeWindow();
+          const wantMore = new XorIterator(bytes).readInto(mint, maxt, want, r.skipStale, addon);
+          it.reset(bytes);
+          const got = new RangeWindow();
+          const more = it.readIntoFrom(slot, chunk[0]!.t, mint, maxt, got, r.skipStale, addon);
+          expect(Array.from(got.t.subarray(0, got.hi))).toEqual(Array.from(want.t.subarray(0, want.hi)));
+          expect(Array.from(got.v32.subarray(0, 2 * got.hi))).toEqual(Array.from(want.v32.subarray(0, 2 * want.hi)));
+          expect(more).toBe(wantMore);
+        }
+      }),
+      { ...FC, numRuns: 2000 },
+    );
+  });
+
+  it.each<[string, () => NativeAddon | null]>([
+    ...withNative<[string, () => NativeAddon | null]>([['the native fast loop', nativeAddon]]),
+    ['the JavaScript fast loop', () => null],
   ])('readInto (%s) grows the columns through a long chunk of every encoding, and cuts at mint and maxt', (_name, loop) => {
     const addon = loop();
     // 3 000 samples: scrape jitter (1-bit, 14-, 17- and 20-bit deltas of delta, and a
