@@ -334,7 +334,7 @@ interface XorAppenderState {
  *
  * Small, as one is kept per series read this way: times as offsets from the chunk's start
  * (small integers in the object, not boxed doubles), the XOR window as one number (its
- * masks follow from it). 112 bytes a mark against 178 with every iterator field as it is.
+ * masks follow from it): about 114 bytes a mark, against 178 with every iterator field as it is.
  */
 export class XorMark {
   chunkMint = 0;
