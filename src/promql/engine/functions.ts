@@ -24,7 +24,15 @@ export type StepFn = (args: readonly StepVector[], ts: number, out: StepVector) 
  * index). Returns undefined for "no output sample". Kernels that run at every step of busy
  * queries read the window's columns; the others take `w.points()`.
  */
-export type RangeFn = (w: RangeWindow, rangeStartMs: number, rangeEndMs: number, ts: number, scalars: readonly number[]) => number | undefined;
+export interface RangeFn {
+  (w: RangeWindow, rangeStartMs: number, rangeEndMs: number, ts: number, scalars: readonly number[]): number | undefined;
+  /**
+   * The same kernel over many windows of one series' values at once (window k is
+   * `v[lo[k], hi[k])`, its value to `out[k]`), where that is faster than window by window;
+   * for kernels without scalar arguments that give a value for any window with samples.
+   */
+  readonly windows?: (v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array) => void;
+}
 
 /** The value of a scalar argument at this step (a scalar has exactly one sample a step). */
 function scalarAt(v: StepVector): number {
@@ -76,7 +84,7 @@ const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFn> = new Map<string, RangeFn>([
   ['quantile_over_time', (w, _s, _e, _ts, a) => K.quantileOverTimeOf(a[0]!, w)],
   // absent_over_time marks the steps that have data; the evaluator inverts them.
   ['absent_over_time', () => 1],
-  ...Object.entries(K.OVER_TIME_OF).map(([name, f]): [string, RangeFn] => [name, (w) => f(w)]),
+  ...Object.entries(K.OVER_TIME_OF).map(([name, f]): [string, RangeFn] => [name, name === 'avg_over_time' ? Object.assign((w: RangeWindow) => f(w), { windows: K.avgOverTimeWindows }) : (w) => f(w)]),
 ]);
 
 /** The kernel of a function taking a range vector, or undefined. */

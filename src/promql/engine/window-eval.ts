@@ -100,6 +100,11 @@ function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Wi
     } while (it.next());
   }
   if (rates !== undefined) return rates.eval(w, tBuf, vBuf, q);
+  const batch = kernel.windows;
+  if (batch !== undefined && windowLo.length < steps) {
+    windowLo = new Int32Array(steps);
+    windowHi = new Int32Array(steps);
+  }
   const total = w.hi;
   const times = w.t;
   let lo = 0;
@@ -120,6 +125,14 @@ function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Wi
       if (q.samples > q.o.maxSamples) throw tooManySamples();
     }
     if (held === 0) continue;
+    if (batch !== undefined) {
+      // Windows noted here, their values worked out together below.
+      windowLo[n] = lo;
+      windowHi[n] = hi;
+      tBuf[n] = ts;
+      n++;
+      continue;
+    }
     scalarsAt(scalarMats, step, scalars);
     w.lo = lo;
     w.hi = hi;
@@ -130,10 +143,15 @@ function slideWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: Wi
       n++;
     }
   }
+  if (batch !== undefined && n > 0) batch(w.v, windowLo, windowHi, n, vBuf);
   q.samples -= held;
   w.peak = peak;
   return n;
 }
+
+/** `slideWindows`' notes of each step's window for a kernel that takes them at once (`RangeFn.windows`); grown as needed. */
+let windowLo = new Int32Array(256);
+let windowHi = new Int32Array(256);
 
 /** `evalWindows` with the windows apart: seeks to each window's start. */
 function stepWindows(it: SampleIterator, w: RangeWindow, kernel: RangeFn, p: WindowPlan, scalarMats: readonly (StepMatrix | undefined)[], scalars: number[], tBuf: Float64Array, vBuf: Float64Array, q: SampleBudget): number {
