@@ -84,7 +84,11 @@ const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFn> = new Map<string, RangeFn>([
   ['quantile_over_time', (w, _s, _e, _ts, a) => K.quantileOverTimeOf(a[0]!, w)],
   // absent_over_time marks the steps that have data; the evaluator inverts them.
   ['absent_over_time', () => 1],
-  ...Object.entries(K.OVER_TIME_OF).map(([name, f]): [string, RangeFn] => [name, name === 'avg_over_time' ? Object.assign((w: RangeWindow) => f(w), { windows: K.avgOverTimeWindows }) : (w) => f(w)]),
+  ...Object.entries(K.OVER_TIME_OF).map(([name, f]): [string, RangeFn] => {
+    const windows = K.OVER_TIME_WINDOWS[name as K.OverTimeName];
+    const one = (w: RangeWindow): number => f(w);
+    return [name, windows === undefined ? one : Object.assign(one, { windows })];
+  }),
 ]);
 
 /** The kernel of a function taking a range vector, or undefined. */

@@ -173,6 +173,14 @@ export const OVER_TIME_OF: Readonly<Record<OverTimeName, (w: SampleWindow) => nu
   present_over_time: () => 1,
 });
 
+/**
+ * Kernels of `OVER_TIME_OF` that also take many windows of one series at once, faster than
+ * window by window (window k is `v[lo[k], hi[k])`, its result to `out[k]`).
+ */
+export const OVER_TIME_WINDOWS: Readonly<Partial<Record<OverTimeName, (v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array) => void>>> = Object.freeze({
+  avg_over_time: avgOverTimeWindows,
+});
+
 /** `OVER_TIME_OF` over a list of points. */
 export const OVER_TIME: Readonly<Record<OverTimeName, (points: readonly Point[]) => number>> = Object.freeze(
   Object.fromEntries(
