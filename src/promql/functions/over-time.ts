@@ -68,7 +68,7 @@ function meanFrom(v: ArrayLike<number>, i: number, hi: number, count: number, su
  * in the paired loop: through `kahanAdd`'s state objects the pairing gained nothing
  * (0.86–0.97×), the two states then living in memory rather than in registers.
  */
-export function avgOverTimeWindows(v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array): void {
+function avgOverTimeWindows(v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array): void {
   let k = 0;
   for (; k + 1 < n; k += 2) {
     const lo1 = lo[k]!;
@@ -138,17 +138,81 @@ function maxOverTime(w: SampleWindow): number {
  * 0. Any NaN or ±Inf sample gives NaN.
  */
 function variance(w: SampleWindow): number {
-  let count = 0;
-  const mean: KahanState = { sum: 0, c: 0 };
-  const aux: KahanState = { sum: 0, c: 0 };
-  for (let i = w.lo; i < w.hi; i++) {
-    const v = w.v[i]!;
+  return varianceFrom(w.v, w.lo, w.hi, 0, 0, 0, 0, 0);
+}
+
+/**
+ * `variance`'s loop over samples [i, hi) of `v`, from the state after `count` samples (the
+ * running mean and the sum of squared deviations, each with its compensation).
+ */
+function varianceFrom(v: ArrayLike<number>, i: number, hi: number, count: number, meanSum: number, meanC: number, auxSum: number, auxC: number): number {
+  const mean: KahanState = { sum: meanSum, c: meanC };
+  const aux: KahanState = { sum: auxSum, c: auxC };
+  for (; i < hi; i++) {
+    const x = v[i]!;
     count++;
-    const delta = v - (mean.sum + mean.c);
+    const delta = x - (mean.sum + mean.c);
     kahanAdd(mean, delta / count);
-    kahanAdd(aux, delta * (v - (mean.sum + mean.c)));
+    kahanAdd(aux, delta * (x - (mean.sum + mean.c)));
   }
   return (aux.sum + aux.c) / count;
+}
+
+/**
+ * `variance` over `n` windows of one series' values at once, two in step (as
+ * `avgOverTimeWindows`, and for the same reason: a chain of dependent divisions per window).
+ * Kernel alone, 176 series × 150 windows of 20–21 samples: 0.65–0.69× the time, same bits.
+ */
+function varianceWindows(v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array): void {
+  let k = 0;
+  for (; k + 1 < n; k += 2) {
+    const lo1 = lo[k]!;
+    const lo2 = lo[k + 1]!;
+    const m = Math.min(hi[k]! - lo1, hi[k + 1]! - lo2);
+    let m1 = 0;
+    let mc1 = 0;
+    let a1 = 0;
+    let ac1 = 0;
+    let m2 = 0;
+    let mc2 = 0;
+    let a2 = 0;
+    let ac2 = 0;
+    let j = 0;
+    for (; j < m; j++) {
+      const count = j + 1;
+      const x1 = v[lo1 + j]!;
+      const x2 = v[lo2 + j]!;
+      const d1 = x1 - (m1 + mc1);
+      const d2 = x2 - (m2 + mc2);
+      // kahanAdd(mean, delta / count), written out (see avgOverTimeWindows).
+      let inc1 = d1 / count;
+      let inc2 = d2 / count;
+      let t1 = m1 + inc1;
+      let t2 = m2 + inc2;
+      mc1 += Math.abs(m1) >= Math.abs(inc1) ? m1 - t1 + inc1 : inc1 - t1 + m1;
+      mc2 += Math.abs(m2) >= Math.abs(inc2) ? m2 - t2 + inc2 : inc2 - t2 + m2;
+      m1 = t1;
+      m2 = t2;
+      // kahanAdd(aux, delta * (x - mean)).
+      inc1 = d1 * (x1 - (m1 + mc1));
+      inc2 = d2 * (x2 - (m2 + mc2));
+      t1 = a1 + inc1;
+      t2 = a2 + inc2;
+      ac1 += Math.abs(a1) >= Math.abs(inc1) ? a1 - t1 + inc1 : inc1 - t1 + a1;
+      ac2 += Math.abs(a2) >= Math.abs(inc2) ? a2 - t2 + inc2 : inc2 - t2 + a2;
+      a1 = t1;
+      a2 = t2;
+    }
+    out[k] = varianceFrom(v, lo1 + j, hi[k]!, j, m1, mc1, a1, ac1);
+    out[k + 1] = varianceFrom(v, lo2 + j, hi[k + 1]!, j, m2, mc2, a2, ac2);
+  }
+  if (k < n) out[k] = varianceFrom(v, lo[k]!, hi[k]!, 0, 0, 0, 0, 0);
+}
+
+/** `varianceWindows`' square roots: `stddev_over_time` over many windows. */
+function stddevWindows(v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array): void {
+  varianceWindows(v, lo, hi, n, out);
+  for (let k = 0; k < n; k++) out[k] = Math.sqrt(out[k]!);
 }
 
 function isInf(v: number): boolean {
@@ -179,6 +243,8 @@ export const OVER_TIME_OF: Readonly<Record<OverTimeName, (w: SampleWindow) => nu
  */
 export const OVER_TIME_WINDOWS: Readonly<Partial<Record<OverTimeName, (v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array) => void>>> = Object.freeze({
   avg_over_time: avgOverTimeWindows,
+  stdvar_over_time: varianceWindows,
+  stddev_over_time: stddevWindows,
 });
 
 /** `OVER_TIME_OF` over a list of points. */

@@ -1,9 +1,9 @@
 // Proves that the *_over_time kernels reproduce Prometheus 2.42's functions.test results,
 // including its Inf/NaN mean rules, overflow-free averaging and exact-zero variance; and
-// that avg_over_time over many windows at once gives each window's own result, bit for bit.
+// that the kernels over many windows at once give each window's own result, bit for bit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { avgOverTimeWindows, OVER_TIME, OVER_TIME_OF, quantileOverTime, type OverTimeName } from '../../../src/promql/functions/index.js';
+import { OVER_TIME, OVER_TIME_OF, OVER_TIME_WINDOWS, quantileOverTime, type OverTimeName } from '../../../src/promql/functions/index.js';
 import { expectBits, expectPromValue, loadSeries, MIN, SEC, window } from './helpers.js';
 
 /** `load 10s` series evaluated with `[1m]` at 1m, as in functions.test. */
@@ -89,7 +89,7 @@ describe('OVER_TIME', () => {
   });
 });
 
-describe('avgOverTimeWindows', () => {
+describe('OVER_TIME_WINDOWS', () => {
   // Values that hit every rule: ordinary ones, huge ones whose sum overflows, infinities of
   // both signs, NaN, and values close together (the compensation at work).
   const value = fc.oneof(
@@ -97,7 +97,8 @@ describe('avgOverTimeWindows', () => {
     fc.constantFrom(Infinity, -Infinity, NaN, 9.988465674311579e307, -9.988465674311579e307, 0, -0),
     fc.integer({ min: 0, max: 1_000 }).map((i) => 5e8 + i / 7),
   );
-  it('gives every window what avg_over_time gives it alone, bit for bit', () => {
+  it.each(['avg_over_time', 'stdvar_over_time', 'stddev_over_time'] as const)('%s gives every window what the kernel gives it alone, bit for bit', (fn) => {
+    const windows = OVER_TIME_WINDOWS[fn]!;
     fc.assert(
       fc.property(
         fc.array(value, { minLength: 1, maxLength: 80 }),
@@ -108,8 +109,8 @@ describe('avgOverTimeWindows', () => {
           const lo = Int32Array.from(bounds, ([a, b]) => Math.min(a % v.length, b % v.length));
           const hi = Int32Array.from(bounds, ([a, b]) => Math.max(a % v.length, b % v.length) + 1);
           const out = new Float64Array(bounds.length);
-          avgOverTimeWindows(v, lo, hi, bounds.length, out);
-          for (let k = 0; k < bounds.length; k++) expectBits(out[k]!, OVER_TIME_OF.avg_over_time({ t: v, v, lo: lo[k]!, hi: hi[k]! }));
+          windows(v, lo, hi, bounds.length, out);
+          for (let k = 0; k < bounds.length; k++) expectBits(out[k]!, OVER_TIME_OF[fn]({ t: v, v, lo: lo[k]!, hi: hi[k]! }));
         },
       ),
       { seed: 0x0a7e, numRuns: 3000 },
