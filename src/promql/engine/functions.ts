@@ -27,11 +27,11 @@ export type StepFn = (args: readonly StepVector[], ts: number, out: StepVector) 
 export interface RangeFn {
   (w: RangeWindow, rangeStartMs: number, rangeEndMs: number, ts: number, scalars: readonly number[]): number | undefined;
   /**
-   * The same kernel over many windows of one series' values at once (window k is
-   * `v[lo[k], hi[k])`, its value to `out[k]`), where that is faster than window by window;
-   * for kernels without scalar arguments that give a value for any window with samples.
+   * The same kernel over many windows of one series at once, where that is faster than
+   * window by window; for kernels without scalar arguments that give a value for any window
+   * with samples.
    */
-  readonly windows?: (v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array) => void;
+  readonly windows?: K.WindowsKernel;
 }
 
 /** The value of a scalar argument at this step (a scalar has exactly one sample a step). */

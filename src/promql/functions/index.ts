@@ -5,7 +5,7 @@
  * points and label sets; nothing here knows about vectors, steps or the AST.
  */
 export { extrapolatedRate, extrapolatedRateOf, instantValue, instantValueOf, resets, changes, goDurationSeconds } from './range.js';
-export { OVER_TIME, OVER_TIME_OF, OVER_TIME_WINDOWS, quantileOverTime, quantileOverTimeOf, type OverTimeName } from './over-time.js';
+export { OVER_TIME, OVER_TIME_OF, OVER_TIME_WINDOWS, quantileOverTime, quantileOverTimeOf, type OverTimeName, type WindowsKernel } from './over-time.js';
 export { deriv, predictLinear, holtWinters, holtWintersArgError, formatGoF } from './regression.js';
 export { quantile, bucketQuantile, type Bucket } from './quantile.js';
 export { MATH, round, clamp, clampEmpty, clampMin, clampMax } from './math.js';

@@ -238,10 +238,13 @@ export const OVER_TIME_OF: Readonly<Record<OverTimeName, (w: SampleWindow) => nu
 });
 
 /**
- * Kernels of `OVER_TIME_OF` that also take many windows of one series at once, faster than
- * window by window (window k is `v[lo[k], hi[k])`, its result to `out[k]`).
+ * A kernel over many windows of one series' values at once: window k is `v[lo[k], hi[k])`,
+ * its result goes to `out[k]`.
  */
-export const OVER_TIME_WINDOWS: Readonly<Partial<Record<OverTimeName, (v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array) => void>>> = Object.freeze({
+export type WindowsKernel = (v: Float64Array, lo: Int32Array, hi: Int32Array, n: number, out: Float64Array) => void;
+
+/** Kernels of `OVER_TIME_OF` that also take many windows at once, faster than window by window. */
+export const OVER_TIME_WINDOWS: Readonly<Partial<Record<OverTimeName, WindowsKernel>>> = Object.freeze({
   avg_over_time: avgOverTimeWindows,
   stdvar_over_time: varianceWindows,
   stddev_over_time: stddevWindows,
