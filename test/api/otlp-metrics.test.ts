@@ -121,6 +121,26 @@ describe('errors in the request’s format', () => {
     expect(body.partialSuccess.errorMessage).toContain('err-mimir-sample-out-of-order');
   });
 
+  it('points far apart in a resource with target_info: answered at once, target_info bounded to the accepted window', async () => {
+    // A tenant of its own, with an empty head: the store takes every sample the limits allow.
+    const token = server.tokens.create({ tenant: 'far', scopes: 'read+write' }).token;
+    const far = { 'x-scope-orgid': 'far', authorization: `Bearer ${token}` };
+    const req = metricsRequest(resourceMetrics([attr('service.name', 'far'), attr('host.name', 'h')], [metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: 0n, asDouble: 1 }), numberPoint({ timeUnixNano: nsOf(NOW), asDouble: 2 })] } })]));
+    const t0 = performance.now();
+    const res = await server.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { ...far, 'content-type': 'application/x-protobuf' }, payload: Buffer.from(metricsProto(req)) });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    // The point at 0 is past the retention (a validation refusal); the one at NOW is stored.
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('retention');
+    const count = async (q: string) => {
+      const r = await server.app.inject({ method: 'GET', url: `/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${NOW / 1000}`, headers: far });
+      return (r.json() as { data: { result: { value: [number, string] }[] } }).data.result.map((x) => x.value[1]);
+    };
+    expect(await count('g')).toEqual(['2']);
+    // 31 days of retention at 2m30s (the step at exactly NOW − 31d included), and the last at NOW.
+    expect(await count('count_over_time(target_info[40d])')).toEqual([String(Math.floor((31 * 86_400_000) / 150_000) + 1)]);
+  });
+
   it('needs write_metrics: a read-only token is refused', async () => {
     const ro = server.tokens.create({ tenant: 'dev', scopes: 'read' }).token;
     const res = await server.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { 'x-scope-orgid': 'dev', authorization: `Bearer ${ro}`, 'content-type': 'application/json' }, payload: '{}' });

@@ -12,7 +12,7 @@
  * - conversion left metrics out but the push succeeded → 400 `otlp parse error: …`
  *   (Mimir's answer, so senders see what was dropped).
  */
-import type { ValidationLimits } from '../validate.js';
+import { oldestAcceptedTime, type ValidationLimits } from '../validate.js';
 import { INGESTER_REASONS, pushWriteRequest, type DistributorDeps } from '../distributor.js';
 import { CairnError, isCairnError } from '../../util/errors.js';
 import { translateMetrics, type TranslateOptions } from './metrics-translate.js';
@@ -48,7 +48,9 @@ export function translateOptionsOf(limits: OtlpMetricsLimits): TranslateOptions 
  */
 export async function pushOtlpMetrics(tenant: string, req: ExportMetricsServiceRequest, deps: OtlpMetricsIngestDeps): Promise<PartialSuccess | undefined> {
   const limits = deps.limits.forTenant(tenant);
-  const tr = translateMetrics(req, translateOptionsOf(limits));
+  const now = deps.clock.now();
+  const window = { oldest: oldestAcceptedTime(now, limits), newest: limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity };
+  const tr = translateMetrics(req, translateOptionsOf(limits), window);
   if (tr.droppedPoints > 0) deps.metrics.discardedSamples.inc({ tenant, reason: 'otlp_parse_error' }, tr.droppedPoints);
   let refusedSoftly: CairnError | undefined;
   try {

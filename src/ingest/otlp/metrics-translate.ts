@@ -43,6 +43,13 @@ export { STALE_NAN };
 
 /** Prometheus's default lookback delta (5m); `target_info` is sampled every half of it. */
 const TARGET_INFO_INTERVAL_MS = 150_000;
+/**
+ * Most `target_info` samples one resource of one request makes between its first and
+ * last point: 31 days (the default retention) at 2m30s, and some. Prometheus and Mimir
+ * have no bound: one point at time 0 beside one at now made 12 million samples (4 s of
+ * CPU, 1.1 GB) from a request of a few hundred bytes.
+ */
+export const MAX_TARGET_INFO_SAMPLES = 18_000;
 /** Nanoseconds per millisecond. */
 const NS_PER_MS = 1_000_000n;
 
@@ -58,6 +65,18 @@ export interface TranslateOptions {
 export function defaultTranslateOptions(): TranslateOptions {
   return { addSuffixes: false, promoteResourceAttributes: [] };
 }
+
+/**
+ * The timestamps the store accepts (`oldestAcceptedTime` and the creation grace period):
+ * `target_info`'s samples between a resource's points are made only inside it, since the
+ * store would refuse the others.
+ */
+export interface SampleWindow {
+  readonly oldest: number;
+  readonly newest: number;
+}
+
+const ANY_TIME: SampleWindow = { oldest: -Infinity, newest: Infinity };
 
 /** What a request translates to. */
 export interface Translation {
@@ -291,7 +310,7 @@ function pointCount(m: Metric): number {
  * Translates one request. Never throws for client data: metrics that cannot be
  * translated are listed in `errors` and left out.
  */
-export function translateMetrics(req: ExportMetricsServiceRequest, opts: TranslateOptions): Translation {
+export function translateMetrics(req: ExportMetricsServiceRequest, opts: TranslateOptions, window: SampleWindow = ANY_TIME): Translation {
   const b = new SeriesBuilder();
   const errors: string[] = [];
   let dropped = 0;
@@ -380,7 +399,7 @@ export function translateMetrics(req: ExportMetricsServiceRequest, opts: Transla
         }
       }
     }
-    addTargetInfo(b, rm.resource, ctx, minT, maxT);
+    addTargetInfo(b, rm.resource, ctx, minT, maxT, window);
   }
   return { request: { timeseries: b.timeseries(), metadata: b.metadata }, errors, droppedPoints: dropped };
 }
@@ -388,18 +407,42 @@ export function translateMetrics(req: ExportMetricsServiceRequest, opts: Transla
 /**
  * One `target_info` series for a resource with at least one non-identifying attribute
  * and a job or instance, sampled from the resource's earliest to its latest timestamp
- * every 2m30s, and at the latest (Prometheus `addResourceTargetInfo`).
+ * every 2m30s, and at the latest (Prometheus `addResourceTargetInfo`). Unlike there, the
+ * samples in between are made only inside `window`, and at most the newest
+ * `MAX_TARGET_INFO_SAMPLES` of them (`targetInfoSteps`).
  */
-function addTargetInfo(b: SeriesBuilder, res: Resource, ctx: ResourceContext, minT: number, maxT: number): void {
+function addTargetInfo(b: SeriesBuilder, res: Resource, ctx: ResourceContext, minT: number, maxT: number, window: SampleWindow): void {
   if (minT === Infinity) return;
-  if (ctx.job === undefined && ctx.instance === undefined) return;
+  const labels = targetInfoLabels(res, ctx);
+  if (labels === undefined) return;
+  const [from, to] = targetInfoSteps(minT, maxT, window);
+  for (let k = from; k < to; k++) b.add(labels, minT + k * TARGET_INFO_INTERVAL_MS, 1);
+  b.add(labels, maxT, 1);
+}
+
+/** The labels of a resource's `target_info` series, or undefined when it has none. */
+function targetInfoLabels(res: Resource, ctx: ResourceContext): Label[] | undefined {
+  if (ctx.job === undefined && ctx.instance === undefined) return undefined;
   const others = res.attributes.filter((a) => a.key !== SERVICE_NAME && a.key !== SERVICE_NAMESPACE && a.key !== SERVICE_INSTANCE_ID);
-  if (others.length === 0) return;
+  if (others.length === 0) return undefined;
   const m = attributeLabels(others);
   if (ctx.job !== undefined) m.set('job', ctx.job);
   if (ctx.instance !== undefined) m.set('instance', ctx.instance);
   m.set('__name__', 'target_info');
-  const labels: Label[] = [...m].map(([name, value]) => ({ name, value }));
-  for (let t = minT; t < maxT; t += TARGET_INFO_INTERVAL_MS) b.add(labels, t, 1);
-  b.add(labels, maxT, 1);
+  return [...m].map(([name, value]) => ({ name, value }));
+}
+
+/**
+ * The steps `k` (timestamps `minT + k × 2m30s`, each before `maxT`) of `target_info`'s
+ * samples before its last one, as `[from, to)`: those inside `window`, the newest
+ * `MAX_TARGET_INFO_SAMPLES` of them.
+ */
+export function targetInfoSteps(minT: number, maxT: number, window: SampleWindow): [number, number] {
+  const i = TARGET_INFO_INTERVAL_MS;
+  // Steps before maxT: minT + k·i < maxT.
+  let to = maxT > minT ? Math.ceil((maxT - minT) / i) : 0;
+  if (window.newest < Infinity) to = Math.min(to, Math.max(0, Math.floor((window.newest - minT) / i) + 1));
+  let from = window.oldest > minT ? Math.ceil((window.oldest - minT) / i) : 0;
+  if (to - from > MAX_TARGET_INFO_SAMPLES) from = to - MAX_TARGET_INFO_SAMPLES;
+  return [from, Math.max(from, to)];
 }

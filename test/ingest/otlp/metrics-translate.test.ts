@@ -3,7 +3,7 @@
 // refusals worded, and protobuf and JSON bodies translating alike.
 import { describe, expect, it } from 'vitest';
 import { decodeMetricsRequest } from '../../../src/ingest/otlp/decode.js';
-import { STALE_NAN, defaultTranslateOptions, formatFloatF, labelNameOf, metricNameOf, translateMetrics, type TranslateOptions } from '../../../src/ingest/otlp/metrics-translate.js';
+import { MAX_TARGET_INFO_SAMPLES, STALE_NAN, defaultTranslateOptions, formatFloatF, labelNameOf, metricNameOf, targetInfoSteps, translateMetrics, type TranslateOptions } from '../../../src/ingest/otlp/metrics-translate.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../../../src/ingest/otlp/types.js';
 import { isStaleNaN } from '../../../src/promql/engine/util.js';
 import { MetricType } from '../../../src/ingest/remote-write/types.js';
@@ -133,6 +133,43 @@ describe('resource attributes', () => {
       [T + 400_000, 1],
     ]);
     expect(s[`g{${J}}`]).toHaveLength(2);
+  });
+
+  it('target_info between far-apart points: only inside the accepted window, at most MAX_TARGET_INFO_SAMPLES', () => {
+    // One point at time 0 beside one at T made 11.9 million samples before the bound.
+    const far = metricsRequest(
+      resourceMetrics(
+        [...SVC, attr('host.name', 'h1')],
+        [metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: 0n, asDouble: 1 }), numberPoint({ timeUnixNano: nsOf(T), asDouble: 2 })] } })],
+      ),
+    );
+    const info = (window?: { oldest: number; newest: number }) =>
+      translateMetrics(far, defaultTranslateOptions(), window).request.timeseries.find((s) => s.labels.some((l) => l.value === 'target_info'))!.samples.map((x) => x.t);
+    const unbounded = info();
+    expect(unbounded).toHaveLength(MAX_TARGET_INFO_SAMPLES + 1);
+    expect(unbounded.at(-1)).toBe(T);
+    // Still on the grid from the first point, the newest steps kept.
+    expect(unbounded[0]! % 150_000).toBe(0);
+    expect(unbounded.at(-2)).toBe(Math.ceil(T / 150_000) * 150_000 - 150_000);
+    const day = info({ oldest: T - 86_400_000, newest: T + 600_000 });
+    expect(day[0]).toBeGreaterThanOrEqual(T - 86_400_000);
+    expect(day[0]! - 150_000).toBeLessThan(T - 86_400_000);
+    expect(day).toHaveLength(577);
+  });
+
+  it.each([
+    // [minT, maxT, window, expected [from, to)]
+    ['no window: every step before maxT', 0, 400_000, [-Infinity, Infinity], [0, 3]],
+    ['maxT on a step: that step is the last sample only', 0, 300_000, [-Infinity, Infinity], [0, 2]],
+    ['one point', 1000, 1000, [-Infinity, Infinity], [0, 0]],
+    ['oldest cuts the first steps', 0, 1_000_000, [310_000, Infinity], [3, 7]],
+    ['oldest on a step keeps it', 0, 1_000_000, [300_000, Infinity], [2, 7]],
+    ['newest cuts the last steps', 0, 1_000_000, [-Infinity, 450_000], [0, 4]],
+    ['window after every step', 0, 400_000, [500_000, Infinity], [4, 4]],
+    ['window before every step', 1_000_000, 2_000_000, [-Infinity, 900_000], [0, 0]],
+    ['cap keeps the newest', 0, 150_000 * (MAX_TARGET_INFO_SAMPLES + 10), [-Infinity, Infinity], [10, MAX_TARGET_INFO_SAMPLES + 10]],
+  ] as const)('targetInfoSteps: %s', (_n, minT, maxT, [oldest, newest], expected) => {
+    expect(targetInfoSteps(minT, maxT, { oldest, newest })).toEqual(expected);
   });
 
   it('promote_otel_resource_attributes copies the named ones onto every series', () => {
