@@ -26,6 +26,8 @@ import { Overrides } from '../src/config/overrides.js';
 import { pushWriteRequest, type DistributorDeps } from '../src/ingest/distributor.js';
 import { createIngestMetrics } from '../src/ingest/metrics.js';
 import { decodeMetricsProto } from '../src/ingest/otlp/decode-proto.js';
+import { FALLBACK, OtlpMetricsIngester } from '../src/ingest/otlp/metrics-fast.js';
+import { pushOtlpMetrics } from '../src/ingest/otlp/metrics-ingest.js';
 import { defaultTranslateOptions, translateMetrics } from '../src/ingest/otlp/metrics-translate.js';
 import { IngestionRateLimiter } from '../src/ingest/rate-limit.js';
 import { RemoteWriteIngester } from '../src/ingest/remote-write-ingest.js';
@@ -154,7 +156,7 @@ async function run(format: Format, d: DualWorkload): Promise<Result> {
 // ---- in process: where a sample's CPU goes --------------------------------------------
 
 /** A TSDB in a temp dir with the distributor's deps around it (rate limit off, fsync never). */
-async function inProcessStore(): Promise<{ deps: DistributorDeps; stop(): Promise<void> }> {
+async function inProcessStore(): Promise<{ deps: DistributorDeps; overrides: Overrides; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-otlp-'));
   const overrides = new Overrides(loadConfig({ overrides: { data_dir: dir, 'limits.ingestion_rate': 0 } }).limits);
   // fsync never: the stage figures are CPU, and the WAL's disk flushes are the same on both paths.
@@ -169,6 +171,7 @@ async function inProcessStore(): Promise<{ deps: DistributorDeps; stop(): Promis
   };
   return {
     deps,
+    overrides,
     async stop() {
       await db.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -273,6 +276,57 @@ async function otlpStages(d: DualWorkload): Promise<Stages> {
   };
 }
 
+/**
+ * The server's OTLP route as it runs: gunzip, then the hot path (`OtlpMetricsIngester`,
+ * series known by their bytes), or for a request with a series not seen before the
+ * reference route above and learning its series.
+ */
+async function otlpRouteStages(d: DualWorkload): Promise<Stages> {
+  const store = await inProcessStore();
+  const deps = { ...store.deps, limits: store.overrides };
+  const ingester = new OtlpMetricsIngester(deps);
+  let gunzip = 0;
+  let fast = 0;
+  let fallback = 0;
+  let fallbacks = 0;
+  let requests = 0;
+  const cpu0 = process.cpuUsage();
+  let cpu = 0;
+  try {
+    for (const shard of d.otlpGzip) {
+      for (const body of shard) {
+        const t0 = performance.now();
+        const raw = gunzipSync(body, { maxOutputLength: MAX_RECV_BYTES });
+        const t1 = performance.now();
+        requests++;
+        if ((await ingester.tryPush(TENANT, raw)) === FALLBACK) {
+          const req = decodeMetricsProto(raw);
+          try {
+            await pushOtlpMetrics(TENANT, req, deps);
+          } finally {
+            ingester.learn(TENANT, raw, req);
+          }
+          fallback += performance.now() - t1;
+          fallbacks++;
+        } else fast += performance.now() - t1;
+        gunzip += t1 - t0;
+      }
+    }
+    cpu = processCpuPerSample(cpu0, d);
+  } finally {
+    await store.stop();
+  }
+  const perSample = (ms: number) => (ms * 1e6) / d.totalSamples;
+  return {
+    stages: new Map([
+      ['decompress (gzip)', perSample(gunzip)],
+      [`series seen before: scan + store (OtlpMetricsIngester), ${requests - fallbacks} requests`, perSample(fast)],
+      [`a series not seen before: the reference route + learning, ${fallbacks} requests`, perSample(fallback)],
+    ]),
+    processCpu: cpu,
+  };
+}
+
 function printStages(workload: string, path: string, s: Stages): void {
   let total = 0;
   for (const [stage, ns] of s.stages) {
@@ -288,7 +342,7 @@ function printStages(workload: string, path: string, s: Stages): void {
 console.log(`bench/otlp: ${SHARDS} concurrent senders, batches of ≤2000 samples, node ${process.version}`);
 console.log(`server entry: ${process.env.CAIRN_BENCH_ENTRY ?? 'dist/src/cli/main.js'}`);
 const results: Result[] = [];
-const inProcess: { workload: string; rw: Stages; otlp: Stages }[] = [];
+const inProcess: { workload: string; rw: Stages; otlp: Stages; route: Stages }[] = [];
 for (const w of workloads) {
   const t = performance.now();
   const d = prepareDualWorkload(w, SHARDS, Date.now());
@@ -311,7 +365,7 @@ for (const w of workloads) {
     const rs = runs.get(f)!.sort((a, b) => a.samplesPerS - b.samplesPerS);
     results.push(rs[Math.floor(rs.length / 2)]!);
   }
-  if (IN_PROCESS) inProcess.push({ workload: w.name, rw: await remoteWriteStages(d), otlp: await otlpStages(d) });
+  if (IN_PROCESS) inProcess.push({ workload: w.name, rw: await remoteWriteStages(d), otlp: await otlpStages(d), route: await otlpRouteStages(d) });
 }
 
 console.log('\n| workload | format | samples/s | CPU-s per M samples | wire bytes/sample | p50 | p99 | peak RSS | OTLP/RW samples/s | OTLP/RW CPU per sample |');
@@ -330,6 +384,7 @@ if (inProcess.length > 0) {
   console.log('|---|---|---|---:|---:|');
   for (const x of inProcess) {
     printStages(x.workload, 'remote write', x.rw);
-    printStages(x.workload, 'OTLP gzip', x.otlp);
+    printStages(x.workload, 'OTLP gzip, reference route', x.otlp);
+    printStages(x.workload, 'OTLP gzip, as the server runs it', x.route);
   }
 }

@@ -115,6 +115,10 @@ export class HeadAppender implements Appender {
     return this.head.getOrCreate(labels).series;
   }
 
+  existingSeries(labels: Labels): MemSeries | undefined {
+    return this.head.byLabels(labels);
+  }
+
   get seriesEpoch(): number {
     return this.head.seriesEpoch;
   }

@@ -62,6 +62,8 @@ export interface Appender {
    * (`bad_data`) when a new series would exceed the tenant's series limits.
    */
   seriesFor(labels: Labels): SeriesHandle;
+  /** The series for `labels` (sorted) if the store has it; never creates one. */
+  existingSeries(labels: Labels): SeriesHandle | undefined;
   /**
    * The hot path: checks and buffers a sample of a series from `seriesFor` without
    * throwing. Returns `Ok` or `Duplicate` when accepted, else why it was refused

@@ -15,7 +15,7 @@
 import { oldestAcceptedTime, type ValidationLimits } from '../validate.js';
 import { INGESTER_REASONS, pushWriteRequest, type DistributorDeps } from '../distributor.js';
 import { CairnError, isCairnError } from '../../util/errors.js';
-import { translateMetrics, type TranslateOptions } from './metrics-translate.js';
+import { translateMetrics, type SampleWindow, type TranslateOptions } from './metrics-translate.js';
 import type { ExportMetricsServiceRequest } from './types.js';
 import type { PartialSuccess } from './response.js';
 
@@ -41,6 +41,11 @@ export function translateOptionsOf(limits: OtlpMetricsLimits): TranslateOptions 
   };
 }
 
+/** The sample times the store accepts from `tenant` at `now` (`sampleTimeError`'s bounds). */
+export function acceptedWindow(now: number, limits: ValidationLimits): SampleWindow {
+  return { oldest: oldestAcceptedTime(now, limits), newest: limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity };
+}
+
 /**
  * Stores a decoded request for `tenant`. Resolves with `undefined` (all stored) or a
  * partial success; throws the CairnError the endpoint must answer with, after storing
@@ -48,9 +53,7 @@ export function translateOptionsOf(limits: OtlpMetricsLimits): TranslateOptions 
  */
 export async function pushOtlpMetrics(tenant: string, req: ExportMetricsServiceRequest, deps: OtlpMetricsIngestDeps): Promise<PartialSuccess | undefined> {
   const limits = deps.limits.forTenant(tenant);
-  const now = deps.clock.now();
-  const window = { oldest: oldestAcceptedTime(now, limits), newest: limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity };
-  const tr = translateMetrics(req, translateOptionsOf(limits), window);
+  const tr = translateMetrics(req, translateOptionsOf(limits), acceptedWindow(deps.clock.now(), limits));
   if (tr.droppedPoints > 0) deps.metrics.discardedSamples.inc({ tenant, reason: 'otlp_parse_error' }, tr.droppedPoints);
   let refusedSoftly: CairnError | undefined;
   try {

@@ -225,13 +225,14 @@ const SERVICE_NAME = 'service.name';
 const SERVICE_NAMESPACE = 'service.namespace';
 const SERVICE_INSTANCE_ID = 'service.instance.id';
 
-interface ResourceContext {
+/** What a resource's attributes give every series of it. */
+export interface ResourceContext {
   readonly job: string | undefined;
   readonly instance: string | undefined;
   readonly promoted: readonly KeyValue[];
 }
 
-function resourceContext(res: Resource, promote: ReadonlySet<string>): ResourceContext {
+export function resourceContext(res: Resource, promote: ReadonlySet<string>): ResourceContext {
   let name: string | undefined;
   let ns: string | undefined;
   let instance: string | undefined;
@@ -271,7 +272,7 @@ class SeriesBuilder {
 }
 
 /** A point's labels: attributes and promoted resource attributes, `job`, `instance`, extras, name. */
-function seriesLabels(attrs: readonly KeyValue[], ctx: ResourceContext, name: string, extra?: Label): Label[] {
+export function seriesLabels(attrs: readonly KeyValue[], ctx: ResourceContext, name: string, extra?: Label): Label[] {
   const m = attributeLabels(ctx.promoted.length === 0 ? attrs : [...attrs, ...ctx.promoted]);
   if (ctx.job !== undefined) m.set('job', ctx.job);
   if (ctx.instance !== undefined) m.set('instance', ctx.instance);
@@ -299,6 +300,16 @@ function exemplarsOf(list: readonly Exemplar[]): { e: PromExemplar; v: number }[
 
 function temporalityError(m: Metric): string {
   return `invalid temporality and type combination for metric "${m.name}"`;
+}
+
+/**
+ * The metadata of a gauge or a cumulative sum (a monotonic one is a counter); its
+ * `metricFamilyName` is the name of its series.
+ */
+export function numberMetricMetadata(m: Metric, opts: TranslateOptions): MetricMetadata {
+  const counter = m.sum !== undefined && m.sum.isMonotonic;
+  const name = metricNameOf(m.name, m.unit, counter ? 'counter' : 'gauge', opts.addSuffixes);
+  return { type: counter ? MetricType.COUNTER : MetricType.GAUGE, metricFamilyName: name, help: m.description, unit: m.unit };
 }
 
 /** Points a metric carries, for the dropped count. */
@@ -332,20 +343,18 @@ export function translateMetrics(req: ExportMetricsServiceRequest, opts: Transla
           dropped += pointCount(m);
         };
         if (m.gauge !== undefined || m.sum !== undefined) {
-          const sum = m.sum;
-          const counter = sum !== undefined && sum.isMonotonic;
-          if (sum !== undefined && sum.aggregationTemporality !== AggregationTemporality.CUMULATIVE) {
+          if (m.sum !== undefined && m.sum.aggregationTemporality !== AggregationTemporality.CUMULATIVE) {
             fail(temporalityError(m));
             continue;
           }
-          const name = metricNameOf(m.name, m.unit, counter ? 'counter' : 'gauge', opts.addSuffixes);
-          for (const p of (m.gauge ?? sum)!.dataPoints) {
+          const meta = numberMetricMetadata(m, opts);
+          for (const p of (m.gauge ?? m.sum)!.dataPoints) {
             const t = msOf(p.timeUnixNano);
             seen(t);
             const v = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0 ? STALE_NAN : (p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : 0));
-            b.add(seriesLabels(p.attributes, ctx, name), t, v, exemplarsOf(p.exemplars).map((x) => x.e));
+            b.add(seriesLabels(p.attributes, ctx, meta.metricFamilyName), t, v, exemplarsOf(p.exemplars).map((x) => x.e));
           }
-          b.metadata.push({ type: counter ? MetricType.COUNTER : MetricType.GAUGE, metricFamilyName: name, help: m.description, unit: m.unit });
+          b.metadata.push(meta);
         } else if (m.histogram !== undefined) {
           if (m.histogram.aggregationTemporality !== AggregationTemporality.CUMULATIVE) {
             fail(temporalityError(m));
@@ -421,7 +430,7 @@ function addTargetInfo(b: SeriesBuilder, res: Resource, ctx: ResourceContext, mi
 }
 
 /** The labels of a resource's `target_info` series, or undefined when it has none. */
-function targetInfoLabels(res: Resource, ctx: ResourceContext): Label[] | undefined {
+export function targetInfoLabels(res: Resource, ctx: ResourceContext): Label[] | undefined {
   if (ctx.job === undefined && ctx.instance === undefined) return undefined;
   const others = res.attributes.filter((a) => a.key !== SERVICE_NAME && a.key !== SERVICE_NAMESPACE && a.key !== SERVICE_INSTANCE_ID);
   if (others.length === 0) return undefined;
