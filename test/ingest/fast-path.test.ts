@@ -3,22 +3,15 @@
 // reference path (decode to objects, then pushWriteRequest) does, request after request:
 // same errors with the same messages, same stored samples, same discard counters.
 import fc from 'fast-check';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { Overrides } from '../../src/config/overrides.js';
-import { pushWriteRequest, type DistributorDeps } from '../../src/ingest/distributor.js';
-import { createIngestMetrics } from '../../src/ingest/metrics.js';
-import { IngestionRateLimiter } from '../../src/ingest/rate-limit.js';
+import { pushWriteRequest } from '../../src/ingest/distributor.js';
 import { RemoteWriteIngester } from '../../src/ingest/remote-write-ingest.js';
 import { decodeWriteRequestFast } from '../../src/ingest/remote-write/decode-fast.js';
-import { labelsToObject } from '../../src/model/labels.js';
-import { newMatcher } from '../../src/model/matcher.js';
-import { Tsdb, defaultTsdbOptions } from '../../src/tsdb/tsdb.js';
-import { ManualClock } from '../../src/util/clock.js';
+import type { Tsdb } from '../../src/tsdb/tsdb.js';
 import { isCairnError } from '../../src/util/errors.js';
 import { encodeWriteRequest, type TestMetadata, type TestSeries } from '../helpers/remote-write.js';
-import { cleanupTempDirs, tempDir } from '../helpers/server.js';
+import { ingestStore } from '../helpers/ingest-store.js';
+import { cleanupTempDirs } from '../helpers/server.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const dbs: Tsdb[] = [];
@@ -27,48 +20,16 @@ afterEach(async () => {
   cleanupTempDirs();
 });
 
-function limitsConfig() {
-  return loadConfig({
-    overrides: {
-      data_dir: tempDir(),
-      'limits.max_label_names_per_series': 4,
-      'limits.max_label_value_length': 8,
-      'limits.max_global_series_per_user': 7,
-      'limits.max_global_series_per_metric': 4,
-      'limits.past_grace_period': '2h',
-    },
-  }).limits;
-}
-
 async function store() {
-  const overrides = new Overrides(limitsConfig());
-  const clock = new ManualClock(NOW);
-  const db = new Tsdb({ ...defaultTsdbOptions(tempDir()), fsync: 'never', clock }, overrides);
-  dbs.push(db);
-  await db.start();
-  const registry = new Registry();
-  const deps: DistributorDeps = {
-    appender: (t) => db.appender(t),
-    limits: overrides,
-    rateLimiter: new IngestionRateLimiter(overrides, clock),
-    clock,
-    metrics: createIngestMetrics(registry),
-  };
-  const stored = () => {
-    const q = db.querier('t', -Infinity, Infinity);
-    const set = q.select([newMatcher('=~', '__name__', '.*')]);
-    const out: Record<string, string[]> = {};
-    while (set.next()) {
-      const it = set.at().iterator();
-      const samples: string[] = [];
-      // Values as strings keep NaN payloads comparable.
-      while (it.next()) samples.push(`${it.t}:${Object.is(it.v, -0) ? '-0' : it.v}`);
-      out[JSON.stringify(labelsToObject(set.at().labels))] = samples;
-    }
-    return out;
-  };
-  const counters = async () => (await registry.getMetricsAsJSON()).map((m) => ({ name: m.name, values: m.values }));
-  return { deps, stored, counters };
+  const st = await ingestStore(NOW, {
+    'limits.max_label_names_per_series': 4,
+    'limits.max_label_value_length': 8,
+    'limits.max_global_series_per_user': 7,
+    'limits.max_global_series_per_metric': 4,
+    'limits.past_grace_period': '2h',
+  });
+  dbs.push(st.db);
+  return st;
 }
 
 const outcome = async (p: Promise<void>) => {
@@ -150,7 +111,7 @@ describe('remote-write hot path', () => {
   it('forgets what it knew when the tenant limits change', async () => {
     const fast = await store();
     const ingester = new RemoteWriteIngester(fast.deps);
-    const overrides = fast.deps.limits as Overrides;
+    const overrides = fast.deps.limits;
     const s = (t: number) => encodeWriteRequest([{ labels: { __name__: 'up', job: 'abcdef' }, samples: [[t, 1]] }]);
     expect(await outcome(ingester.push('t', s(NOW)))).toBe('ok');
     overrides.replace(new Map([['t', { maxLabelValueLength: 3 }]]));

@@ -157,46 +157,42 @@ class Scanner {
   }
 
   private resourceMetrics(end: number): void {
-    const out = this.out;
-    const r = out.resourceKeys.length;
-    out.resourceFirstMetric.push(out.metricKeys.length);
-    let key: string | undefined;
-    out.resourceKeys.push('');
-    while (this.pos < end) {
-      const tag = this.tag(end);
-      if (tag === ((1 << 3) | LEN)) {
-        if (key !== undefined) throw BAIL;
-        const e = this.len(end);
-        key = this.buf.toString('latin1', this.pos, e);
-        this.pos = e;
-      } else if (tag === ((2 << 3) | LEN)) this.scopeMetrics(this.len(end));
-      else if (tag >>> 3 === 3) this.skipLen(tag, end);
-      else if (tag >>> 3 === 1 || tag >>> 3 === 2) throw BAIL;
-      else this.skip(tag, end);
-    }
-    out.resourceKeys[r] = key ?? '';
+    this.out.resourceFirstMetric.push(this.out.metricKeys.length);
+    this.out.resourceKeys.push(this.envelope(end, false));
   }
 
   private scopeMetrics(end: number): void {
     const out = this.out;
     const first = out.metricKeys.length;
-    let scope: string | undefined;
+    const scope = this.envelope(end, true);
+    // A metric is known by its scope too (the decoder reads the scope's bytes; equal bytes
+    // are known to decode), length-prefixed so that no two pairs make one key.
+    const prefix = `${scope.length}:${scope}`;
+    for (let m = first; m < out.metricKeys.length; m++) out.metricKeys[m] = prefix + out.metricKeys[m]!;
+  }
+
+  /**
+   * A ResourceMetrics or ScopeMetrics message (`resource`/`scope` = 1, its items = 2,
+   * `schema_url` = 3): scans the items (scope metrics, or metrics when `metrics`) and
+   * returns field 1's bytes as a key ('' when absent).
+   */
+  private envelope(end: number, metrics: boolean): string {
+    let head: string | undefined;
     while (this.pos < end) {
       const tag = this.tag(end);
       if (tag === ((1 << 3) | LEN)) {
-        if (scope !== undefined) throw BAIL;
+        if (head !== undefined) throw BAIL;
         const e = this.len(end);
-        scope = this.buf.toString('latin1', this.pos, e);
+        head = this.buf.toString('latin1', this.pos, e);
         this.pos = e;
-      } else if (tag === ((2 << 3) | LEN)) this.metric(this.len(end));
-      else if (tag >>> 3 === 3) this.skipLen(tag, end);
+      } else if (tag === ((2 << 3) | LEN)) {
+        if (metrics) this.metric(this.len(end));
+        else this.scopeMetrics(this.len(end));
+      } else if (tag >>> 3 === 3) this.skipLen(tag, end);
       else if (tag >>> 3 === 1 || tag >>> 3 === 2) throw BAIL;
       else this.skip(tag, end);
     }
-    // A metric is known by its scope too (the decoder reads the scope's bytes; equal bytes
-    // are known to decode), length-prefixed so that no two pairs make one key.
-    const prefix = `${(scope ?? '').length}:${scope ?? ''}`;
-    for (let m = first; m < out.metricKeys.length; m++) out.metricKeys[m] = prefix + out.metricKeys[m]!;
+    return head ?? '';
   }
 
   private metric(end: number): void {

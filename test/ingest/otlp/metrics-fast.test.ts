@@ -4,28 +4,19 @@
 // the same kind of answer (the partial success may name another of the refused samples:
 // the fast path stores point by point, the reference series by series).
 import fc from 'fast-check';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/config.js';
-import { Overrides } from '../../../src/config/overrides.js';
-import { createIngestMetrics } from '../../../src/ingest/metrics.js';
 import { decodeMetricsProto } from '../../../src/ingest/otlp/decode-proto.js';
 import { FALLBACK, OtlpMetricsIngester } from '../../../src/ingest/otlp/metrics-fast.js';
 import { pushOtlpMetrics, type OtlpMetricsIngestDeps } from '../../../src/ingest/otlp/metrics-ingest.js';
 import type { PartialSuccess } from '../../../src/ingest/otlp/response.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric, NumberDataPoint } from '../../../src/ingest/otlp/types.js';
-import { IngestionRateLimiter } from '../../../src/ingest/rate-limit.js';
-import { labelsToObject } from '../../../src/model/labels.js';
-import { newMatcher } from '../../../src/model/matcher.js';
-import { Tsdb, defaultTsdbOptions } from '../../../src/tsdb/tsdb.js';
-import { ManualClock } from '../../../src/util/clock.js';
 import { isCairnError } from '../../../src/util/errors.js';
-import { cleanupTempDirs, tempDir } from '../../helpers/server.js';
+import { ingestStore } from '../../helpers/ingest-store.js';
+import { cleanupTempDirs } from '../../helpers/server.js';
+import type { Tsdb } from '../../../src/tsdb/tsdb.js';
 import { attr, histogramPoint, metric, metricsProto, metricsRequest, nsOf, numberPoint, resourceMetrics } from './fixtures.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
 const dbs: Tsdb[] = [];
 afterEach(async () => {
   for (const db of dbs.splice(0)) await db.stop();
@@ -33,49 +24,14 @@ afterEach(async () => {
 });
 
 async function store(extra: Record<string, unknown> = {}) {
-  const limits = loadConfig({
-    overrides: {
-      data_dir: tempDir(),
-      'limits.max_label_value_length': 12,
-      'limits.max_global_series_per_user': 30,
-      'limits.past_grace_period': '2h',
-      ...extra,
-    },
-  }).limits;
-  const overrides = new Overrides(limits);
-  const clock = new ManualClock(NOW);
-  const db = new Tsdb({ ...defaultTsdbOptions(tempDir()), fsync: 'never', clock }, overrides);
-  dbs.push(db);
-  await db.start();
-  const registry = new Registry();
-  const deps: OtlpMetricsIngestDeps = {
-    appender: (t) => db.appender(t),
-    limits: overrides,
-    rateLimiter: new IngestionRateLimiter(overrides, clock),
-    clock,
-    metrics: createIngestMetrics(registry),
-  };
-  const stored = () => {
-    const q = db.querier('t', -Infinity, Infinity);
-    const set = q.select([newMatcher('=~', '__name__', '.*')]);
-    const out: Record<string, string[]> = {};
-    while (set.next()) {
-      const it = set.at().iterator();
-      const samples: string[] = [];
-      // NaNs by their bits, read by assignment to a typed array (through a JS array, as
-      // `new Float64Array([v])`, a NaN's payload is quieted or lost), so the stale marker
-      // compares as itself.
-      while (it.next()) {
-        f64[0] = it.v;
-        samples.push(`${it.t}:${Object.is(it.v, -0) ? '-0' : Number.isNaN(it.v) ? u64[0]!.toString(16) : it.v}`);
-      }
-      out[JSON.stringify(labelsToObject(set.at().labels))] = samples;
-    }
-    return out;
-  };
-  const metadata = () => Object.fromEntries([...(db.head('t')?.metadata ?? [])].map(([name, m]) => [name, JSON.stringify(m)]));
-  const counters = async () => (await registry.getMetricsAsJSON()).map((m) => ({ name: m.name, values: m.values }));
-  return { deps, stored, metadata, counters, overrides };
+  const st = await ingestStore(NOW, {
+    'limits.max_label_value_length': 12,
+    'limits.max_global_series_per_user': 30,
+    'limits.past_grace_period': '2h',
+    ...extra,
+  });
+  dbs.push(st.db);
+  return { ...st, overrides: st.deps.limits };
 }
 
 /** The kind of answer: what decides the HTTP status (and the stored data, compared apart). */
