@@ -2,16 +2,17 @@
  * The OTLP metrics hot path, as `RemoteWriteIngester` is remote write's: a collector sends
  * the same series every interval, so a request whose every series the tenant sent before
  * is stored straight from its protobuf bytes — no objects per point, no translation, no
- * label validation. Anything else (a series seen for the first time, histograms,
- * summaries, exemplars, a refused metric, bytes the reference decoder might read
+ * label validation. Gauges, cumulative sums and cumulative explicit-bucket histograms go
+ * this way; anything else (a series seen for the first time, summaries, exponential
+ * histograms, exemplars, a refused metric, bytes the reference decoder might read
  * differently) answers `FALLBACK`, and the caller takes the reference route (decode,
  * `pushOtlpMetrics`), after which `learn` indexes the request's series.
  *
  * The index maps bytes to what the reference made of them: a resource's message bytes →
  * its `target_info` series; a metric's scope and header bytes (name, description, unit,
- * metadata, gauge or sum) → its metadata; a point's attribute bytes → its series. The
- * translation is a function of those bytes and of the tenant's limits, so equal bytes
- * under equal limits are the same series, already validated. The index is dropped when
+ * metadata, kind) → its metadata; a point's attribute bytes (and a histogram's bounds) →
+ * its series. The translation is a function of those bytes and of the tenant's limits,
+ * so equal bytes under equal limits are the same series, already validated. The index is dropped when
  * the limits change or the store drops series (`seriesEpoch`), as the remote-write one.
  *
  * What the fast path does as the reference does (`metrics-ingest.ts`, `distributor.ts`):
@@ -28,9 +29,9 @@ import { INGESTER_REASONS, Outcome, storeMetadata } from '../distributor.js';
 import type { MetricMetadata } from '../remote-write/types.js';
 import { normalizeLabels, sampleTimeError, validateLabels, type ValidationLimits } from '../validate.js';
 import { acceptedWindow, translateOptionsOf, type OtlpMetricsIngestDeps, type OtlpMetricsLimits } from './metrics-ingest.js';
-import { numberMetricMetadata, resourceContext, seriesLabels, targetInfoLabels, targetInfoSteps, type SampleWindow } from './metrics-translate.js';
+import { histogramSeriesLabels, metricMetadata, resourceContext, seriesLabels, targetInfoLabels, targetInfoSteps, type ResourceContext, type SampleWindow } from './metrics-translate.js';
 import type { PartialSuccess } from './response.js';
-import type { ExportMetricsServiceRequest, Metric, NumberDataPoint } from './types.js';
+import type { ExportMetricsServiceRequest, HistogramDataPoint, Metric, NumberDataPoint } from './types.js';
 
 /** `tryPush`'s answer when the request must take the reference route. */
 export const FALLBACK: unique symbol = Symbol('otlp-fallback');
@@ -46,7 +47,8 @@ interface ResourceEntry {
 
 interface MetricEntry {
   readonly metadata: MetricMetadata;
-  readonly points: Map<string, SeriesHandle>;
+  /** A point's series, in the order of its values (one; a histogram's several). */
+  readonly points: Map<string, readonly SeriesHandle[]>;
 }
 
 interface TenantIndex {
@@ -84,9 +86,12 @@ class ScanResult {
   metricFirstPoint: number[] = [];
   pointKeys: string[] = [];
   t = new Float64Array(1024);
+  /** Per point, where its values start in `v` (its series' samples, in their order). */
+  firstValue = new Int32Array(1025);
   /** Values; a typed array keeps the stale marker's NaN payload (a JS array would not). */
   v = new Float64Array(1024);
   points = 0;
+  values = 0;
 
   reset(): void {
     this.resourceKeys.length = 0;
@@ -95,6 +100,7 @@ class ScanResult {
     this.metricFirstPoint.length = 0;
     this.pointKeys.length = 0;
     this.points = 0;
+    this.values = 0;
   }
 
   /** The end (exclusive) of resource `r`'s metrics. */
@@ -107,32 +113,46 @@ class ScanResult {
     return m < this.metricKeys.length ? this.metricFirstPoint[m]! : this.points;
   }
 
-  addPoint(key: string, t: number, v: number): void {
-    if (this.points === this.t.length) {
-      const t2 = new Float64Array(this.t.length * 2);
-      const v2 = new Float64Array(this.t.length * 2);
-      t2.set(this.t);
+  /** Adds a value of the point being read (call `endPoint` after its last). */
+  addValue(v: number): void {
+    if (this.values === this.v.length) {
+      const v2 = new Float64Array(this.v.length * 2);
       v2.set(this.v);
-      this.t = t2;
       this.v = v2;
+    }
+    this.v[this.values++] = v;
+  }
+
+  /** Ends a point whose values were added since the previous one ended. */
+  endPoint(key: string, t: number): void {
+    if (this.points + 1 === this.t.length) {
+      const t2 = new Float64Array(this.t.length * 2);
+      const f2 = new Int32Array(this.t.length * 2 + 1);
+      t2.set(this.t);
+      f2.set(this.firstValue);
+      this.t = t2;
+      this.firstValue = f2;
     }
     this.pointKeys.push(key);
     this.t[this.points] = t;
-    this.v[this.points] = v;
     this.points++;
+    this.firstValue[this.points] = this.values;
   }
 }
 
 /**
  * Walks an `ExportMetricsServiceRequest` accepting only what it reads exactly as
- * `decode-proto.ts` + `translateMetrics` would: gauges and cumulative sums of number
- * points without exemplars, each singular message at most once. Throws `BAIL` otherwise,
- * including for bytes the decoder would refuse (the reference then answers its 400).
+ * `decode-proto.ts` + `translateMetrics` would: gauges, cumulative sums and cumulative
+ * explicit-bucket histograms without exemplars, each singular message at most once.
+ * Throws `BAIL` otherwise, including for bytes the decoder would refuse (the reference
+ * then answers its 400).
  */
 class Scanner {
   private buf: Buffer = Buffer.alloc(0);
   private view = new DataView(this.buf.buffer);
   private pos = 0;
+  /** A histogram point's bucket counts (scratch). */
+  private readonly counts: number[] = [];
   readonly out = new ScanResult();
 
   scan(body: Uint8Array): ScanResult {
@@ -210,20 +230,21 @@ class Scanner {
         const e = this.len(end, tag);
         header += this.buf.toString('latin1', at, e);
         this.pos = e;
-      } else if (field === 5 || field === 7) {
+      } else if (field === 5 || field === 7 || field === 9) {
         if (dataTag !== 0) throw BAIL;
         dataTag = tag;
         dataEnd = this.len(end, tag);
         dataStart = this.pos;
         this.pos = dataEnd;
-      } else if (field === 9 || field === 10 || field === 11) throw BAIL;
+      } else if (field === 10 || field === 11) throw BAIL;
       else this.skip(tag, end);
     }
     if (dataTag === 0) throw BAIL;
-    const sum = dataTag >>> 3 === 7;
+    const kind = dataTag >>> 3;
     let monotonic = false;
-    if (sum) {
-      // Temporality and monotonicity may follow the points: read them first.
+    if (kind !== 5) {
+      // A sum's and a histogram's temporality (and a sum's monotonicity) may follow the
+      // points: read them first.
       let temporality = 0;
       this.pos = dataStart;
       while (this.pos < dataEnd) {
@@ -232,7 +253,7 @@ class Scanner {
         if (field === 2) {
           if ((tag & 7) !== VARINT) throw BAIL;
           temporality = this.varint(dataEnd);
-        } else if (field === 3) {
+        } else if (field === 3 && kind === 7) {
           if ((tag & 7) !== VARINT) throw BAIL;
           monotonic = this.varint(dataEnd) !== 0;
         } else if (field === 1) this.skipLen(tag, dataEnd);
@@ -240,13 +261,15 @@ class Scanner {
       }
       if (temporality !== CUMULATIVE) throw BAIL;
     }
-    out.metricKeys.push(`${header}\u0001${sum ? (monotonic ? 'c' : 's') : 'g'}`);
+    out.metricKeys.push(`${header}\u0001${kind === 9 ? 'h' : kind === 7 ? (monotonic ? 'c' : 's') : 'g'}`);
     out.metricFirstPoint.push(out.points);
     this.pos = dataStart;
     while (this.pos < dataEnd) {
       const tag = this.tag(dataEnd);
-      if (tag === ((1 << 3) | LEN)) this.point(this.len(dataEnd));
-      else if (tag >>> 3 === 1) throw BAIL;
+      if (tag === ((1 << 3) | LEN)) {
+        if (kind === 9) this.histogramPoint(this.len(dataEnd));
+        else this.point(this.len(dataEnd));
+      } else if (tag >>> 3 === 1) throw BAIL;
       else this.skip(tag, dataEnd);
     }
     this.pos = end;
@@ -294,7 +317,106 @@ class Scanner {
           this.skip(tag, end);
       }
     }
-    this.out.addPoint(key, t, stale ? STALE_NAN : v);
+    this.out.addValue(stale ? STALE_NAN : v);
+    this.out.endPoint(key, t);
+  }
+
+  /**
+   * A histogram point: its values in the order of its series (`histogramSeriesLabels`):
+   * the sum when it has one, the count, the cumulative count at each bound, the count.
+   * Its key holds the attributes, the bounds and whether it has a sum, which name the series.
+   */
+  private histogramPoint(end: number): void {
+    let key = '';
+    let bounds = '';
+    let nBounds = 0;
+    const counts = this.counts;
+    counts.length = 0;
+    let t = 0;
+    let count = 0;
+    let sum = 0;
+    let hasSum = false;
+    let stale = false;
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.tag(end);
+      switch (tag >>> 3) {
+        case 9: {
+          const e = this.len(end, tag);
+          key += this.buf.toString('latin1', at, e);
+          this.pos = e;
+          break;
+        }
+        case 3:
+          t = this.fixedMs(tag, end);
+          break;
+        case 4:
+          count = this.fixedCount(tag, end);
+          break;
+        case 5:
+          sum = this.fixedDouble(tag, end);
+          hasSum = true;
+          break;
+        case 6:
+          // bucket_counts, packed or one at a time (the decoder reads both).
+          if ((tag & 7) === LEN) {
+            const e = this.len(end);
+            if ((e - this.pos) % 8 !== 0) throw BAIL;
+            while (this.pos < e) counts.push(this.fixedCount(I64, e));
+          } else counts.push(this.fixedCount(tag, end));
+          break;
+        case 7: {
+          // explicit_bounds, the same; their bytes name the `le` series.
+          if ((tag & 7) === LEN) {
+            const e = this.len(end);
+            if ((e - this.pos) % 8 !== 0) throw BAIL;
+            nBounds += (e - this.pos) / 8;
+            this.pos = e;
+          } else {
+            this.fixedDouble(tag, end);
+            nBounds++;
+          }
+          bounds += this.buf.toString('latin1', at, this.pos);
+          break;
+        }
+        case 10: {
+          if ((tag & 7) !== VARINT) throw BAIL;
+          if (this.pos >= end) throw BAIL;
+          stale = (this.buf[this.pos]! & 1) !== 0;
+          this.varint(end);
+          break;
+        }
+        case 2:
+        case 11:
+        case 12:
+          // start time, min, max: read by the decoder, not by the translation.
+          if ((tag & 7) !== I64) throw BAIL;
+          this.need(8, end);
+          break;
+        case 8:
+          throw BAIL; // exemplars
+        default:
+          this.skip(tag, end);
+      }
+    }
+    const out = this.out;
+    const val = (x: number) => (stale ? STALE_NAN : x);
+    if (hasSum) out.addValue(val(sum));
+    out.addValue(val(count));
+    let cumulative = 0;
+    for (let i = 0; i < nBounds; i++) {
+      cumulative += counts[i] ?? 0;
+      out.addValue(val(cumulative));
+    }
+    out.addValue(val(count));
+    out.endPoint(`${key}\u0001${bounds.length}:${bounds}${hasSum ? 's' : ''}`, t);
+  }
+
+  /** A `fixed64` count as the decoder reads it (`fixed64Number`: one rounding of its halves). */
+  private fixedCount(tag: number, end: number): number {
+    if ((tag & 7) !== I64) throw BAIL;
+    const p = this.need(8, end);
+    return this.view.getUint32(p, true) + this.view.getUint32(p + 4, true) * 0x1_0000_0000;
   }
 
   /** `time_unix_nano` in ms, truncated, exactly (`Number(ns / 10^6n)`). */
@@ -383,7 +505,7 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 export class OtlpMetricsIngester {
   private readonly scanner = new Scanner();
   private readonly tenants = new Map<string, TenantIndex>();
-  private handles: SeriesHandle[] = [];
+  private handles: (readonly SeriesHandle[])[] = [];
 
   constructor(private readonly deps: OtlpMetricsIngestDeps) {}
 
@@ -433,9 +555,9 @@ export class OtlpMetricsIngester {
         if (me === undefined) return FALLBACK;
         metadata.push(me.metadata);
         for (let p = scan.firstPoint(m), pEnd = scan.firstPoint(m + 1); p < pEnd; p++) {
-          const h = me.points.get(scan.pointKeys[p]!);
-          if (h === undefined) return FALLBACK;
-          handles.push(h);
+          const hs = me.points.get(scan.pointKeys[p]!);
+          if (hs === undefined || hs.length !== scan.firstValue[p + 1]! - scan.firstValue[p]!) return FALLBACK;
+          handles.push(hs);
         }
       }
       const pFirst = scan.firstPoint(mFirst);
@@ -451,14 +573,14 @@ export class OtlpMetricsIngester {
       }
     }
 
-    const items = scan.points + infoSamples + metadata.length;
+    const items = scan.values + infoSamples + metadata.length;
     if (items === 0) return undefined;
     try {
       deps.rateLimiter.takeSamples(tenant, items);
     } catch (err) {
       if (isCairnError(err) && err.reason === 'rate_limited') {
         // As the reference: what a rate-limited request carried is counted as discarded.
-        deps.metrics.discardedSamples.inc({ tenant, reason: err.reason }, scan.points + infoSamples);
+        deps.metrics.discardedSamples.inc({ tenant, reason: err.reason }, scan.values + infoSamples);
         if (metadata.length > 0) deps.metrics.discardedMetadata.inc({ tenant, reason: err.reason }, metadata.length);
       }
       throw err;
@@ -468,7 +590,12 @@ export class OtlpMetricsIngester {
     for (let r = 0, p = 0; r < nRes; r++) {
       const pFirst = p;
       const pEnd = scan.firstPoint(scan.metricsEnd(r));
-      for (; p < pEnd; p++) append(app, handles[p]!, scan.t[p]!, scan.v[p]!, now, window, limits, out);
+      for (; p < pEnd; p++) {
+        const hs = handles[p]!;
+        const t = scan.t[p]!;
+        const v0 = scan.firstValue[p]!;
+        for (let j = 0; j < hs.length; j++) append(app, hs[j]!, t, scan.v[v0 + j]!, now, window, limits, out);
+      }
       const info = infos[r]!;
       if (info !== null) {
         const [minT, maxT] = span(scan.t, pFirst, pEnd);
@@ -519,17 +646,17 @@ export class OtlpMetricsIngester {
         const pFirst = p;
         for (const sm of rm.scopeMetrics) {
           for (const metric of sm.metrics) {
-            const points = numberPoints(metric)!;
+            const points = pointsOf(metric)!;
             const key = scan.metricKeys[m]!;
             let me = res.metrics.get(key);
-            if (me === undefined) res.metrics.set(key, (me = { metadata: numberMetricMetadata(metric, opts), points: new Map() }));
+            if (me === undefined) res.metrics.set(key, (me = { metadata: metricMetadata(metric, opts), points: new Map() }));
             for (const point of points) {
               const pk = scan.pointKeys[p++]!;
               if (me.points.has(pk)) continue;
-              const h = seriesOf(app, seriesLabels(point.attributes, ctx, me.metadata.metricFamilyName), limits);
-              if (h === undefined) continue;
-              me.points.set(pk, h);
-              ti.size++;
+              const hs = pointSeries(app, metric, point, ctx, me.metadata.metricFamilyName, limits);
+              if (hs === undefined) continue;
+              me.points.set(pk, hs);
+              ti.size += hs.length;
             }
             m++;
           }
@@ -563,9 +690,31 @@ export class OtlpMetricsIngester {
   }
 }
 
-/** A gauge's or sum's points; undefined for any other metric (the scan took none). */
-function numberPoints(m: Metric): readonly NumberDataPoint[] | undefined {
-  return (m.gauge ?? m.sum)?.dataPoints;
+/** A gauge's, sum's or histogram's points; undefined for any other metric (the scan took none). */
+function pointsOf(m: Metric): readonly (NumberDataPoint | HistogramDataPoint)[] | undefined {
+  return (m.gauge ?? m.sum ?? m.histogram)?.dataPoints;
+}
+
+/** How many series (and values) a point makes: one; a histogram's sum, count, buckets and +Inf. */
+function valuesOf(m: Metric, p: NumberDataPoint | HistogramDataPoint): number {
+  if (m.histogram === undefined) return 1;
+  const h = p as HistogramDataPoint;
+  return (h.sum !== undefined ? 1 : 0) + h.explicitBounds.length + 2;
+}
+
+/** A point's stored series in the order of its values, or undefined unless all are known (`seriesOf`). */
+function pointSeries(app: Appender, m: Metric, p: NumberDataPoint | HistogramDataPoint, ctx: ResourceContext, name: string, limits: ValidationLimits): SeriesHandle[] | undefined {
+  const sets =
+    m.histogram === undefined
+      ? [seriesLabels(p.attributes, ctx, name)]
+      : histogramSeriesLabels(p.attributes, ctx, name, (p as HistogramDataPoint).sum !== undefined, (p as HistogramDataPoint).explicitBounds);
+  const out: SeriesHandle[] = [];
+  for (const labels of sets) {
+    const h = seriesOf(app, labels, limits);
+    if (h === undefined) return undefined;
+    out.push(h);
+  }
+  return out;
 }
 
 /** Whether `req` has the scan's shape: as many resources, metrics (all gauges or sums) and points, in order. */
@@ -576,9 +725,13 @@ function sameShape(req: ExportMetricsServiceRequest, scan: ScanResult): boolean 
     if (scan.resourceFirstMetric[r] !== m) return false;
     for (const sm of req.resourceMetrics[r]!.scopeMetrics) {
       for (const metric of sm.metrics) {
-        const points = numberPoints(metric);
+        const points = pointsOf(metric);
         if (points === undefined || m >= scan.metricKeys.length) return false;
-        if (points.length !== scan.firstPoint(m + 1) - scan.firstPoint(m)) return false;
+        const first = scan.firstPoint(m);
+        if (points.length !== scan.firstPoint(m + 1) - first) return false;
+        for (let i = 0; i < points.length; i++) {
+          if (valuesOf(metric, points[i]!) !== scan.firstValue[first + i + 1]! - scan.firstValue[first + i]!) return false;
+        }
         m++;
       }
     }

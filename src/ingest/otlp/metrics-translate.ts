@@ -303,13 +303,27 @@ function temporalityError(m: Metric): string {
 }
 
 /**
- * The metadata of a gauge or a cumulative sum (a monotonic one is a counter); its
- * `metricFamilyName` is the name of its series.
+ * The metadata of a gauge, a cumulative sum (a monotonic one is a counter) or a histogram;
+ * its `metricFamilyName` is the name its series start with.
  */
-export function numberMetricMetadata(m: Metric, opts: TranslateOptions): MetricMetadata {
+export function metricMetadata(m: Metric, opts: TranslateOptions): MetricMetadata {
+  if (m.histogram !== undefined) return { type: MetricType.HISTOGRAM, metricFamilyName: metricNameOf(m.name, m.unit, 'other', opts.addSuffixes), help: m.description, unit: m.unit };
   const counter = m.sum !== undefined && m.sum.isMonotonic;
   const name = metricNameOf(m.name, m.unit, counter ? 'counter' : 'gauge', opts.addSuffixes);
   return { type: counter ? MetricType.COUNTER : MetricType.GAUGE, metricFamilyName: name, help: m.description, unit: m.unit };
+}
+
+/**
+ * A histogram point's series in the order of its samples: `_sum` (when it has a sum),
+ * `_count`, `_bucket{le}` per bound, `_bucket{le="+Inf"}`.
+ */
+export function histogramSeriesLabels(attrs: readonly KeyValue[], ctx: ResourceContext, name: string, hasSum: boolean, bounds: readonly number[]): Label[][] {
+  const out: Label[][] = [];
+  if (hasSum) out.push(seriesLabels(attrs, ctx, `${name}_sum`));
+  out.push(seriesLabels(attrs, ctx, `${name}_count`));
+  for (const bound of bounds) out.push(seriesLabels(attrs, ctx, `${name}_bucket`, { name: 'le', value: formatFloatF(bound) }));
+  out.push(seriesLabels(attrs, ctx, `${name}_bucket`, { name: 'le', value: '+Inf' }));
+  return out;
 }
 
 /** Points a metric carries, for the dropped count. */
@@ -347,7 +361,7 @@ export function translateMetrics(req: ExportMetricsServiceRequest, opts: Transla
             fail(temporalityError(m));
             continue;
           }
-          const meta = numberMetricMetadata(m, opts);
+          const meta = metricMetadata(m, opts);
           for (const p of (m.gauge ?? m.sum)!.dataPoints) {
             const t = msOf(p.timeUnixNano);
             seen(t);
@@ -360,16 +374,18 @@ export function translateMetrics(req: ExportMetricsServiceRequest, opts: Transla
             fail(temporalityError(m));
             continue;
           }
-          const name = metricNameOf(m.name, m.unit, 'other', opts.addSuffixes);
+          const meta = metricMetadata(m, opts);
           for (const p of m.histogram.dataPoints) {
             const t = msOf(p.timeUnixNano);
             seen(t);
             const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
             const val = (x: number) => (stale ? STALE_NAN : x);
-            if (p.sum !== undefined) b.add(seriesLabels(p.attributes, ctx, `${name}_sum`), t, val(p.sum));
-            b.add(seriesLabels(p.attributes, ctx, `${name}_count`), t, val(p.count));
-            const exemplars = exemplarsOf(p.exemplars);
             const bounds = p.explicitBounds;
+            const series = histogramSeriesLabels(p.attributes, ctx, meta.metricFamilyName, p.sum !== undefined, bounds);
+            let k = 0;
+            if (p.sum !== undefined) b.add(series[k++]!, t, val(p.sum));
+            b.add(series[k++]!, t, val(p.count));
+            const exemplars = exemplarsOf(p.exemplars);
             const placed = new Array<PromExemplar[]>(bounds.length + 1);
             for (const x of exemplars) {
               let i = bounds.findIndex((bound) => x.v <= bound);
@@ -379,12 +395,11 @@ export function translateMetrics(req: ExportMetricsServiceRequest, opts: Transla
             let cumulative = 0;
             for (let i = 0; i < bounds.length; i++) {
               cumulative += p.bucketCounts[i] ?? 0;
-              const le = { name: 'le', value: formatFloatF(bounds[i]!) };
-              b.add(seriesLabels(p.attributes, ctx, `${name}_bucket`, le), t, val(cumulative), placed[i]);
+              b.add(series[k++]!, t, val(cumulative), placed[i]);
             }
-            b.add(seriesLabels(p.attributes, ctx, `${name}_bucket`, { name: 'le', value: '+Inf' }), t, val(p.count), placed[bounds.length]);
+            b.add(series[k++]!, t, val(p.count), placed[bounds.length]);
           }
-          b.metadata.push({ type: MetricType.HISTOGRAM, metricFamilyName: name, help: m.description, unit: m.unit });
+          b.metadata.push(meta);
         } else if (m.summary !== undefined) {
           const name = metricNameOf(m.name, m.unit, 'other', opts.addSuffixes);
           for (const p of m.summary.dataPoints) {

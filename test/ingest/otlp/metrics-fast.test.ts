@@ -91,7 +91,7 @@ interface PointShape {
 interface MetricShape {
   name: string;
   unit: string;
-  kind: 'gauge' | 'counter' | 'updown' | 'delta' | 'histogram';
+  kind: 'gauge' | 'counter' | 'updown' | 'delta' | 'histogram' | 'delta histogram';
   points: PointShape[];
 }
 interface Template {
@@ -112,7 +112,7 @@ const pointShape: fc.Arbitrary<PointShape> = fc.record({
 const metricShape: fc.Arbitrary<MetricShape> = fc.record({
   name: fc.constantFrom('up', 'cpu.usage', 'mem', 'up', '1bad'),
   unit: fc.constantFrom('', 's', '1'),
-  kind: often(['gauge', 'counter', 'updown'] as const, ['delta', 'histogram'] as const),
+  kind: often(['gauge', 'counter', 'updown', 'histogram'] as const, ['delta', 'delta histogram'] as const),
   points: fc.array(pointShape, { maxLength: 3 }),
 });
 const template: fc.Arbitrary<Template> = fc.record({
@@ -152,7 +152,21 @@ function metricOf(m: MetricShape, shift: number, salt: number): Metric {
     case 'delta':
       return metric({ name: m.name, unit: m.unit, sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: points } });
     case 'histogram':
-      return metric({ name: m.name, unit: m.unit, histogram: { aggregationTemporality: 2, dataPoints: points.map((p) => histogramPoint({ timeUnixNano: p.timeUnixNano, count: 2, sum: 1, bucketCounts: [1, 1], explicitBounds: [0.5] })) } });
+    case 'delta histogram':
+      return metric({
+        name: m.name,
+        unit: m.unit,
+        histogram: {
+          aggregationTemporality: m.kind === 'histogram' ? 2 : 1,
+          // Bounds, sum and counts by the point's shape (bounds name series: they stay), counts by the salt.
+          dataPoints: points.map((p, i) => {
+            const shape = m.points[i]!;
+            const bounds = [[], [0.5], [0.1, 1, 1e21], [0.25, 2.5]][shape.time % 4]!;
+            const counts = bounds.map((_, k) => k + salt).concat(shape.value === 'int' ? [] : [1]);
+            return histogramPoint({ attributes: p.attributes, timeUnixNano: p.timeUnixNano, flags: p.flags, count: 3 + salt, ...(shape.value === 'none' ? {} : { sum: 1.5 * salt }), bucketCounts: counts, explicitBounds: bounds, exemplars: p.exemplars });
+          }),
+        },
+      });
   }
 }
 
@@ -196,7 +210,7 @@ describe('OTLP metrics hot path', () => {
     expect(fastHits / sent).toBeGreaterThan(0.15);
   });
 
-  it('a repeated scrape takes the fast path; a new series, a histogram or an exemplar falls back', async () => {
+  it('a repeated scrape takes the fast path; a new series (of a histogram too) or an exemplar falls back', async () => {
     const fast = await store();
     const ingester = new OtlpMetricsIngester(fast.deps);
     const res = [attr('service.name', 'api'), attr('host.name', 'h1')];
@@ -233,6 +247,21 @@ describe('OTLP metrics hot path', () => {
     expect(await ingester.tryPush('t', body('lib', NOW + 1))).toBeUndefined();
     // The decoder reads the scope's bytes; only bytes it has read before are trusted.
     expect(await ingester.tryPush('t', body('lic', NOW + 2))).toBe(FALLBACK);
+  });
+
+  it('a histogram point is known with its bounds: other bounds of as many buckets fall back', async () => {
+    const fast = await store();
+    const ingester = new OtlpMetricsIngester(fast.deps);
+    const body = (bounds: number[], t: number) =>
+      metricsProto(
+        metricsRequest(resourceMetrics([attr('service.name', 'api')], [metric({ name: 'lat', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(t), count: 4, sum: 2, bucketCounts: [1, 2, 1], explicitBounds: bounds })] } })])),
+      );
+    await viaFastPath(ingester, body([1, 2], NOW), fast.deps, { n: 0 });
+    expect(await ingester.tryPush('t', body([1, 2], NOW + 1))).toBeUndefined();
+    expect(await ingester.tryPush('t', body([1, 3], NOW + 2))).toBe(FALLBACK);
+    await viaFastPath(ingester, body([1, 3], NOW + 2), fast.deps, { n: 0 });
+    const les = Object.entries(fast.stored()).filter(([k]) => k.includes('lat_bucket')).map(([k, v]) => `${JSON.parse(k).le}=${v.length}`);
+    expect(les.sort()).toEqual(['+Inf=3', '1=3', '2=2', '3=1']);
   });
 
   it('a malformed body falls back (the reference answers its 400) and stores nothing', async () => {
