@@ -284,12 +284,9 @@ class Scanner {
       const at = this.pos;
       const tag = this.tag(end);
       switch (tag >>> 3) {
-        case 7: {
-          const e = this.len(end, tag);
-          key += this.buf.toString('latin1', at, e);
-          this.pos = e;
+        case 7:
+          key += this.fieldBytes(at, tag, end);
           break;
-        }
         case 3:
           t = this.fixedMs(tag, end);
           break;
@@ -299,17 +296,11 @@ class Scanner {
         case 6:
           v = this.fixedInt(tag, end);
           break;
-        case 8: {
-          if ((tag & 7) !== VARINT) throw BAIL;
-          // Only NO_RECORDED_VALUE (bit 0) matters; it is in the varint's first byte.
-          if (this.pos >= end) throw BAIL;
-          stale = (this.buf[this.pos]! & 1) !== 0;
-          this.varint(end);
+        case 8:
+          stale = this.noRecordedValue(tag, end);
           break;
-        }
         case 2:
-          if ((tag & 7) !== I64) throw BAIL;
-          this.need(8, end);
+          this.skipI64(tag, end); // start time
           break;
         case 5:
           throw BAIL; // exemplars
@@ -341,12 +332,9 @@ class Scanner {
       const at = this.pos;
       const tag = this.tag(end);
       switch (tag >>> 3) {
-        case 9: {
-          const e = this.len(end, tag);
-          key += this.buf.toString('latin1', at, e);
-          this.pos = e;
+        case 9:
+          key += this.fieldBytes(at, tag, end);
           break;
-        }
         case 3:
           t = this.fixedMs(tag, end);
           break;
@@ -379,19 +367,13 @@ class Scanner {
           bounds += this.buf.toString('latin1', at, this.pos);
           break;
         }
-        case 10: {
-          if ((tag & 7) !== VARINT) throw BAIL;
-          if (this.pos >= end) throw BAIL;
-          stale = (this.buf[this.pos]! & 1) !== 0;
-          this.varint(end);
+        case 10:
+          stale = this.noRecordedValue(tag, end);
           break;
-        }
         case 2:
         case 11:
         case 12:
-          // start time, min, max: read by the decoder, not by the translation.
-          if ((tag & 7) !== I64) throw BAIL;
-          this.need(8, end);
+          this.skipI64(tag, end); // start time, min, max
           break;
         case 8:
           throw BAIL; // exemplars
@@ -410,6 +392,27 @@ class Scanner {
     }
     out.addValue(val(count));
     out.endPoint(`${key}\u0001${bounds.length}:${bounds}${hasSum ? 's' : ''}`, t);
+  }
+
+  /** The current length-delimited field, from its tag at `at`, as a key piece. */
+  private fieldBytes(at: number, tag: number, end: number): string {
+    const e = this.len(end, tag);
+    this.pos = e;
+    return this.buf.toString('latin1', at, e);
+  }
+
+  /** A point's `flags`: whether NO_RECORDED_VALUE (bit 0, in the varint's first byte) is set. */
+  private noRecordedValue(tag: number, end: number): boolean {
+    if ((tag & 7) !== VARINT || this.pos >= end) throw BAIL;
+    const set = (this.buf[this.pos]! & 1) !== 0;
+    this.varint(end);
+    return set;
+  }
+
+  /** A `fixed64` the decoder reads and the translation does not. */
+  private skipI64(tag: number, end: number): void {
+    if ((tag & 7) !== I64) throw BAIL;
+    this.need(8, end);
   }
 
   /** A `fixed64` count as the decoder reads it (`fixed64Number`: one rounding of its halves). */
