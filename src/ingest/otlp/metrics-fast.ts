@@ -530,6 +530,17 @@ export class OtlpMetricsIngester {
     const ti = this.tenants.get(tenant);
     if (ti === undefined || ti.limits !== limits) return FALLBACK;
     const app = deps.appender(tenant);
+    try {
+      return await this.store(tenant, body, ti, limits, app);
+    } finally {
+      // Gives back the appender's buffers when nothing was committed (a no-op after commit).
+      app.rollback();
+    }
+  }
+
+  /** `tryPush` with its appender. */
+  private async store(tenant: string, body: Uint8Array, ti: TenantIndex, limits: ValidationLimits & OtlpMetricsLimits, app: Appender): Promise<PartialSuccess | undefined | typeof FALLBACK> {
+    const { deps } = this;
     if (ti.epoch !== app.seriesEpoch) return FALLBACK;
     let scan: ScanResult;
     try {
@@ -607,6 +618,7 @@ export class OtlpMetricsIngester {
         append(app, info, maxT, 1, now, window, limits, out);
       }
     }
+    // Shared scratch: another request may fill it during the commit.
     handles.length = 0;
     storeMetadata(app, metadata, limits, out);
     await app.commit();

@@ -264,6 +264,18 @@ describe('OTLP metrics hot path', () => {
     expect(les.sort()).toEqual(['+Inf=3', '1=3', '2=2', '3=1']);
   });
 
+  it('requests at once (their commits overlapping) each store their own samples', async () => {
+    const fast = await store();
+    const ingester = new OtlpMetricsIngester(fast.deps);
+    const body = (t: number, host: string) =>
+      metricsProto(metricsRequest(resourceMetrics([attr('service.name', 'api'), attr('service.instance.id', host)], [metric({ name: 'up', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(t), asDouble: t - NOW, attributes: [attr('k', 'a')] })] } })])));
+    const hosts = ['a', 'b', 'c', 'd'];
+    for (const h of hosts) await viaFastPath(ingester, body(NOW, h), fast.deps, { n: 0 });
+    const answers = await Promise.all(hosts.flatMap((h, i) => [ingester.tryPush('t', body(NOW + 1 + i, h)), ingester.tryPush('t', body(NOW + 10 + i, h))]));
+    expect(answers).toEqual(Array(8).fill(undefined));
+    expect(Object.values(fast.stored()).sort()).toEqual(hosts.map((_, i) => [`${NOW}:0`, `${NOW + 1 + i}:${1 + i}`, `${NOW + 10 + i}:${10 + i}`]).sort());
+  });
+
   it('a malformed body falls back (the reference answers its 400) and stores nothing', async () => {
     const fast = await store();
     const ingester = new OtlpMetricsIngester(fast.deps);
