@@ -16,6 +16,7 @@ import { decodeLabels, decodePostings } from './log-block-codec.js';
 import { LOG_BLOCK_FORMAT_VERSION, type LazyLogBlockStream, type LogBlockMeta, type LogBlockStream } from './log-block-meta.js';
 import { LOG_BLOCK_APPLICATION_ID, openLogBlockDb, type LogBlockDb, type LogBlockStatement } from './log-block-sqlite.js';
 import { LOG_BLOCK_SUFFIX, LOG_BLOCK_TMP_SUFFIX, LOG_META_KEY } from './log-block-writer.js';
+import { intersectAll } from '../../util/sorted-ids.js';
 
 /** Index stats over matching streams and chunks (what Loki's `/index/stats` reports). */
 export interface LogBlockStats {
@@ -371,10 +372,7 @@ export class LogBlockReader {
       }
     }
     if (lists.length === 0) return undefined;
-    lists.sort((a, b) => a.length - b.length);
-    let acc = lists[0]!;
-    for (let i = 1; i < lists.length && acc.length > 0; i++) acc = intersect(acc, lists[i]!);
-    return acc;
+    return intersectAll(lists);
   }
 }
 
@@ -387,20 +385,3 @@ function chunkRef(r: ChunkTuple): LogChunkRef {
   return { id: r[0], minTMs: r[1], maxTMs: r[2], entries: r[3], rawBytes: r[4], codec: r[5] };
 }
 
-/** Intersection of two ascending id lists. */
-function intersect(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x === y) {
-      out.push(x);
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
-  }
-  return out;
-}

@@ -12,6 +12,7 @@ import { decodePostings, decodeSymbolPage, GroupDecoder, type TimesResolver } fr
 import { BLOCK_FORMAT_VERSION, XOR_BLOCK_FORMAT_VERSION, type BlockMeta, type BlockSeries } from './block-meta.js';
 import { BLOCK_APPLICATION_ID, openBlockDb, type BlockDb, type BlockStatement } from './block-sqlite.js';
 import { BLOCK_SUFFIX, BLOCK_TMP_SUFFIX, META_KEY, GROUP_STARTS_KEY } from './block-writer.js';
+import { intersectAll } from '../../util/sorted-ids.js';
 
 /**
  * Wanted groups at most this many groups apart are read by one range query rather than
@@ -332,10 +333,7 @@ export class BlockReader {
       }
     }
     if (lists.length === 0) return undefined;
-    lists.sort((a, b) => a.length - b.length);
-    let acc = lists[0]!;
-    for (let i = 1; i < lists.length && acc.length > 0; i++) acc = intersect(acc, lists[i]!);
-    return acc;
+    return intersectAll(lists);
   }
 
   private symbols(): string[] {
@@ -388,20 +386,3 @@ function groupOf(starts: Int32Array, id: number, from: number): number {
   return lo;
 }
 
-/** Intersection of two ascending id lists. */
-function intersect(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x === y) {
-      out.push(x);
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
-  }
-  return out;
-}
