@@ -94,3 +94,39 @@ describe.each([
     expect(info!.value[1]).toBe('1');
   });
 });
+
+// A collector or an SDK exports every series again each interval (cumulative temporality):
+// from the second export on, Cairn stores them from the request's bytes (metrics-fast.ts).
+describe('one SDK exporting every interval (protobuf, gzip)', () => {
+  const job = 'shop/repeat';
+  let provider: MeterProvider;
+  beforeAll(async () => {
+    const exporter = new ProtoExporter({ url: `${server.url}/otlp/v1/metrics`, headers, compression: CompressionAlgorithm.GZIP });
+    provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'repeat', 'service.namespace': 'shop', 'service.instance.id': 'i-2', 'host.name': 'box' }),
+      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+    });
+    const meter = provider.getMeter('e2e', '1.0.0');
+    const requests = meter.createCounter('repeat.requests');
+    const latency = meter.createHistogram('repeat.latency', { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100] } });
+    for (let round = 1; round <= 4; round++) {
+      requests.add(round, { route: '/a' });
+      latency.record(round * 40);
+      await provider.forceFlush();
+      // Distinct timestamps: an export within the same millisecond would be a duplicate.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await provider.shutdown();
+  });
+
+  it('every export is stored: the counter samples climb, the histogram counts all', async () => {
+    const res = await fetch(`${server.url}/prometheus/api/v1/query?query=${encodeURIComponent(`repeat_requests{job="${job}"}[1m]`)}`, { headers });
+    const values = ((await res.json()) as { data: { result: { values: [number, string][] }[] } }).data.result[0]!.values.map((v) => v[1]);
+    // 1, 1+2, 1+2+3, 1+2+3+4 (the shutdown may export once more, the same total).
+    expect(values.slice(0, 4)).toEqual(['1', '3', '6', '10']);
+    const buckets = await query(`repeat_latency_bucket{job="${job}"}`);
+    expect(Object.fromEntries(buckets.map((s) => [s.metric.le, s.value[1]]))).toEqual({ '10': '0', '100': '2', '+Inf': '4' });
+    expect((await query(`repeat_latency_sum{job="${job}"}`))[0]!.value[1]).toBe('400');
+    expect((await query(`target_info{job="${job}"}`))[0]!.metric.host_name).toBe('box');
+  });
+});
