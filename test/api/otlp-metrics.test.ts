@@ -9,7 +9,7 @@ import type { CairnServer } from '../../src/server.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { compress as lz4Compress } from 'lz4js';
 import { cleanupTempDirs, testServer } from '../helpers/server.js';
-import { MetricsResponseType, StatusType, attr, metric, metricsProto, metricsRequest, nsOf, numberPoint, otlpJson, resourceMetrics } from '../ingest/otlp/fixtures.js';
+import { MetricsResponseType, StatusType, attr, histogramPoint, metric, metricsProto, metricsRequest, nsOf, numberPoint, otlpJson, resourceMetrics } from '../ingest/otlp/fixtures.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const MAX = 64 * 1024;
@@ -166,6 +166,26 @@ describe('errors in the request’s format', () => {
     expect(await count('g')).toEqual(['2']);
     // 31 days of retention at 2m30s (the step at exactly NOW − 31d included), and the last at NOW.
     expect(await count('count_over_time(target_info[40d])')).toEqual([String(Math.floor((31 * 86_400_000) / 150_000) + 1)]);
+  });
+
+  it('a histogram with more bounds than the tenant may hold series: 400 naming the limit, answered at once, nothing stored', async () => {
+    const small = testServer({ 'limits.max_global_series_per_user': 100 }, new ManualClock(NOW));
+    await small.services.startAll();
+    try {
+      const token = small.tokens.create({ tenant: 'dev', scopes: 'read+write' }).token;
+      const h = { 'x-scope-orgid': 'dev', authorization: `Bearer ${token}` };
+      const req = metricsRequest(resourceMetrics([attr('service.name', 'svc')], [metric({ name: 'wide', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(NOW), count: 1, explicitBounds: Array.from({ length: 5000 }, (_, i) => i) })] } })]));
+      const t0 = performance.now();
+      const res = await small.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { ...h, 'content-type': 'application/x-protobuf' }, payload: Buffer.from(metricsProto(req)) });
+      expect(performance.now() - t0).toBeLessThan(2000);
+      expect(res.statusCode).toBe(400);
+      const status = StatusType.toObject(StatusType.decode(res.rawPayload)) as { message: string };
+      expect(status.message).toContain('limits.max_global_series_per_user');
+      const q = await small.app.inject({ method: 'GET', url: `/prometheus/api/v1/query?query=${encodeURIComponent('count({__name__=~".+"})')}&time=${NOW / 1000}`, headers: h });
+      expect(q.json().data.result).toEqual([]);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('needs write_metrics: a read-only token is refused', async () => {

@@ -651,6 +651,9 @@ export class OtlpMetricsIngester {
       const ti = this.indexFor(tenant, limits, app);
       const opts = translateOptionsOf(limits);
       const promote = new Set(opts.promoteResourceAttributes);
+      // No more label sets than the tenant may hold series: a histogram with a million
+      // bounds (refused by the translation) must not make a million here.
+      let budget = limits.maxGlobalSeriesPerUser > 0 ? limits.maxGlobalSeriesPerUser : Infinity;
       let m = 0;
       let p = 0;
       for (let r = 0; r < req.resourceMetrics.length; r++) {
@@ -668,6 +671,8 @@ export class OtlpMetricsIngester {
             for (const point of points) {
               const pk = scan.pointKeys[p++]!;
               if (me.points.has(pk)) continue;
+              budget -= valuesOf(metric, point);
+              if (budget < 0) return;
               const hs = pointSeries(app, metric, point, ctx, me.metadata.metricFamilyName, limits);
               if (hs === undefined) continue;
               me.points.set(pk, hs);

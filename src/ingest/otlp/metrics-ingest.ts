@@ -19,8 +19,19 @@ import { translateMetrics, type SampleWindow, type TranslateOptions } from './me
 import type { ExportMetricsServiceRequest } from './types.js';
 import type { PartialSuccess } from './response.js';
 
+/** Data points a request carries, of every kind. */
+function pointsOf(req: ExportMetricsServiceRequest): number {
+  let n = 0;
+  for (const rm of req.resourceMetrics) {
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints.length ?? 0;
+  }
+  return n;
+}
+
 /** The per-tenant limits the OTLP translation reads (config keys under `limits:`). */
 export interface OtlpMetricsLimits {
+  /** A request translating to more series than this is refused before it makes them. */
+  readonly maxGlobalSeriesPerUser: number;
   readonly otelMetricSuffixesEnabled: boolean;
   /** Comma-separated attribute names. */
   readonly promoteOtelResourceAttributes: string;
@@ -53,7 +64,16 @@ export function acceptedWindow(now: number, limits: ValidationLimits): SampleWin
  */
 export async function pushOtlpMetrics(tenant: string, req: ExportMetricsServiceRequest, deps: OtlpMetricsIngestDeps): Promise<PartialSuccess | undefined> {
   const limits = deps.limits.forTenant(tenant);
-  const tr = translateMetrics(req, translateOptionsOf(limits), acceptedWindow(deps.clock.now(), limits));
+  const maxSeries = limits.maxGlobalSeriesPerUser > 0 ? limits.maxGlobalSeriesPerUser : Infinity;
+  const tr = translateMetrics(req, translateOptionsOf(limits), acceptedWindow(deps.clock.now(), limits), maxSeries);
+  if (tr.tooManySeries !== undefined) {
+    deps.metrics.discardedSamples.inc({ tenant, reason: 'per_user_series_limit' }, pointsOf(req));
+    throw new CairnError(
+      'bad_data',
+      'per_user_series_limit',
+      `per-user series limit of ${tr.tooManySeries} exceeded by one request: it translates to more series than that (err-mimir-max-series-per-user). Send fewer series a request, or to adjust the related per-tenant limit, configure limits.max_global_series_per_user`,
+    );
+  }
   if (tr.droppedPoints > 0) deps.metrics.discardedSamples.inc({ tenant, reason: 'otlp_parse_error' }, tr.droppedPoints);
   let refusedSoftly: CairnError | undefined;
   try {

@@ -157,6 +157,19 @@ describe('resource attributes', () => {
     expect(day).toHaveLength(577);
   });
 
+  it('a request that would make more series than maxSeries stops before making them', () => {
+    const hist = (bounds: number) =>
+      metricsRequest(resourceMetrics(SVC, [metric({ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(T), count: 1, explicitBounds: Array.from({ length: bounds }, (_, i) => i + 0.5) })] } })]));
+    // 200 bounds: 200 buckets, +Inf and _count (no sum).
+    expect(translateMetrics(hist(200), defaultTranslateOptions(), undefined, 202).request.timeseries).toHaveLength(202);
+    const over = translateMetrics(hist(200), defaultTranslateOptions(), undefined, 201);
+    expect(over.tooManySeries).toBe(201);
+    expect(over.request.timeseries).toEqual([]);
+    // Points of one series count once.
+    const same = metricsRequest(resourceMetrics(SVC, [metric({ name: 'g', gauge: { dataPoints: Array.from({ length: 50 }, (_, i) => numberPoint({ timeUnixNano: nsOf(T + i * 1000), asDouble: i })) } })]));
+    expect(translateMetrics(same, defaultTranslateOptions(), undefined, 1).request.timeseries[0]!.samples).toHaveLength(50);
+  });
+
   it.each([
     // [minT, maxT, window, expected [from, to)]
     ['no window: every step before maxT', 0, 400_000, [-Infinity, Infinity], [0, 3]],
