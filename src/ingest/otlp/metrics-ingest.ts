@@ -15,7 +15,7 @@
 import { oldestAcceptedTime, type ValidationLimits } from '../validate.js';
 import { INGESTER_REASONS, pushWriteRequest, type DistributorDeps } from '../distributor.js';
 import { CairnError, isCairnError } from '../../util/errors.js';
-import { translateMetrics, type SampleWindow, type TranslateOptions } from './metrics-translate.js';
+import { pointCount, translateMetrics, type SampleWindow, type TranslateOptions } from './metrics-translate.js';
 import type { ExportMetricsServiceRequest } from './types.js';
 import type { PartialSuccess } from './response.js';
 
@@ -23,7 +23,7 @@ import type { PartialSuccess } from './response.js';
 function pointsOf(req: ExportMetricsServiceRequest): number {
   let n = 0;
   for (const rm of req.resourceMetrics) {
-    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints.length ?? 0;
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += pointCount(m);
   }
   return n;
 }

@@ -343,8 +343,8 @@ export function histogramSeriesLabels(attrs: readonly KeyValue[], ctx: ResourceC
   return out;
 }
 
-/** Points a metric carries, for the dropped count. */
-function pointCount(m: Metric): number {
+/** Points a metric carries, of whatever kind. */
+export function pointCount(m: Metric): number {
   return (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints.length ?? 0;
 }
 
