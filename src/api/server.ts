@@ -154,10 +154,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerAdminFlushRoutes(app, deps.promQuery.tsdb, deps.logs);
   registerPushRoutes(app, deps.push);
   // OTLP metrics take remote write's path; the translation reads the tenant's full limits.
-  registerOtlpMetricsRoutes(app, { ...deps.push, limits: deps.overrides });
+  registerOtlpMetricsRoutes(app, { ...deps.push, limits: deps.overrides, maxRecvMsgSize: deps.config.distributor.maxOtlpRequestSize });
   registerLokiPushRoutes(app, deps.lokiPush);
   // Same deps as Loki push; the tenant limits carry the OTLP index-label list too.
-  registerOtlpLogsRoutes(app, { ...deps.lokiPush, limits: deps.overrides });
+  registerOtlpLogsRoutes(app, { ...deps.lokiPush, limits: deps.overrides, maxRecvMsgSize: deps.config.distributor.maxOtlpRequestSize });
   registerLokiQueryRoutes(app, deps.lokiQuery);
   registerLokiTailRoutes(app, deps.lokiQuery);
   registerPromQueryRoutes(app, deps.promQuery);

@@ -33,6 +33,7 @@ export interface Config {
   };
   readonly distributor: {
     readonly maxRecvMsgSize: number;
+    readonly maxOtlpRequestSize: number;
     /** Comma-separated label names; '' turns service name discovery off. */
     readonly discoverServiceName: string;
   };
@@ -121,6 +122,12 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     type: 'bytes',
     default: 104_857_600,
     help: 'largest request body accepted, compressed and uncompressed (Mimir’s default, 100 MiB); larger bodies get 413.',
+  },
+  {
+    key: 'distributor.max_otlp_request_size',
+    type: 'bytes',
+    default: 33_554_432,
+    help: 'largest OTLP request body accepted (/otlp/v1/metrics, /otlp/v1/logs), compressed and uncompressed; larger bodies get 413. Mimir’s key; its default is 100 MiB, Cairn’s 32 MiB (as Prometheus’s OTLP receiver): decoding OTLP into objects takes ~16× the body in memory.',
   },
   {
     key: 'distributor.discover_service_name',

@@ -62,7 +62,7 @@ function statusMessage(body: Buffer): string {
 
 describe('POST /otlp/v1/logs', () => {
   const dir = tempDir();
-  const config = { data_dir: dir, 'limits.max_line_size': 200, 'distributor.max_recv_msg_size': 100_000 };
+  const config = { data_dir: dir, 'limits.max_line_size': 200, 'distributor.max_otlp_request_size': 100_000 };
   let server: CairnServer;
   const tokens = new Map<string, string>();
   const auth = (tenant: string) => {
@@ -131,7 +131,7 @@ describe('POST /otlp/v1/logs', () => {
   it.each<{ name: string; body: () => Buffer; encoding: Record<string, string> }>([
     { name: 'decompressed', body: () => gzipSync(Buffer.alloc(200_000)), encoding: { 'content-encoding': 'gzip' } },
     { name: 'as sent', body: () => Buffer.alloc(100_001), encoding: {} },
-  ])('refuses a body over distributor.max_recv_msg_size ($name) with an OTLP 413', async ({ body, encoding }) => {
+  ])('refuses a body over distributor.max_otlp_request_size ($name) with an OTLP 413', async ({ body, encoding }) => {
     const r = await send('errs', body(), 'application/x-protobuf', encoding);
     expect(r.statusCode).toBe(413);
     expect(statusMessage(r.rawPayload)).toContain('larger than the allowed limit of 100000 bytes');

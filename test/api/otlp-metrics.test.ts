@@ -18,7 +18,7 @@ let auth: Record<string, string>;
 let seq = 0;
 
 beforeAll(async () => {
-  server = testServer({ 'distributor.max_recv_msg_size': MAX, 'limits.max_label_names_per_series': 8 }, new ManualClock(NOW));
+  server = testServer({ 'distributor.max_otlp_request_size': MAX, 'limits.max_label_names_per_series': 8 }, new ManualClock(NOW));
   await server.services.startAll();
   const token = server.tokens.create({ tenant: 'dev', scopes: 'read+write' }).token;
   auth = { 'x-scope-orgid': 'dev', authorization: `Bearer ${token}` };
@@ -110,6 +110,7 @@ describe('errors in the request’s format', () => {
     const res = await post(body, { 'content-type': 'application/json', ...(enc === '' ? {} : { 'content-encoding': enc }) });
     expect(res.statusCode).toBe(413);
     expect(res.json().message).toContain(`allowed limit of ${MAX} bytes`);
+    expect(res.json().message).toContain('configure distributor.max_otlp_request_size');
   });
 
   it('undecodable body: 400 with the decoder’s message', async () => {

@@ -12,7 +12,7 @@
  * `google.rpc.Status` whose code is 0 and whose message is the error. Where Loki always
  * encodes that Status in protobuf, Cairn answers in the request's format (the OTLP/HTTP
  * rule), so a JSON client can read it. An unsupported Content-Type is Loki's 400
- * `content type: … is not supported`; a body over `distributor.max_recv_msg_size` is a 413
+ * `content type: … is not supported`; a body over `distributor.max_otlp_request_size` is a 413
  * (Loki answers 400 there; Cairn's Loki push says 413 too).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -30,7 +30,7 @@ import { tenantOf } from '../tenancy.js';
 
 export interface OtlpLogsDeps extends LokiIngestDeps {
   readonly limits: { forTenant(tenant: string): LokiValidationLimits & Pick<Limits, 'otlpResourceAttributesAsIndexLabels'> };
-  /** Largest body, compressed and decompressed (`distributor.max_recv_msg_size`). */
+  /** Largest body, compressed and decompressed (`distributor.max_otlp_request_size`). */
   readonly maxRecvMsgSize: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `POST /otlp/v1/metrics` (scope `write_metrics`): OTLP/HTTP metrics as Mimir serves them
  * (`pkg/distributor/otel.go`). Protobuf or OTLP-JSON by `Content-Type`, `gzip`/`zstd`/`lz4`
- * or no `Content-Encoding`, decompressed under `distributor.max_recv_msg_size`; then
+ * or no `Content-Encoding`, decompressed under `distributor.max_otlp_request_size`; then
  * translated and stored by `ingest/otlp/metrics-ingest.ts`.
  *
  * Answers in the request's format: 200 with an `ExportMetricsServiceResponse` (empty, or
@@ -23,7 +23,7 @@ import { statusFor } from '../errors.js';
 import { tenantOf } from '../tenancy.js';
 
 export interface OtlpMetricsDeps extends OtlpMetricsIngestDeps {
-  /** Largest body, compressed and decompressed (`distributor.max_recv_msg_size`). */
+  /** Largest body, compressed and decompressed (`distributor.max_otlp_request_size`). */
   readonly maxRecvMsgSize: number;
 }
 

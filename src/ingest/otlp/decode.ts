@@ -6,7 +6,7 @@
  *
  * Errors (all CairnErrors): an unsupported content type or encoding is a 415 with
  * Mimir's text; a body over the limit, compressed or not, is a 413 naming the limit and
- * `distributor.max_recv_msg_size`; a body that does not decompress or decode is a 400.
+ * `distributor.max_otlp_request_size`; a body that does not decompress or decode is a 400.
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -44,7 +44,7 @@ export function otlpTooLarge(actual: number, limit: number, compressed: boolean)
   return new CairnError(
     'too_large',
     'request_too_large',
-    `the incoming OTLP request has been rejected because ${size} is larger than the allowed limit of ${limit} bytes (err-mimir-distributor-max-otlp-request-size). To adjust the related limit, configure distributor.max_recv_msg_size, or contact your service administrator.`,
+    `the incoming OTLP request has been rejected because ${size} is larger than the allowed limit of ${limit} bytes (err-mimir-distributor-max-otlp-request-size). To adjust the related limit, configure distributor.max_otlp_request_size, or contact your service administrator.`,
   );
 }
 
