@@ -59,6 +59,9 @@ interface TenantIndex {
   size: number;
 }
 
+/** The index's size bound (in series) for a tenant without a series limit. */
+const MAX_UNLIMITED_SERIES = 1_000_000;
+
 /** Thrown inside the scan for anything it leaves to the reference decoder. */
 const BAIL = new Error('otlp-fast: bail');
 
@@ -702,7 +705,11 @@ export class OtlpMetricsIngester {
   /** The tenant's index, cleared when its limits or the store's series changed. */
   private indexFor(tenant: string, limits: ValidationLimits & OtlpMetricsLimits, app: Appender): TenantIndex {
     let ti = this.tenants.get(tenant);
-    if (ti === undefined || ti.limits !== limits || ti.epoch !== app.seriesEpoch) {
+    // Entries are keyed by bytes: a sender whose attribute order changes from request to
+    // request adds keys for the same series. Past twice the series the tenant may hold,
+    // start over rather than grow without bound.
+    const cap = 2 * (limits.maxGlobalSeriesPerUser > 0 ? limits.maxGlobalSeriesPerUser : MAX_UNLIMITED_SERIES);
+    if (ti === undefined || ti.limits !== limits || ti.epoch !== app.seriesEpoch || ti.size >= cap) {
       ti = { resources: new Map(), limits, epoch: app.seriesEpoch, size: 0 };
       this.tenants.set(tenant, ti);
     }

@@ -276,6 +276,29 @@ describe('OTLP metrics hot path', () => {
     expect(Object.values(fast.stored()).sort()).toEqual(hosts.map((_, i) => [`${NOW}:0`, `${NOW + 1 + i}:${1 + i}`, `${NOW + 10 + i}:${10 + i}`]).sort());
   });
 
+  it('the index starts over past twice the series the tenant may hold (attributes in ever new orders)', async () => {
+    const fast = await store({ 'limits.max_global_series_per_user': 3 });
+    const ingester = new OtlpMetricsIngester(fast.deps);
+    // One series, its four attributes in each of their 24 orders: 24 keys for it.
+    const orders: number[][] = [];
+    const permute = (done: number[], rest: number[]): void => {
+      if (rest.length === 0) orders.push(done);
+      for (const x of rest) permute([...done, x], rest.filter((y) => y !== x));
+    };
+    permute([], [0, 1, 2, 3]);
+    const attrs = ['a', 'b', 'c', 'd'].map((k) => attr(k, 'v'));
+    const body = (t: number, order: number[]) =>
+      metricsProto(metricsRequest(resourceMetrics([attr('service.name', 'api')], [metric({ name: 'up', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(t), asDouble: 1, attributes: order.map((k) => attrs[k]!) })] } })])));
+    let most = 0;
+    for (const [i, order] of orders.entries()) {
+      const b = body(NOW + i, order);
+      if ((await ingester.tryPush('t', b)) === FALLBACK) await viaFastPath(ingester, b, fast.deps, { n: 0 });
+      most = Math.max(most, ingester.indexedSeries);
+    }
+    expect(most).toBe(6);
+    expect(Object.values(fast.stored())).toEqual([orders.map((_, i) => `${NOW + i}:1`)]);
+  });
+
   it('a malformed body falls back (the reference answers its 400) and stores nothing', async () => {
     const fast = await store();
     const ingester = new OtlpMetricsIngester(fast.deps);
