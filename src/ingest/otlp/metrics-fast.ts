@@ -189,7 +189,9 @@ class Scanner {
     const first = out.metricKeys.length;
     const scope = this.envelope(end, true);
     // A metric is known by its scope too (the decoder reads the scope's bytes; equal bytes
-    // are known to decode), length-prefixed so that no two pairs make one key.
+    // are known to decode), length-prefixed so that no two pairs make one key. A scope
+    // with no metric would be looked up nowhere: its bytes are left to the decoder.
+    if (scope !== '' && out.metricKeys.length === first) throw BAIL;
     const prefix = `${scope.length}:${scope}`;
     for (let m = first; m < out.metricKeys.length; m++) out.metricKeys[m] = prefix + out.metricKeys[m]!;
   }

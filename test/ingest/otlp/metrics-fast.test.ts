@@ -299,6 +299,40 @@ describe('OTLP metrics hot path', () => {
     expect(Object.values(fast.stored())).toEqual([orders.map((_, i) => `${NOW + i}:1`)]);
   });
 
+  it('bodies with bytes flipped answer and store as the reference does (the scan trusts no byte the decoder would read otherwise)', async () => {
+    const res = [attr('service.name', 'api'), attr('host.name', 'h1')];
+    const body = (t: number) =>
+      metricsProto(
+        metricsRequest(
+          resourceMetrics(res, [
+            metric({ name: 'up', unit: 's', description: 'd', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(t), asDouble: 1.5, attributes: [attr('k', 'a')] }), numberPoint({ timeUnixNano: nsOf(t), asInt: 7n, attributes: [attr('k', 'b')] })] } }),
+            metric({ name: 'req', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [numberPoint({ timeUnixNano: nsOf(t), asDouble: 3 })] } }),
+            metric({ name: 'lat', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ timeUnixNano: nsOf(t), count: 4, sum: 2, bucketCounts: [1, 2, 1], explicitBounds: [0.5, 1] })] } }),
+          ]),
+        ),
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), fc.nat({ max: 5 }), async (flips, round) => {
+        const ref = await store();
+        const fast = await store();
+        const ingester = new OtlpMetricsIngester(fast.deps);
+        // Both stores know the series; then the flipped body goes to both.
+        const good = body(NOW);
+        await kindOf(reference(good, ref.deps));
+        await kindOf(viaFastPath(ingester, good, fast.deps, { n: 0 }));
+        const bad = Uint8Array.from(body(NOW + 15_000 * (round + 1)));
+        for (const [at, v] of flips) bad[at % bad.length] = v;
+        const a = await kindOf(Promise.resolve().then(() => reference(bad, ref.deps)));
+        const b = await kindOf(Promise.resolve().then(() => viaFastPath(ingester, bad, fast.deps, { n: 0 })));
+        expect(b).toBe(a);
+        expect(fast.stored()).toEqual(ref.stored());
+        expect(fast.metadata()).toEqual(ref.metadata());
+        for (const db of dbs.splice(0)) await db.stop();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a malformed body falls back (the reference answers its 400) and stores nothing', async () => {
     const fast = await store();
     const ingester = new OtlpMetricsIngester(fast.deps);
