@@ -116,7 +116,12 @@ export class RemoteWriteIngester {
       seen.samples += n + nHist;
       seen.exemplars += nEx;
       if (nHist > 0) out.refuse(histogramsUnsupported(nHist), nHist, false);
-      if (n === 0 && nEx === 0) continue;
+      if (n === 0 && nEx === 0) {
+        // Nothing to store, but the scan leaves a series' labels unread until they are
+        // decoded, and the reference decodes every series: malformed ones refuse the body.
+        sc.labels();
+        continue;
+      }
 
       // A known series skips decoding and validation; a new one is validated now and
       // created at its first sample that passes the time checks (as the reference,
