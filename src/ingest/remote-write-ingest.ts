@@ -12,11 +12,11 @@
 import { isCairnError } from '../util/errors.js';
 import { AppendStatus, type Appender } from '../tsdb/interface.js';
 import { sampleError } from '../tsdb/head-append.js';
-import type { Label, Labels } from '../model/labels.js';
+import { metricName, type Label, type Labels } from '../model/labels.js';
 import { Outcome, histogramsUnsupported, storeExemplars, storeMetadata, type DistributorDeps } from './distributor.js';
 import { WriteRequestScanner } from './remote-write/decode-fast.js';
 import type { MetricMetadata } from './remote-write/types.js';
-import { normalizeLabels, oldestAcceptedTime, sampleTimeError, validateLabels, type ValidationLimits } from './validate.js';
+import { acceptedWindow, normalizeLabels, sampleTimeError, validateLabels, type ValidationLimits } from './validate.js';
 import { WireSeriesIndex } from './wire-series-index.js';
 
 /** A tenant's wire index and what it is valid for. */
@@ -107,8 +107,7 @@ export class RemoteWriteIngester {
     index.startRequest();
     const now = this.deps.clock.now();
     // Outside [oldest, newest] a sample fails the time checks; inside it passes them.
-    const newest = limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity;
-    const oldest = oldestAcceptedTime(now, limits);
+    const { oldest, newest } = acceptedWindow(now, limits);
     while (sc.next()) {
       const n = sc.sampleCount;
       const nEx = sc.exemplarCount;
@@ -146,7 +145,7 @@ export class RemoteWriteIngester {
       for (let i = 0; i < n; i++) {
         const t = ts[i]!;
         if (t > newest || t < oldest) {
-          out.refuse(sampleTimeError(t, now, limits, metricNameOf(series?.labels ?? labels!))!, 1, false);
+          out.refuse(sampleTimeError(t, now, limits, metricName(series?.labels ?? labels!))!, 1, false);
           continue;
         }
         if (series === undefined) {
@@ -171,11 +170,6 @@ export class RemoteWriteIngester {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function metricNameOf(labels: readonly Label[]): string {
-  for (const l of labels) if (l.name === '__name__') return l.value;
-  return '';
-}
 
 const NO_POSITIONS: ReadonlySet<number> = new Set();
 

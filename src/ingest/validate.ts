@@ -116,6 +116,17 @@ export function sampleTimeError(t: number, nowMs: number, limits: ValidationLimi
   return undefined;
 }
 
+/** The sample times `sampleTimeError` accepts: `[oldest, newest]`, either end unbounded. */
+export interface SampleWindow {
+  readonly oldest: number;
+  readonly newest: number;
+}
+
+/** The sample times the store accepts from a tenant with `limits` at `nowMs`. */
+export function acceptedWindow(nowMs: number, limits: ValidationLimits): SampleWindow {
+  return { oldest: oldestAcceptedTime(nowMs, limits), newest: limits.creationGracePeriodMs > 0 ? nowMs + limits.creationGracePeriodMs : Infinity };
+}
+
 /** The oldest timestamp `sampleTimeError` accepts (-Infinity when unbounded). */
 export function oldestAcceptedTime(nowMs: number, limits: ValidationLimits): number {
   const grace = limits.pastGracePeriodMs > 0 ? nowMs - limits.pastGracePeriodMs : -Infinity;

@@ -24,20 +24,18 @@
 import { isCairnError } from '../../util/errors.js';
 import { AppendStatus, type Appender, type SeriesHandle } from '../../tsdb/interface.js';
 import { sampleError } from '../../tsdb/head-append.js';
+import { metricName } from '../../model/labels.js';
 import { STALE_NAN } from '../../model/stale.js';
 import { INGESTER_REASONS, Outcome, storeMetadata } from '../distributor.js';
 import type { MetricMetadata } from '../remote-write/types.js';
-import { normalizeLabels, sampleTimeError, validateLabels, type ValidationLimits } from '../validate.js';
-import { acceptedWindow, translateOptionsOf, type OtlpMetricsIngestDeps, type OtlpMetricsLimits } from './metrics-ingest.js';
-import { histogramSeriesLabels, metricMetadata, resourceContext, seriesLabels, targetInfoLabels, targetInfoSteps, type ResourceContext, type SampleWindow } from './metrics-translate.js';
+import { acceptedWindow, normalizeLabels, sampleTimeError, validateLabels, type SampleWindow, type ValidationLimits } from '../validate.js';
+import { translateOptionsOf, type OtlpMetricsIngestDeps, type OtlpMetricsLimits } from './metrics-ingest.js';
+import { histogramSeriesLabels, metricMetadata, resourceContext, seriesLabels, targetInfoLabels, targetInfoTimes, type ResourceContext } from './metrics-translate.js';
 import type { PartialSuccess } from './response.js';
 import type { ExportMetricsServiceRequest, HistogramDataPoint, Metric, NumberDataPoint } from './types.js';
 
 /** `tryPush`'s answer when the request must take the reference route. */
 export const FALLBACK: unique symbol = Symbol('otlp-fallback');
-
-/** `target_info`'s spacing (metrics-translate.ts). */
-const TARGET_INFO_INTERVAL_MS = 150_000;
 
 /** A resource's series: its metrics by key, and its `target_info` (null: it has none; undefined: not known yet). */
 interface ResourceEntry {
@@ -563,7 +561,8 @@ export class OtlpMetricsIngester {
     const metadata: MetricMetadata[] = [];
     let infoSamples = 0;
     const nRes = scan.resourceKeys.length;
-    const infos: (SeriesHandle | null)[] = [];
+    /** Per resource, its `target_info` series and sample times, when it has any this request. */
+    const infos: ({ readonly series: SeriesHandle; readonly times: number[] } | null)[] = [];
     for (let r = 0; r < nRes; r++) {
       const res = ti.resources.get(scan.resourceKeys[r]!);
       if (res === undefined) return FALLBACK;
@@ -585,10 +584,10 @@ export class OtlpMetricsIngester {
       if (pEnd === pFirst || res.targetInfo === null) infos.push(null);
       else if (res.targetInfo === undefined) return FALLBACK;
       else {
-        infos.push(res.targetInfo);
         const [minT, maxT] = span(scan.t, pFirst, pEnd);
-        const [from, to] = targetInfoSteps(minT, maxT, window);
-        infoSamples += to - from + 1;
+        const times = targetInfoTimes(minT, maxT, window);
+        infos.push({ series: res.targetInfo, times });
+        infoSamples += times.length;
       }
     }
 
@@ -607,7 +606,6 @@ export class OtlpMetricsIngester {
 
     const out = new Outcome();
     for (let r = 0, p = 0; r < nRes; r++) {
-      const pFirst = p;
       const pEnd = scan.firstPoint(scan.metricsEnd(r));
       for (; p < pEnd; p++) {
         const hs = handles[p]!;
@@ -616,12 +614,7 @@ export class OtlpMetricsIngester {
         for (let j = 0; j < hs.length; j++) append(app, hs[j]!, t, scan.v[v0 + j]!, now, window, limits, out);
       }
       const info = infos[r]!;
-      if (info !== null) {
-        const [minT, maxT] = span(scan.t, pFirst, pEnd);
-        const [from, to] = targetInfoSteps(minT, maxT, window);
-        for (let k = from; k < to; k++) append(app, info, minT + k * TARGET_INFO_INTERVAL_MS, 1, now, window, limits, out);
-        append(app, info, maxT, 1, now, window, limits, out);
-      }
+      if (info !== null) for (const t of info.times) append(app, info.series, t, 1, now, window, limits, out);
     }
     // Shared scratch: another request may fill it during the commit.
     handles.length = 0;
@@ -794,15 +787,10 @@ function span(t: Float64Array, from: number, to: number): [number, number] {
 /** One sample through the reference's checks (as `RemoteWriteIngester` does them). */
 function append(app: Appender, h: SeriesHandle, t: number, v: number, now: number, window: SampleWindow, limits: ValidationLimits, out: Outcome): void {
   if (t > window.newest || t < window.oldest) {
-    out.refuse(sampleTimeError(t, now, limits, metricNameOf(h))!, 1, false);
+    out.refuse(sampleTimeError(t, now, limits, metricName(h.labels))!, 1, false);
     return;
   }
   const status = app.appendTo(h, t, v);
   if (status > AppendStatus.Duplicate) out.refuse(sampleError(status, t, h.labels), 1, true);
   else out.accepted++;
-}
-
-function metricNameOf(h: SeriesHandle): string {
-  for (const l of h.labels) if (l.name === '__name__') return l.value;
-  return '';
 }

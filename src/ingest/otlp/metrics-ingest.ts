@@ -12,10 +12,10 @@
  * - conversion left metrics out but the push succeeded → 400 `otlp parse error: …`
  *   (Mimir's answer, so senders see what was dropped).
  */
-import { oldestAcceptedTime, type ValidationLimits } from '../validate.js';
+import { acceptedWindow, type ValidationLimits } from '../validate.js';
 import { INGESTER_REASONS, pushWriteRequest, type DistributorDeps } from '../distributor.js';
 import { CairnError, isCairnError } from '../../util/errors.js';
-import { pointCount, translateMetrics, type SampleWindow, type TranslateOptions } from './metrics-translate.js';
+import { pointCount, translateMetrics, type TranslateOptions } from './metrics-translate.js';
 import type { ExportMetricsServiceRequest } from './types.js';
 import type { PartialSuccess } from './response.js';
 
@@ -50,11 +50,6 @@ export function translateOptionsOf(limits: OtlpMetricsLimits): TranslateOptions 
       .map((s) => s.trim())
       .filter((s) => s !== ''),
   };
-}
-
-/** The sample times the store accepts from `tenant` at `now` (`sampleTimeError`'s bounds). */
-export function acceptedWindow(now: number, limits: ValidationLimits): SampleWindow {
-  return { oldest: oldestAcceptedTime(now, limits), newest: limits.creationGracePeriodMs > 0 ? now + limits.creationGracePeriodMs : Infinity };
 }
 
 /**

@@ -37,6 +37,7 @@ import {
   type Resource,
 } from './types.js';
 import { STALE_NAN } from '../../model/stale.js';
+import type { SampleWindow } from '../validate.js';
 
 /** Prometheus's stale marker, which a point flagged "no recorded value" becomes. */
 export { STALE_NAN };
@@ -64,16 +65,6 @@ export interface TranslateOptions {
 /** Mimir's defaults: no suffixes, nothing promoted. */
 export function defaultTranslateOptions(): TranslateOptions {
   return { addSuffixes: false, promoteResourceAttributes: [] };
-}
-
-/**
- * The timestamps the store accepts (`oldestAcceptedTime` and the creation grace period):
- * `target_info`'s samples between a resource's points are made only inside it, since the
- * store would refuse the others.
- */
-export interface SampleWindow {
-  readonly oldest: number;
-  readonly newest: number;
 }
 
 const ANY_TIME: SampleWindow = { oldest: -Infinity, newest: Infinity };
@@ -478,9 +469,20 @@ function addTargetInfo(b: SeriesBuilder, res: Resource, ctx: ResourceContext, mi
   if (minT === Infinity) return;
   const labels = targetInfoLabels(res, ctx);
   if (labels === undefined) return;
+  for (const t of targetInfoTimes(minT, maxT, window)) b.add(labels, t, 1);
+}
+
+/**
+ * The times of a resource's `target_info` samples, its points spanning `[minT, maxT]`:
+ * every 2m30s from `minT` inside `window` (`targetInfoSteps`), and `maxT`. The store
+ * would refuse samples outside `window` (`acceptedWindow`), so they are not made.
+ */
+export function targetInfoTimes(minT: number, maxT: number, window: SampleWindow): number[] {
   const [from, to] = targetInfoSteps(minT, maxT, window);
-  for (let k = from; k < to; k++) b.add(labels, minT + k * TARGET_INFO_INTERVAL_MS, 1);
-  b.add(labels, maxT, 1);
+  const out: number[] = [];
+  for (let k = from; k < to; k++) out.push(minT + k * TARGET_INFO_INTERVAL_MS);
+  out.push(maxT);
+  return out;
 }
 
 /** The labels of a resource's `target_info` series, or undefined when it has none. */
