@@ -31,7 +31,8 @@
  *
  * Structured metadata comes out as `LogEntry` wants it: empty values kept (Loki stores
  * them) and, for a name sent twice, the last value kept (Loki's read path keeps the last pair too). The
- * `parsed` field and `hash`, `format` are length- and type-checked and ignored.
+ * `parsed` pairs are checked as Loki checks them (a malformed one is refused) and ignored;
+ * `hash` and `format` are length- and type-checked and ignored.
  */
 import { constants as bufferConstants } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
@@ -509,12 +510,18 @@ function readEntry(r: Reader, s: number, e: number, columns: EntryColumns): void
     } else if (tag === TAG_EN_METADATA) {
       const len = lengthInline(r, e);
       const ms = r.p;
-      (metadata ??= []).push(readLabelPair(r, ms, ms + len, metadata === undefined ? 0 : metadata.length));
+      (metadata ??= []).push(readLabelPair(r, ms, ms + len, metadata === undefined ? 0 : metadata.length, true));
       r.p = ms + len;
+    } else if (tag === TAG_EN_PARSED) {
+      // Ignored, but read as Loki reads it: its decoder refuses a malformed pair here too.
+      const len = lengthInline(r, e);
+      const ps = r.p;
+      readLabelPair(r, ps, ps + len, 0, false);
+      r.p = ps + len;
     } else {
       if (tag < 8 || (tag & 7) > WT_I32 || (tag & 7) === WT_EGROUP) r.badTag(tag, at);
       const field = tag >>> 3;
-      if ((field >= 1 && field <= 3) || (field === 4 && tag !== TAG_EN_PARSED)) r.wrongWireType('EntryAdapter', tag, WT_LEN, at);
+      if (field >= 1 && field <= 4) r.wrongWireType('EntryAdapter', tag, WT_LEN, at);
       r.skip(tag, e);
     }
   }
@@ -526,8 +533,11 @@ function showInt64(n: number): string {
   return Number.isSafeInteger(n) ? String(n) : `≈${n.toExponential(6)}`;
 }
 
-/** Decodes a `LabelPairAdapter` in `[s, e)`, the entry's `index`-th. */
-function readLabelPair(r: Reader, s: number, e: number, index: number): Label {
+/**
+ * Decodes a `LabelPairAdapter` in `[s, e)`, the entry's `index`-th; with `decode` false
+ * only checks it (its strings stay empty).
+ */
+function readLabelPair(r: Reader, s: number, e: number, index: number, decode: boolean): Label {
   const buf = r.buf;
   let name = '';
   let value = '';
@@ -539,11 +549,11 @@ function readLabelPair(r: Reader, s: number, e: number, index: number): Label {
     else tag = r.tag(e);
     if (tag === TAG_LP_NAME) {
       const len = lengthInline(r, e);
-      name = r.recentString(2 * index, r.p, r.p + len);
+      if (decode) name = r.recentString(2 * index, r.p, r.p + len);
       r.p += len;
     } else if (tag === TAG_LP_VALUE) {
       const len = lengthInline(r, e);
-      value = r.recentString(2 * index + 1, r.p, r.p + len);
+      if (decode) value = r.recentString(2 * index + 1, r.p, r.p + len);
       r.p += len;
     } else {
       if (tag < 8 || (tag & 7) > WT_I32 || (tag & 7) === WT_EGROUP) r.badTag(tag, at);

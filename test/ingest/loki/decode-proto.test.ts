@@ -1,6 +1,7 @@
 // Proves that the hand-written Loki protobuf decoder returns exactly what protobufjs encoded (edge cases by table, random requests by property), keeps nanoseconds exact, skips unknown fields, and refuses every malformed body with a bad_data CairnError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import protobuf from 'protobufjs';
 import { decodePushProto } from '../../../src/ingest/loki/decode-proto.js';
 import { formatSelectorLabels, INVALID_LABELS, SelectorLabelsCache } from '../../../src/ingest/loki/selector-labels.js';
 import type { PushRequest } from '../../../src/ingest/loki/types.js';
@@ -209,6 +210,9 @@ describe('decodePushProto: invalid', () => {
     { name: 'seconds as bytes', input: body(pStream(pEntry(fLen(1, fLen(1, []))))), error: 'field 1 of Timestamp has wire type 2, expected 0' },
     { name: 'nanos as fixed32', input: body(pStream(pEntry(fLen(1, fI32(2, 1))))), error: 'field 2 of Timestamp has wire type 5, expected 0' },
     { name: 'metadata name as a varint', input: body(pStream(pEntry(fLen(3, fVar(1, 1))))), error: 'field 1 of LabelPairAdapter has wire type 0, expected 2' },
+    // Cairn ignores `parsed`, but Loki's decoder reads its pairs and refuses a malformed one.
+    { name: 'parsed name as a varint', input: body(pStream(pEntry(fLen(4, fVar(1, 1))))), error: 'field 1 of LabelPairAdapter has wire type 0, expected 2' },
+    { name: 'parsed pair with field number 0', input: body(pStream(pEntry(fLen(4, [0, 1])))), error: 'field number 0' },
     { name: 'nanos negative', input: body(pStream(pEntry(pTs(1, -1)))), error: 'timestamp nanos -1 out of range [0, 1000000000)' },
     { name: 'nanos one second', input: body(pStream(pEntry(pTs(1, 1_000_000_000)))), error: 'timestamp nanos 1000000000 out of range' },
     { name: 'seconds negative', input: body(pStream(pEntry(pTs(-1, 0)))), error: 'timestamp seconds -1 is negative (before 1970)' },
@@ -291,5 +295,144 @@ describe('decodePushProto: round trip against protobufjs', () => {
     const e = decodePushProto(body(pStream(pEntry(fLen(1, [...tg(1, WT.varint), ...seconds]))))).streams[0]!.entries[0]!;
     expect([e.tMs, e.tNs]).toEqual([1000, 0]);
     expect(vi(1)).toEqual([1]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Mutated bodies: a second decoder (protobufjs, over a copy of the schema with every string
+// as bytes, so no UTF-8 rule hides a difference) must read the same request whenever the
+// hand decoder accepts one. Loki's gogo code refuses what protobufjs refuses (a truncated
+// field, a length past its message, a malformed sub-message, `parsed` pairs included), so
+// a body accepted here and refused there would be answered 204 by Cairn and 400 by Loki.
+
+const BytesPushRequest: protobuf.Type = protobuf
+  .parse(
+    `syntax = "proto3";
+     message Ts { int64 seconds = 1; int32 nanos = 2; }
+     message Pair { bytes name = 1; bytes value = 2; }
+     message Entry { Ts timestamp = 1; bytes line = 2; repeated Pair structuredMetadata = 3; repeated Pair parsed = 4; }
+     message Stream { bytes labels = 1; repeated Entry entries = 2; uint64 hash = 3; }
+     message Push { repeated Stream streams = 1; bytes format = 2; }`,
+    { keepCase: true },
+  )
+  .root.lookupType('Push');
+
+interface Seen {
+  labelsText: string;
+  labels: readonly Label[];
+  labelsError: string | undefined;
+  entries: { tMs: number; tNs: number; line: string; metadata: readonly Label[] }[];
+}
+
+const textDecoder = new TextDecoder();
+/** protobufjs gives an absent bytes field as its default, an empty array. */
+const utf8 = (b: Uint8Array | number[]): string => textDecoder.decode(Uint8Array.from(b));
+
+/** What the hand decoder read, lines as hex (their bytes are stored as sent). */
+function seenByDecoder(input: Uint8Array): Seen[] {
+  const { streams, columns } = decodePushProto(input, new SelectorLabelsCache());
+  return streams.map((s) => {
+    const entries: Seen['entries'] = [];
+    for (let i = s.from; i < s.to; i++) {
+      entries.push({ tMs: columns.tMs[i]!, tNs: columns.tNs[i]!, line: Buffer.from(columns.buf.subarray(columns.start[i], columns.end[i])).toString('hex'), metadata: [...columns.metadata(i)] });
+    }
+    return { labelsText: s.labelsText, labels: s.labels, labelsError: s.labelsError?.message, entries };
+  });
+}
+
+interface RefPair { name: Uint8Array; value: Uint8Array }
+interface RefEntry { timestamp?: { seconds: protobuf.Long | number; nanos: number }; line: Uint8Array; structuredMetadata: RefPair[] }
+interface RefStream { labels: Uint8Array; entries: RefEntry[] }
+
+/**
+ * What the request says as Loki reads it: protobufjs's decoding, then Loki's rules (an
+ * absent timestamp is the epoch; nanos in [0, 1e9); seconds from 1970 to year 9999; a
+ * metadata name sent twice keeps its last value). `undefined`: Loki would refuse the body.
+ */
+function seenByReference(input: Uint8Array): Seen[] | undefined {
+  let msg: { streams: RefStream[] };
+  try {
+    msg = BytesPushRequest.decode(input) as unknown as { streams: RefStream[] };
+  } catch {
+    return undefined;
+  }
+  const out: Seen[] = [];
+  for (const s of msg.streams) {
+    const labelsText = utf8(s.labels);
+    let labels: readonly Label[] = [];
+    let labelsError: string | undefined;
+    try {
+      labels = new SelectorLabelsCache().parse(labelsText);
+    } catch (e) {
+      labelsError = (e as Error).message;
+    }
+    const entries: Seen['entries'] = [];
+    for (const e of s.entries) {
+      const seconds = BigInt(e.timestamp?.seconds.toString() ?? '0');
+      const nanos = e.timestamp?.nanos ?? 0;
+      if (nanos < 0 || nanos >= 1e9 || seconds < 0n || seconds >= 253_402_300_800n) return undefined;
+      const ns = seconds * 1_000_000_000n + BigInt(nanos);
+      // A Map keeps a name at its first position; setting it again keeps the last value.
+      const metadata = new Map<string, Label>();
+      for (const p of e.structuredMetadata) metadata.set(utf8(p.name), { name: utf8(p.name), value: utf8(p.value) });
+      entries.push({ tMs: Number(ns / 1_000_000n), tNs: Number(ns % 1_000_000n), line: Buffer.from(Uint8Array.from(e.line)).toString('hex'), metadata: [...metadata.values()] });
+    }
+    out.push({ labelsText, labels, labelsError, entries });
+  }
+  return out;
+}
+
+describe('decodePushProto: mutated bodies against protobufjs', () => {
+  const seed: TestStream[] = [
+    {
+      labels: '{job="api", env="prod"}',
+      entries: [
+        { seconds: 1_700_000_000, nanos: 123_456_789, line: 'GET /a 200', metadata: [L('trace_id', 'abc'), L('span', 'x')], parsed: [L('p', 'q')] },
+        { seconds: 1_700_000_001, nanos: 5, line: 'ü€ line two' },
+      ],
+    },
+    { labels: '{job="db"}', entries: [{ seconds: 1_700_000_002, nanos: 999_999_999, line: 'slow query', metadata: [L('a', 'b')] }] },
+  ];
+  // A second body with what protobufjs never writes: a hash, unknown fields of every wire
+  // type (groups too) in every message, fields out of order.
+  const handWritten = body(
+    pStream(
+      fVar(3, 12345),
+      pEntry(pLine('line'), unknownFields(9), pTs(1_700_000_003, 7), pMeta('k', 'v'), fLen(4, [...fLen(1, str('p')), ...unknownFields(5)])),
+      pLabels('{job="x"}'),
+      unknownFields(6),
+    ),
+    unknownFields(4),
+  );
+  const seeds = [encodePush(seed, 'fmt'), handWritten];
+  // Mostly flips: a deletion or insertion shifts every length after it and is refused whole.
+  const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.constantFrom('flip', 'flip', 'flip', 'delete', 'insert') });
+
+  it('reads what protobufjs and Loki rules read, whenever it accepts a body', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 3 }), (valid, edits) => {
+        const b = [...valid];
+        for (const e of edits) {
+          const at = e.at % (b.length + 1);
+          if (e.op === 'flip' && at < b.length) b[at] = e.byte;
+          else if (e.op === 'delete' && at < b.length) b.splice(at, 1);
+          else if (e.op === 'insert') b.splice(at, 0, e.byte);
+        }
+        const input = Uint8Array.from(b);
+        let got: Seen[];
+        try {
+          got = seenByDecoder(input);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CairnError);
+          return;
+        }
+        accepted++;
+        expect(got).toEqual(seenByReference(input));
+      }),
+      { numRuns: 3000 },
+    );
+    // Many edits land in a line, a label or a time and leave a valid body.
+    expect(accepted).toBeGreaterThan(300);
   });
 });
