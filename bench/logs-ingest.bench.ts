@@ -32,7 +32,7 @@ import { snappyDecompress } from '../src/ingest/remote-write/index.js';
 import { generateCorpus } from './lib/log-corpus.js';
 import { HttpPoster, type PostAnswer } from '../src/cli/bench/http-post.js';
 import { buildPayloads, type LokiPayloads } from './lib/loki-payloads.js';
-import { cpuSeconds, mainThreadCpuSeconds, memoryMiB, startCairn } from './lib/targets.js';
+import { cpuSeconds, mainThreadCpuSeconds, memoryMiB, startCairn, threadCpuSeconds } from './lib/targets.js';
 
 const STREAMS = Number(process.env.STREAMS ?? 500);
 const LINES = Number(process.env.LINES ?? 600_000);
@@ -42,6 +42,8 @@ const FORMAT = (process.env.FORMAT ?? 'proto') as 'proto' | 'json';
 const CLIENT = process.env.CLIENT === 'fetch' ? 'fetch' : 'http';
 /** `head/block` codec pairs (ingester.chunk_encoding / compactor.log_chunk_encoding). */
 const CODECS = (process.env.CODECS ?? 'zstd/zstd-tok').split(',');
+/** THREADS=1: print the CPU-s per GB of every server thread that used any (the main thread first). */
+const THREADS = process.env.THREADS === '1';
 
 /** What the block files hold: compressed chunk data, needle filters, and the rest (SQLite pages, index, labels). */
 function blockParts(dir: string): { data: number; filters: number; files: number } {
@@ -70,6 +72,13 @@ function dirBytes(dir: string): number {
     n += name.isDirectory() ? dirBytes(p) : statSync(p).size;
   }
   return n;
+}
+
+/** CPU-s per GB by thread between two snapshots, busiest first after the main thread; threads below 0.05 left out. */
+function threadLine(before: Map<number, number>, after: Map<number, number>, pid: number, gb: number): string {
+  const used = [...after].map(([tid, s]) => [tid, (s - (before.get(tid) ?? 0)) / gb] as const).filter(([, v]) => v >= 0.05);
+  used.sort((a, b) => (a[0] === pid ? -1 : b[0] === pid ? 1 : b[1] - a[1]));
+  return `  threads (CPU-s/GB): ${used.map(([tid, v]) => `${tid === pid ? 'main' : tid - pid} ${v.toFixed(2)}`).join(', ')} (others: thread id − the main one's)`;
 }
 
 /** MB/s of raw text at which this process decodes the bodies (best of 3). */
@@ -169,12 +178,14 @@ for (const codec of CODECS) {
     }
     const cpu0 = cpuSeconds(target.pid);
     const main0 = mainThreadCpuSeconds(target.pid);
+    const threads0 = THREADS ? threadCpuSeconds(target.pid) : undefined;
     const client0 = process.cpuUsage();
     const { seconds, errors, firstError } = await pushAll(`${base}/loki/api/v1/push`, target.headers);
     const client = process.cpuUsage(client0);
     const cpu = cpuSeconds(target.pid) - cpu0;
     const mainCpu = mainThreadCpuSeconds(target.pid) - main0;
     const mem = memoryMiB(target.pid);
+    const threads = threads0 === undefined ? '' : threadLine(threads0, threadCpuSeconds(target.pid), target.pid, payloads.rawBytes / 1e9);
     const f0 = performance.now();
     const flush = await fetch(`${base}/admin/api/v1/flush?tenant=bench`, { method: 'POST', headers: { authorization: `Bearer ${target.adminToken}` } });
     const flushText = await flush.text();
@@ -190,6 +201,7 @@ for (const codec of CODECS) {
       [
         `cairn codec=${codec}: ${mbs.toFixed(1)} MB/s, ${(payloads.lines / seconds / 1000).toFixed(0)}k lines/s (${(mbs / parseMBs).toFixed(2)}× parse-only)`,
         `  CPU ${(cpu / (payloads.rawBytes / 1e9)).toFixed(1)} s/GB (main thread ${(mainCpu / (payloads.rawBytes / 1e9)).toFixed(1)}; the load generator ${((client.user + client.system) / 1e6 / (payloads.rawBytes / 1e9)).toFixed(1)}), peak RSS ${mem.peak.toFixed(0)} MiB, ${errors} errors${errors > 0 ? ` (first: ${firstError})` : ''}`,
+        ...(threads === '' ? [] : [threads]),
         `  after flush (${flushS.toFixed(1)} s): blocks ${(blocks / MB).toFixed(1)} MB = ${((100 * blocks) / payloads.rawBytes).toFixed(1)}% of raw (chunk data ${pct(parts.data)}, filters ${pct(parts.filters)}, the rest of the .db files ${pct(parts.files - parts.data - parts.filters)}), WAL ${(wal / MB).toFixed(1)} MB`,
       ].join('\n'),
     );
