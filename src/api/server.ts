@@ -31,6 +31,7 @@ import { registerLokiQueryRoutes } from './routes/loki-query.js';
 import { registerLokiTailRoutes, type LokiTailDeps } from './routes/loki-tail.js';
 import { registerOtlpLogsRoutes } from './routes/otlp-logs.js';
 import type { LogStore } from '../logstore/logstore.js';
+import { installPushInflight } from './push-inflight.js';
 import { installTenancy } from './tenancy.js';
 
 /** Everything the HTTP layer needs, built by the composition root. */
@@ -112,6 +113,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   installTenancy(app, deps.authorizer);
   installCompression(app, { level: deps.config.server.responseCompressionLevel, minBytes: deps.config.server.responseCompressionMinSize });
+  const instanceLimits = deps.config.distributor.instanceLimits;
+  installPushInflight(app, { maxRequests: instanceLimits.maxInflightPushRequests, maxBytes: instanceLimits.maxInflightPushRequestsBytes }, deps.metrics.registry);
 
   app.setErrorHandler((err, request, reply) => {
     const known = asCairnError(err, maxBody);

@@ -36,6 +36,11 @@ export interface Config {
     readonly maxOtlpRequestSize: number;
     /** Comma-separated label names; '' turns service name discovery off. */
     readonly discoverServiceName: string;
+    /** Bounds on the push requests being handled at once, across tenants; 0 = none. */
+    readonly instanceLimits: {
+      readonly maxInflightPushRequests: number;
+      readonly maxInflightPushRequestsBytes: number;
+    };
   };
   readonly ingester: {
     readonly chunkBlockSize: number;
@@ -128,6 +133,19 @@ export const CONFIG_SPECS: readonly KeySpec[] = [
     type: 'bytes',
     default: 33_554_432,
     help: 'largest OTLP request body accepted (/otlp/v1/metrics, /otlp/v1/logs), compressed and uncompressed; larger bodies get 413. Mimir’s key; its default is 100 MiB, Cairn’s 32 MiB (as Prometheus’s OTLP receiver): decoding OTLP into objects takes ~16× the body in memory.',
+  },
+  {
+    key: 'distributor.instance_limits.max_inflight_push_requests',
+    type: 'int',
+    default: 2000,
+    min: 0,
+    help: 'push requests (remote write, OTLP, Loki push) handled at once across all tenants; one more is answered 503 without its body being read (Mimir’s key and default; 0 = no limit).',
+  },
+  {
+    key: 'distributor.instance_limits.max_inflight_push_requests_bytes',
+    type: 'bytes',
+    default: 0,
+    help: 'total body bytes (as sent, compressed) of the push requests handled at once; a request that would pass it is answered 503, before its body is read when it has a Content-Length (Mimir’s key and default; 0 = no limit). Bounds the memory a burst of large pushes can take.',
   },
   {
     key: 'distributor.discover_service_name',

@@ -77,7 +77,7 @@ export function registerLokiPushRoutes(app: FastifyInstance, deps: LokiPushDeps)
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    const opts = { config: { auth: { kind: 'tenant', scope: 'write_logs' } } } as const;
+    const opts = { config: { auth: { kind: 'tenant', scope: 'write_logs' }, push: true } } as const;
     scope.post('/loki/api/v1/push', opts, handler(false));
     scope.post('/api/prom/push', opts, handler(true));
   });

@@ -101,6 +101,6 @@ export function registerOtlpLogsRoutes(app: FastifyInstance, deps: OtlpLogsDeps)
       }
       return sendOtlpError(req, reply, otlpTooLarge(-1, deps.maxRecvMsgSize, false), format);
     });
-    scope.post('/otlp/v1/logs', { config: { auth: { kind: 'tenant', scope: 'write_logs' } } }, handler);
+    scope.post('/otlp/v1/logs', { config: { auth: { kind: 'tenant', scope: 'write_logs' }, push: true } }, handler);
   });
 }

@@ -81,7 +81,7 @@ export function registerOtlpMetricsRoutes(app: FastifyInstance, deps: OtlpMetric
       if ((err as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
       return fail(req, reply, formatOrJson(req), otlpTooLarge(-1, max, false), true);
     });
-    scope.post('/otlp/v1/metrics', { config: { auth: { kind: 'tenant', scope: 'write_metrics' } } }, async (req, reply) => {
+    scope.post('/otlp/v1/metrics', { config: { auth: { kind: 'tenant', scope: 'write_metrics' }, push: true } }, async (req, reply) => {
       const tenant = tenantOf(req);
       const format = formatOrJson(req);
       let raw;

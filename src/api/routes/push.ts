@@ -22,7 +22,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: PushDeps): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    scope.post('/api/v1/push', { config: { auth: { kind: 'tenant', scope: 'write_metrics' } } }, async (req, reply) => {
+    scope.post('/api/v1/push', { config: { auth: { kind: 'tenant', scope: 'write_metrics' }, push: true } }, async (req, reply) => {
       const body = (req.body as Buffer | undefined) ?? EMPTY;
       const raw = snappyDecompress(body, deps.maxRecvMsgSize);
       await ingester.push(tenantOf(req), raw);
