@@ -10,7 +10,7 @@ import { decodeLogsRequest, decodeMetricsRequest, decompressOtlpBody, otlpEncodi
 import { anyValueAsString } from '../../../src/ingest/otlp/any-value.js';
 import type { AnyValue, ExportLogsServiceRequest, ExportMetricsServiceRequest } from '../../../src/ingest/otlp/types.js';
 import { CairnError } from '../../../src/util/errors.js';
-import { attr, histogramPoint, logsProto, metric, metricsProto, metricsRequest, numberPoint, otlpJson, resourceMetrics, summaryPoint } from './fixtures.js';
+import { attr, histogramPoint, logsProto, LogsRequestType, metric, metricsProto, MetricsRequestType, metricsRequest, numberPoint, otlpJson, resourceMetrics, summaryPoint } from './fixtures.js';
 
 const T = 1_780_000_000_123_456_789n;
 
@@ -272,4 +272,73 @@ describe('AnyValue as string (pdata AsString)', () => {
     [{ kvlistValue: { values: [{ key: 'b', value: { intValue: 1n } }, { key: 'a', value: {} }] } }, '{"a":null,"b":1}'],
     [{}, ''],
   ] as [AnyValue, string][])('case %# → %s', (v, s) => expect(anyValueAsString(v)).toBe(s));
+});
+
+// Mutated bodies, decoded by the hand decoder and by protobufjs: whenever Cairn accepts
+// one, protobufjs (which, like the Go decoders Mimir and the Collector use, refuses a
+// truncated field, a length past its message or a malformed sub-message) must accept it
+// too and read the same request. Compared through protobufjs on both sides: Cairn's result
+// is encoded again and both are read back as canonical objects with defaults dropped.
+describe('mutated protobuf against protobufjs', () => {
+  type Pb = typeof MetricsRequestType;
+  const canonical = (type: Pb, bytes: Uint8Array): unknown => dropDefaults(type.toObject(type.decode(bytes), { longs: String, bytes: String, enums: Number }));
+  // 64-bit counts are JS numbers in Cairn's requests by design (types.ts): exact to 2^53.
+  const COUNTS = new Set(['count', 'zeroCount', 'bucketCounts']);
+  const asDouble = (x: unknown): unknown => (Array.isArray(x) ? x.map(asDouble) : typeof x === 'string' ? String(Number(x)) : x);
+  function dropDefaults(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(dropDefaults);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const d = dropDefaults(COUNTS.has(k) ? asDouble(x) : x);
+        if (d === 0 || d === '0' || d === '' || d === false || (Array.isArray(d) && d.length === 0) || (d !== null && typeof d === 'object' && !Array.isArray(d) && Object.keys(d).length === 0)) continue;
+        out[k] = d;
+      }
+      return out;
+    }
+    return v;
+  }
+  const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.constantFrom('flip', 'flip', 'flip', 'delete', 'insert') });
+  const mutate = (valid: Uint8Array, edits: { at: number; byte: number; op: string }[]): Uint8Array => {
+    const b = [...valid];
+    for (const e of edits) {
+      const at = e.at % (b.length + 1);
+      if (e.op === 'flip' && at < b.length) b[at] = e.byte;
+      else if (e.op === 'delete' && at < b.length) b.splice(at, 1);
+      else if (e.op === 'insert') b.splice(at, 0, e.byte);
+    }
+    return Uint8Array.from(b);
+  };
+  const cases = [
+    { name: 'metrics', type: MetricsRequestType, valid: metricsProto(metricsFixture), decode: (b: Uint8Array) => decodeMetricsRequest(b, 'protobuf'), encode: (r: unknown) => metricsProto(r as ExportMetricsServiceRequest) },
+    { name: 'logs', type: LogsRequestType, valid: logsProto(logsFixture), decode: (b: Uint8Array) => decodeLogsRequest(b, 'protobuf'), encode: (r: unknown) => logsProto(r as ExportLogsServiceRequest) },
+  ];
+  it.each(cases)('$name: what Cairn accepts, protobufjs reads the same', ({ type, valid, decode, encode }) => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), (edits) => {
+        const input = mutate(valid, edits);
+        let ours: unknown;
+        try {
+          ours = decode(input);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CairnError);
+          return;
+        }
+        accepted++;
+        let reference: unknown;
+        try {
+          reference = canonical(type, input);
+        } catch (e) {
+          // protobufjs refuses invalid UTF-8 in any string; the Go decoders (gogo, pdata) pass
+          // it through, and so does Cairn (U+FFFD in what it reads, nothing in what it skips).
+          if ((e as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return;
+          throw e;
+        }
+        expect(canonical(type, encode(ours))).toEqual(reference);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(accepted).toBeGreaterThan(300);
+  });
 });
