@@ -75,6 +75,13 @@ export const INGESTER_REASONS: ReadonlySet<string> = new Set([
   'per_metric_series_limit',
 ]);
 
+/** Indexes in `labels` of the labels named in `names` (for `validateLabels`). */
+function positionsOf(labels: Labels, names: readonly string[]): ReadonlySet<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < labels.length; i++) if (names.includes(labels[i]!.name)) out.add(i);
+  return out;
+}
+
 /** The 400 for native histogram samples, which Cairn does not store yet. */
 export function histogramsUnsupported(n: number): CairnError {
   return new CairnError(
@@ -159,7 +166,7 @@ export async function pushWriteRequest(tenant: string, req: WriteRequest, deps: 
     if (ts.samples.length === 0 && ts.exemplars.length === 0) continue;
     const labels: Labels = normalizeLabels(ts.labels);
     if (labels.length === 0) continue; // as Mimir: a series without labels is dropped silently
-    const invalid = validateLabels(labels, limits);
+    const invalid = validateLabels(labels, limits, ts.utf8InvalidLabels === undefined ? undefined : positionsOf(labels, ts.utf8InvalidLabels));
     if (invalid !== undefined) {
       out.refuse(invalid, ts.samples.length, false);
       out.refuseExemplars('series_invalid', ts.exemplars.length);

@@ -139,6 +139,63 @@ describe('errors in the request’s format', () => {
     expect(res.json().message).toContain('received a series whose number of labels exceeds the limit');
   });
 
+  it('an attribute value that is not UTF-8: that series refused as Mimir refuses it (400 label_value_invalid), the rest stored, twice', async () => {
+    // Byte 0xFE inside `AXB`: protobuf carries the bytes as sent; a Go SDK can send them.
+    const { name, req } = gauge(1, NOW, [attr('path', 'AXB')]);
+    const good = gauge(2, NOW, [attr('path', 'A\ufffdB')]); // U+FFFD itself is valid UTF-8
+    const both = metricsRequest({ ...req.resourceMetrics[0]!, scopeMetrics: [{ ...req.resourceMetrics[0]!.scopeMetrics[0]!, metrics: [...req.resourceMetrics[0]!.scopeMetrics[0]!.metrics, ...good.req.resourceMetrics[0]!.scopeMetrics[0]!.metrics] }] });
+    const body = Buffer.from(metricsProto(both));
+    body[body.indexOf(Buffer.from('AXB')) + 1] = 0xfe;
+    for (let i = 0; i < 2; i++) {
+      // The second time the good series is known: the request must not be stored from its bytes.
+      const res = await post(body, { 'content-type': 'application/x-protobuf' });
+      expect(res.statusCode).toBe(400);
+      const status = StatusType.toObject(StatusType.decode(res.rawPayload)) as { message: string };
+      expect(status.message).toContain(`received a series with invalid value in label 'path': 'A\ufffdB' metric: '${name}' (err-mimir-label-value-invalid)`);
+      expect(await query(name)).toHaveLength(0);
+      expect((await query(good.name)).map((r) => r.metric.path)).toEqual(['A\ufffdB']);
+    }
+  });
+
+  it('invalid bytes that read like a stored series (its U+FFFD sent as such) are still refused, also once the request is learnt', async () => {
+    const { name, req } = gauge(1, NOW - 1000, [attr('path', 'A\ufffdB')]);
+    expect((await post(metricsProto(req), { 'content-type': 'application/x-protobuf' })).statusCode).toBe(200);
+    const later = gauge(2, NOW, [attr('path', 'AXB')]);
+    const rm = later.req.resourceMetrics[0]!;
+    const sameName = metricsRequest({ ...rm, scopeMetrics: [{ ...rm.scopeMetrics[0]!, metrics: [{ ...rm.scopeMetrics[0]!.metrics[0]!, name }] }] });
+    const body = Buffer.from(metricsProto(sameName));
+    body[body.indexOf(Buffer.from('AXB')) + 1] = 0xfe;
+    for (let i = 0; i < 3; i++) expect((await post(body, { 'content-type': 'application/x-protobuf' })).statusCode).toBe(400);
+    expect((await query(name)).map((r) => r.value[1])).toEqual(['1']);
+
+    // The same for a resource's target_info.
+    const host = (h: string, value: number, t: number) => {
+      const g = gauge(value, t);
+      return { name: g.name, req: metricsRequest(resourceMetrics([attr('service.name', 'svc'), attr('host.name', h)], g.req.resourceMetrics[0]!.scopeMetrics[0]!.metrics)) };
+    };
+    expect((await post(metricsProto(host('h\ufffdst', 1, NOW - 1000).req), { 'content-type': 'application/x-protobuf' })).statusCode).toBe(200);
+    const tiBody = Buffer.from(metricsProto(host('hXst', 2, NOW).req));
+    tiBody[tiBody.indexOf(Buffer.from('hXst')) + 1] = 0xfe;
+    for (let i = 0; i < 3; i++) expect((await post(tiBody, { 'content-type': 'application/x-protobuf' })).statusCode).toBe(400);
+  });
+
+  it('a resource attribute that is not UTF-8: job refused on every series of it, a non-identifying one on target_info only', async () => {
+    for (const [key, refused] of [
+      ['service.name', 'job'],
+      ['host.name', 'host_name'],
+    ] as const) {
+      const { name, req } = gauge(1, NOW);
+      const rm = resourceMetrics([attr('service.name', 'svc'), attr('host.name', 'hXst')], req.resourceMetrics[0]!.scopeMetrics[0]!.metrics);
+      const body = Buffer.from(metricsProto(metricsRequest(rm)));
+      const at = body.indexOf(Buffer.from(key === 'service.name' ? 'svc' : 'hXst'));
+      body[at + 1] = 0xfe;
+      const res = await post(body, { 'content-type': 'application/x-protobuf' });
+      expect(res.statusCode).toBe(400);
+      expect((StatusType.toObject(StatusType.decode(res.rawPayload)) as { message: string }).message).toContain(`received a series with invalid value in label '${refused}'`);
+      expect(await query(name)).toHaveLength(key === 'service.name' ? 0 : 1);
+    }
+  });
+
   it('out-of-order samples: 200 with a partial success (an ingester soft error)', async () => {
     const { name, req } = gauge(1, NOW);
     expect((await post(metricsProto(req), { 'content-type': 'application/x-protobuf' })).statusCode).toBe(200);

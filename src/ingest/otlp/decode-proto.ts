@@ -41,10 +41,12 @@ function anyValue(r: ProtoReader, depth: number): AnyValue {
   let v: AnyValue = {};
   while (r.next()) {
     switch (r.field) {
-      case 1:
+      case 1: {
         r.expect(WT.LEN, 'AnyValue.string_value');
-        v = { stringValue: r.string() };
+        const [text, valid] = r.checkedString();
+        v = valid ? { stringValue: text } : { stringValue: text, utf8Invalid: true };
         break;
+      }
       case 2:
         r.expect(WT.VARINT, 'AnyValue.bool_value');
         v = { boolValue: r.bool() };

@@ -30,7 +30,7 @@ import { INGESTER_REASONS, Outcome, storeMetadata } from '../distributor.js';
 import type { MetricMetadata } from '../remote-write/types.js';
 import { acceptedWindow, normalizeLabels, sampleTimeError, validateLabels, type SampleWindow, type ValidationLimits } from '../validate.js';
 import { translateOptionsOf, type OtlpMetricsIngestDeps, type OtlpMetricsLimits } from './metrics-ingest.js';
-import { histogramSeriesLabels, metricMetadata, resourceContext, seriesLabels, targetInfoLabels, targetInfoTimes, type ResourceContext } from './metrics-translate.js';
+import { histogramSeriesLabels, invalidUtf8Labels, metricMetadata, resourceContext, seriesLabels, targetInfoInvalidLabels, targetInfoLabels, targetInfoTimes, type ResourceContext } from './metrics-translate.js';
 import type { PartialSuccess } from './response.js';
 import type { ExportMetricsServiceRequest, HistogramDataPoint, Metric, NumberDataPoint } from './types.js';
 
@@ -683,7 +683,7 @@ export class OtlpMetricsIngester {
           const labels = targetInfoLabels(rm.resource, ctx);
           // Only a resource with points made (and stored) its target_info.
           if (labels === undefined) res.targetInfo = null;
-          else if (p > pFirst) {
+          else if (p > pFirst && targetInfoInvalidLabels(rm.resource, ctx) === undefined) {
             const h = seriesOf(app, labels, limits);
             if (h !== undefined) {
               res.targetInfo = h;
@@ -726,6 +726,8 @@ function valuesOf(m: Metric, p: NumberDataPoint | HistogramDataPoint): number {
 
 /** A point's stored series in the order of its values, or undefined unless all are known (`seriesOf`). */
 function pointSeries(app: Appender, m: Metric, p: NumberDataPoint | HistogramDataPoint, ctx: ResourceContext, name: string, limits: ValidationLimits): SeriesHandle[] | undefined {
+  // Refused by the reference (not UTF-8), however like a stored series its labels read.
+  if (invalidUtf8Labels(p.attributes, ctx) !== undefined) return undefined;
   const sets =
     m.histogram === undefined
       ? [seriesLabels(p.attributes, ctx, name)]

@@ -229,6 +229,26 @@ export interface ResourceContext {
   readonly job: string | undefined;
   readonly instance: string | undefined;
   readonly promoted: readonly KeyValue[];
+  /** Labels of every series of the resource whose value was sent as bytes that are not UTF-8 (`invalidUtf8Labels`). */
+  readonly invalid: readonly string[] | undefined;
+}
+
+/** Whether an attribute's value is a string sent as bytes that are not UTF-8 (types.ts). */
+function utf8Invalid(a: KeyValue): boolean {
+  return 'utf8Invalid' in a.value && a.value.utf8Invalid === true;
+}
+
+/**
+ * The label names (sanitised) that `attrs` give a value sent as bytes that are not UTF-8,
+ * and the resource's (`ctx`), or undefined when there are none: Mimir refuses a series
+ * with such a value (`label_value_invalid`), the distributor here too
+ * (`TimeSeries.utf8InvalidLabels`). Only a string value counts: an array or map is
+ * written as JSON, whose strings are valid.
+ */
+export function invalidUtf8Labels(attrs: readonly KeyValue[], ctx: ResourceContext | undefined): string[] | undefined {
+  let out: string[] | undefined = ctx?.invalid === undefined ? undefined : [...ctx.invalid];
+  for (const a of attrs) if (a.key !== '' && utf8Invalid(a)) (out ??= []).push(labelNameOf(a.key));
+  return out;
 }
 
 export function resourceContext(res: Resource, promote: ReadonlySet<string>): ResourceContext {
@@ -236,14 +256,21 @@ export function resourceContext(res: Resource, promote: ReadonlySet<string>): Re
   let ns: string | undefined;
   let instance: string | undefined;
   const promoted: KeyValue[] = [];
+  let invalid: string[] | undefined;
   for (const a of res.attributes) {
     if (a.key === SERVICE_NAME) name = anyValueAsString(a.value);
     else if (a.key === SERVICE_NAMESPACE) ns = anyValueAsString(a.value);
     else if (a.key === SERVICE_INSTANCE_ID) instance = anyValueAsString(a.value);
     if (promote.has(a.key)) promoted.push(a);
+    if (utf8Invalid(a)) {
+      if (a.key === SERVICE_NAME || a.key === SERVICE_NAMESPACE) (invalid ??= []).push('job');
+      else if (a.key === SERVICE_INSTANCE_ID) (invalid ??= []).push('instance');
+    }
   }
   const job = name === undefined ? undefined : ns !== undefined && ns !== '' ? `${ns}/${name}` : name;
-  return { job, instance, promoted };
+  const fromPromoted = invalidUtf8Labels(promoted, undefined);
+  if (fromPromoted !== undefined) (invalid ??= []).push(...fromPromoted);
+  return { job, instance, promoted, invalid };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -251,7 +278,7 @@ export function resourceContext(res: Resource, promote: ReadonlySet<string>): Re
 
 /** Collects samples per series (labels as a key) in first-seen order. */
 class SeriesBuilder {
-  private readonly series = new Map<string, { labels: Label[]; samples: Sample[]; exemplars: PromExemplar[] }>();
+  private readonly series = new Map<string, { labels: Label[]; samples: Sample[]; exemplars: PromExemplar[]; invalid: Set<string> | undefined }>();
   readonly metadata: MetricMetadata[] = [];
 
   /** `max`: the most series it may hold; one more throws `TOO_MANY_SERIES`. */
@@ -262,20 +289,25 @@ class SeriesBuilder {
     return this.series.size;
   }
 
-  add(labels: Label[], t: number, v: number, exemplars: readonly PromExemplar[] = []): void {
+  /** `invalid`: labels whose value was sent as bytes that are not UTF-8 (`invalidUtf8Labels`). */
+  add(labels: Label[], t: number, v: number, exemplars: readonly PromExemplar[] = [], invalid?: readonly string[]): void {
     const key = labels.map((l) => `${l.name}\u0000${l.value}`).join('\u0001');
     let s = this.series.get(key);
     if (s === undefined) {
       if (this.series.size >= this.max) throw TOO_MANY_SERIES;
-      s = { labels, samples: [], exemplars: [] };
+      s = { labels, samples: [], exemplars: [], invalid: undefined };
       this.series.set(key, s);
     }
     s.samples.push({ t, v });
     for (const e of exemplars) s.exemplars.push(e);
+    if (invalid !== undefined) for (const name of invalid) (s.invalid ??= new Set()).add(name);
   }
 
   timeseries(): TimeSeries[] {
-    return [...this.series.values()].map((s) => ({ labels: s.labels, samples: s.samples, exemplars: s.exemplars, histogramCount: 0 }));
+    return [...this.series.values()].map((s) => {
+      const ts = { labels: s.labels, samples: s.samples, exemplars: s.exemplars, histogramCount: 0 };
+      return s.invalid === undefined ? ts : { ...ts, utf8InvalidLabels: [...s.invalid] };
+    });
   }
 }
 
@@ -394,7 +426,7 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             const t = msOf(p.timeUnixNano);
             seen(t);
             const v = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0 ? STALE_NAN : (p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : 0));
-            b.add(seriesLabels(p.attributes, ctx, meta.metricFamilyName), t, v, exemplarsOf(p.exemplars).map((x) => x.e));
+            b.add(seriesLabels(p.attributes, ctx, meta.metricFamilyName), t, v, exemplarsOf(p.exemplars).map((x) => x.e), invalidUtf8Labels(p.attributes, ctx));
           }
           b.metadata.push(meta);
         } else if (m.histogram !== undefined) {
@@ -411,9 +443,10 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             const bounds = p.explicitBounds;
             room(bounds.length + (p.sum !== undefined ? 3 : 2));
             const series = histogramSeriesLabels(p.attributes, ctx, meta.metricFamilyName, p.sum !== undefined, bounds);
+            const invalid = invalidUtf8Labels(p.attributes, ctx);
             let k = 0;
-            if (p.sum !== undefined) b.add(series[k++]!, t, val(p.sum));
-            b.add(series[k++]!, t, val(p.count));
+            if (p.sum !== undefined) b.add(series[k++]!, t, val(p.sum), [], invalid);
+            b.add(series[k++]!, t, val(p.count), [], invalid);
             const exemplars = exemplarsOf(p.exemplars);
             const placed = new Array<PromExemplar[]>(bounds.length + 1);
             for (const x of exemplars) {
@@ -424,9 +457,9 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             let cumulative = 0;
             for (let i = 0; i < bounds.length; i++) {
               cumulative += p.bucketCounts[i] ?? 0;
-              b.add(series[k++]!, t, val(cumulative), placed[i]);
+              b.add(series[k++]!, t, val(cumulative), placed[i], invalid);
             }
-            b.add(series[k++]!, t, val(p.count), placed[bounds.length]);
+            b.add(series[k++]!, t, val(p.count), placed[bounds.length], invalid);
           }
           b.metadata.push(meta);
         } else if (m.summary !== undefined) {
@@ -437,10 +470,11 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
             const val = (x: number) => (stale ? STALE_NAN : x);
             room(p.quantileValues.length + 2);
-            b.add(seriesLabels(p.attributes, ctx, `${name}_sum`), t, val(p.sum));
-            b.add(seriesLabels(p.attributes, ctx, `${name}_count`), t, val(p.count));
+            const invalid = invalidUtf8Labels(p.attributes, ctx);
+            b.add(seriesLabels(p.attributes, ctx, `${name}_sum`), t, val(p.sum), [], invalid);
+            b.add(seriesLabels(p.attributes, ctx, `${name}_count`), t, val(p.count), [], invalid);
             for (const q of p.quantileValues) {
-              b.add(seriesLabels(p.attributes, ctx, name, { name: 'quantile', value: formatFloatF(q.quantile) }), t, val(q.value));
+              b.add(seriesLabels(p.attributes, ctx, name, { name: 'quantile', value: formatFloatF(q.quantile) }), t, val(q.value), [], invalid);
             }
           }
           b.metadata.push({ type: MetricType.SUMMARY, metricFamilyName: name, help: m.description, unit: m.unit });
@@ -469,7 +503,8 @@ function addTargetInfo(b: SeriesBuilder, res: Resource, ctx: ResourceContext, mi
   if (minT === Infinity) return;
   const labels = targetInfoLabels(res, ctx);
   if (labels === undefined) return;
-  for (const t of targetInfoTimes(minT, maxT, window)) b.add(labels, t, 1);
+  const invalid = targetInfoInvalidLabels(res, ctx);
+  for (const t of targetInfoTimes(minT, maxT, window)) b.add(labels, t, 1, [], invalid);
 }
 
 /**
@@ -485,10 +520,21 @@ export function targetInfoTimes(minT: number, maxT: number, window: SampleWindow
   return out;
 }
 
+/** `invalidUtf8Labels` of a resource's `target_info` series: its attributes, job and instance. */
+export function targetInfoInvalidLabels(res: Resource, ctx: ResourceContext): string[] | undefined {
+  const identifying = ctx.invalid?.filter((n) => n === 'job' || n === 'instance');
+  return invalidUtf8Labels(targetInfoAttributes(res), { ...ctx, invalid: identifying?.length === 0 ? undefined : identifying });
+}
+
+/** A resource's attributes that `target_info` carries: all but the identifying ones. */
+function targetInfoAttributes(res: Resource): KeyValue[] {
+  return res.attributes.filter((a) => a.key !== SERVICE_NAME && a.key !== SERVICE_NAMESPACE && a.key !== SERVICE_INSTANCE_ID);
+}
+
 /** The labels of a resource's `target_info` series, or undefined when it has none. */
 export function targetInfoLabels(res: Resource, ctx: ResourceContext): Label[] | undefined {
   if (ctx.job === undefined && ctx.instance === undefined) return undefined;
-  const others = res.attributes.filter((a) => a.key !== SERVICE_NAME && a.key !== SERVICE_NAMESPACE && a.key !== SERVICE_INSTANCE_ID);
+  const others = targetInfoAttributes(res);
   if (others.length === 0) return undefined;
   const m = attributeLabels(others);
   if (ctx.job !== undefined) m.set('job', ctx.job);

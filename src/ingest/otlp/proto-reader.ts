@@ -10,6 +10,7 @@
  * else. Each read consumes at least one byte, and nothing is allocated in proportion to a
  * length field before the bytes are known to exist.
  */
+import { isUtf8 } from 'node:buffer';
 import { CairnError } from '../../util/errors.js';
 
 /** Wire types (https://protobuf.dev/programming-guides/encoding/#structure). */
@@ -174,10 +175,18 @@ export class ProtoReader {
     return new ProtoReader(this.buf, s, e);
   }
 
-  /** A `string`; invalid UTF-8 is replaced by U+FFFD (validation names the label later). */
+  /** A `string`; invalid UTF-8 is replaced by U+FFFD. */
   string(): string {
     const [s, e] = this.span();
     return s === e ? '' : utf8.decode(this.buf.subarray(s, e));
+  }
+
+  /** A `string` as `string()` reads it, and whether its bytes were valid UTF-8. */
+  checkedString(): [text: string, valid: boolean] {
+    const [s, e] = this.span();
+    if (s === e) return ['', true];
+    const bytes = this.buf.subarray(s, e);
+    return [utf8.decode(bytes), isUtf8(bytes)];
   }
 
   /** `bytes`, as a view of the request buffer (copy to keep beyond the request). */

@@ -20,9 +20,14 @@
  *   duplicate keys undefined, and each consumer applies its upstream's rule.
  */
 
-/** `opentelemetry.proto.common.v1.AnyValue`: exactly one key set, or none (empty value). */
+/**
+ * `opentelemetry.proto.common.v1.AnyValue`: exactly one key set, or none (empty value).
+ * A `stringValue` sent as bytes that are not UTF-8 holds U+FFFD for them and has
+ * `utf8Invalid` set (protobuf only: a JSON body is text), so that a label made of it is
+ * refused as Mimir refuses one (`label_value_invalid`) rather than stored changed.
+ */
 export type AnyValue =
-  | { readonly stringValue: string }
+  | { readonly stringValue: string; readonly utf8Invalid?: true }
   | { readonly boolValue: boolean }
   | { readonly intValue: bigint }
   | { readonly doubleValue: number }

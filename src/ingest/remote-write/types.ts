@@ -72,6 +72,12 @@ export interface TimeSeries {
   readonly samples: readonly Sample[];
   readonly exemplars: readonly Exemplar[];
   readonly histogramCount: number;
+  /**
+   * Names of labels whose value was sent as bytes that are not UTF-8 (their strings hold
+   * U+FFFD): the series is refused (`label_value_invalid`), as Mimir refuses it. Set by
+   * the OTLP translation; remote write's decoders report it their own way.
+   */
+  readonly utf8InvalidLabels?: readonly string[];
 }
 
 /** A decoded remote-write 1.0 request. */

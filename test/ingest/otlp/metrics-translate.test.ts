@@ -291,3 +291,32 @@ describe('JSON and protobuf give the same series', () => {
     expect(fromProto.request.timeseries.length).toBe(1 + 4 + 3 + 1);
   });
 });
+
+describe('attribute values sent as bytes that are not UTF-8', () => {
+  // As the protobuf decoder marks them (types.ts); the distributor refuses the labels named.
+  const bad = (key: string): KeyValue => ({ key, value: { stringValue: 'a\ufffd', utf8Invalid: true } });
+  const flagged = (req: ExportMetricsServiceRequest, opts = defaultTranslateOptions()) =>
+    Object.fromEntries(translateMetrics(req, opts).request.timeseries.map((ts) => [ts.labels.find((l) => l.name === '__name__')!.value, ts.utf8InvalidLabels ?? []]));
+  const point = { timeUnixNano: nsOf(T), attributes: [attr('ok', 'x'), bad('http.path')] };
+
+  it.each([
+    ['gauge', metric({ name: 'g', gauge: { dataPoints: [numberPoint({ ...point, asDouble: 1 })] } }), ['g']],
+    ['histogram', metric({ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ ...point, count: 1, sum: 1, bucketCounts: [1, 0], explicitBounds: [1] })] } }), ['h_sum', 'h_count', 'h_bucket']],
+    ['summary', metric({ name: 's', summary: { dataPoints: [summaryPoint({ ...point, count: 1, sum: 1, quantileValues: [{ quantile: 0.5, value: 1 }] })] } }), ['s_sum', 's_count', 's']],
+  ])('%s: every series of the point names the label', (_kind, m, names) => {
+    const got = flagged(one(m, [attr('service.name', 'api')]));
+    for (const n of names) expect([n, got[n]]).toEqual([n, ['http_path']]);
+  });
+
+  it('resource attributes: service name and namespace name job, the instance id instance, a promoted one its label; the rest only target_info', () => {
+    const m = metric({ name: 'g', gauge: { dataPoints: [numberPoint({ timeUnixNano: nsOf(T), asDouble: 1 })] } });
+    const opts = { ...defaultTranslateOptions(), promoteResourceAttributes: ['k8s.pod.name'] };
+    expect(flagged(one(m, [bad('service.name'), attr('service.instance.id', 'i')]), opts)).toEqual({ g: ['job'] });
+    expect(flagged(one(m, [attr('service.name', 'a'), bad('service.namespace')]), opts)).toEqual({ g: ['job'] });
+    expect(flagged(one(m, [attr('service.name', 'a'), bad('service.instance.id'), attr('zone', 'z')]), opts)).toEqual({ g: ['instance'], target_info: ['instance'] });
+    expect(flagged(one(m, [attr('service.name', 'a'), bad('k8s.pod.name')]), opts)).toEqual({ g: ['k8s_pod_name'], target_info: ['k8s_pod_name'] });
+    expect(flagged(one(m, [attr('service.name', 'a'), bad('host.name')]), opts)).toEqual({ g: [], target_info: ['host_name'] });
+    // A valid U+FFFD, or an invalid string inside an array (written as JSON), is not flagged.
+    expect(flagged(one(m, [attr('service.name', 'a\ufffd'), { key: 'arr', value: { arrayValue: { values: [{ stringValue: 'x', utf8Invalid: true }] } } }]), opts)).toEqual({ g: [], target_info: [] });
+  });
+});
