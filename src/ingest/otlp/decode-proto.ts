@@ -43,8 +43,8 @@ function anyValue(r: ProtoReader, depth: number): AnyValue {
     switch (r.field) {
       case 1: {
         r.expect(WT.LEN, 'AnyValue.string_value');
-        const [text, valid] = r.checkedString();
-        v = valid ? { stringValue: text } : { stringValue: text, utf8Invalid: true };
+        const s = r.checkedString();
+        v = typeof s === 'string' ? { stringValue: s } : { stringValue: s[0], utf8Invalid: true };
         break;
       }
       case 2:

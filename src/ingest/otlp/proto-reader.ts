@@ -25,6 +25,9 @@ const MAX_GROUP_DEPTH = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** `checkedString`'s mark of a string whose bytes were not UTF-8. */
+export const INVALID_UTF8 = Symbol('invalid UTF-8');
+
 /** The 400 every decoding failure becomes. */
 export function protobufInvalid(detail: string): CairnError {
   return new CairnError('bad_data', 'protobuf_invalid', `failed to decode the OTLP protobuf request: ${detail}`);
@@ -181,12 +184,17 @@ export class ProtoReader {
     return s === e ? '' : utf8.decode(this.buf.subarray(s, e));
   }
 
-  /** A `string` as `string()` reads it, and whether its bytes were valid UTF-8. */
-  checkedString(): [text: string, valid: boolean] {
+  /**
+   * A `string` as `string()` reads it, or `INVALID_UTF8` beside it when its bytes were not
+   * UTF-8. The decoder writes U+FFFD only for bad bytes or for U+FFFD itself, so only a
+   * string holding one has its bytes checked: nothing more for the others.
+   */
+  checkedString(): string | [text: string, invalid: typeof INVALID_UTF8] {
     const [s, e] = this.span();
-    if (s === e) return ['', true];
+    if (s === e) return '';
     const bytes = this.buf.subarray(s, e);
-    return [utf8.decode(bytes), isUtf8(bytes)];
+    const text = utf8.decode(bytes);
+    return text.includes('\ufffd') && !isUtf8(bytes) ? [text, INVALID_UTF8] : text;
   }
 
   /** `bytes`, as a view of the request buffer (copy to keep beyond the request). */
