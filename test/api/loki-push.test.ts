@@ -9,7 +9,8 @@ import { formatNs } from '../../src/logstore/entry.js';
 import { newMatcher } from '../../src/model/matcher.js';
 import type { CairnServer } from '../../src/server.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { lokiJsonBody, lokiProtoBody, ns, type TestLogStream } from '../helpers/loki.js';
+import { encodeLokiPush, lokiJsonBody, lokiProtoBody, ns, type TestLogStream } from '../helpers/loki.js';
+import { snappyCompress } from '../../src/ingest/remote-write/index.js';
 import { cleanupTempDirs, testServer } from '../helpers/server.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -158,6 +159,7 @@ describe('push validation', () => {
     { name: 'label value too long', stream: () => ({ labels: fresh({ long: 'v'.repeat(65) }), entries: [[ns(NOW), 'x']] }), status: 400, message: /has label value too long: 'v{65}'/, reason: 'label_value_too_long' },
     { name: 'no labels', stream: () => ({ labels: '{}', entries: [[ns(NOW), 'x']] }), status: 400, message: /error at least one label pair is required per stream/, reason: 'missing_labels' },
     { name: 'unparsable labels', stream: () => ({ labels: '{job="unterminated}', entries: [[ns(NOW), 'x']] }), status: 400, message: /error parsing labels '\{job="unterminated\}' with error: /, reason: 'invalid_labels' },
+    { name: 'U+FFFD in a label value', stream: () => ({ labels: fresh({ path: 'a\ufffdb' }), entries: [[ns(NOW), 'x']] }), status: 400, message: /error parsing labels '\{job="push-test-\d+", path="a\ufffdb"\}' with error: parse error at line 1, col \d+: invalid UTF-8 rune/, reason: 'invalid_labels' },
   ];
   it.each(table)('refuses $name with $status and keeps the valid stream', async ({ stream, status, message, reason }) => {
     const good = fresh();
@@ -170,6 +172,20 @@ describe('push validation', () => {
     expect(stored(good.job!)).toEqual([[ns(NOW), 'kept']]);
     const after = await server.metrics.registry.getSingleMetric('cairn_discarded_log_lines_total')?.get();
     expect(after?.values.find((v) => v.labels.reason === reason && v.labels.tenant === 'dev')?.value).toBe(prev + 1);
+  });
+
+  it('refuses label values Loki cannot lex: bytes that are not UTF-8 (protobuf), U+FFFD (JSON); an escaped one passes', async () => {
+    const bad = fresh({ path: 'aXb' });
+    const body = Buffer.from(encodeLokiPush([{ labels: bad, entries: [[ns(NOW), 'x']] }]));
+    body[body.indexOf(Buffer.from('aXb')) + 1] = 0xfe;
+    const proto = await post('/loki/api/v1/push', Buffer.from(snappyCompress(body)), { 'content-type': 'application/x-protobuf' });
+    expect([proto.statusCode, proto.body]).toEqual([400, expect.stringMatching(/with error: parse error at line 1, col \d+: invalid UTF-8 rune/)]);
+    const json = await post('/loki/api/v1/push', lokiJsonBody([{ labels: fresh({ path: 'a\ufffdb' }), entries: [[ns(NOW), 'x']] }]), { 'content-type': 'application/json' });
+    expect([json.statusCode, json.body]).toEqual([400, expect.stringMatching(/with error: parse error at line 1, col \d+: invalid UTF-8 rune/)]);
+    // Go's lexer checks the runes written, not what escapes decode to.
+    const escaped = fresh();
+    const ok = await post('/loki/api/v1/push', lokiProtoBody([{ labels: `{job="${escaped.job}", path="a\\xefb"}`, entries: [[ns(NOW), 'x']] }]), { 'content-type': 'application/x-protobuf' });
+    expect(ok.statusCode, ok.body).toBe(204);
   });
 
   it('refuses an entry too far behind its stream with the ingester message', async () => {

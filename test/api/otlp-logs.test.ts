@@ -166,6 +166,14 @@ describe('POST /otlp/v1/logs', () => {
     expect(dump(server, 'limits').map((l) => l.split(' ')[2])).toEqual(['fits']);
   });
 
+  it('refuses a stream whose label value holds U+FFFD (Loki parses the printed labels), the rest stored', async () => {
+    const rl = (name: string) => ({ resource: { attributes: [{ key: 'service.name', value: { stringValue: name } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: String(BigInt(NOW) * 1_000_000n), body: { stringValue: `from ${name}` } }] }] });
+    const r = await send('fffd', JSON.stringify({ resourceLogs: [rl('bad\ufffd'), rl('good')] }), 'application/json');
+    expect(r.statusCode).toBe(400);
+    expect(JSON.parse(r.body).message).toMatch(/^error parsing labels '\{service_name="bad\ufffd"\}' with error: parse error at line 1, col 15: invalid UTF-8 rune/);
+    expect(dump(server, 'fffd').map((l) => l.split(' ').slice(2, 4).join(' '))).toEqual(['from good']);
+  });
+
   it('never answers a mangled body with anything but a 4xx', async () => {
     const bodies = fc.oneof(
       fc.uint8Array({ maxLength: 300 }).map((b) => ({ b: Buffer.from(b), ct: 'application/x-protobuf' })),

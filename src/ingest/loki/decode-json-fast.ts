@@ -30,10 +30,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { Label } from '../../model/labels.js';
 import { EntryColumns } from '../../logstore/entry-columns.js';
-import { formatSelectorLabels } from './selector-labels.js';
+import { formatSelectorLabels, mapLabelsError } from './selector-labels.js';
 import { ColumnsStream } from './columnar.js';
 import type { ColumnarPushRequest, ColumnarPushStream } from './types.js';
 import { native, type NativeAddon } from '../../util/native.js';
+import type { CairnError } from '../../util/errors.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -63,6 +64,7 @@ const NOT_FAST = new NotFast();
 interface StreamLabels {
   readonly labels: readonly Label[];
   readonly labelsText: string;
+  readonly labelsError: CairnError | undefined;
 }
 
 /** Where the addon's `jsonUnescape` says where a string ended (input, output). */
@@ -154,7 +156,7 @@ class Decoder {
       } else throw NOT_FAST;
     }
     this.expect(CLOSE_BRACE);
-    return new ColumnsStream(labels!.labels, labels!.labelsText, undefined, this.columns, from, to);
+    return new ColumnsStream(labels!.labels, labels!.labelsText, labels!.labelsError, this.columns, from, to);
   }
 
   /**
@@ -172,7 +174,8 @@ class Decoder {
     if (hit !== undefined) return hit;
     this.p = start;
     const labels = this.flatObject();
-    const out: StreamLabels = { labels, labelsText: formatSelectorLabels(labels) };
+    const labelsText = formatSelectorLabels(labels);
+    const out: StreamLabels = { labels, labelsText, labelsError: mapLabelsError(labels, labelsText) };
     if (cacheable) {
       if (labelCache.size >= CACHE_MAX_ENTRIES) labelCache.clear();
       labelCache.set(bytes, out);

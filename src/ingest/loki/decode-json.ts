@@ -41,7 +41,7 @@ import type { Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
 import { daysFromCivil, daysInMonth } from '../../util/civil-date.js';
 import { CairnError } from '../../util/errors.js';
-import { formatSelectorLabels, parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
+import { formatSelectorLabels, mapLabelsError, parseStreamLabels, SelectorLabelsCache } from './selector-labels.js';
 import type { PushRequest, PushStream } from './types.js';
 
 /** Reason code of every JSON push decoding error (shared with the discard counter). */
@@ -252,7 +252,9 @@ export function decodePushJson(body: Buffer | string): PushRequest {
         entries.push({ tMs: t.tMs, tNs: t.tNs, line, metadata });
       }
     }
-    streams.push({ labels, labelsText: formatSelectorLabels(labels), entries });
+    const labelsText = formatSelectorLabels(labels);
+    const labelsError = mapLabelsError(labels, labelsText);
+    streams.push(labelsError === undefined ? { labels, labelsText, entries } : { labels, labelsText, labelsError, entries });
   }
   return { streams };
 }

@@ -66,6 +66,14 @@ const C_COMMA = 0x2c;
 const C_EQ = 0x3d;
 const C_BACKSLASH = 0x5c;
 const C_BACKTICK = 0x60;
+/**
+ * U+FFFD, Go's `utf8.RuneError`: Prometheus's lexer, which Loki parses every stream's
+ * labels with, refuses it written in a quoted string ("invalid UTF-8 rune"), whether the
+ * bytes sent were not UTF-8 (read here as U+FFFD) or were U+FFFD itself. What an escape
+ * decodes to is not checked (Promtail escapes bytes that are not UTF-8 as `\xhh`).
+ */
+const C_REPLACEMENT = 0xfffd;
+const INVALID_RUNE = 'invalid UTF-8 rune';
 const C_LBRACE = 0x7b;
 const C_RBRACE = 0x7d;
 const C_TILDE = 0x7e;
@@ -161,6 +169,8 @@ class Parser {
     if (quote === C_BACKTICK) {
       const close = s.indexOf('`', start + 1);
       if (close < 0) this.fail(start, 'literal not terminated');
+      const bad = s.indexOf('\ufffd', start + 1);
+      if (bad >= 0 && bad < close) this.fail(start, INVALID_RUNE);
       this.p = close + 1;
       return s.slice(start + 1, close);
     }
@@ -175,6 +185,7 @@ class Parser {
       }
       if (c === C_BACKSLASH) break;
       if (c === C_LF) this.fail(start, 'literal not terminated');
+      if (c === C_REPLACEMENT) this.fail(start, INVALID_RUNE);
       i++;
     }
     return this.escapedString(start, quote, i);
@@ -204,10 +215,11 @@ class Parser {
       if (c !== C_BACKSLASH) {
         flush();
         // Copy the run up to the next special character in one slice.
-        let j = i + 1;
+        let j = i;
         for (; j < s.length; j++) {
           const d = s.charCodeAt(j);
           if (d === quote || d === C_BACKSLASH || d === C_LF) break;
+          if (d === C_REPLACEMENT) this.fail(start, INVALID_RUNE);
         }
         out += s.slice(i, j);
         i = j;
@@ -448,6 +460,22 @@ function quoteValue(v: string): string {
     }
   }
   return out + '"';
+}
+
+/**
+ * For labels that came as a map (JSON pushes), printed as `text`: the error Loki gives,
+ * which prints them and parses the text as it does every stream's, when a value holds
+ * U+FFFD (see `C_REPLACEMENT`); otherwise undefined.
+ */
+export function mapLabelsError(labels: readonly Label[], text: string): CairnError | undefined {
+  if (!labels.some((l) => l.value.includes('\ufffd'))) return undefined;
+  try {
+    parseSelectorLabels(text);
+  } catch (err) {
+    if (err instanceof SelectorParseError) return err;
+    throw err;
+  }
+  return undefined;
 }
 
 /**

@@ -42,6 +42,7 @@
  * (no per-attribute `drop`, no regexes, no scope or log attribute rules).
  */
 import { normaliseMetadata } from '../loki/decode-proto.js';
+import { formatSelectorLabels, mapLabelsError } from '../loki/selector-labels.js';
 import { compareByName, type Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
 import type { PushRequest, PushStream } from '../loki/types.js';
@@ -184,7 +185,12 @@ export function translateOtlpLogs(req: ExportLogsServiceRequest, opts: OtlpLogsT
     for (const sl of rl.scopeLogs) {
       if (sl.logRecords.length === 0) continue;
       let stream = byText.get(text);
-      if (stream === undefined) byText.set(text, (stream = { labels, labelsText: text, entries: [] }));
+      if (stream === undefined) {
+        // Loki prints these labels and parses the text as every stream's, refusing U+FFFD in a value.
+        const labelsError = mapLabelsError(labels, formatSelectorLabels(labels));
+        stream = labelsError === undefined ? { labels, labelsText: text, entries: [] } : { labels, labelsText: text, labelsError, entries: [] };
+        byText.set(text, stream);
+      }
       const scopeMeta = scopeMetadata(sl.scope);
       for (const log of sl.logRecords) {
         const pairs: Label[] = [];

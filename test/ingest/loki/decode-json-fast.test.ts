@@ -17,6 +17,7 @@ function stored(req: ColumnarPushRequest) {
   return req.streams.map((s) => ({
     labels: s.labels.map((l) => [l.name, l.value]),
     labelsText: s.labelsText,
+    labelsError: s.labelsError?.message,
     entries: Array.from({ length: s.to - s.from }, (_, k) => {
       const i = s.from + k;
       return { tMs: cols.tMs[i], tNs: cols.tNs[i], line: cols.buf.subarray(cols.start[i], cols.end[i]).toString('hex'), metadata: cols.metadata(i).map((l) => [l.name, l.value]) };
@@ -99,6 +100,7 @@ describe('decodePushJsonFast', () => {
     ['a stream without entries', '{"streams":[{"stream":{},"values":[]}]}'],
     ['the same labels twice', '{"streams":[{"stream":{"a":"b"},"values":[["1","x"]]},{"stream":{"a":"b"},"values":[["2","y"]]}]}'],
     ['leading zeros in a timestamp', '{"streams":[{"stream":{"a":"b"},"values":[["0001","x"]]}]}'],
+    ['U+FFFD in a label value (the stream refused as Loki refuses it)', '{"streams":[{"stream":{"a":"x\ufffd"},"values":[["1","l"]]},{"stream":{"a":"y"},"values":[["2","m"]]}]}'],
   ])('accepts %s, with the full decoder’s answer', (_name, body) => {
     expect(agrees(Buffer.from(body))).toBe(true);
   });

@@ -253,7 +253,8 @@ const entry = fc.record({
   parsed: fc.array(fc.record({ name: labelName, value: text }), { maxLength: 2 }),
 });
 const stream = fc.record({
-  labels: fc.array(fc.record({ name: labelName, value: text }), { maxLength: 5 }),
+  // U+FFFD written in a label value does not parse (selector-labels.test.ts).
+  labels: fc.array(fc.record({ name: labelName, value: text.filter((v) => !v.includes('\ufffd')) }), { maxLength: 5 }),
   entries: fc.array(entry, { maxLength: 6 }),
 });
 

@@ -73,6 +73,11 @@ describe('parseSelectorLabels: invalid', () => {
     { name: '\\U above U+10FFFF', input: String.raw`{a="\U00110000"}`, col: 5, detail: 'invalid char escape' },
     { name: 'position on a later line', input: '{\n  a=b}', line: 2, col: 5, detail: 'syntax error: unexpected IDENTIFIER, expecting STRING' },
     { name: 'non-ASCII character named in the message', input: '{é="x"}', col: 2, detail: 'syntax error: unexpected é, expecting IDENTIFIER or }' },
+    // Prometheus's lexer (Loki's) refuses utf8.RuneError written in a string: bad bytes read as U+FFFD, or U+FFFD itself.
+    { name: 'U+FFFD in a double-quoted value', input: '{a="x", b="y\ufffd"}', col: 11, detail: 'invalid UTF-8 rune' },
+    { name: 'U+FFFD in a single-quoted value', input: "{a='\ufffd'}", col: 4, detail: 'invalid UTF-8 rune' },
+    { name: 'U+FFFD in a raw value', input: '{a=`x\ufffd`}', col: 4, detail: 'invalid UTF-8 rune' },
+    { name: 'U+FFFD after an escape', input: '{a="\\n\ufffd"}', col: 4, detail: 'invalid UTF-8 rune' },
   ];
   it.each(rows)('$name', ({ input, line, col, detail }) => {
     const e = caught(() => parseSelectorLabels(input));
@@ -84,6 +89,10 @@ describe('parseSelectorLabels: invalid', () => {
     expect(pe.message).toBe(`error parsing labels '${input}' with error: parse error at line ${line ?? 1}, col ${col}: ${detail}`);
   });
 
+  it('takes U+FFFD written as an escape, as Go does (Promtail escapes bytes that are not UTF-8)', () => {
+    expect(parseSelectorLabels(String.raw`{a="\ufffd", b="\xef", c="\xef\xbf\xbd"}`)).toEqual([L('a', '\ufffd'), L('b', '\ufffd'), L('c', '\ufffd')]);
+  });
+
   it("words the message as Loki's 400", () => {
     expect(() => parseSelectorLabels('{job=app}')).toThrow("error parsing labels '{job=app}' with error: parse error at line 1, col 6: syntax error: unexpected IDENTIFIER, expecting STRING");
   });
@@ -91,7 +100,9 @@ describe('parseSelectorLabels: invalid', () => {
 
 describe('parseSelectorLabels: properties', () => {
   const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/);
-  const labels = fc.array(fc.record({ name, value: fc.string({ unit: 'binary', maxLength: 20 }) }), { maxLength: 6 });
+  // U+FFFD written in a value does not parse (as in Loki): pinned by the table above.
+  const value = fc.string({ unit: 'binary', maxLength: 20 }).filter((v) => !v.includes('\ufffd'));
+  const labels = fc.array(fc.record({ name, value }), { maxLength: 6 });
 
   it('parses what formatSelectorLabels prints, for any names and values', () => {
     fc.assert(
