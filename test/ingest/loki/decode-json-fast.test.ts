@@ -10,6 +10,7 @@ import { decodePushJsonFast } from '../../../src/ingest/loki/decode-json-fast.js
 import { columnarPush } from '../../../src/ingest/loki/columnar.js';
 import type { ColumnarPushRequest } from '../../../src/ingest/loki/types.js';
 import { native, type NativeAddon } from '../../../src/util/native.js';
+import { applyEdits, byteEdits } from '../../helpers/byte-edits.js';
 
 /** What a decoded request stores, in plain values. */
 function stored(req: ColumnarPushRequest) {
@@ -129,17 +130,9 @@ describe('decodePushJsonFast', () => {
 
   it('agrees with the full decoder on mutated bodies, whenever it accepts one', () => {
     const seed = Buffer.from(String.raw`{"streams":[{"stream":{"job":"app","level":"info"},"values":[["1700000000123456789","hello \"x\" \u00e9"],["1700000000123456790","w\u00f6rld",{"trace_id":"abc"}]]},{"values":[["5","y"]],"stream":{"job":"other"}}]}`);
-    const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.constantFrom('flip', 'delete', 'insert') });
     fc.assert(
-      fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), (edits) => {
-        const b = Array.from(seed);
-        for (const e of edits) {
-          const at = e.at % (b.length + 1);
-          if (e.op === 'flip' && at < b.length) b[at] = e.byte;
-          else if (e.op === 'delete') b.splice(at, 1);
-          else b.splice(at, 0, e.byte);
-        }
-        const body = Buffer.from(b);
+      fc.property(byteEdits(), (edits) => {
+        const body = Buffer.from(applyEdits(seed, edits));
         let reference: unknown;
         try {
           reference = slow(body);

@@ -33,6 +33,7 @@ import {
   WT,
   type TestStream,
 } from './helpers.js';
+import { applyEdits, byteEdits } from '../../helpers/byte-edits.js';
 
 describe('decodePushProto: valid', () => {
   const rows: { name: string; input: Uint8Array; expected: PushRequest }[] = [
@@ -407,20 +408,13 @@ describe('decodePushProto: mutated bodies against protobufjs', () => {
   );
   const seeds = [encodePush(seed, 'fmt'), handWritten];
   // Mostly flips: a deletion or insertion shifts every length after it and is refused whole.
-  const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.constantFrom('flip', 'flip', 'flip', 'delete', 'insert') });
+  const edits = byteEdits(['flip', 'flip', 'flip', 'delete', 'insert']);
 
   it('reads what protobufjs and Loki rules read, whenever it accepts a body', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 3 }), (valid, edits) => {
-        const b = [...valid];
-        for (const e of edits) {
-          const at = e.at % (b.length + 1);
-          if (e.op === 'flip' && at < b.length) b[at] = e.byte;
-          else if (e.op === 'delete' && at < b.length) b.splice(at, 1);
-          else if (e.op === 'insert') b.splice(at, 0, e.byte);
-        }
-        const input = Uint8Array.from(b);
+      fc.property(fc.constantFrom(...seeds), edits, (valid, chosen) => {
+        const input = applyEdits(valid, chosen);
         let got: Seen[];
         try {
           got = seenByDecoder(input);
