@@ -463,14 +463,15 @@ function quoteValue(v: string): string {
 }
 
 /**
- * For labels that came as a map (JSON pushes), printed as `text`: the error Loki gives,
- * which prints them and parses the text as it does every stream's, when a value holds
- * U+FFFD (see `C_REPLACEMENT`); otherwise undefined.
+ * For labels that came as a map (JSON and OTLP pushes), printed as `text` (by
+ * `formatSelectorLabels`; printed here when not given): the error Loki gives, which prints
+ * them and parses the text as it does every stream's, when a value holds U+FFFD (see
+ * `C_REPLACEMENT`); otherwise undefined.
  */
-export function mapLabelsError(labels: readonly Label[], text: string): CairnError | undefined {
+export function mapLabelsError(labels: readonly Label[], text?: string): CairnError | undefined {
   if (!labels.some((l) => l.value.includes('\ufffd'))) return undefined;
   try {
-    parseSelectorLabels(text);
+    parseSelectorLabels(text ?? formatSelectorLabels(labels));
   } catch (err) {
     if (err instanceof SelectorParseError) return err;
     throw err;

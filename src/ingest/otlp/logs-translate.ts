@@ -42,7 +42,7 @@
  * (no per-attribute `drop`, no regexes, no scope or log attribute rules).
  */
 import { normaliseMetadata } from '../loki/decode-proto.js';
-import { formatSelectorLabels, mapLabelsError } from '../loki/selector-labels.js';
+import { mapLabelsError } from '../loki/selector-labels.js';
 import { compareByName, type Label } from '../../model/labels.js';
 import type { LogEntry } from '../../logstore/entry.js';
 import type { PushRequest, PushStream } from '../loki/types.js';
@@ -187,7 +187,7 @@ export function translateOtlpLogs(req: ExportLogsServiceRequest, opts: OtlpLogsT
       let stream = byText.get(text);
       if (stream === undefined) {
         // Loki prints these labels and parses the text as every stream's, refusing U+FFFD in a value.
-        const labelsError = mapLabelsError(labels, formatSelectorLabels(labels));
+        const labelsError = mapLabelsError(labels);
         stream = labelsError === undefined ? { labels, labelsText: text, entries: [] } : { labels, labelsText: text, labelsError, entries: [] };
         byText.set(text, stream);
       }

@@ -727,7 +727,7 @@ function valuesOf(m: Metric, p: NumberDataPoint | HistogramDataPoint): number {
 /** A point's stored series in the order of its values, or undefined unless all are known (`seriesOf`). */
 function pointSeries(app: Appender, m: Metric, p: NumberDataPoint | HistogramDataPoint, ctx: ResourceContext, name: string, limits: ValidationLimits): SeriesHandle[] | undefined {
   // Refused by the reference (not UTF-8), however like a stored series its labels read.
-  if (invalidUtf8Labels(p.attributes, ctx) !== undefined) return undefined;
+  if (invalidUtf8Labels(p.attributes, ctx.invalid) !== undefined) return undefined;
   const sets =
     m.histogram === undefined
       ? [seriesLabels(p.attributes, ctx, name)]

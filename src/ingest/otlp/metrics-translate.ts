@@ -240,13 +240,13 @@ function utf8Invalid(a: KeyValue): boolean {
 
 /**
  * The label names (sanitised) that `attrs` give a value sent as bytes that are not UTF-8,
- * and the resource's (`ctx`), or undefined when there are none: Mimir refuses a series
+ * after `base` (the resource's, `ResourceContext.invalid`), or undefined when there are none: Mimir refuses a series
  * with such a value (`label_value_invalid`), the distributor here too
  * (`TimeSeries.utf8InvalidLabels`). Only a string value counts: an array or map is
  * written as JSON, whose strings are valid.
  */
-export function invalidUtf8Labels(attrs: readonly KeyValue[], ctx: ResourceContext | undefined): string[] | undefined {
-  let out: string[] | undefined = ctx?.invalid === undefined ? undefined : [...ctx.invalid];
+export function invalidUtf8Labels(attrs: readonly KeyValue[], base: readonly string[] | undefined): string[] | undefined {
+  let out: string[] | undefined = base === undefined || base.length === 0 ? undefined : [...base];
   for (const a of attrs) if (a.key !== '' && utf8Invalid(a)) (out ??= []).push(labelNameOf(a.key));
   return out;
 }
@@ -426,7 +426,7 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             const t = msOf(p.timeUnixNano);
             seen(t);
             const v = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0 ? STALE_NAN : (p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : 0));
-            b.add(seriesLabels(p.attributes, ctx, meta.metricFamilyName), t, v, exemplarsOf(p.exemplars).map((x) => x.e), invalidUtf8Labels(p.attributes, ctx));
+            b.add(seriesLabels(p.attributes, ctx, meta.metricFamilyName), t, v, exemplarsOf(p.exemplars).map((x) => x.e), invalidUtf8Labels(p.attributes, ctx.invalid));
           }
           b.metadata.push(meta);
         } else if (m.histogram !== undefined) {
@@ -443,7 +443,7 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             const bounds = p.explicitBounds;
             room(bounds.length + (p.sum !== undefined ? 3 : 2));
             const series = histogramSeriesLabels(p.attributes, ctx, meta.metricFamilyName, p.sum !== undefined, bounds);
-            const invalid = invalidUtf8Labels(p.attributes, ctx);
+            const invalid = invalidUtf8Labels(p.attributes, ctx.invalid);
             let k = 0;
             if (p.sum !== undefined) b.add(series[k++]!, t, val(p.sum), [], invalid);
             b.add(series[k++]!, t, val(p.count), [], invalid);
@@ -470,7 +470,7 @@ function translateInto(b: SeriesBuilder, req: ExportMetricsServiceRequest, opts:
             const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
             const val = (x: number) => (stale ? STALE_NAN : x);
             room(p.quantileValues.length + 2);
-            const invalid = invalidUtf8Labels(p.attributes, ctx);
+            const invalid = invalidUtf8Labels(p.attributes, ctx.invalid);
             b.add(seriesLabels(p.attributes, ctx, `${name}_sum`), t, val(p.sum), [], invalid);
             b.add(seriesLabels(p.attributes, ctx, `${name}_count`), t, val(p.count), [], invalid);
             for (const q of p.quantileValues) {
@@ -522,8 +522,8 @@ export function targetInfoTimes(minT: number, maxT: number, window: SampleWindow
 
 /** `invalidUtf8Labels` of a resource's `target_info` series: its attributes, job and instance. */
 export function targetInfoInvalidLabels(res: Resource, ctx: ResourceContext): string[] | undefined {
-  const identifying = ctx.invalid?.filter((n) => n === 'job' || n === 'instance');
-  return invalidUtf8Labels(targetInfoAttributes(res), { ...ctx, invalid: identifying?.length === 0 ? undefined : identifying });
+  // Promoted attributes are among its own; only job and instance come from the context.
+  return invalidUtf8Labels(targetInfoAttributes(res), ctx.invalid?.filter((n) => n === 'job' || n === 'instance'));
 }
 
 /** A resource's attributes that `target_info` carries: all but the identifying ones. */
